@@ -1,0 +1,41 @@
+// Assembles the Express app from config and store. Never listens, never reads the environment.
+import express, { type Express } from 'express';
+import { GEOREPORT_BASE_PATH, type Config } from './config.js';
+import { createJurisdictionRegistry } from './domain/jurisdictions.js';
+import type { AppContext } from './http/context.js';
+import { errorHandler, notFoundHandler } from './http/error-handler.js';
+import { collapseSlashes } from './http/format.js';
+import { georeportRouter } from './http/routes.js';
+import { openApiDocument } from './http/openapi.js';
+import type { Logger } from './logger.js';
+import type { Db } from './store/db.js';
+
+export interface App {
+  app: Express;
+  context: AppContext;
+}
+
+export function createApp({ config, db, logger }: { config: Config; db: Db; logger: Logger }): App {
+  const context: AppContext = { config, db, logger, jurisdictions: createJurisdictionRegistry(db) };
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple'); // node:querystring — no qs nesting (digest §1.6)
+  app.set('etag', false);
+  app.use(collapseSlashes);
+
+  app.get('/', (_req, res) => {
+    res.json({
+      name: 'open311-server',
+      georeport_v2: `${config.publicUrl}${GEOREPORT_BASE_PATH}`,
+      discovery: `${config.publicUrl}${GEOREPORT_BASE_PATH}/discovery.json`,
+      openapi: `${config.publicUrl}/openapi.json`,
+    });
+  });
+  app.get('/openapi.json', (_req, res) => {
+    res.type('application/json').send(openApiDocument(config));
+  });
+  app.use(GEOREPORT_BASE_PATH, georeportRouter(context));
+  app.use(notFoundHandler);
+  app.use(errorHandler(logger));
+  return { app, context };
+}

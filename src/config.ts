@@ -1,0 +1,99 @@
+// The only reader of process.env: read and validated once at start-up, then passed down.
+import path from 'node:path';
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly dataDirectory: string;
+  readonly databaseUrl: string | undefined;
+  /** When set, this value is a valid client API key from start-up on (stored hashed). */
+  readonly bootstrapApiKey: string | undefined;
+  /** Public base URL of this server (no trailing slash), used in discovery and media links. */
+  readonly publicUrl: string;
+  readonly jurisdictionId: string;
+  readonly jurisdictionName: string;
+  readonly timeZone: string;
+  readonly contact: string;
+  readonly keyService: string;
+  readonly endpointType: 'production' | 'test';
+  /** Seed the demo catalog when the store has no services (default: on for the embedded store). */
+  readonly seedDemo: boolean;
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+}
+
+export class ConfigError extends Error {}
+
+export const GEOREPORT_BASE_PATH = '/open311/v2';
+
+function readInteger(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function readBoolean(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+function readChoice<T extends string>(env: NodeJS.ProcessEnv, name: string, choices: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(choices as readonly string[]).includes(raw)) {
+    throw new ConfigError(`${name} must be one of ${choices.join(', ')}, got "${raw}"`);
+  }
+  return raw as T;
+}
+
+function isValidTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const port = readInteger(env, 'PORT', 8080, 0, 65535);
+  const host = env.HOST || '0.0.0.0';
+  const databaseUrl = env.DATABASE_URL || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL must be a postgres:// or postgresql:// URL');
+  }
+  const bootstrapApiKey = env.OPEN311_BOOTSTRAP_API_KEY || undefined;
+  if (bootstrapApiKey !== undefined && bootstrapApiKey.length < 16) {
+    throw new ConfigError('OPEN311_BOOTSTRAP_API_KEY must be at least 16 characters long');
+  }
+  const timeZone = env.OPEN311_TIME_ZONE || 'America/New_York';
+  if (!isValidTimeZone(timeZone)) throw new ConfigError(`OPEN311_TIME_ZONE "${timeZone}" is not an IANA time zone`);
+  const linkHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+  const publicUrl = (env.PUBLIC_URL || `http://${linkHost}:${port}`).replace(/\/+$/, '');
+  if (!/^https?:\/\/[^\s]+$/.test(publicUrl)) throw new ConfigError('PUBLIC_URL must be an http(s) URL');
+  const jurisdictionId = env.OPEN311_JURISDICTION_ID || 'lancasterohio.gov';
+  if (!/^[A-Za-z0-9._-]{1,100}$/.test(jurisdictionId)) {
+    throw new ConfigError('OPEN311_JURISDICTION_ID may only contain letters, digits, ".", "_" and "-"');
+  }
+  return Object.freeze({
+    port,
+    host,
+    dataDirectory: path.resolve(env.DATA_DIR || './data'),
+    databaseUrl,
+    bootstrapApiKey,
+    publicUrl,
+    jurisdictionId,
+    jurisdictionName: env.OPEN311_JURISDICTION_NAME || 'City of Lancaster, Ohio',
+    timeZone,
+    contact: env.OPEN311_CONTACT || '311 API team, City of Lancaster, Ohio: 311@lancasterohio.gov, +1 740 687 6600',
+    keyService: env.OPEN311_KEY_SERVICE || 'Ask the 311 API team (311@lancasterohio.gov) for an API key; keys are issued with `npm run keys -- create`.',
+    endpointType: readChoice(env, 'OPEN311_ENDPOINT_TYPE', ['production', 'test'] as const, 'production'),
+    seedDemo: readBoolean(env, 'SEED_DEMO', databaseUrl === undefined),
+    logLevel: readChoice(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
+  });
+}

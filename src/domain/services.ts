@@ -1,0 +1,40 @@
+// Discovery, the service list and service definitions.
+import { notFound } from '../errors.js';
+import type { Db } from '../store/db.js';
+import * as catalogStore from '../store/catalog-store.js';
+import type { Discovery, Jurisdiction, Service, ServiceDefinition } from './types.js';
+
+export const GEOREPORT_SPECIFICATION = 'http://wiki.open311.org/GeoReport_v2';
+
+export async function getDiscovery(
+  db: Db,
+  settings: { contact: string; keyService: string; endpointUrl: string; endpointType: 'production' | 'test' },
+): Promise<Discovery> {
+  // The changeset must change whenever the service list or a definition does, and never be in the future.
+  const changed = (await catalogStore.catalogChangeset(db)) ?? new Date(0);
+  const changeset = new Date(Math.min(changed.getTime(), Date.now()));
+  return {
+    changeset,
+    contact: settings.contact,
+    key_service: settings.keyService,
+    endpoints: [
+      {
+        specification: GEOREPORT_SPECIFICATION,
+        url: settings.endpointUrl,
+        changeset,
+        type: settings.endpointType,
+        formats: ['text/xml', 'application/json'],
+      },
+    ],
+  };
+}
+
+export async function listServices(db: Db, jurisdiction: Jurisdiction): Promise<Service[]> {
+  return catalogStore.listServices(db, jurisdiction.jurisdiction_id);
+}
+
+export async function getServiceDefinition(db: Db, jurisdiction: Jurisdiction, serviceCode: string): Promise<ServiceDefinition> {
+  const definition = await catalogStore.getServiceDefinition(db, jurisdiction.jurisdiction_id, serviceCode);
+  if (!definition) throw notFound(`service_code ${serviceCode} was not found.`);
+  return definition;
+}

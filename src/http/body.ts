@@ -1,0 +1,96 @@
+// Reads POST bodies: application/x-www-form-urlencoded (the standard), multipart/form-data (CUTR and media
+// uploads send it) and JSON, all into the same raw key/value pairs. Text is decoded as UTF-8 whatever the
+// declared charset (digest §1.4).
+import type { Request } from 'express';
+import busboy from 'busboy';
+import { badRequest, payloadTooLarge, unsupportedMediaType } from '../errors.js';
+import { jsonToPairs, type FormPairs } from '../validate/coerce.js';
+
+export const MAX_FORM_BYTES = 1024 * 1024;
+export const MAX_FORM_FIELDS = 1000;
+
+async function readRaw(req: Request, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) throw payloadTooLarge(`The request body is larger than ${limit} bytes.`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw payloadTooLarge(`The request body is larger than ${limit} bytes.`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+function readMultipart(req: Request): Promise<FormPairs> {
+  return new Promise((resolve, reject) => {
+    let parser: busboy.Busboy;
+    try {
+      parser = busboy({
+        headers: req.headers,
+        defParamCharset: 'utf8',
+        limits: { fields: MAX_FORM_FIELDS, fieldSize: MAX_FORM_BYTES, files: 10, fileSize: 10 * 1024 * 1024, parts: MAX_FORM_FIELDS + 10 },
+      });
+    } catch {
+      reject(badRequest('The multipart/form-data body could not be read (is the boundary missing?).'));
+      return;
+    }
+    const pairs: FormPairs = [];
+    let failure: Error | undefined;
+    parser.on('field', (name, value, info) => {
+      if (info.valueTruncated) failure ??= payloadTooLarge(`The form field ${name.slice(0, 50)} is larger than ${MAX_FORM_BYTES} bytes.`);
+      pairs.push([name, value]);
+    });
+    // Files are not stored yet: drain them so the upload completes.
+    parser.on('file', (_name, stream) => stream.resume());
+    parser.on('fieldsLimit', () => (failure ??= payloadTooLarge(`The form has more than ${MAX_FORM_FIELDS} fields.`)));
+    parser.on('partsLimit', () => (failure ??= payloadTooLarge(`The form has more than ${MAX_FORM_FIELDS} parts.`)));
+    parser.on('error', () => reject(badRequest('The multipart/form-data body could not be read.')));
+    parser.on('close', () => (failure ? reject(failure) : resolve(pairs)));
+    req.pipe(parser);
+  });
+}
+
+/** The body's parameters as raw pairs, in order. An absent body is an empty form. */
+export async function readFormBody(req: Request): Promise<FormPairs> {
+  const contentType = (req.headers['content-type'] ?? '').toLowerCase();
+  if (contentType.startsWith('multipart/form-data')) return readMultipart(req);
+  const raw = await readRaw(req, MAX_FORM_BYTES);
+  if (raw.length === 0) return [];
+  const text = raw.toString('utf8');
+  if (contentType === '' || contentType.startsWith('application/x-www-form-urlencoded') || contentType.startsWith('text/plain')) {
+    const pairs: FormPairs = [...new URLSearchParams(text)];
+    if (pairs.length > MAX_FORM_FIELDS) throw payloadTooLarge(`The form has more than ${MAX_FORM_FIELDS} fields.`);
+    return pairs;
+  }
+  if (contentType.startsWith('application/json') || contentType.includes('+json')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw badRequest('The request body is not valid JSON.');
+    }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw badRequest('The JSON body must be an object of parameters.');
+    }
+    return jsonToPairs(parsed);
+  }
+  throw unsupportedMediaType('Send the parameters as application/x-www-form-urlencoded, multipart/form-data or application/json.');
+}
+
+/** api_key from the form, else the query string, else Authorization: Bearer (digest §1.8). */
+export function apiKeyOf(req: Request, pairs: FormPairs): string | undefined {
+  for (const [key, value] of pairs) if (key === 'api_key' && value.trim() !== '') return value.trim();
+  const fromQuery = req.query.api_key;
+  const queryValue = Array.isArray(fromQuery) ? fromQuery[0] : fromQuery;
+  if (typeof queryValue === 'string' && queryValue.trim() !== '') return queryValue.trim();
+  const authorization = req.headers.authorization;
+  const bearer = authorization && /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+  return bearer ? bearer[1] : undefined;
+}
+
+/** The first non-empty value of a form parameter. */
+export function pairValue(pairs: FormPairs, name: string): string | undefined {
+  for (const [key, value] of pairs) if (key === name && value.trim() !== '') return value.trim();
+  return undefined;
+}

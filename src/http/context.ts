@@ -1,0 +1,12 @@
+// What every handler needs, built once by createApp.
+import type { Config } from '../config.js';
+import type { JurisdictionRegistry } from '../domain/jurisdictions.js';
+import type { Logger } from '../logger.js';
+import type { Db } from '../store/db.js';
+
+export interface AppContext {
+  config: Config;
+  db: Db;
+  logger: Logger;
+  jurisdictions: JurisdictionRegistry;
+}

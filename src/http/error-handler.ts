@@ -1,0 +1,55 @@
+// Turns anything thrown into an Open311 errors document in the request's format (XML when unknown).
+import type { NextFunction, Request, Response } from 'express';
+import { internalError, methodNotAllowed, notFound, Open311Error } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { respond } from './respond.js';
+
+/** Unknown path under a known prefix: 404 with an errors body. */
+export function notFoundHandler(req: Request, _res: Response, next: NextFunction): void {
+  next(notFound(`There is no resource at ${req.path.slice(0, 200)}.`));
+}
+
+/** A known path asked with a verb it does not support: 405 with Allow (OPTIONS lists the verbs). */
+export function methodNotAllowedHandler(allow: string[]) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    if (req.method === 'OPTIONS') {
+      res.set('Allow', [...allow, 'OPTIONS'].join(', ')).status(204).end();
+      return;
+    }
+    next(methodNotAllowed(req.method, allow));
+  };
+}
+
+function fromFramework(error: unknown): Open311Error | undefined {
+  // Errors raised by Express or Node while reading the request (bad percent-encoding, aborted bodies…).
+  const status = (error as { status?: unknown; statusCode?: unknown } | null)?.status ?? (error as { statusCode?: unknown } | null)?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    const description =
+      status === 413 ? 'The request is too large.' : error instanceof URIError || status === 400 ? 'The request could not be read: check its encoding.' : 'The request could not be processed.';
+    return new Open311Error(status, [description]);
+  }
+  if (error instanceof URIError) return new Open311Error(400, ['The request URL is not correctly percent-encoded.']);
+  return undefined;
+}
+
+// Express recognises an error handler by its four parameters, so `next` must stay in the signature.
+export function errorHandler(logger: Logger) {
+  return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    let known = error instanceof Open311Error ? error : fromFramework(error);
+    if (!known) {
+      logger.error('unexpected error', {
+        method: req.method,
+        url: req.originalUrl.slice(0, 500),
+        error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error),
+      });
+      known = internalError();
+    }
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    res.set(known.headers);
+    // Errors are written in UTC: the jurisdiction may be what failed.
+    respond(res, 'errors', known.errors, 'UTC', known.status);
+  };
+}

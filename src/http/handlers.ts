@@ -1,0 +1,77 @@
+// Thin handlers: take the validated input, call one domain function, respond.
+import type { Request, Response } from 'express';
+import { GEOREPORT_BASE_PATH } from '../config.js';
+import { forbidden } from '../errors.js';
+import * as requests from '../domain/requests.js';
+import * as services from '../domain/services.js';
+import type { Jurisdiction } from '../domain/types.js';
+import { findActiveKey } from '../store/api-keys-store.js';
+import { coerceCommonQuery, type QueryObject } from '../validate/coerce.js';
+import { validate } from '../validate/validate.js';
+import { apiKeyOf, pairValue, readFormBody } from './body.js';
+import type { AppContext } from './context.js';
+import { respond } from './respond.js';
+
+type Handler = (req: Request, res: Response) => Promise<void>;
+
+async function jurisdictionFromQuery(context: AppContext, query: QueryObject): Promise<Jurisdiction> {
+  const input = validate<{ jurisdiction_id?: string }>('common-query-input.json', coerceCommonQuery(query));
+  return context.jurisdictions.resolve(input.jurisdiction_id);
+}
+
+const pathParameter = (req: Request, name: string): string => String(req.params[name] ?? '');
+
+export function createHandlers(context: AppContext): Record<string, Handler> {
+  const { db, config } = context;
+  return {
+    async discovery(_req, res) {
+      const document = await services.getDiscovery(db, {
+        contact: config.contact,
+        keyService: config.keyService,
+        endpointUrl: `${config.publicUrl}${GEOREPORT_BASE_PATH}`,
+        endpointType: config.endpointType,
+      });
+      respond(res, 'discovery', document, config.timeZone);
+    },
+
+    async listServices(req, res) {
+      const jurisdiction = await jurisdictionFromQuery(context, req.query);
+      respond(res, 'services', await services.listServices(db, jurisdiction), jurisdiction.time_zone);
+    },
+
+    async getServiceDefinition(req, res) {
+      const jurisdiction = await jurisdictionFromQuery(context, req.query);
+      const definition = await services.getServiceDefinition(db, jurisdiction, pathParameter(req, 'service_code'));
+      respond(res, 'service_definition', definition, jurisdiction.time_zone);
+    },
+
+    async createRequest(req, res) {
+      const pairs = await readFormBody(req);
+      // The key is checked first: an unauthenticated client learns nothing about the catalog.
+      const key = apiKeyOf(req, pairs);
+      const record = key === undefined ? undefined : await findActiveKey(db, key);
+      if (!record) throw forbidden(key === undefined ? 'api_key is required to submit a service request.' : 'The api_key is not valid.');
+      const jurisdictionId = pairValue(pairs, 'jurisdiction_id') ?? (req.query.jurisdiction_id as QueryObject[string]);
+      const jurisdiction = await jurisdictionFromQuery(context, { jurisdiction_id: jurisdictionId });
+      const created = await requests.createRequest(db, jurisdiction, pairs, record.id);
+      respond(res, 'created_requests', [created], jurisdiction.time_zone);
+    },
+
+    async getRequestIdForToken(req, res) {
+      const jurisdiction = await jurisdictionFromQuery(context, req.query);
+      const found = await requests.getRequestIdForToken(db, jurisdiction, pathParameter(req, 'token'));
+      respond(res, 'tokens', [found], jurisdiction.time_zone);
+    },
+
+    async findRequests(req, res) {
+      const jurisdiction = await jurisdictionFromQuery(context, req.query);
+      respond(res, 'service_requests', await requests.findRequests(db, jurisdiction, req.query), jurisdiction.time_zone);
+    },
+
+    async getRequest(req, res) {
+      const jurisdiction = await jurisdictionFromQuery(context, req.query);
+      const request = await requests.getRequest(db, jurisdiction, pathParameter(req, 'service_request_id'));
+      respond(res, 'service_requests', [request], jurisdiction.time_zone);
+    },
+  };
+}

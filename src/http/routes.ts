@@ -1,0 +1,32 @@
+// The URL map of the GeoReport v2 API, top to bottom. Each endpoint: format suffix → handler (which
+// validates its input with the spec/ schemas, calls the domain, and responds).
+import express, { type Router } from 'express';
+import type { AppContext } from './context.js';
+import { notFoundHandler, methodNotAllowedHandler } from './error-handler.js';
+import { formatSuffix } from './format.js';
+import { createHandlers } from './handlers.js';
+
+export function georeportRouter(context: AppContext): Router {
+  const handlers = createHandlers(context);
+  const router = express.Router({ strict: false });
+  // Must run first: it strips the .json/.xml suffix that the paths below do not carry.
+  router.use(formatSuffix);
+
+  router.get('/discovery', handlers.discovery!);
+  router.get('/services', handlers.listServices!);
+  router.get('/services/:service_code', handlers.getServiceDefinition!);
+  router.post('/requests', handlers.createRequest!);
+  router.get('/requests', handlers.findRequests!);
+  router.get('/requests/:service_request_id', handlers.getRequest!);
+  router.get('/tokens/:token', handlers.getRequestIdForToken!);
+
+  // Known paths with another verb: 405 with Allow (digest §1.1).
+  router.all('/discovery', methodNotAllowedHandler(['GET', 'HEAD']));
+  router.all('/services', methodNotAllowedHandler(['GET', 'HEAD']));
+  router.all('/services/:service_code', methodNotAllowedHandler(['GET', 'HEAD']));
+  router.all('/requests', methodNotAllowedHandler(['GET', 'HEAD', 'POST']));
+  router.all('/requests/:service_request_id', methodNotAllowedHandler(['GET', 'HEAD']));
+  router.all('/tokens/:token', methodNotAllowedHandler(['GET', 'HEAD']));
+  router.use(notFoundHandler);
+  return router;
+}

@@ -1,0 +1,61 @@
+// API keys, stored as SHA-256 hashes: the clear key is shown once at creation and never stored.
+import { createHash, randomBytes } from 'node:crypto';
+import type { Db } from './db.js';
+
+export type KeyRole = 'client' | 'staff' | 'admin';
+
+export interface ApiKeyRecord {
+  id: string;
+  name: string;
+  key_prefix: string;
+  role: KeyRole;
+  created_at: Date;
+  revoked_at: Date | null;
+}
+
+export const hashKey = (key: string): string => createHash('sha256').update(key, 'utf8').digest('hex');
+
+export function generateKey(): string {
+  return `o311_${randomBytes(24).toString('base64url')}`;
+}
+
+const prefixOf = (key: string): string => key.slice(0, 12);
+
+function columns(db: Db) {
+  return [db.raw('id::text AS id'), 'name', 'key_prefix', 'role', 'created_at', 'revoked_at'];
+}
+
+export async function createKey(db: Db, name: string, role: KeyRole = 'client', key = generateKey()): Promise<{ key: string; record: ApiKeyRecord }> {
+  const [record] = (await db('api_keys')
+    .insert({ name, key_hash: hashKey(key), key_prefix: prefixOf(key), role })
+    .returning(columns(db) as string[])) as ApiKeyRecord[];
+  return { key, record: { ...record!, id: String(record!.id) } };
+}
+
+/** Makes `key` valid (un-revoking it if needed) without ever storing it in clear. */
+export async function ensureKey(db: Db, name: string, key: string, role: KeyRole): Promise<void> {
+  await db('api_keys')
+    .insert({ name, key_hash: hashKey(key), key_prefix: prefixOf(key), role })
+    .onConflict('key_hash')
+    .merge({ revoked_at: null, role });
+}
+
+/**
+ * The active key whose hash matches. The lookup is by hash, so the time it takes does not depend on how much
+ * of a guessed key is right (no byte-by-byte comparison of secrets happens).
+ */
+export async function findActiveKey(db: Db, key: string): Promise<ApiKeyRecord | undefined> {
+  return db('api_keys').select(columns(db)).where({ key_hash: hashKey(key) }).whereNull('revoked_at').first();
+}
+
+export async function listKeys(db: Db): Promise<ApiKeyRecord[]> {
+  return db('api_keys').select(columns(db)).orderBy('id');
+}
+
+/** Revokes by id, name or key prefix; returns how many keys were revoked. */
+export async function revokeKey(db: Db, selector: string): Promise<number> {
+  const query = db('api_keys').whereNull('revoked_at');
+  if (/^\d+$/.test(selector)) query.where('id', selector);
+  else query.where((where) => where.where('name', selector).orWhere('key_prefix', selector));
+  return query.update({ revoked_at: db.fn.now() });
+}

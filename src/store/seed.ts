@@ -1,0 +1,22 @@
+// Start-up data: the configured jurisdiction, the demo catalog and the bootstrap API key.
+import type { Config } from '../config.js';
+import { DEMO_CATALOG } from '../../seeds/demo-catalog.js';
+import { ensureKey } from './api-keys-store.js';
+import { ensureJurisdiction, upsertCatalog } from './catalog-store.js';
+import type { Db } from './db.js';
+
+type JurisdictionSettings = Pick<Config, 'jurisdictionId' | 'jurisdictionName' | 'timeZone'>;
+
+export async function ensureConfiguredJurisdiction(db: Db, config: JurisdictionSettings): Promise<void> {
+  await ensureJurisdiction(db, { jurisdiction_id: config.jurisdictionId, name: config.jurisdictionName, time_zone: config.timeZone });
+}
+
+/** Returns the codes of services that were created or changed. */
+export async function seedDemoCatalog(db: Db, config: JurisdictionSettings): Promise<string[]> {
+  await ensureConfiguredJurisdiction(db, config);
+  return upsertCatalog(db, config.jurisdictionId, DEMO_CATALOG);
+}
+
+export async function ensureBootstrapKey(db: Db, key: string | undefined): Promise<void> {
+  if (key) await ensureKey(db, 'bootstrap (OPEN311_BOOTSTRAP_API_KEY)', key, 'client');
+}
