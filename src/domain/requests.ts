@@ -7,7 +7,16 @@ import * as requestsStore from '../store/requests-store.js';
 import { coerceCreateRequest, coerceRequestsQuery, type FormPairs, type QueryObject } from '../validate/coerce.js';
 import { validate } from '../validate/validate.js';
 import { endOfDay, parseDateTime } from './datetime.js';
-import type { Attribute, CreatedRequest, Jurisdiction, RequestQuery, RequestStatus, ServiceRequest, TokenLookup } from './types.js';
+import type {
+  Attribute,
+  CreatedRequest,
+  ExtendedServiceRequest,
+  Jurisdiction,
+  RequestQuery,
+  RequestStatus,
+  ServiceRequest,
+  TokenLookup,
+} from './types.js';
 
 export const MAX_RESULTS = 1000;
 export const DEFAULT_WINDOW_DAYS = 90;
@@ -28,6 +37,7 @@ interface CreateRequestInput {
   last_name?: string;
   phone?: string;
   description?: string;
+  title?: string;
   media_url?: string[];
   attributes?: Record<string, string[]>;
 }
@@ -141,6 +151,8 @@ export async function createRequest(
     },
     api_key_id: apiKeyId,
     token: service.type === 'batch' ? randomBytes(12).toString('hex') : null,
+    channel: 'api',
+    title: input.title ?? null,
   });
 }
 
@@ -151,50 +163,138 @@ interface QueryRequestsInput {
   status?: RequestStatus[];
   start_date?: string;
   end_date?: string;
+  updated_after?: string;
+  updated_before?: string;
+  page?: number;
+  page_size?: number;
+  lat?: number;
+  long?: number;
+  radius?: number;
+  bbox?: string;
+  extensions?: boolean;
+}
+
+export interface RequestListOptions {
+  /** EXT paging was asked for (page or page_size): the caller reports totals in headers. */
+  paged: boolean;
+  page: number;
+  page_size: number;
+  extensions: boolean;
+}
+
+function parseBbox(text: string): NonNullable<RequestQuery['bbox']> {
+  const [a, b, c, d] = text.split(/[,;]/).map((part) => Number(part.trim())) as [number, number, number, number];
+  const box = { min_long: Math.min(a, c), min_lat: Math.min(b, d), max_long: Math.max(a, c), max_lat: Math.max(b, d) };
+  if (box.min_lat < -90 || box.max_lat > 90 || box.min_long < -180 || box.max_long > 180) {
+    throw badRequest('bbox must be minLong,minLat,maxLong,maxLat with longitudes within ±180 and latitudes within ±90 (longitude first).');
+  }
+  return box;
 }
 
 /**
  * The standard's query: service_request_id overrides every other filter; otherwise the requested_datetime
  * window defaults to the last 90 days, a start or end alone spans 90 days, and an explicit window may not
- * exceed 90 days. At most 1000 requests, newest first.
+ * exceed 90 days. At most 1000 requests, newest first. EXT: updated_after/updated_before replace the
+ * default window; page/page_size slice the same ordered result; lat/long/radius and bbox filter in PostGIS.
  */
-export function buildRequestQuery(jurisdiction: Jurisdiction, query: QueryObject, now: Date): RequestQuery {
+export function buildRequestQuery(jurisdiction: Jurisdiction, query: QueryObject, now: Date): { query: RequestQuery; options: RequestListOptions } {
   const input = validate<QueryRequestsInput>('query-requests-input.json', coerceRequestsQuery(query));
-  const base = { jurisdiction_id: jurisdiction.jurisdiction_id, limit: MAX_RESULTS };
-  if (input.service_request_id) return { ...base, service_request_ids: input.service_request_id };
+  const page = input.page ?? 1;
+  const pageSize = input.page_size ?? MAX_RESULTS;
+  const options: RequestListOptions = {
+    paged: input.page !== undefined || input.page_size !== undefined,
+    page,
+    page_size: pageSize,
+    extensions: input.extensions === true,
+  };
+  const base: RequestQuery = { jurisdiction_id: jurisdiction.jurisdiction_id, limit: pageSize, offset: (page - 1) * pageSize };
+  if (input.service_request_id) return { query: { ...base, service_request_ids: input.service_request_id }, options };
 
   const zone = jurisdiction.time_zone;
   const start = input.start_date === undefined ? undefined : parseDateTime(input.start_date, zone);
   const endParsed = input.end_date === undefined ? undefined : parseDateTime(input.end_date, zone);
   // A date-only end_date includes that whole day.
   const end = endParsed && (endParsed.dateOnly ? endOfDay(endParsed.date, zone) : endParsed.date);
-  let requestedFrom: Date;
-  let requestedTo: Date | undefined;
+  const changeWindow = input.updated_after !== undefined || input.updated_before !== undefined;
+  const result: RequestQuery = { ...base };
   if (start && end) {
     if (start.date > end) throw badRequest('start_date must not be after end_date.');
     if (end.getTime() - start.date.getTime() > DEFAULT_WINDOW_DAYS * DAY) {
       throw badRequest(`The span from start_date to end_date may not exceed ${DEFAULT_WINDOW_DAYS} days; ask for several smaller windows.`);
     }
-    requestedFrom = start.date;
-    requestedTo = end;
+    result.requested_from = start.date;
+    result.requested_to = end;
   } else if (start) {
-    requestedFrom = start.date;
-    requestedTo = new Date(start.date.getTime() + DEFAULT_WINDOW_DAYS * DAY);
+    result.requested_from = start.date;
+    result.requested_to = new Date(start.date.getTime() + DEFAULT_WINDOW_DAYS * DAY);
   } else if (end) {
-    requestedFrom = new Date(end.getTime() - DEFAULT_WINDOW_DAYS * DAY);
-    requestedTo = end;
-  } else {
-    requestedFrom = new Date(now.getTime() - DEFAULT_WINDOW_DAYS * DAY);
+    result.requested_from = new Date(end.getTime() - DEFAULT_WINDOW_DAYS * DAY);
+    result.requested_to = end;
+  } else if (!changeWindow) {
+    // Change windows exist to catch recent changes to old requests: no default window with them.
+    result.requested_from = new Date(now.getTime() - DEFAULT_WINDOW_DAYS * DAY);
   }
-  const result: RequestQuery = { ...base, requested_from: requestedFrom };
-  if (requestedTo) result.requested_to = requestedTo;
+  if (input.updated_after !== undefined) result.updated_after = parseDateTime(input.updated_after, zone)!.date;
+  if (input.updated_before !== undefined) result.updated_before = parseDateTime(input.updated_before, zone)!.date;
+  if (result.updated_after && result.updated_before && result.updated_after >= result.updated_before) {
+    throw badRequest('updated_after must be before updated_before.');
+  }
   if (input.service_code) result.service_codes = input.service_code;
   if (input.status) result.statuses = [...new Set(input.status)];
-  return result;
+  if (input.lat !== undefined && input.long !== undefined && input.radius !== undefined) {
+    result.near = { lat: input.lat, long: input.long, radius: input.radius };
+  }
+  if (input.bbox !== undefined) result.bbox = parseBbox(input.bbox);
+  return { query: result, options };
 }
 
-export async function findRequests(db: Db, jurisdiction: Jurisdiction, query: QueryObject): Promise<ServiceRequest[]> {
-  return requestsStore.findRequests(db, buildRequestQuery(jurisdiction, query, new Date()));
+export interface RequestList {
+  requests: Array<ServiceRequest | ExtendedServiceRequest>;
+  options: RequestListOptions;
+  /** Total matches when paging was asked for. */
+  total?: number;
+}
+
+async function withExtensions(db: Db, requests: ServiceRequest[]): Promise<ExtendedServiceRequest[]> {
+  const extensions = await requestsStore.loadExtensions(db, requests.map((request) => request.service_request_id));
+  return requests.map((request) => {
+    const extra = extensions.get(request.service_request_id);
+    return {
+      ...request,
+      extended_attributes: extra?.extended_attributes ?? {
+        channel: null,
+        detailed_status: request.status === 'closed' ? 'closed' : 'submitted',
+        title: null,
+        media_urls: [],
+        duplicate: false,
+        parent_service_request_id: null,
+      },
+      notes: extra?.notes ?? [],
+    };
+  });
+}
+
+export async function findRequests(db: Db, jurisdiction: Jurisdiction, parameters: QueryObject): Promise<RequestList> {
+  const { query, options } = buildRequestQuery(jurisdiction, parameters, new Date());
+  const [rows, total] = await Promise.all([
+    requestsStore.findRequests(db, query),
+    options.paged ? requestsStore.countRequests(db, query) : Promise.resolve(undefined),
+  ]);
+  const requests = options.extensions ? await withExtensions(db, rows) : rows;
+  return total === undefined ? { requests, options } : { requests, options, total };
+}
+
+/** The extensions flag of a single-request GET (extensions=true). */
+export function wantsExtensions(parameters: QueryObject): boolean {
+  const input = validate<{ extensions?: boolean }>('query-requests-input.json', {
+    ...(coerceRequestsQuery({ extensions: parameters.extensions }) as object),
+  });
+  return input.extensions === true;
+}
+
+export async function getRequestWithExtensions(db: Db, jurisdiction: Jurisdiction, serviceRequestId: string, extensions: boolean): Promise<ServiceRequest | ExtendedServiceRequest> {
+  const request = await getRequest(db, jurisdiction, serviceRequestId);
+  return extensions ? (await withExtensions(db, [request]))[0]! : request;
 }
 
 export async function getRequest(db: Db, jurisdiction: Jurisdiction, serviceRequestId: string): Promise<ServiceRequest> {

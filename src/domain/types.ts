@@ -112,6 +112,10 @@ export interface NewServiceRequest {
   submitter: Submitter;
   api_key_id: string;
   token: string | null;
+  /** How the request arrived (extended_attributes.channel), e.g. "api". */
+  channel: string;
+  /** CitySDK title, returned in extended_attributes.title. */
+  title: string | null;
 }
 
 export interface RequestQuery {
@@ -121,7 +125,46 @@ export interface RequestQuery {
   statuses?: RequestStatus[];
   requested_from?: Date;
   requested_to?: Date;
+  /** EXT change window on updated_datetime, both strict. */
+  updated_after?: Date;
+  updated_before?: Date;
+  /** EXT: within `radius` metres of the point. */
+  near?: { lat: number; long: number; radius: number };
+  /** EXT: inside the box (degrees). */
+  bbox?: { min_long: number; min_lat: number; max_long: number; max_lat: number };
   limit: number;
+  offset: number;
+}
+
+export interface Note {
+  datetime: Date;
+  type: string;
+  summary: string | null;
+  description: string | null;
+}
+
+export interface ExtendedAttributes {
+  channel: string | null;
+  detailed_status: string;
+  title: string | null;
+  media_urls: string[];
+  duplicate: boolean;
+  parent_service_request_id: string | null;
+}
+
+/** A request with the EXT members of extensions=true (digest §3.4); never private submitter data. */
+export interface ExtendedServiceRequest extends ServiceRequest {
+  extended_attributes: ExtendedAttributes;
+  notes: Note[];
+}
+
+export interface RequestUpdate {
+  update_id: string;
+  service_request_id: string;
+  status: RequestStatus;
+  updated_datetime: Date;
+  description: string;
+  media_url: string;
 }
 
 export interface Discovery {

@@ -19,6 +19,30 @@ async function jurisdictionFromQuery(context: AppContext, query: QueryObject): P
   return context.jurisdictions.resolve(input.jurisdiction_id);
 }
 
+/** EXT paging (digest §3.1): totals and neighbours in headers, never in the standard body. */
+function setPagingHeaders(req: Request, res: Response, total: number, page: number, pageSize: number): void {
+  const pageCount = Math.max(1, Math.ceil(total / pageSize));
+  const linkTo = (target: number): string => {
+    const url = new URL(req.originalUrl, 'http://placeholder');
+    url.searchParams.set('page', String(target));
+    url.searchParams.set('page_size', String(pageSize));
+    return `${url.pathname}${url.search}`;
+  };
+  res.set('X-Result-Count', String(total));
+  res.set('X-Page-Count', String(pageCount));
+  res.set('X-Page-Size', String(pageSize));
+  const links: string[] = [`<${linkTo(1)}>; rel="first"`, `<${linkTo(pageCount)}>; rel="last"`];
+  if (page < pageCount) {
+    res.set('X-Next-Page-URL', linkTo(page + 1));
+    links.push(`<${linkTo(page + 1)}>; rel="next"`);
+  }
+  if (page > 1) {
+    res.set('X-Previous-Page-URL', linkTo(Math.min(page - 1, pageCount)));
+    links.push(`<${linkTo(Math.min(page - 1, pageCount))}>; rel="prev"`);
+  }
+  res.set('Link', links.join(', '));
+}
+
 const pathParameter = (req: Request, name: string): string => String(req.params[name] ?? '');
 
 export function createHandlers(context: AppContext): Record<string, Handler> {
@@ -65,13 +89,16 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
 
     async findRequests(req, res) {
       const jurisdiction = await jurisdictionFromQuery(context, req.query);
-      respond(res, 'service_requests', await requests.findRequests(db, jurisdiction, req.query), jurisdiction.time_zone);
+      const list = await requests.findRequests(db, jurisdiction, req.query);
+      if (list.total !== undefined) setPagingHeaders(req, res, list.total, list.options.page, list.options.page_size);
+      respond(res, list.options.extensions ? 'service_requests_extended' : 'service_requests', list.requests, jurisdiction.time_zone);
     },
 
     async getRequest(req, res) {
       const jurisdiction = await jurisdictionFromQuery(context, req.query);
-      const request = await requests.getRequest(db, jurisdiction, pathParameter(req, 'service_request_id'));
-      respond(res, 'service_requests', [request], jurisdiction.time_zone);
+      const extensions = requests.wantsExtensions(req.query);
+      const request = await requests.getRequestWithExtensions(db, jurisdiction, pathParameter(req, 'service_request_id'), extensions);
+      respond(res, extensions ? 'service_requests_extended' : 'service_requests', [request], jurisdiction.time_zone);
     },
   };
 }

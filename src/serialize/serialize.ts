@@ -96,6 +96,34 @@ const requestShape: Shape = [
   { name: 'media_url', kind: 'text' },
 ];
 
+// EXT members of extensions=true (digest §3.4), after every standard field.
+const extendedRequestShape: Shape = [
+  ...requestShape,
+  {
+    name: 'extended_attributes',
+    kind: 'object',
+    of: [
+      { name: 'channel', kind: 'text' },
+      { name: 'detailed_status', kind: 'text' },
+      { name: 'title', kind: 'text' },
+      { name: 'media_urls', kind: 'list', item: 'media_url', of: 'text' },
+      { name: 'duplicate', kind: 'boolean' },
+      { name: 'parent_service_request_id', kind: 'text' },
+    ],
+  },
+  {
+    name: 'notes',
+    kind: 'list',
+    item: 'note',
+    of: [
+      { name: 'datetime', kind: 'datetime' },
+      { name: 'type', kind: 'text' },
+      { name: 'summary', kind: 'text' },
+      { name: 'description', kind: 'text' },
+    ],
+  },
+];
+
 export const DOCUMENTS = {
   discovery: {
     root: 'discovery',
@@ -115,6 +143,7 @@ export const DOCUMENTS = {
     ],
   },
   service_requests: { root: 'service_requests', item: 'request', shape: requestShape },
+  service_requests_extended: { root: 'service_requests', item: 'request', shape: extendedRequestShape },
   // POST requests: service_request_id for realtime services, token for batch ones, never both.
   created_requests: {
     root: 'service_requests',

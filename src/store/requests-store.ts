@@ -1,7 +1,16 @@
 // Service request queries. Public reads select public columns only: the submitter's private data lives in
 // service_request_submitters, which no query here reads, so it cannot reach a GET by accident.
+import type { Knex } from 'knex';
 import type { Db } from './db.js';
-import type { CreatedRequest, NewServiceRequest, RequestQuery, ServiceRequest, TokenLookup } from '../domain/types.js';
+import type {
+  CreatedRequest,
+  ExtendedAttributes,
+  NewServiceRequest,
+  Note,
+  RequestQuery,
+  ServiceRequest,
+  TokenLookup,
+} from '../domain/types.js';
 
 // Ids are bigint: only all-digit text within range can match, anything else matches nothing (never a cast error).
 const ID_PATTERN = /^[1-9]\d{0,17}$/;
@@ -30,8 +39,8 @@ function publicColumns(db: Db) {
 }
 
 export async function insertRequest(db: Db, request: NewServiceRequest): Promise<CreatedRequest> {
-  // One transaction: the request, its submitter row and its token are saved together or not at all,
-  // and only then is the client answered.
+  // One transaction: the request, its first history entry, its submitter row and its token are saved
+  // together or not at all, and only then is the client answered.
   return db.transaction(async (trx) => {
     const [row] = (await trx('service_requests')
       .insert({
@@ -51,9 +60,21 @@ export async function insertRequest(db: Db, request: NewServiceRequest): Promise
         media_urls: request.media_urls,
         attributes: JSON.stringify(request.attributes),
         api_key_id: request.api_key_id,
+        channel: request.channel,
+        title: request.title,
       })
       .returning('id')) as Array<{ id: string | number }>;
     const id = String(row!.id);
+    await trx('service_request_updates').insert({
+      service_request_id: id,
+      jurisdiction_id: request.jurisdiction_id,
+      note_type: 'opened',
+      status: 'open',
+      detailed_status: 'submitted',
+      summary: 'Request received',
+      description: '',
+      api_key_id: request.api_key_id,
+    });
     const submitter = request.submitter;
     if (Object.values(submitter).some((value) => value !== null)) {
       await trx('service_request_submitters').insert({ service_request_id: id, ...submitter });
@@ -68,37 +89,129 @@ export async function insertRequest(db: Db, request: NewServiceRequest): Promise
   });
 }
 
-export async function findRequests(db: Db, query: RequestQuery): Promise<ServiceRequest[]> {
-  const builder = db('service_requests as r')
-    .join('services as s', 's.id', 'r.service_id')
-    .select(publicColumns(db))
-    .where('r.jurisdiction_id', query.jurisdiction_id)
-    .andWhere('r.is_public', true);
+/** The WHERE clause of a request query, shared by the list, its count and the bulk export. */
+function applyFilters(builder: Knex.QueryBuilder, query: RequestQuery): Knex.QueryBuilder {
+  builder.where('r.jurisdiction_id', query.jurisdiction_id).andWhere('r.is_public', true);
   if (query.service_request_ids) {
     const ids = query.service_request_ids.filter(isStorableId);
-    if (ids.length === 0) return [];
-    builder.whereIn('r.id', ids);
-  } else {
-    if (query.service_codes) builder.whereIn('s.service_code', query.service_codes);
-    if (query.statuses) builder.whereIn('r.status', query.statuses);
-    if (query.requested_from) builder.where('r.requested_datetime', '>=', query.requested_from);
-    if (query.requested_to) builder.where('r.requested_datetime', '<=', query.requested_to);
+    // No storable id: match nothing (an empty IN list is not valid SQL).
+    return ids.length === 0 ? builder.whereRaw('false') : builder.whereIn('r.id', ids);
   }
-  return builder
+  if (query.service_codes) builder.whereIn('s.service_code', query.service_codes);
+  if (query.statuses) builder.whereIn('r.status', query.statuses);
+  if (query.requested_from) builder.where('r.requested_datetime', '>=', query.requested_from);
+  if (query.requested_to) builder.where('r.requested_datetime', '<=', query.requested_to);
+  if (query.updated_after) builder.where('r.updated_datetime', '>', query.updated_after);
+  if (query.updated_before) builder.where('r.updated_datetime', '<', query.updated_before);
+  // Spatial filters run in PostGIS on the GiST-indexed geography column.
+  if (query.near) {
+    builder.whereRaw('ST_DWithin(r.location, ST_SetSRID(ST_MakePoint(?, ?), 4326)::geography, ?)', [
+      query.near.long,
+      query.near.lat,
+      query.near.radius,
+    ]);
+  }
+  if (query.bbox) {
+    builder.whereRaw('ST_Intersects(r.location, ST_MakeEnvelope(?, ?, ?, ?, 4326)::geography)', [
+      query.bbox.min_long,
+      query.bbox.min_lat,
+      query.bbox.max_long,
+      query.bbox.max_lat,
+    ]);
+  }
+  return builder;
+}
+
+function fromRequests(db: Db): Knex.QueryBuilder {
+  return db('service_requests as r').join('services as s', 's.id', 'r.service_id');
+}
+
+export async function findRequests(db: Db, query: RequestQuery): Promise<ServiceRequest[]> {
+  return applyFilters(fromRequests(db).select(publicColumns(db)), query)
     .orderBy([
       { column: 'r.requested_datetime', order: 'desc' },
       { column: 'r.id', order: 'desc' },
     ])
-    .limit(query.limit);
+    .limit(query.limit)
+    .offset(query.offset);
+}
+
+/** How many requests match, ignoring limit and offset (for paging headers). */
+export async function countRequests(db: Db, query: RequestQuery): Promise<number> {
+  const row = (await applyFilters(fromRequests(db), query).count({ count: '*' }).first()) as { count: string | number } | undefined;
+  return Number(row?.count ?? 0);
+}
+
+/** Bulk export: walks the matching requests newest first in batches (keyset paging), never the whole table at once. */
+export async function* exportRequests(db: Db, query: RequestQuery, batchSize = 1000): AsyncGenerator<Array<ServiceRequest & { closed_datetime: Date | null; detailed_status: string; channel: string | null }>> {
+  let after: { requested: Date; id: string } | undefined;
+  for (;;) {
+    const builder = applyFilters(
+      fromRequests(db).select([...publicColumns(db), 'r.closed_datetime', 'r.detailed_status', 'r.channel', db.raw('r.id AS sort_id')]),
+      query,
+    );
+    if (after) builder.whereRaw('(r.requested_datetime, r.id) < (?, ?)', [after.requested, after.id]);
+    const rows = await builder
+      .orderBy([
+        { column: 'r.requested_datetime', order: 'desc' },
+        { column: 'r.id', order: 'desc' },
+      ])
+      .limit(batchSize);
+    if (rows.length === 0) return;
+    yield rows;
+    const last = rows[rows.length - 1];
+    after = { requested: last.requested_datetime, id: String(last.sort_id) };
+    if (rows.length < batchSize) return;
+  }
 }
 
 export async function getRequest(db: Db, jurisdictionId: string, id: string): Promise<ServiceRequest | undefined> {
   if (!isStorableId(id)) return undefined;
-  return db('service_requests as r')
-    .join('services as s', 's.id', 'r.service_id')
+  return fromRequests(db)
     .select(publicColumns(db))
     .where({ 'r.jurisdiction_id': jurisdictionId, 'r.id': id, 'r.is_public': true })
     .first();
+}
+
+/** extended_attributes and public notes for several requests, in two queries (never one per request). */
+export async function loadExtensions(
+  db: Db,
+  ids: string[],
+): Promise<Map<string, { extended_attributes: ExtendedAttributes; notes: Note[] }>> {
+  const result = new Map<string, { extended_attributes: ExtendedAttributes; notes: Note[] }>();
+  if (ids.length === 0) return result;
+  const rows: Array<{ id: string; channel: string | null; detailed_status: string; title: string | null; media_urls: string[]; duplicate_of: string | null }> =
+    await db('service_requests')
+      .select(db.raw('id::text AS id'), 'channel', 'detailed_status', 'title', 'media_urls', db.raw('duplicate_of::text AS duplicate_of'))
+      .whereIn('id', ids);
+  for (const row of rows) {
+    result.set(row.id, {
+      extended_attributes: {
+        channel: row.channel,
+        detailed_status: row.detailed_status,
+        title: row.title,
+        media_urls: row.media_urls ?? [],
+        duplicate: row.duplicate_of !== null,
+        parent_service_request_id: row.duplicate_of,
+      },
+      notes: [],
+    });
+  }
+  const notes: Array<{ service_request_id: string; updated_datetime: Date; note_type: string; summary: string | null; description: string | null }> =
+    await db('service_request_updates')
+      .select(db.raw('service_request_id::text AS service_request_id'), 'updated_datetime', 'note_type', 'summary', 'description')
+      .whereIn('service_request_id', ids)
+      .andWhere('is_public', true)
+      .orderBy([{ column: 'service_request_id' }, { column: 'updated_datetime' }, { column: 'id' }]);
+  for (const note of notes) {
+    result.get(note.service_request_id)?.notes.push({
+      datetime: note.updated_datetime,
+      type: note.note_type,
+      summary: note.summary,
+      description: note.description,
+    });
+  }
+  return result;
 }
 
 export async function findToken(db: Db, jurisdictionId: string, token: string): Promise<TokenLookup | undefined> {

@@ -16,6 +16,14 @@ export function coerceNumber(text: string): number | string {
   return NUMBER.test(trimmed) ? Number(trimmed) : trimmed;
 }
 
+/** true/false (also 1/0, yes/no, and 6Aika's "all"); anything else stays text for the schema to refuse. */
+export function coerceBoolean(text: string): boolean | string {
+  const lower = text.trim().toLowerCase();
+  if (['true', '1', 'yes', 'all'].includes(lower)) return true;
+  if (['false', '0', 'no'].includes(lower)) return false;
+  return text;
+}
+
 function valuesOf(raw: unknown): string[] {
   if (raw === undefined || raw === null) return [];
   if (Array.isArray(raw)) return raw.flatMap(valuesOf);
@@ -54,10 +62,16 @@ export function coerceRequestsQuery(query: QueryObject): Record<string, unknown>
     const list = listParameter(query, name);
     if (list !== undefined) out[name] = name === 'status' ? list.map((item) => item.toLowerCase()) : list;
   }
-  for (const name of ['start_date', 'end_date']) {
+  for (const name of ['start_date', 'end_date', 'updated_after', 'updated_before', 'bbox']) {
     const value = scalarParameter(query, name);
     if (value !== undefined) out[name] = value;
   }
+  for (const name of ['page', 'page_size', 'lat', 'long', 'radius']) {
+    const value = scalarParameter(query, name);
+    if (value !== undefined) out[name] = coerceNumber(value);
+  }
+  const extensions = scalarParameter(query, 'extensions');
+  if (extensions !== undefined) out.extensions = coerceBoolean(extensions);
   return out;
 }
 
@@ -73,6 +87,7 @@ const SCALAR_FIELDS = [
   'first_name',
   'last_name',
   'phone',
+  'title',
 ] as const;
 
 const ATTRIBUTE_KEY = /^attribute\[([^\]]+)\](\[\])?$/;

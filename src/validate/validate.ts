@@ -61,7 +61,7 @@ function describe(error: ErrorObject, root: AnySchemaObject): string | undefined
     return `${String(error.params.missingProperty)} is required.`;
   }
   if (error.keyword === 'dependentRequired') {
-    return `${String(error.params.property)} was sent without ${String(error.params.missingProperty)}: send both.`;
+    return `${String(error.params.property)} was sent without ${String(error.params.missingProperty)}: they go together.`;
   }
   const property = schemaAt(root, error.schemaPath);
   if (property && typeof property['x-message'] === 'string') return property['x-message'];
