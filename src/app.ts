@@ -4,6 +4,7 @@ import { GEOREPORT_BASE_PATH, type Config } from './config.js';
 import { createJurisdictionRegistry } from './domain/jurisdictions.js';
 import type { AppContext } from './http/context.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
+import { cors } from './http/cors.js';
 import { collapseSlashes } from './http/format.js';
 import { georeportRouter } from './http/routes.js';
 import { openApiDocument } from './http/openapi.js';
@@ -34,7 +35,7 @@ export function createApp({ config, db, logger }: { config: Config; db: Db; logg
   app.get('/openapi.json', (_req, res) => {
     res.type('application/json').send(openApiDocument(config));
   });
-  app.use(GEOREPORT_BASE_PATH, georeportRouter(context));
+  app.use(GEOREPORT_BASE_PATH, cors, georeportRouter(context));
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
   return { app, context };

@@ -29,6 +29,11 @@ export async function getDiscovery(
   };
 }
 
+/** When this jurisdiction's catalog last changed (read fresh: it drives Last-Modified and 304s). */
+export async function catalogChangedAt(db: Db, jurisdiction: Jurisdiction): Promise<Date | undefined> {
+  return catalogStore.catalogChangeset(db, jurisdiction.jurisdiction_id);
+}
+
 export async function listServices(db: Db, jurisdiction: Jurisdiction): Promise<Service[]> {
   return catalogStore.listServices(db, jurisdiction.jurisdiction_id);
 }

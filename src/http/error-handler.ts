@@ -2,7 +2,8 @@
 import type { NextFunction, Request, Response } from 'express';
 import { internalError, methodNotAllowed, notFound, Open311Error } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { respond } from './respond.js';
+import { CONTENT_TYPES, serialize } from '../serialize/serialize.js';
+import { errorFormatOf } from './format.js';
 
 /** Unknown path under a known prefix: 404 with an errors body. */
 export function notFoundHandler(req: Request, _res: Response, next: NextFunction): void {
@@ -48,8 +49,12 @@ export function errorHandler(logger: Logger) {
       res.end();
       return;
     }
-    res.set(known.headers);
-    // Errors are written in UTC: the jurisdiction may be what failed.
-    respond(res, 'errors', known.errors, 'UTC', known.status);
+    const format = errorFormatOf(res);
+    res
+      .status(known.status)
+      .set(known.headers)
+      .set('Cache-Control', 'no-store')
+      .set('Content-Type', CONTENT_TYPES[format])
+      .send(serialize('errors', known.errors, format, { timeZone: 'UTC' }));
   };
 }

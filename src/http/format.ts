@@ -4,7 +4,8 @@ import type { NextFunction, Request, Response } from 'express';
 import { notFound } from '../errors.js';
 import type { Format } from '../serialize/serialize.js';
 
-export const FORMATS: readonly Format[] = ['json', 'xml'];
+// geojson is an extension served for requests.geojson only (respond() refuses it elsewhere).
+export const FORMATS: readonly Format[] = ['json', 'xml', 'geojson'];
 
 export interface SplitPath {
   /** The path without the format extension. */
@@ -22,6 +23,9 @@ export function splitFormat(path: string): SplitPath {
 }
 
 export const formatOf = (res: Response): Format => (res.locals.format as Format | undefined) ?? 'xml';
+
+/** The format errors are written in: GeoJSON clients read JSON errors. */
+export const errorFormatOf = (res: Response): 'json' | 'xml' => (formatOf(res) === 'xml' ? 'xml' : 'json');
 
 /**
  * Strips the format extension from the URL and records the format in res.locals.format. A missing

@@ -4,9 +4,10 @@ import { GEOREPORT_BASE_PATH } from '../config.js';
 import { forbidden } from '../errors.js';
 import * as requests from '../domain/requests.js';
 import * as services from '../domain/services.js';
+import * as updates from '../domain/updates.js';
 import type { Jurisdiction } from '../domain/types.js';
 import { findActiveKey } from '../store/api-keys-store.js';
-import { coerceCommonQuery, type QueryObject } from '../validate/coerce.js';
+import { coerceCommonQuery, type FormPairs, type QueryObject } from '../validate/coerce.js';
 import { validate } from '../validate/validate.js';
 import { apiKeyOf, pairValue, readFormBody } from './body.js';
 import type { AppContext } from './context.js';
@@ -43,62 +44,104 @@ function setPagingHeaders(req: Request, res: Response, total: number, page: numb
   res.set('Link', links.join(', '));
 }
 
+function latestUpdate(requests: Array<{ updated_datetime: Date | null; requested_datetime: Date }>): Date | undefined {
+  let latest: Date | undefined;
+  for (const request of requests) {
+    const at = request.updated_datetime ?? request.requested_datetime;
+    if (!latest || at > latest) latest = at;
+  }
+  return latest;
+}
+
 const pathParameter = (req: Request, name: string): string => String(req.params[name] ?? '');
 
 export function createHandlers(context: AppContext): Record<string, Handler> {
   const { db, config } = context;
+
+  /** Reads a POST body and checks its key first: an unauthenticated client learns nothing else. */
+  async function authenticatedForm(req: Request): Promise<{ pairs: FormPairs; keyId: string; jurisdiction: Jurisdiction }> {
+    const pairs = await readFormBody(req);
+    const key = apiKeyOf(req, pairs);
+    const record = key === undefined ? undefined : await findActiveKey(db, key);
+    if (!record) throw forbidden(key === undefined ? 'api_key is required to submit this request.' : 'The api_key is not valid.');
+    const jurisdictionId = pairValue(pairs, 'jurisdiction_id') ?? (req.query.jurisdiction_id as QueryObject[string]);
+    const jurisdiction = await jurisdictionFromQuery(context, { jurisdiction_id: jurisdictionId });
+    return { pairs, keyId: record.id, jurisdiction };
+  }
+
   return {
-    async discovery(_req, res) {
+    async discovery(req, res) {
       const document = await services.getDiscovery(db, {
         contact: config.contact,
         keyService: config.keyService,
         endpointUrl: `${config.publicUrl}${GEOREPORT_BASE_PATH}`,
         endpointType: config.endpointType,
       });
-      respond(res, 'discovery', document, config.timeZone);
+      respond(req, res, 'discovery', document, { timeZone: config.timeZone, cache: 'catalog', lastModified: document.changeset, honorModifiedSince: true });
     },
 
     async listServices(req, res) {
       const jurisdiction = await jurisdictionFromQuery(context, req.query);
-      respond(res, 'services', await services.listServices(db, jurisdiction), jurisdiction.time_zone);
+      const [list, changed] = await Promise.all([services.listServices(db, jurisdiction), services.catalogChangedAt(db, jurisdiction)]);
+      respond(req, res, 'services', list, { timeZone: jurisdiction.time_zone, cache: 'catalog', lastModified: changed, honorModifiedSince: true });
     },
 
     async getServiceDefinition(req, res) {
       const jurisdiction = await jurisdictionFromQuery(context, req.query);
-      const definition = await services.getServiceDefinition(db, jurisdiction, pathParameter(req, 'service_code'));
-      respond(res, 'service_definition', definition, jurisdiction.time_zone);
+      const [definition, changed] = await Promise.all([
+        services.getServiceDefinition(db, jurisdiction, pathParameter(req, 'service_code')),
+        services.catalogChangedAt(db, jurisdiction),
+      ]);
+      respond(req, res, 'service_definition', definition, { timeZone: jurisdiction.time_zone, cache: 'catalog', lastModified: changed, honorModifiedSince: true });
     },
 
     async createRequest(req, res) {
-      const pairs = await readFormBody(req);
-      // The key is checked first: an unauthenticated client learns nothing about the catalog.
-      const key = apiKeyOf(req, pairs);
-      const record = key === undefined ? undefined : await findActiveKey(db, key);
-      if (!record) throw forbidden(key === undefined ? 'api_key is required to submit a service request.' : 'The api_key is not valid.');
-      const jurisdictionId = pairValue(pairs, 'jurisdiction_id') ?? (req.query.jurisdiction_id as QueryObject[string]);
-      const jurisdiction = await jurisdictionFromQuery(context, { jurisdiction_id: jurisdictionId });
-      const created = await requests.createRequest(db, jurisdiction, pairs, record.id);
-      respond(res, 'created_requests', [created], jurisdiction.time_zone);
+      const { pairs, keyId, jurisdiction } = await authenticatedForm(req);
+      const created = await requests.createRequest(db, jurisdiction, pairs, keyId);
+      respond(req, res, 'created_requests', [created], { timeZone: jurisdiction.time_zone });
+    },
+
+    async findUpdates(req, res) {
+      const jurisdiction = await jurisdictionFromQuery(context, req.query);
+      const found = await updates.findUpdates(db, jurisdiction, req.query, new Date());
+      respond(req, res, 'service_request_updates', found, { timeZone: jurisdiction.time_zone, cache: 'requests' });
+    },
+
+    async addUpdate(req, res) {
+      const { pairs, keyId, jurisdiction } = await authenticatedForm(req);
+      const stored = await updates.addComment(db, jurisdiction, pairs, keyId);
+      respond(req, res, 'created_updates', [stored], { timeZone: jurisdiction.time_zone });
     },
 
     async getRequestIdForToken(req, res) {
       const jurisdiction = await jurisdictionFromQuery(context, req.query);
       const found = await requests.getRequestIdForToken(db, jurisdiction, pathParameter(req, 'token'));
-      respond(res, 'tokens', [found], jurisdiction.time_zone);
+      respond(req, res, 'tokens', [found], { timeZone: jurisdiction.time_zone, cache: 'requests' });
     },
 
     async findRequests(req, res) {
       const jurisdiction = await jurisdictionFromQuery(context, req.query);
       const list = await requests.findRequests(db, jurisdiction, req.query);
       if (list.total !== undefined) setPagingHeaders(req, res, list.total, list.options.page, list.options.page_size);
-      respond(res, list.options.extensions ? 'service_requests_extended' : 'service_requests', list.requests, jurisdiction.time_zone);
+      // Last-Modified is informative here: If-Modified-Since is not honoured on lists, because a request can
+      // leave a filtered list (closed, aged out of the window) without any remaining row changing. ETag is exact.
+      respond(req, res, list.options.extensions ? 'service_requests_extended' : 'service_requests', list.requests, {
+        timeZone: jurisdiction.time_zone,
+        cache: 'requests',
+        lastModified: latestUpdate(list.requests),
+      });
     },
 
     async getRequest(req, res) {
       const jurisdiction = await jurisdictionFromQuery(context, req.query);
       const extensions = requests.wantsExtensions(req.query);
       const request = await requests.getRequestWithExtensions(db, jurisdiction, pathParameter(req, 'service_request_id'), extensions);
-      respond(res, extensions ? 'service_requests_extended' : 'service_requests', [request], jurisdiction.time_zone);
+      respond(req, res, extensions ? 'service_requests_extended' : 'service_requests', [request], {
+        timeZone: jurisdiction.time_zone,
+        cache: 'requests',
+        lastModified: latestUpdate([request]),
+        honorModifiedSince: true,
+      });
     },
   };
 }

@@ -19,6 +19,9 @@ export function georeportRouter(context: AppContext): Router {
   router.get('/requests', handlers.findRequests!);
   router.get('/requests/:service_request_id', handlers.getRequest!);
   router.get('/tokens/:token', handlers.getRequestIdForToken!);
+  // EXT (FixMyStreet): the public history of requests, and clients' comments.
+  router.get('/servicerequestupdates', handlers.findUpdates!);
+  router.post('/servicerequestupdates', handlers.addUpdate!);
 
   // Known paths with another verb: 405 with Allow (digest §1.1).
   router.all('/discovery', methodNotAllowedHandler(['GET', 'HEAD']));
@@ -27,6 +30,7 @@ export function georeportRouter(context: AppContext): Router {
   router.all('/requests', methodNotAllowedHandler(['GET', 'HEAD', 'POST']));
   router.all('/requests/:service_request_id', methodNotAllowedHandler(['GET', 'HEAD']));
   router.all('/tokens/:token', methodNotAllowedHandler(['GET', 'HEAD']));
+  router.all('/servicerequestupdates', methodNotAllowedHandler(['GET', 'HEAD', 'POST']));
   router.use(notFoundHandler);
   return router;
 }

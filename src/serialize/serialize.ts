@@ -3,7 +3,7 @@
 // mapping of the XML: root dropped, wrappers become arrays, empty elements become null.
 import { formatDateTime } from '../domain/datetime.js';
 
-export type Format = 'json' | 'xml';
+export type Format = 'json' | 'xml' | 'geojson';
 
 type ScalarKind = 'text' | 'boolean' | 'number' | 'integer' | 'datetime';
 
@@ -163,6 +163,23 @@ export const DOCUMENTS = {
       { name: 'token', kind: 'text' },
     ],
   },
+  service_request_updates: {
+    root: 'service_request_updates',
+    item: 'request_update',
+    shape: [
+      { name: 'update_id', kind: 'text' },
+      { name: 'service_request_id', kind: 'text' },
+      { name: 'status', kind: 'text' },
+      { name: 'updated_datetime', kind: 'datetime' },
+      { name: 'description', kind: 'text' },
+      { name: 'media_url', kind: 'text' },
+    ],
+  },
+  created_updates: {
+    root: 'service_request_updates',
+    item: 'request_update',
+    shape: [{ name: 'update_id', kind: 'text' }],
+  },
   errors: {
     root: 'errors',
     item: 'error',
@@ -183,6 +200,7 @@ export interface SerializeContext {
 export const CONTENT_TYPES: Record<Format, string> = {
   json: 'application/json; charset=utf-8',
   xml: 'text/xml; charset=utf-8',
+  geojson: 'application/geo+json; charset=utf-8',
 };
 
 const XML_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>';
@@ -280,10 +298,30 @@ function shapeToXml(shape: Shape, value: Record<string, unknown>, context: Seria
   }
 }
 
+/**
+ * EXT: requests as a GeoJSON FeatureCollection for maps. Each request is a Feature whose geometry is its
+ * point ([long, lat], null for address-only requests) and whose properties are the public fields.
+ */
+export function serializeGeoJson(requests: Array<Record<string, unknown>>, context: SerializeContext): string {
+  const shape = requests.length > 0 && 'extended_attributes' in requests[0]! ? extendedRequestShape : requestShape;
+  const features = requests.map((request) => {
+    const properties = shapeToJson(shape, request, context);
+    const lat = properties.lat as number | null;
+    const long = properties.long as number | null;
+    return {
+      type: 'Feature',
+      id: properties.service_request_id,
+      geometry: lat === null || long === null ? null : { type: 'Point', coordinates: [long, lat] },
+      properties,
+    };
+  });
+  return JSON.stringify({ type: 'FeatureCollection', features });
+}
+
 /** Writes `value` as the named document. Item documents take an array, the others one object. */
 export function serialize(documentName: DocumentName, value: unknown, format: Format, context: SerializeContext): string {
   const spec: DocumentSpec = DOCUMENTS[documentName];
-  if (format === 'json') {
+  if (format === 'json' || format === 'geojson') {
     if (spec.item) {
       return JSON.stringify((value as Record<string, unknown>[]).map((item) => shapeToJson(spec.shape, item, context)));
     }

@@ -20,7 +20,11 @@ export type SchemaId =
   | 'service-requests.json'
   | 'created-requests.json'
   | 'tokens.json'
-  | 'errors.json';
+  | 'errors.json'
+  | 'query-updates-input.json'
+  | 'create-update-input.json'
+  | 'service-request-updates.json'
+  | 'created-updates.json';
 
 let shared: Ajv | undefined;
 

@@ -1,0 +1,60 @@
+// EXT (FixMyStreet / mySociety, digest §3.6): the feed of public request updates and clients' comments.
+import { badRequest, notFound } from '../errors.js';
+import type { Db } from '../store/db.js';
+import * as updatesStore from '../store/updates-store.js';
+import { scalarParameter, type FormPairs, type QueryObject } from '../validate/coerce.js';
+import { validate } from '../validate/validate.js';
+import { parseDateTime } from './datetime.js';
+import type { Jurisdiction, RequestUpdate } from './types.js';
+
+export const MAX_UPDATES = 1000;
+const DAY = 24 * 3600 * 1000;
+
+export async function findUpdates(db: Db, jurisdiction: Jurisdiction, query: QueryObject, now: Date): Promise<RequestUpdate[]> {
+  const input = validate<{ start_date?: string; end_date?: string }>('query-updates-input.json', {
+    ...(scalarParameter(query, 'start_date') === undefined ? {} : { start_date: scalarParameter(query, 'start_date') }),
+    ...(scalarParameter(query, 'end_date') === undefined ? {} : { end_date: scalarParameter(query, 'end_date') }),
+  });
+  const zone = jurisdiction.time_zone;
+  const start = input.start_date === undefined ? undefined : parseDateTime(input.start_date, zone)!.date;
+  const end = input.end_date === undefined ? undefined : parseDateTime(input.end_date, zone)!.date;
+  // FixMyStreet asks for the last couple of hours, or nothing: then the last 24 hours.
+  const to = end ?? now;
+  const from = start ?? new Date(to.getTime() - DAY);
+  if (from > to) throw badRequest('start_date must not be after end_date.');
+  return updatesStore.findUpdates(db, jurisdiction.jurisdiction_id, from, to, MAX_UPDATES);
+}
+
+export async function addComment(db: Db, jurisdiction: Jurisdiction, pairs: FormPairs, apiKeyId: string): Promise<{ update_id: string }> {
+  const raw: Record<string, unknown> = {};
+  const mediaUrls: string[] = [];
+  for (const [key, value] of pairs) {
+    const trimmed = value.trim();
+    if (key === 'media_url') {
+      if (trimmed !== '') mediaUrls.push(trimmed);
+    } else if (key === 'description') {
+      raw.description ??= trimmed; // may be empty (a photo alone)
+    } else if (trimmed !== '' && ['service_request_id', 'update_id', 'status', 'updated_datetime'].includes(key)) {
+      raw[key] ??= key === 'status' ? trimmed.toLowerCase().replace(/ /g, '_') : trimmed;
+    } else if (key === 'update_id_ext' && trimmed !== '') {
+      raw.update_id ??= trimmed; // Bromley's variant
+    }
+  }
+  if (mediaUrls.length > 0) raw.media_url = mediaUrls;
+  const input = validate<{ service_request_id: string; update_id: string; status: string; description?: string; media_url?: string[] }>(
+    'create-update-input.json',
+    raw,
+  );
+  const stored = await updatesStore.insertComment(db, {
+    jurisdiction_id: jurisdiction.jurisdiction_id,
+    service_request_id: input.service_request_id,
+    client_update_id: input.update_id,
+    client_status: input.status.toUpperCase(),
+    description: input.description ?? '',
+    media_urls: input.media_url ?? [],
+    api_key_id: apiKeyId,
+  });
+  if (!stored) throw notFound(`No service request with id ${input.service_request_id}.`);
+  return stored;
+}
+
