@@ -7,6 +7,7 @@ import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { cors } from './http/cors.js';
 import { collapseSlashes } from './http/format.js';
 import { georeportRouter } from './http/routes.js';
+import { MEDIA_URL_PATH } from './media/media-store.js';
 import { openApiDocument } from './http/openapi.js';
 import type { Logger } from './logger.js';
 import type { Db } from './store/db.js';
@@ -36,6 +37,19 @@ export function createApp({ config, db, logger }: { config: Config; db: Db; logg
     res.type('application/json').send(openApiDocument(config));
   });
   app.use(GEOREPORT_BASE_PATH, cors, georeportRouter(context));
+  // Uploaded images (already checked and stripped of metadata); nosniff so they are only ever images.
+  app.use(
+    MEDIA_URL_PATH,
+    cors,
+    express.static(config.mediaDirectory, {
+      fallthrough: true,
+      index: false,
+      dotfiles: 'deny',
+      maxAge: '365d',
+      immutable: true,
+      setHeaders: (res) => res.set('X-Content-Type-Options', 'nosniff'),
+    }),
+  );
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
   return { app, context };

@@ -19,6 +19,10 @@ export interface Config {
   /** Seed the demo catalog when the store has no services (default: on for the embedded store). */
   readonly seedDemo: boolean;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** Where uploaded media is stored (served under /media). */
+  readonly mediaDirectory: string;
+  readonly mediaMaxBytes: number;
+  readonly mediaMaxFiles: number;
 }
 
 export class ConfigError extends Error {}
@@ -80,10 +84,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!/^[A-Za-z0-9._-]{1,100}$/.test(jurisdictionId)) {
     throw new ConfigError('OPEN311_JURISDICTION_ID may only contain letters, digits, ".", "_" and "-"');
   }
+  const dataDirectory = path.resolve(env.DATA_DIR || './data');
   return Object.freeze({
     port,
     host,
-    dataDirectory: path.resolve(env.DATA_DIR || './data'),
+    dataDirectory,
     databaseUrl,
     bootstrapApiKey,
     publicUrl,
@@ -95,5 +100,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     endpointType: readChoice(env, 'OPEN311_ENDPOINT_TYPE', ['production', 'test'] as const, 'production'),
     seedDemo: readBoolean(env, 'SEED_DEMO', databaseUrl === undefined),
     logLevel: readChoice(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
+    mediaDirectory: path.resolve(env.MEDIA_DIR || path.join(dataDirectory, 'media')),
+    mediaMaxBytes: readInteger(env, 'MEDIA_MAX_BYTES', 10 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+    mediaMaxFiles: readInteger(env, 'MEDIA_MAX_FILES', 5, 0, 20),
   });
 }

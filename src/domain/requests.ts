@@ -7,6 +7,7 @@ import * as requestsStore from '../store/requests-store.js';
 import { coerceCreateRequest, coerceRequestsQuery, type FormPairs, type QueryObject } from '../validate/coerce.js';
 import { validate } from '../validate/validate.js';
 import { endOfDay, parseDateTime } from './datetime.js';
+import { withUploads, type MediaSink } from './media.js';
 import type {
   Attribute,
   CreatedRequest,
@@ -111,6 +112,8 @@ export async function createRequest(
   jurisdiction: Jurisdiction,
   pairs: FormPairs,
   apiKeyId: string,
+  uploads: Array<{ bytes: Buffer }> = [],
+  mediaSink?: MediaSink,
 ): Promise<CreatedRequest> {
   const raw = coerceCreateRequest(pairs);
   // Report every problem of the request in one 400 (digest §1.10): schema problems and attribute problems.
@@ -129,8 +132,10 @@ export async function createRequest(
   const { answers, problems: attributeProblems } = checkAttributes(service.attributes, input.attributes ?? {}, jurisdiction.time_zone);
   problems.push(...attributeProblems);
   if (problems.length > 0) throw badRequest(...problems);
+  if (uploads.length > 0 && !mediaSink) throw new Error('createRequest got uploads without a media sink');
 
-  return requestsStore.insertRequest(db, {
+  // Uploaded files win over media_url (v2.1 draft).
+  return withUploads(uploads, mediaSink!, (urls) => requestsStore.insertRequest(db, {
     jurisdiction_id: jurisdiction.jurisdiction_id,
     service,
     description: input.description ?? null,
@@ -139,7 +144,7 @@ export async function createRequest(
     address: input.address_string ?? null,
     address_id: input.address_id ?? null,
     zipcode: input.zipcode ?? null,
-    media_urls: input.media_url ?? [],
+    media_urls: urls.length > 0 ? urls : (input.media_url ?? []),
     attributes: answers,
     submitter: {
       email: input.email ?? null,
@@ -153,7 +158,7 @@ export async function createRequest(
     token: service.type === 'batch' ? randomBytes(12).toString('hex') : null,
     channel: 'api',
     title: input.title ?? null,
-  });
+  }));
 }
 
 interface QueryRequestsInput {

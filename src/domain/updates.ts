@@ -5,6 +5,7 @@ import * as updatesStore from '../store/updates-store.js';
 import { scalarParameter, type FormPairs, type QueryObject } from '../validate/coerce.js';
 import { validate } from '../validate/validate.js';
 import { parseDateTime } from './datetime.js';
+import { withUploads, type MediaSink } from './media.js';
 import type { Jurisdiction, RequestUpdate } from './types.js';
 
 export const MAX_UPDATES = 1000;
@@ -25,7 +26,14 @@ export async function findUpdates(db: Db, jurisdiction: Jurisdiction, query: Que
   return updatesStore.findUpdates(db, jurisdiction.jurisdiction_id, from, to, MAX_UPDATES);
 }
 
-export async function addComment(db: Db, jurisdiction: Jurisdiction, pairs: FormPairs, apiKeyId: string): Promise<{ update_id: string }> {
+export async function addComment(
+  db: Db,
+  jurisdiction: Jurisdiction,
+  pairs: FormPairs,
+  apiKeyId: string,
+  uploads: Array<{ bytes: Buffer }> = [],
+  mediaSink?: MediaSink,
+): Promise<{ update_id: string }> {
   const raw: Record<string, unknown> = {};
   const mediaUrls: string[] = [];
   for (const [key, value] of pairs) {
@@ -45,16 +53,21 @@ export async function addComment(db: Db, jurisdiction: Jurisdiction, pairs: Form
     'create-update-input.json',
     raw,
   );
-  const stored = await updatesStore.insertComment(db, {
-    jurisdiction_id: jurisdiction.jurisdiction_id,
-    service_request_id: input.service_request_id,
-    client_update_id: input.update_id,
-    client_status: input.status.toUpperCase(),
-    description: input.description ?? '',
-    media_urls: input.media_url ?? [],
-    api_key_id: apiKeyId,
+  if (uploads.length > 0 && !mediaSink) throw new Error('addComment got uploads without a media sink');
+  const stored = await withUploads(uploads, mediaSink!, async (urls) => {
+    const result = await updatesStore.insertComment(db, {
+      jurisdiction_id: jurisdiction.jurisdiction_id,
+      service_request_id: input.service_request_id,
+      client_update_id: input.update_id,
+      client_status: input.status.toUpperCase(),
+      description: input.description ?? '',
+      media_urls: urls.length > 0 ? urls : (input.media_url ?? []),
+      api_key_id: apiKeyId,
+    });
+    // Unknown request: throw so the uploaded files are removed again.
+    if (!result) throw notFound(`No service request with id ${input.service_request_id}.`);
+    return result;
   });
-  if (!stored) throw notFound(`No service request with id ${input.service_request_id}.`);
   return stored;
 }
 

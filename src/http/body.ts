@@ -9,6 +9,23 @@ import { jsonToPairs, type FormPairs } from '../validate/coerce.js';
 export const MAX_FORM_BYTES = 1024 * 1024;
 export const MAX_FORM_FIELDS = 1000;
 
+export interface UploadLimits {
+  /** Largest accepted file part, in bytes. */
+  maxFileBytes: number;
+  maxFiles: number;
+}
+
+/** A file part of a multipart body (every file part is media, whatever its field name: media, media[], photo1…). */
+export interface UploadedFile {
+  field: string;
+  bytes: Buffer;
+}
+
+export interface FormBody {
+  pairs: FormPairs;
+  files: UploadedFile[];
+}
+
 async function readRaw(req: Request, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limit) throw payloadTooLarge(`The request body is larger than ${limit} bytes.`);
@@ -22,39 +39,61 @@ async function readRaw(req: Request, limit: number): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-function readMultipart(req: Request): Promise<FormPairs> {
+function readMultipart(req: Request, limits: UploadLimits): Promise<FormBody> {
   return new Promise((resolve, reject) => {
     let parser: busboy.Busboy;
     try {
       parser = busboy({
         headers: req.headers,
         defParamCharset: 'utf8',
-        limits: { fields: MAX_FORM_FIELDS, fieldSize: MAX_FORM_BYTES, files: 10, fileSize: 10 * 1024 * 1024, parts: MAX_FORM_FIELDS + 10 },
+        limits: {
+          fields: MAX_FORM_FIELDS,
+          fieldSize: MAX_FORM_BYTES,
+          files: limits.maxFiles,
+          fileSize: limits.maxFileBytes,
+          parts: MAX_FORM_FIELDS + limits.maxFiles,
+        },
       });
     } catch {
       reject(badRequest('The multipart/form-data body could not be read (is the boundary missing?).'));
       return;
     }
     const pairs: FormPairs = [];
+    const files: UploadedFile[] = [];
     let failure: Error | undefined;
     parser.on('field', (name, value, info) => {
       if (info.valueTruncated) failure ??= payloadTooLarge(`The form field ${name.slice(0, 50)} is larger than ${MAX_FORM_BYTES} bytes.`);
       pairs.push([name, value]);
     });
-    // Files are not stored yet: drain them so the upload completes.
-    parser.on('file', (_name, stream) => stream.resume());
+    parser.on('file', (field, stream) => {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('limit', () => {
+        failure ??= payloadTooLarge(`Each media file may be at most ${limits.maxFileBytes} bytes.`);
+      });
+      stream.on('close', () => {
+        const bytes = Buffer.concat(chunks);
+        // An empty file part is what browsers send for a file input left empty.
+        if (bytes.length > 0 && !failure) files.push({ field, bytes });
+      });
+    });
+    parser.on('filesLimit', () => (failure ??= payloadTooLarge(`At most ${limits.maxFiles} media files may be sent.`)));
     parser.on('fieldsLimit', () => (failure ??= payloadTooLarge(`The form has more than ${MAX_FORM_FIELDS} fields.`)));
     parser.on('partsLimit', () => (failure ??= payloadTooLarge(`The form has more than ${MAX_FORM_FIELDS} parts.`)));
     parser.on('error', () => reject(badRequest('The multipart/form-data body could not be read.')));
-    parser.on('close', () => (failure ? reject(failure) : resolve(pairs)));
+    parser.on('close', () => (failure ? reject(failure) : resolve({ pairs, files })));
     req.pipe(parser);
   });
 }
 
-/** The body's parameters as raw pairs, in order. An absent body is an empty form. */
-export async function readFormBody(req: Request): Promise<FormPairs> {
+/** The body's parameters as raw pairs, in order, and its files. An absent body is an empty form. */
+export async function readFormBody(req: Request, limits: UploadLimits): Promise<FormBody> {
   const contentType = (req.headers['content-type'] ?? '').toLowerCase();
-  if (contentType.startsWith('multipart/form-data')) return readMultipart(req);
+  if (contentType.startsWith('multipart/form-data')) return readMultipart(req, limits);
+  return { pairs: await readTextForm(req, contentType), files: [] };
+}
+
+async function readTextForm(req: Request, contentType: string): Promise<FormPairs> {
   const raw = await readRaw(req, MAX_FORM_BYTES);
   if (raw.length === 0) return [];
   const text = raw.toString('utf8');

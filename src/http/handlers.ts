@@ -9,7 +9,9 @@ import type { Jurisdiction } from '../domain/types.js';
 import { findActiveKey } from '../store/api-keys-store.js';
 import { coerceCommonQuery, type FormPairs, type QueryObject } from '../validate/coerce.js';
 import { validate } from '../validate/validate.js';
-import { apiKeyOf, pairValue, readFormBody } from './body.js';
+import { type MediaSink } from '../domain/media.js';
+import { saveMedia } from '../media/media-store.js';
+import { apiKeyOf, pairValue, readFormBody, type UploadedFile } from './body.js';
 import type { AppContext } from './context.js';
 import { respond } from './respond.js';
 
@@ -58,15 +60,18 @@ const pathParameter = (req: Request, name: string): string => String(req.params[
 export function createHandlers(context: AppContext): Record<string, Handler> {
   const { db, config } = context;
 
+  const uploadLimits = { maxFileBytes: config.mediaMaxBytes, maxFiles: config.mediaMaxFiles };
+  const mediaSink: MediaSink = (type, bytes) => saveMedia({ directory: config.mediaDirectory, publicUrl: config.publicUrl }, type, bytes);
+
   /** Reads a POST body and checks its key first: an unauthenticated client learns nothing else. */
-  async function authenticatedForm(req: Request): Promise<{ pairs: FormPairs; keyId: string; jurisdiction: Jurisdiction }> {
-    const pairs = await readFormBody(req);
+  async function authenticatedForm(req: Request): Promise<{ pairs: FormPairs; files: UploadedFile[]; keyId: string; jurisdiction: Jurisdiction }> {
+    const { pairs, files } = await readFormBody(req, uploadLimits);
     const key = apiKeyOf(req, pairs);
     const record = key === undefined ? undefined : await findActiveKey(db, key);
     if (!record) throw forbidden(key === undefined ? 'api_key is required to submit this request.' : 'The api_key is not valid.');
     const jurisdictionId = pairValue(pairs, 'jurisdiction_id') ?? (req.query.jurisdiction_id as QueryObject[string]);
     const jurisdiction = await jurisdictionFromQuery(context, { jurisdiction_id: jurisdictionId });
-    return { pairs, keyId: record.id, jurisdiction };
+    return { pairs, files, keyId: record.id, jurisdiction };
   }
 
   return {
@@ -96,8 +101,8 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
     },
 
     async createRequest(req, res) {
-      const { pairs, keyId, jurisdiction } = await authenticatedForm(req);
-      const created = await requests.createRequest(db, jurisdiction, pairs, keyId);
+      const { pairs, files, keyId, jurisdiction } = await authenticatedForm(req);
+      const created = await requests.createRequest(db, jurisdiction, pairs, keyId, files, mediaSink);
       respond(req, res, 'created_requests', [created], { timeZone: jurisdiction.time_zone });
     },
 
@@ -108,8 +113,8 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
     },
 
     async addUpdate(req, res) {
-      const { pairs, keyId, jurisdiction } = await authenticatedForm(req);
-      const stored = await updates.addComment(db, jurisdiction, pairs, keyId);
+      const { pairs, files, keyId, jurisdiction } = await authenticatedForm(req);
+      const stored = await updates.addComment(db, jurisdiction, pairs, keyId, files, mediaSink);
       respond(req, res, 'created_updates', [stored], { timeZone: jurisdiction.time_zone });
     },
 

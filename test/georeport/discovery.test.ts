@@ -194,6 +194,14 @@ describe('service discovery (checklist 21–24)', () => {
       const reworded = await read();
       expect(Date.parse(reworded.json.changeset)).to.be.greaterThan(Date.parse(redefined.json.changeset));
       expect(Date.parse(reworded.xml.changeset)).to.be.greaterThan(Date.parse(redefined.xml.changeset));
+      await sleep(1100);
+
+      // The service is withdrawn from the list.
+      await addServices([{ ...service, active: false }]);
+      const withdrawn = await read();
+      expect(Date.parse(withdrawn.json.changeset)).to.be.greaterThan(Date.parse(reworded.json.changeset));
+      const list = (await get(`${BASE}/services.json`)).body as Array<{ service_code: string }>;
+      expect(list.map((item) => item.service_code)).not.to.include(code);
     });
   });
 

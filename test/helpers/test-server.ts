@@ -1,5 +1,8 @@
 // The app under test, in-process, on the real store; an HTTP client that parses both formats into the
 // same JSON shape; and the spec/ schemas to check every response against.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Express } from 'express';
 import request from 'supertest';
 import { parseStringPromise } from 'xml2js';
@@ -25,11 +28,15 @@ export interface TestContext {
 
 let current: TestContext | undefined;
 
+let mediaDirectory: string | undefined;
+
 export function testConfig(overrides: NodeJS.ProcessEnv = {}): Config {
+  mediaDirectory ??= fs.mkdtempSync(path.join(os.tmpdir(), 'open311-test-media-'));
   return loadConfig({
     DATABASE_URL: process.env.DATABASE_URL,
     PUBLIC_URL: 'http://311.test.example',
     LOG_LEVEL: 'silent',
+    MEDIA_DIR: mediaDirectory,
     ...overrides,
   });
 }
@@ -50,6 +57,7 @@ export async function openTestContext(): Promise<TestContext> {
 export async function closeTestContext(): Promise<void> {
   await current?.db.destroy();
   current = undefined;
+  if (mediaDirectory) fs.rmSync(mediaDirectory, { recursive: true, force: true });
 }
 
 export function ctx(): TestContext {
@@ -74,7 +82,7 @@ const WRAPPERS = new Set([
   'notes',
   'media_urls',
 ]);
-const BOOLEANS = new Set(['metadata', 'variable', 'required']);
+const BOOLEANS = new Set(['metadata', 'variable', 'required', 'duplicate']);
 const NUMBERS = new Set(['lat', 'long', 'order', 'code', 'distance']);
 
 type XmlNode = string | { [name: string]: XmlNode[] | string } | undefined;
