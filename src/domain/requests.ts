@@ -202,7 +202,14 @@ function parseBbox(text: string): NonNullable<RequestQuery['bbox']> {
  * exceed 90 days. At most 1000 requests, newest first. EXT: updated_after/updated_before replace the
  * default window; page/page_size slice the same ordered result; lat/long/radius and bbox filter in PostGIS.
  */
-export function buildRequestQuery(jurisdiction: Jurisdiction, query: QueryObject, now: Date): { query: RequestQuery; options: RequestListOptions } {
+export function buildRequestQuery(
+  jurisdiction: Jurisdiction,
+  query: QueryObject,
+  now: Date,
+  mode: 'list' | 'bulk' = 'list',
+): { query: RequestQuery; options: RequestListOptions } {
+  // Bulk exports take the same filters, without the list's defaults and limits (no 90-day window or cap).
+  const bulk = mode === 'bulk';
   const input = validate<QueryRequestsInput>('query-requests-input.json', coerceRequestsQuery(query));
   const page = input.page ?? 1;
   const pageSize = input.page_size ?? MAX_RESULTS;
@@ -224,18 +231,18 @@ export function buildRequestQuery(jurisdiction: Jurisdiction, query: QueryObject
   const result: RequestQuery = { ...base };
   if (start && end) {
     if (start.date > end) throw badRequest('start_date must not be after end_date.');
-    if (end.getTime() - start.date.getTime() > DEFAULT_WINDOW_DAYS * DAY) {
+    if (!bulk && end.getTime() - start.date.getTime() > DEFAULT_WINDOW_DAYS * DAY) {
       throw badRequest(`The span from start_date to end_date may not exceed ${DEFAULT_WINDOW_DAYS} days; ask for several smaller windows.`);
     }
     result.requested_from = start.date;
     result.requested_to = end;
   } else if (start) {
     result.requested_from = start.date;
-    result.requested_to = new Date(start.date.getTime() + DEFAULT_WINDOW_DAYS * DAY);
+    if (!bulk) result.requested_to = new Date(start.date.getTime() + DEFAULT_WINDOW_DAYS * DAY);
   } else if (end) {
-    result.requested_from = new Date(end.getTime() - DEFAULT_WINDOW_DAYS * DAY);
+    if (!bulk) result.requested_from = new Date(end.getTime() - DEFAULT_WINDOW_DAYS * DAY);
     result.requested_to = end;
-  } else if (!changeWindow) {
+  } else if (!changeWindow && !bulk) {
     // Change windows exist to catch recent changes to old requests: no default window with them.
     result.requested_from = new Date(now.getTime() - DEFAULT_WINDOW_DAYS * DAY);
   }
@@ -287,6 +294,12 @@ export async function findRequests(db: Db, jurisdiction: Jurisdiction, parameter
   ]);
   const requests = options.extensions ? await withExtensions(db, rows) : rows;
   return total === undefined ? { requests, options } : { requests, options, total };
+}
+
+/** EXT bulk export: every matching request, newest first, in batches. */
+export function exportRequests(db: Db, jurisdiction: Jurisdiction, parameters: QueryObject) {
+  const { query } = buildRequestQuery(jurisdiction, parameters, new Date(), 'bulk');
+  return requestsStore.exportRequests(db, query);
 }
 
 /** The extensions flag of a single-request GET (extensions=true). */

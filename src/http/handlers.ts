@@ -1,4 +1,5 @@
 // Thin handlers: take the validated input, call one domain function, respond.
+import { once } from 'node:events';
 import type { Request, Response } from 'express';
 import { GEOREPORT_BASE_PATH } from '../config.js';
 import { forbidden } from '../errors.js';
@@ -6,6 +7,7 @@ import * as requests from '../domain/requests.js';
 import * as services from '../domain/services.js';
 import * as updates from '../domain/updates.js';
 import type { Jurisdiction } from '../domain/types.js';
+import { csvHeader, csvRows } from '../serialize/csv.js';
 import { findActiveKey } from '../store/api-keys-store.js';
 import { coerceCommonQuery, type FormPairs, type QueryObject } from '../validate/coerce.js';
 import { validate } from '../validate/validate.js';
@@ -116,6 +118,30 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
       const { pairs, files, keyId, jurisdiction } = await authenticatedForm(req);
       const stored = await updates.addComment(db, jurisdiction, pairs, keyId, files, mediaSink);
       respond(req, res, 'created_updates', [stored], { timeZone: jurisdiction.time_zone });
+    },
+
+    async exportRequests(req, res) {
+      const jurisdiction = await jurisdictionFromQuery(context, req.query);
+      const batches = requests.exportRequests(db, jurisdiction, req.query);
+      // Validation happened above; the first batch is read before any byte is sent, so a bad query is a
+      // proper errors document and later failures cut the stream (a truncated CSV, never a silent one).
+      const first = await batches.next();
+      res.status(200).set({
+        'Content-Type': 'text/csv; charset=utf-8',
+        'Content-Disposition': 'attachment; filename="service_requests.csv"',
+        'Cache-Control': 'no-store',
+      });
+      res.write(csvHeader());
+      try {
+        for (let batch = first; !batch.done; batch = await batches.next()) {
+          if (!res.write(csvRows(batch.value, jurisdiction.time_zone))) await once(res, 'drain');
+          if (res.destroyed) return;
+        }
+        res.end();
+      } catch (error) {
+        context.logger.error('bulk export failed', { error: error instanceof Error ? error.message : String(error) });
+        res.destroy();
+      }
     },
 
     async getRequestIdForToken(req, res) {

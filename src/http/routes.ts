@@ -34,3 +34,15 @@ export function georeportRouter(context: AppContext): Router {
   router.use(notFoundHandler);
   return router;
 }
+
+/** EXT GeoReport Bulk (digest §3.11): CSV export with the request filters, outside the GeoReport base. */
+export const BULK_BASE_PATH = '/open311/bulk';
+
+export function bulkRouter(context: AppContext): Router {
+  const handlers = createHandlers(context);
+  const router = express.Router();
+  router.get('/requests.csv', handlers.exportRequests!);
+  router.all('/requests.csv', methodNotAllowedHandler(['GET', 'HEAD']));
+  router.use(notFoundHandler);
+  return router;
+}

@@ -472,7 +472,8 @@ describe('framing and formats (checklist 1–14)', () => {
   describe('14: every success is 200, also POST; empty results are 200 with an empty list', () => {
     for (const format of FORMATS) {
       it(`POST creation for realtime, batch and blackbox services answers 200 (${format})`, async () => {
-        for (const fields of [{}, { service_code: 'MISSED_TRASH', 'attribute[COLLECTION_TYPE]': 'TRASH' }, { service_code: 'DEAD_ANIMAL' }]) {
+        const cases: Array<Record<string, string>> = [{}, { service_code: 'MISSED_TRASH', 'attribute[COLLECTION_TYPE]': 'TRASH' }, { service_code: 'DEAD_ANIMAL' }];
+        for (const fields of cases) {
           const answer = await submit(fields, format);
           expect(answer.status, answer.text).to.equal(200);
           assertSchema('created-requests.json', answer.body);
