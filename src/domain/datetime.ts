@@ -88,6 +88,9 @@ export function parseDateTime(input: string, timeZone: string): ParsedDateTime |
   const minute = mi === undefined ? 0 : Number(mi);
   const second = s === undefined ? 0 : Number(s);
   const millisecond = fraction === undefined ? 0 : Math.floor(Number(`0.${fraction}`) * 1000);
+  // Years outside 1000–9000 are typing mistakes, and windows computed from them would leave what the
+  // database can store.
+  if (year < 1000 || year > 9000) return undefined;
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) return undefined;
   const wallClock = Date.UTC(year, month - 1, day, hour, minute, second, millisecond);
   const check = new Date(wallClock);

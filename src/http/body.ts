@@ -89,8 +89,16 @@ function readMultipart(req: Request, limits: UploadLimits): Promise<FormBody> {
 /** The body's parameters as raw pairs, in order, and its files. An absent body is an empty form. */
 export async function readFormBody(req: Request, limits: UploadLimits): Promise<FormBody> {
   const contentType = (req.headers['content-type'] ?? '').toLowerCase();
-  if (contentType.startsWith('multipart/form-data')) return readMultipart(req, limits);
-  return { pairs: await readTextForm(req, contentType), files: [] };
+  const body = contentType.startsWith('multipart/form-data')
+    ? await readMultipart(req, limits)
+    : { pairs: await readTextForm(req, contentType), files: [] };
+  // NUL can be stored neither in PostgreSQL text nor in XML.
+  for (const [key, value] of body.pairs) {
+    if (key.includes('\0') || value.includes('\0')) {
+      throw badRequest(`The parameter ${key.replace(/\0/g, '').slice(0, 50) || '(unnamed)'} contains a NUL character, which no parameter may hold.`);
+    }
+  }
+  return body;
 }
 
 async function readTextForm(req: Request, contentType: string): Promise<FormPairs> {

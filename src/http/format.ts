@@ -1,7 +1,7 @@
 // The representation is chosen by the extension of the last path segment only (digest §1.1), split at
 // the LAST dot so that codes and ids may contain dots (/services/A.B.json → code "A.B", format json).
 import type { NextFunction, Request, Response } from 'express';
-import { notFound } from '../errors.js';
+import { badRequest, notFound } from '../errors.js';
 import type { Format } from '../serialize/serialize.js';
 
 // geojson is an extension served for requests.geojson only (respond() refuses it elsewhere).
@@ -49,6 +49,14 @@ export function formatSuffix(req: Request, res: Response, next: NextFunction): v
   res.locals.format = extension;
   req.url = bare + query;
   next();
+}
+
+/**
+ * The NUL character can be stored neither in PostgreSQL text nor in XML: a URL that carries one (%00) is
+ * refused at once, whatever parameter or path segment holds it.
+ */
+export function refuseNul(req: Request, _res: Response, next: NextFunction): void {
+  next(/%00/i.test(req.url) ? badRequest('The request URL contains a NUL character (%00), which no parameter may hold.') : undefined);
 }
 
 /** Several clients are configured with a base URL ending in "/" and then add another one. */

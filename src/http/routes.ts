@@ -3,7 +3,7 @@
 import express, { type Router } from 'express';
 import type { AppContext } from './context.js';
 import { notFoundHandler, methodNotAllowedHandler } from './error-handler.js';
-import { formatSuffix } from './format.js';
+import { formatSuffix, refuseNul } from './format.js';
 import { createHandlers } from './handlers.js';
 
 export function georeportRouter(context: AppContext): Router {
@@ -11,6 +11,7 @@ export function georeportRouter(context: AppContext): Router {
   const router = express.Router({ strict: false });
   // Must run first: it strips the .json/.xml suffix that the paths below do not carry.
   router.use(formatSuffix);
+  router.use(refuseNul);
 
   router.get('/discovery', handlers.discovery!);
   router.get('/services', handlers.listServices!);
@@ -41,6 +42,7 @@ export const BULK_BASE_PATH = '/open311/bulk';
 export function bulkRouter(context: AppContext): Router {
   const handlers = createHandlers(context);
   const router = express.Router();
+  router.use(refuseNul);
   router.get('/requests.csv', handlers.exportRequests!);
   router.all('/requests.csv', methodNotAllowedHandler(['GET', 'HEAD']));
   router.use(notFoundHandler);
