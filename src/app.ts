@@ -7,6 +7,7 @@ import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { cors } from './http/cors.js';
 import { collapseSlashes } from './http/format.js';
 import { BULK_BASE_PATH, bulkRouter, georeportRouter } from './http/routes.js';
+import { STAFF_BASE_PATH, staffRouter } from './http/staff/router.js';
 import { MEDIA_URL_PATH } from './media/media-store.js';
 import { openApiDocument } from './http/openapi.js';
 import type { Logger } from './logger.js';
@@ -38,6 +39,7 @@ export function createApp({ config, db, logger }: { config: Config; db: Db; logg
   });
   app.use(GEOREPORT_BASE_PATH, cors, georeportRouter(context));
   app.use(BULK_BASE_PATH, cors, bulkRouter(context));
+  app.use(STAFF_BASE_PATH, staffRouter(context));
   // Uploaded images (already checked and stripped of metadata); nosniff so they are only ever images.
   app.use(
     MEDIA_URL_PATH,

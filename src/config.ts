@@ -23,6 +23,16 @@ export interface Config {
   readonly mediaDirectory: string;
   readonly mediaMaxBytes: number;
   readonly mediaMaxFiles: number;
+  /** When set, this value is a valid admin key (staff API) from start-up on (stored hashed). */
+  readonly bootstrapAdminKey: string | undefined;
+  /** Open requests of the same service this close (metres) and this recent (hours) are possible duplicates. */
+  readonly duplicateRadiusMeters: number;
+  readonly duplicateWindowHours: number;
+  /** Webhook deliveries: first retry delay (doubles each attempt), attempts before giving up, HTTP timeout, outbox poll interval. */
+  readonly webhookRetryBaseMs: number;
+  readonly webhookMaxAttempts: number;
+  readonly webhookTimeoutMs: number;
+  readonly webhookPollMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -75,6 +85,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (bootstrapApiKey !== undefined && bootstrapApiKey.length < 16) {
     throw new ConfigError('OPEN311_BOOTSTRAP_API_KEY must be at least 16 characters long');
   }
+  const bootstrapAdminKey = env.OPEN311_BOOTSTRAP_ADMIN_KEY || undefined;
+  if (bootstrapAdminKey !== undefined && bootstrapAdminKey.length < 16) {
+    throw new ConfigError('OPEN311_BOOTSTRAP_ADMIN_KEY must be at least 16 characters long');
+  }
   const timeZone = env.OPEN311_TIME_ZONE || 'America/New_York';
   if (!isValidTimeZone(timeZone)) throw new ConfigError(`OPEN311_TIME_ZONE "${timeZone}" is not an IANA time zone`);
   const linkHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
@@ -103,5 +117,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mediaDirectory: path.resolve(env.MEDIA_DIR || path.join(dataDirectory, 'media')),
     mediaMaxBytes: readInteger(env, 'MEDIA_MAX_BYTES', 10 * 1024 * 1024, 1024, 100 * 1024 * 1024),
     mediaMaxFiles: readInteger(env, 'MEDIA_MAX_FILES', 5, 0, 20),
+    bootstrapAdminKey,
+    duplicateRadiusMeters: readInteger(env, 'DUPLICATE_RADIUS_METERS', 50, 1, 5000),
+    duplicateWindowHours: readInteger(env, 'DUPLICATE_WINDOW_HOURS', 168, 1, 24 * 365),
+    webhookRetryBaseMs: readInteger(env, 'WEBHOOK_RETRY_BASE_MS', 5000, 10, 3_600_000),
+    webhookMaxAttempts: readInteger(env, 'WEBHOOK_MAX_ATTEMPTS', 12, 1, 100),
+    webhookTimeoutMs: readInteger(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
+    webhookPollMs: readInteger(env, 'WEBHOOK_POLL_MS', 1000, 10, 60_000),
   });
 }

@@ -5,7 +5,7 @@ import { ConfigError, GEOREPORT_BASE_PATH, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { countServices } from './store/catalog-store.js';
 import { isEmbedded, migrateLatest, openDb } from './store/db.js';
-import { ensureBootstrapKey, ensureConfiguredJurisdiction, seedDemoCatalog } from './store/seed.js';
+import { ensureBootstrapAdminKey, ensureBootstrapKey, ensureConfiguredJurisdiction, seedDemoCatalog } from './store/seed.js';
 
 async function main(): Promise<void> {
   let config;
@@ -28,6 +28,7 @@ async function main(): Promise<void> {
     logger.info('seeded the demo catalog', { services: seeded.length });
   }
   await ensureBootstrapKey(db, config.bootstrapApiKey);
+  await ensureBootstrapAdminKey(db, config.bootstrapAdminKey);
 
   const { app } = createApp({ config, db, logger });
   const server: Server = app.listen(config.port, config.host, () => {

@@ -17,6 +17,11 @@ const TABLES = [
   'request_tokens',
   'api_keys',
   'service_request_updates',
+  'agencies',
+  'service_areas',
+  'routing_rules',
+  'service_availability',
+  'audit_log',
 ];
 
 async function existingTables(): Promise<string[]> {

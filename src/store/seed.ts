@@ -20,3 +20,7 @@ export async function seedDemoCatalog(db: Db, config: JurisdictionSettings): Pro
 export async function ensureBootstrapKey(db: Db, key: string | undefined): Promise<void> {
   if (key) await ensureKey(db, 'bootstrap (OPEN311_BOOTSTRAP_API_KEY)', key, 'client');
 }
+
+export async function ensureBootstrapAdminKey(db: Db, key: string | undefined): Promise<void> {
+  if (key) await ensureKey(db, 'bootstrap admin (OPEN311_BOOTSTRAP_ADMIN_KEY)', key, 'admin');
+}

@@ -1,0 +1,23 @@
+// The staff API (/api/v1): JSON over the same store, Bearer keys with roles. Staff keys work requests;
+// admin keys also manage the catalog, routing, keys and webhooks.
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import type { AppContext } from '../context.js';
+import { notFoundHandler } from '../error-handler.js';
+import { refuseNul } from '../format.js';
+import { requireRole } from './auth.js';
+import { staffRequestsRouter } from './requests.js';
+
+export const STAFF_BASE_PATH = '/api/v1';
+
+export function staffRouter(context: AppContext): Router {
+  const router = express.Router();
+  router.use((_req: Request, res: Response, next: NextFunction) => {
+    res.locals.format = 'json';
+    next();
+  });
+  router.use(refuseNul);
+  router.use(requireRole(context, 'staff'));
+  router.use('/requests', staffRequestsRouter(context));
+  router.use(notFoundHandler);
+  return router;
+}
