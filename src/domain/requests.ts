@@ -114,6 +114,7 @@ export async function createRequest(
   apiKeyId: string,
   uploads: Array<{ bytes: Buffer }> = [],
   mediaSink?: MediaSink,
+  duplicateSearch?: { radius_meters: number; window_hours: number },
 ): Promise<CreatedRequest> {
   const raw = coerceCreateRequest(pairs);
   // Report every problem of the request in one 400 (digest §1.10): schema problems and attribute problems.
@@ -158,6 +159,7 @@ export async function createRequest(
     token: service.type === 'batch' ? randomBytes(12).toString('hex') : null,
     channel: 'api',
     title: input.title ?? null,
+    ...(duplicateSearch ? { duplicate_search: duplicateSearch } : {}),
   }));
 }
 

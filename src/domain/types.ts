@@ -116,6 +116,8 @@ export interface NewServiceRequest {
   channel: string;
   /** CitySDK title, returned in extended_attributes.title. */
   title: string | null;
+  /** Flag an open request of the same service this close and recent as a suspected duplicate. */
+  duplicate_search?: { radius_meters: number; window_hours: number };
 }
 
 export interface RequestQuery {

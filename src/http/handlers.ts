@@ -104,7 +104,10 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
 
     async createRequest(req, res) {
       const { pairs, files, keyId, jurisdiction } = await authenticatedForm(req);
-      const created = await requests.createRequest(db, jurisdiction, pairs, keyId, files, mediaSink);
+      const created = await requests.createRequest(db, jurisdiction, pairs, keyId, files, mediaSink, {
+        radius_meters: config.duplicateRadiusMeters,
+        window_hours: config.duplicateWindowHours,
+      });
       respond(req, res, 'created_requests', [created], { timeZone: jurisdiction.time_zone });
     },
 

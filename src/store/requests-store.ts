@@ -42,21 +42,41 @@ export async function insertRequest(db: Db, request: NewServiceRequest): Promise
   // One transaction: the request, its first history entry, its submitter row and its token are saved
   // together or not at all, and only then is the client answered.
   return db.transaction(async (trx) => {
+    const point =
+      request.lat === null || request.long === null ? null : trx.raw('ST_SetSRID(ST_MakePoint(?, ?), 4326)::geography', [request.long, request.lat]);
+    // Routing: the agency of the service's rule for the area the point falls in, else of its rule without
+    // an area, else the service's default text.
+    const routed = (await trx('routing_rules as rule')
+      .join('agencies as agency', 'agency.id', 'rule.agency_id')
+      .leftJoin('service_areas as area', 'area.id', 'rule.service_area_id')
+      .select(trx.raw('agency.id::text AS agency_id'), 'agency.name')
+      .where('rule.service_id', request.service.id)
+      .andWhere((where) => {
+        where.whereNull('rule.service_area_id');
+        if (request.lat !== null && request.long !== null) {
+          where.orWhereRaw('ST_Intersects(area.area, ST_SetSRID(ST_MakePoint(?, ?), 4326)::geography)', [request.long, request.lat]);
+        }
+      })
+      .orderByRaw('(rule.service_area_id IS NULL), rule.id')
+      .first()) as { agency_id: string; name: string } | undefined;
     const [row] = (await trx('service_requests')
       .insert({
         jurisdiction_id: request.jurisdiction_id,
         service_id: request.service.id,
         status: 'open',
         description: request.description,
-        agency_responsible: request.service.agency_responsible,
+        agency_responsible: routed?.name ?? request.service.agency_responsible,
+        agency_id: routed?.agency_id ?? null,
         service_notice: request.service.service_notice,
+        // The service's response-time target sets the deadline.
+        expected_datetime: trx.raw(
+          '(SELECT now() + make_interval(hours => response_hours) FROM services WHERE id = ? AND response_hours IS NOT NULL)',
+          [request.service.id],
+        ),
         address: request.address,
         address_id: request.address_id,
         zipcode: request.zipcode,
-        location:
-          request.lat === null || request.long === null
-            ? null
-            : trx.raw('ST_SetSRID(ST_MakePoint(?, ?), 4326)::geography', [request.long, request.lat]),
+        location: point,
         media_urls: request.media_urls,
         attributes: JSON.stringify(request.attributes),
         api_key_id: request.api_key_id,
@@ -75,6 +95,31 @@ export async function insertRequest(db: Db, request: NewServiceRequest): Promise
       description: '',
       api_key_id: request.api_key_id,
     });
+    if (request.duplicate_search && point) {
+      // An open request of the same service, close by and recent, is flagged for staff (never merged).
+      await trx.raw(
+        `UPDATE service_requests SET suspected_duplicate_of = (
+           SELECT other.id FROM service_requests other
+           WHERE other.service_id = ? AND other.jurisdiction_id = ? AND other.status = 'open' AND other.id <> ?
+             AND other.requested_datetime >= now() - make_interval(hours => ?)
+             AND ST_DWithin(other.location, ST_SetSRID(ST_MakePoint(?, ?), 4326)::geography, ?)
+           ORDER BY ST_Distance(other.location, ST_SetSRID(ST_MakePoint(?, ?), 4326)::geography), other.id
+           LIMIT 1)
+         WHERE id = ?`,
+        [
+          request.service.id,
+          request.jurisdiction_id,
+          id,
+          request.duplicate_search.window_hours,
+          request.long,
+          request.lat,
+          request.duplicate_search.radius_meters,
+          request.long,
+          request.lat,
+          id,
+        ],
+      );
+    }
     const submitter = request.submitter;
     if (Object.values(submitter).some((value) => value !== null)) {
       await trx('service_request_submitters').insert({ service_request_id: id, ...submitter });
