@@ -9,4 +9,6 @@ export interface AppContext {
   db: Db;
   logger: Logger;
   jurisdictions: JurisdictionRegistry;
+  /** Set when a webhook dispatcher runs in this process: poke() after a commit that enqueued events. */
+  events?: { poke(): void };
 }

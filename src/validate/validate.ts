@@ -24,7 +24,11 @@ export type SchemaId =
   | 'query-updates-input.json'
   | 'create-update-input.json'
   | 'service-request-updates.json'
-  | 'created-updates.json';
+  | 'created-updates.json'
+  | 'staff-request-patch.json'
+  | 'staff-duplicate-input.json'
+  | 'staff-queue-input.json'
+  | 'staff-key-input.json';
 
 let shared: Ajv | undefined;
 
@@ -63,6 +67,10 @@ function describe(error: ErrorObject, root: AnySchemaObject): string | undefined
   if (error.keyword === 'anyOf' && error.instancePath === '') return String(root['x-message'] ?? 'The request is incomplete.');
   if (error.keyword === 'required' && error.instancePath === '') {
     return `${String(error.params.missingProperty)} is required.`;
+  }
+  if (error.keyword === 'additionalProperties') {
+    const where = error.instancePath.replace(/^\//, '').replace(/\//g, '.');
+    return `${String(error.params.additionalProperty)} is not a known field${where ? ` of ${where}` : ''}.`;
   }
   if (error.keyword === 'dependentRequired') {
     return `${String(error.params.property)} was sent without ${String(error.params.missingProperty)}: they go together.`;

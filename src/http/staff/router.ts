@@ -5,6 +5,7 @@ import type { AppContext } from '../context.js';
 import { notFoundHandler } from '../error-handler.js';
 import { refuseNul } from '../format.js';
 import { requireRole } from './auth.js';
+import { keysRouter } from './keys.js';
 import { staffRequestsRouter } from './requests.js';
 
 export const STAFF_BASE_PATH = '/api/v1';
@@ -17,6 +18,7 @@ export function staffRouter(context: AppContext): Router {
   });
   router.use(refuseNul);
   router.use(requireRole(context, 'staff'));
+  router.use('/keys', requireRole(context, 'admin'), keysRouter(context));
   router.use('/requests', staffRequestsRouter(context));
   router.use(notFoundHandler);
   return router;

@@ -1,0 +1,220 @@
+// The staff workflow: detailed statuses behind the standard's open/closed, and the rules of a change.
+import { badRequest, notFound, Open311Error } from '../errors.js';
+import type { Db } from '../store/db.js';
+import * as staffStore from '../store/staff-requests-store.js';
+import { coerceBoolean, coerceNumber, listParameter, scalarParameter, type QueryObject } from '../validate/coerce.js';
+import { validate } from '../validate/validate.js';
+import { parseDateTime } from './datetime.js';
+import type { Jurisdiction, RequestStatus } from './types.js';
+
+export type StaffRequestView = staffStore.StaffRequest;
+
+export type DetailedStatus = 'submitted' | 'acknowledged' | 'in_progress' | 'on_hold' | 'closed' | 'duplicate' | 'rejected';
+
+export const STANDARD_STATUS: Record<DetailedStatus, RequestStatus> = {
+  submitted: 'open',
+  acknowledged: 'open',
+  in_progress: 'open',
+  on_hold: 'open',
+  closed: 'closed',
+  duplicate: 'closed',
+  rejected: 'closed',
+};
+
+export const STATUS_LABELS: Record<DetailedStatus, string> = {
+  submitted: 'Submitted',
+  acknowledged: 'Acknowledged',
+  in_progress: 'In progress',
+  on_hold: 'On hold',
+  closed: 'Closed',
+  duplicate: 'Closed as a duplicate',
+  rejected: 'Rejected',
+};
+
+export interface Actor {
+  key_id: string;
+  name: string;
+}
+
+export interface RequestPatch {
+  status?: DetailedStatus;
+  status_notes?: string | null;
+  agency_responsible?: string | null;
+  service_notice?: string | null;
+  expected_datetime?: string | null;
+  internal_note?: string;
+  version?: number;
+}
+
+/** The version a change was made on: from If-Match ("<id>-v<version>") or the body's `version`. */
+export function expectedVersion(ifMatch: string | undefined, bodyVersion: number | undefined): number {
+  if (ifMatch !== undefined) {
+    const match = /"?(?:W\/)?"?\d+-v(\d+)"?/.exec(ifMatch.trim());
+    if (!match) throw new Open311Error(412, ['If-Match must be the ETag of the request as last read.']);
+    const version = Number(match[1]);
+    if (bodyVersion !== undefined && bodyVersion !== version) throw badRequest('If-Match and version name different versions.');
+    return version;
+  }
+  if (bodyVersion !== undefined) return bodyVersion;
+  throw new Open311Error(428, ['Say which version you changed: send If-Match with the ETag of the request, or "version" in the body.']);
+}
+
+export const etagOf = (id: string, version: number): string => `"${id}-v${version}"`;
+
+function conflict(id: string, current: number): Open311Error {
+  return new Open311Error(412, [`Request ${id} was changed by someone else (it is now at version ${current}); reload it and apply your change again.`], {
+    ETag: etagOf(id, current),
+  });
+}
+
+export async function changeRequest(
+  db: Db,
+  jurisdiction: Jurisdiction,
+  id: string,
+  body: Record<string, unknown>,
+  ifMatch: string | undefined,
+  actor: Actor,
+): Promise<staffStore.StaffRequest> {
+  const patch = validate<RequestPatch>('staff-request-patch.json', body);
+  const version = expectedVersion(ifMatch, patch.version);
+  const change: staffStore.RequestChange = {};
+  if (patch.status !== undefined) change.detailed_status = patch.status;
+  if (patch.status !== undefined) change.status = STANDARD_STATUS[patch.status];
+  if (patch.status_notes !== undefined) change.status_notes = patch.status_notes;
+  if (patch.agency_responsible !== undefined) change.agency_responsible = patch.agency_responsible;
+  if (patch.service_notice !== undefined) change.service_notice = patch.service_notice;
+  if (patch.expected_datetime !== undefined) {
+    change.expected_datetime = patch.expected_datetime === null ? null : parseDateTime(patch.expected_datetime, jurisdiction.time_zone)!.date;
+  }
+  if (patch.status === 'duplicate') throw badRequest('Use POST /api/v1/requests/{id}/duplicate-of to mark a duplicate: it needs the original.');
+  const result = await staffStore.applyChange(db, {
+    jurisdiction_id: jurisdiction.jurisdiction_id,
+    id,
+    expected_version: version,
+    change,
+    internal_note: patch.internal_note,
+    actor,
+    labels: STATUS_LABELS,
+  });
+  if (result.outcome === 'not_found') throw notFound(`No service request with id ${id}.`);
+  if (result.outcome === 'conflict') throw conflict(id, result.current_version);
+  return (await staffStore.getStaffRequest(db, jurisdiction.jurisdiction_id, id))!;
+}
+
+export async function markDuplicate(
+  db: Db,
+  jurisdiction: Jurisdiction,
+  id: string,
+  body: Record<string, unknown>,
+  ifMatch: string | undefined,
+  actor: Actor,
+): Promise<staffStore.StaffRequest> {
+  const input = validate<{ original: string; version?: number }>('staff-duplicate-input.json', body);
+  const version = expectedVersion(ifMatch, input.version);
+  if (input.original === id) throw badRequest('A request cannot be a duplicate of itself.');
+  const original = await staffStore.getStaffRequest(db, jurisdiction.jurisdiction_id, input.original);
+  if (!original) throw notFound(`No service request with id ${input.original} (the original).`);
+  if (original.duplicate_of) throw badRequest(`Request ${input.original} is itself a duplicate of ${original.duplicate_of}; point to that one.`);
+  const result = await staffStore.applyChange(db, {
+    jurisdiction_id: jurisdiction.jurisdiction_id,
+    id,
+    expected_version: version,
+    change: {
+      status: 'closed',
+      detailed_status: 'duplicate',
+      duplicate_of: input.original,
+      status_notes: `Duplicate of request ${input.original}.`,
+    },
+    actor,
+    labels: STATUS_LABELS,
+  });
+  if (result.outcome === 'not_found') throw notFound(`No service request with id ${id}.`);
+  if (result.outcome === 'conflict') throw conflict(id, result.current_version);
+  return (await staffStore.getStaffRequest(db, jurisdiction.jurisdiction_id, id))!;
+}
+
+export async function getForStaff(db: Db, jurisdiction: Jurisdiction, id: string): Promise<staffStore.StaffRequest> {
+  const found = await staffStore.getStaffRequest(db, jurisdiction.jurisdiction_id, id);
+  if (!found) throw notFound(`No service request with id ${id}.`);
+  return found;
+}
+
+export async function findDuplicates(db: Db, jurisdiction: Jurisdiction, id: string, query: QueryObject, defaults: { radius_meters: number; window_hours: number }) {
+  const radius = scalarParameter(query, 'radius');
+  const hours = scalarParameter(query, 'hours');
+  const radiusMeters = radius === undefined ? defaults.radius_meters : coerceNumber(radius);
+  const windowHours = hours === undefined ? defaults.window_hours : coerceNumber(hours);
+  if (typeof radiusMeters !== 'number' || radiusMeters <= 0 || radiusMeters > 5000) throw badRequest('radius must be a number of metres greater than 0 and at most 5000.');
+  if (typeof windowHours !== 'number' || windowHours <= 0 || windowHours > 24 * 365) throw badRequest('hours must be a number of hours greater than 0 and at most 8760.');
+  const found = await staffStore.findDuplicateCandidates(db, jurisdiction.jurisdiction_id, id, radiusMeters, windowHours);
+  if (!found) throw notFound(`No service request with id ${id}.`);
+  return found;
+}
+
+export interface QueueInput {
+  service_request_id?: string[];
+  status?: string[];
+  service_code?: string[];
+  agency?: string[];
+  overdue?: boolean;
+  suspected_duplicate?: boolean;
+  q?: string;
+  start_date?: string;
+  end_date?: string;
+  lat?: number;
+  long?: number;
+  radius?: number;
+  bbox?: string;
+  sort?: string;
+  page?: number;
+  page_size?: number;
+}
+
+export async function queue(db: Db, jurisdiction: Jurisdiction, query: QueryObject) {
+  const raw: Record<string, unknown> = {};
+  for (const name of ['service_request_id', 'status', 'service_code', 'agency']) {
+    const list = listParameter(query, name);
+    if (list) raw[name] = name === 'status' ? list.map((item) => item.toLowerCase()) : list;
+  }
+  for (const name of ['q', 'start_date', 'end_date', 'bbox', 'sort']) {
+    const value = scalarParameter(query, name);
+    if (value !== undefined) raw[name] = value;
+  }
+  for (const name of ['lat', 'long', 'radius', 'page', 'page_size']) {
+    const value = scalarParameter(query, name);
+    if (value !== undefined) raw[name] = coerceNumber(value);
+  }
+  for (const name of ['overdue', 'suspected_duplicate']) {
+    const value = scalarParameter(query, name);
+    if (value !== undefined) raw[name] = coerceBoolean(value);
+  }
+  const input = validate<QueueInput>('staff-queue-input.json', raw);
+  const zone = jurisdiction.time_zone;
+  const page = input.page ?? 1;
+  const pageSize = input.page_size ?? 50;
+  let bbox: staffStore.QueueFilter['bbox'];
+  if (input.bbox) {
+    const [a, b, c, d] = input.bbox.split(/[,;]/).map((part) => Number(part.trim())) as [number, number, number, number];
+    bbox = { min_long: Math.min(a, c), min_lat: Math.min(b, d), max_long: Math.max(a, c), max_lat: Math.max(b, d) };
+    if (bbox.min_lat < -90 || bbox.max_lat > 90 || bbox.min_long < -180 || bbox.max_long > 180) throw badRequest('bbox is out of range (longitude first).');
+  }
+  const filter: staffStore.QueueFilter = {
+    jurisdiction_id: jurisdiction.jurisdiction_id,
+    ...(input.service_request_id ? { ids: input.service_request_id } : {}),
+    ...(input.status ? { statuses: input.status } : {}),
+    ...(input.service_code ? { service_codes: input.service_code } : {}),
+    ...(input.agency ? { agencies: input.agency } : {}),
+    ...(input.overdue !== undefined ? { overdue: input.overdue } : {}),
+    ...(input.suspected_duplicate !== undefined ? { suspected_duplicate: input.suspected_duplicate } : {}),
+    ...(input.q ? { text: input.q } : {}),
+    ...(input.start_date ? { from: parseDateTime(input.start_date, zone)!.date } : {}),
+    ...(input.end_date ? { to: parseDateTime(input.end_date, zone)!.date } : {}),
+    ...(input.lat !== undefined && input.long !== undefined && input.radius !== undefined ? { near: { lat: input.lat, long: input.long, radius: input.radius } } : {}),
+    ...(bbox ? { bbox } : {}),
+    sort: input.sort ?? '-requested_datetime',
+    limit: pageSize,
+    offset: (page - 1) * pageSize,
+  };
+  const { total, requests } = await staffStore.queryQueue(db, filter);
+  return { total, page, page_size: pageSize, requests };
+}

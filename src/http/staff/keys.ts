@@ -1,0 +1,30 @@
+// Admin management of API keys: a new key is shown once; lists never show keys.
+import express, { type Router } from 'express';
+import { notFound } from '../../errors.js';
+import { createKey, listKeys, revokeKey, type KeyRole } from '../../store/api-keys-store.js';
+import { validate } from '../../validate/validate.js';
+import type { AppContext } from '../context.js';
+import { methodNotAllowedHandler } from '../error-handler.js';
+import { readJsonObject } from './json-body.js';
+import { sendJson } from './send.js';
+
+export function keysRouter(context: AppContext): Router {
+  const { db, config } = context;
+  const router = express.Router();
+  router.get('/', async (_req, res) => {
+    sendJson(res, { keys: await listKeys(db) }, config.timeZone);
+  });
+  router.post('/', async (req, res) => {
+    const input = validate<{ name: string; role?: KeyRole }>('staff-key-input.json', await readJsonObject(req));
+    const { key, record } = await createKey(db, input.name.trim(), input.role ?? 'client');
+    sendJson(res, { ...record, key }, config.timeZone, 201);
+  });
+  router.delete('/:id', async (req, res) => {
+    const id = String(req.params.id ?? '');
+    if (!/^\d{1,18}$/.test(id) || (await revokeKey(db, id)) === 0) throw notFound(`No active key with id ${id}.`);
+    res.status(204).end();
+  });
+  router.all('/', methodNotAllowedHandler(['GET', 'HEAD', 'POST']));
+  router.all('/:id', methodNotAllowedHandler(['DELETE']));
+  return router;
+}

@@ -1,0 +1,337 @@
+// Staff reads and writes of requests: the queue, the full record (private data included: staff only),
+// and changes with optimistic locking, public history, audit trail and webhook event in one transaction.
+import type { Knex } from 'knex';
+import type { Db } from './db.js';
+import { enqueueEvent } from './outbox-store.js';
+import { isStorableId } from './requests-store.js';
+
+export interface QueueFilter {
+  jurisdiction_id: string;
+  ids?: string[];
+  statuses?: string[];
+  service_codes?: string[];
+  agencies?: string[];
+  overdue?: boolean;
+  suspected_duplicate?: boolean;
+  text?: string;
+  from?: Date;
+  to?: Date;
+  near?: { lat: number; long: number; radius: number };
+  bbox?: { min_long: number; min_lat: number; max_long: number; max_lat: number };
+  sort: string;
+  limit: number;
+  offset: number;
+}
+
+export interface StaffRequestSummary {
+  service_request_id: string;
+  status: 'open' | 'closed';
+  detailed_status: string;
+  status_notes: string | null;
+  service_code: string;
+  service_name: string;
+  description: string | null;
+  agency_responsible: string | null;
+  service_notice: string | null;
+  requested_datetime: Date;
+  updated_datetime: Date;
+  expected_datetime: Date | null;
+  closed_datetime: Date | null;
+  overdue: boolean;
+  address: string | null;
+  lat: number | null;
+  long: number | null;
+  media_url: string | null;
+  channel: string | null;
+  duplicate_of: string | null;
+  suspected_duplicate_of: string | null;
+  version: number;
+}
+
+export interface StaffRequest extends StaffRequestSummary {
+  title: string | null;
+  address_id: string | null;
+  zipcode: string | null;
+  media_urls: string[];
+  attributes: Record<string, string[]>;
+  submitter: Record<string, string | null> | null;
+  history: Array<{ update_id: string; datetime: Date; type: string; public: boolean; status: string; detailed_status: string; summary: string | null; description: string | null }>;
+  audit: Array<{ occurred_at: Date; actor: string; action: string; changes: unknown }>;
+}
+
+function summaryColumns(db: Db) {
+  return [
+    db.raw('r.id::text AS service_request_id'),
+    'r.status',
+    'r.detailed_status',
+    'r.status_notes',
+    's.service_code',
+    's.service_name',
+    'r.description',
+    'r.agency_responsible',
+    'r.service_notice',
+    'r.requested_datetime',
+    'r.updated_datetime',
+    'r.expected_datetime',
+    'r.closed_datetime',
+    db.raw(`COALESCE(r.status = 'open' AND r.expected_datetime < now(), false) AS overdue`),
+    'r.address',
+    db.raw('ST_Y(r.location::geometry) AS lat'),
+    db.raw('ST_X(r.location::geometry) AS long'),
+    db.raw('r.media_urls[1] AS media_url'),
+    'r.channel',
+    db.raw('r.duplicate_of::text AS duplicate_of'),
+    db.raw('r.suspected_duplicate_of::text AS suspected_duplicate_of'),
+    'r.version',
+  ];
+}
+
+const escapeLike = (text: string): string => text.replace(/[\\%_]/g, (character) => `\\${character}`);
+
+function applyQueueFilter(builder: Knex.QueryBuilder, filter: QueueFilter): Knex.QueryBuilder {
+  builder.where('r.jurisdiction_id', filter.jurisdiction_id);
+  if (filter.ids) {
+    const ids = filter.ids.filter(isStorableId);
+    if (ids.length === 0) return builder.whereRaw('false');
+    builder.whereIn('r.id', ids);
+  }
+  if (filter.statuses) {
+    const standard = filter.statuses.filter((status) => status === 'open' || status === 'closed');
+    const detailed = filter.statuses.filter((status) => status !== 'open' && status !== 'closed');
+    builder.where((where) => {
+      if (standard.length) where.orWhereIn('r.status', standard);
+      if (detailed.length) where.orWhereIn('r.detailed_status', detailed);
+    });
+  }
+  if (filter.service_codes) builder.whereIn('s.service_code', filter.service_codes);
+  if (filter.agencies) builder.whereIn('r.agency_responsible', filter.agencies);
+  if (filter.overdue === true) builder.where('r.status', 'open').andWhereRaw('r.expected_datetime < now()');
+  if (filter.overdue === false) builder.whereRaw(`NOT (r.status = 'open' AND r.expected_datetime IS NOT NULL AND r.expected_datetime < now())`);
+  if (filter.suspected_duplicate === true) builder.whereNotNull('r.suspected_duplicate_of');
+  if (filter.suspected_duplicate === false) builder.whereNull('r.suspected_duplicate_of');
+  if (filter.text) {
+    const pattern = `%${escapeLike(filter.text)}%`;
+    builder.where((where) => where.whereRaw(`r.description ILIKE ? ESCAPE '\\'`, [pattern]).orWhereRaw(`r.address ILIKE ? ESCAPE '\\'`, [pattern]));
+  }
+  if (filter.from) builder.where('r.requested_datetime', '>=', filter.from);
+  if (filter.to) builder.where('r.requested_datetime', '<=', filter.to);
+  if (filter.near) {
+    builder.whereRaw('ST_DWithin(r.location, ST_SetSRID(ST_MakePoint(?, ?), 4326)::geography, ?)', [filter.near.long, filter.near.lat, filter.near.radius]);
+  }
+  if (filter.bbox) {
+    builder.whereRaw('ST_Intersects(r.location, ST_MakeEnvelope(?, ?, ?, ?, 4326)::geography)', [
+      filter.bbox.min_long,
+      filter.bbox.min_lat,
+      filter.bbox.max_long,
+      filter.bbox.max_lat,
+    ]);
+  }
+  return builder;
+}
+
+const fromRequests = (db: Db): Knex.QueryBuilder => db('service_requests as r').join('services as s', 's.id', 'r.service_id');
+
+export async function queryQueue(db: Db, filter: QueueFilter): Promise<{ total: number; requests: StaffRequestSummary[] }> {
+  const descending = filter.sort.startsWith('-');
+  const column = `r.${filter.sort.replace(/^-/, '')}`;
+  const [rows, count] = await Promise.all([
+    applyQueueFilter(fromRequests(db).select(summaryColumns(db)), filter)
+      .orderByRaw(`${column} ${descending ? 'DESC' : 'ASC'} NULLS LAST, r.id ${descending ? 'DESC' : 'ASC'}`)
+      .limit(filter.limit)
+      .offset(filter.offset),
+    applyQueueFilter(fromRequests(db), filter).count({ count: '*' }).first(),
+  ]);
+  return { total: Number((count as { count: string | number } | undefined)?.count ?? 0), requests: rows as StaffRequestSummary[] };
+}
+
+export async function getStaffRequest(db: Db, jurisdictionId: string, id: string): Promise<StaffRequest | undefined> {
+  if (!isStorableId(id)) return undefined;
+  const row = (await fromRequests(db)
+    .select([...summaryColumns(db), 'r.title', 'r.address_id', 'r.zipcode', 'r.media_urls', 'r.attributes'])
+    .where({ 'r.jurisdiction_id': jurisdictionId, 'r.id': id })
+    .first()) as (StaffRequest & { attributes: Record<string, string[]> }) | undefined;
+  if (!row) return undefined;
+  const [submitter, history, audit] = await Promise.all([
+    db('service_request_submitters').select('email', 'phone', 'first_name', 'last_name', 'device_id', 'account_id').where({ service_request_id: id }).first(),
+    db('service_request_updates')
+      .select(
+        db.raw('id::text AS update_id'),
+        'updated_datetime AS datetime',
+        'note_type AS type',
+        'is_public AS public',
+        'status',
+        'detailed_status',
+        'summary',
+        'description',
+      )
+      .where({ service_request_id: id })
+      .orderBy([{ column: 'updated_datetime' }, { column: 'id' }]),
+    db('audit_log')
+      .select('occurred_at', 'actor_name AS actor', 'action', 'changes')
+      .where({ entity_type: 'service_request', entity_id: id })
+      .orderBy([{ column: 'occurred_at' }, { column: 'id' }]),
+  ]);
+  return { ...row, submitter: submitter ?? null, history, audit };
+}
+
+export interface RequestChange {
+  status?: 'open' | 'closed';
+  detailed_status?: string;
+  status_notes?: string | null;
+  agency_responsible?: string | null;
+  service_notice?: string | null;
+  expected_datetime?: Date | null;
+  duplicate_of?: string;
+}
+
+export type ChangeResult = { outcome: 'changed' | 'unchanged'; version: number } | { outcome: 'not_found' } | { outcome: 'conflict'; current_version: number };
+
+const same = (a: unknown, b: unknown): boolean =>
+  a instanceof Date || b instanceof Date ? (a as Date | null)?.getTime?.() === (b as Date | null)?.getTime?.() : a === b;
+
+/**
+ * Applies a staff change if the request is still at `expected_version`. Everything happens in one
+ * transaction: the row (version + 1), a public history entry when the status or its notes change, an
+ * internal note, the audit row and the request.updated webhook event.
+ */
+export async function applyChange(
+  db: Db,
+  input: {
+    jurisdiction_id: string;
+    id: string;
+    expected_version: number;
+    change: RequestChange;
+    internal_note?: string | undefined;
+    actor: { key_id: string; name: string };
+    labels: Record<string, string>;
+  },
+): Promise<ChangeResult> {
+  if (!isStorableId(input.id)) return { outcome: 'not_found' };
+  return db.transaction(async (trx) => {
+    const current = (await trx('service_requests')
+      .select('status', 'detailed_status', 'status_notes', 'agency_responsible', 'service_notice', 'expected_datetime', db.raw('duplicate_of::text AS duplicate_of'), 'version')
+      .where({ id: input.id, jurisdiction_id: input.jurisdiction_id })
+      .forUpdate()
+      .first()) as (Required<RequestChange> & { version: number }) | undefined;
+    if (!current) return { outcome: 'not_found' } as const;
+    if (current.version !== input.expected_version) return { outcome: 'conflict', current_version: current.version } as const;
+
+    const changes: Record<string, { from: unknown; to: unknown }> = {};
+    for (const [field, value] of Object.entries(input.change) as Array<[keyof RequestChange, unknown]>) {
+      if (!same(current[field], value)) changes[field] = { from: current[field] ?? null, to: value ?? null };
+    }
+    if (Object.keys(changes).length === 0 && !input.internal_note) return { outcome: 'unchanged', version: current.version } as const;
+
+    const version = current.version + 1;
+    const update: Record<string, unknown> = { version, updated_datetime: trx.fn.now() };
+    for (const field of Object.keys(changes)) update[field] = input.change[field as keyof RequestChange];
+    const closing = changes.status && input.change.status === 'closed';
+    const reopening = changes.status && input.change.status === 'open';
+    if (closing) update.closed_datetime = trx.fn.now();
+    if (reopening) {
+      update.closed_datetime = null;
+      update.duplicate_of = null;
+    }
+    if (Object.keys(changes).length > 0) {
+      await trx('service_requests').where({ id: input.id }).update(update);
+    } else {
+      await trx('service_requests').where({ id: input.id }).update({ version });
+    }
+
+    const status = (input.change.status ?? current.status) as string;
+    const detailed = (input.change.detailed_status ?? current.detailed_status) as string;
+    if (changes.detailed_status || changes.status_notes) {
+      await trx('service_request_updates').insert({
+        service_request_id: input.id,
+        jurisdiction_id: input.jurisdiction_id,
+        note_type: closing ? 'closed' : reopening ? 'reopened' : 'activity',
+        status,
+        detailed_status: detailed,
+        summary: changes.detailed_status ? (input.labels[detailed] ?? detailed) : 'Status notes updated',
+        description: (input.change.status_notes !== undefined ? input.change.status_notes : current.status_notes) ?? '',
+        api_key_id: input.actor.key_id,
+      });
+    }
+    if (input.internal_note) {
+      await trx('service_request_updates').insert({
+        service_request_id: input.id,
+        jurisdiction_id: input.jurisdiction_id,
+        note_type: 'internal',
+        status,
+        detailed_status: detailed,
+        summary: `Internal note by ${input.actor.name}`,
+        description: input.internal_note,
+        api_key_id: input.actor.key_id,
+        is_public: false,
+      });
+    }
+    await trx('audit_log').insert({
+      actor_key_id: input.actor.key_id,
+      actor_name: input.actor.name,
+      entity_type: 'service_request',
+      entity_id: input.id,
+      action: 'update',
+      changes: JSON.stringify({ ...changes, ...(input.internal_note ? { internal_note: { added: true } } : {}), version: { from: current.version, to: version } }),
+    });
+    const publicView = (await trx('service_requests as r')
+      .join('services as s', 's.id', 'r.service_id')
+      .select(
+        trx.raw('r.id::text AS service_request_id'),
+        's.service_code',
+        'r.status',
+        'r.detailed_status',
+        'r.status_notes',
+        'r.agency_responsible',
+        'r.service_notice',
+        'r.description',
+        'r.address',
+        trx.raw('ST_Y(r.location::geometry) AS lat'),
+        trx.raw('ST_X(r.location::geometry) AS long'),
+        'r.requested_datetime',
+        'r.updated_datetime',
+        'r.expected_datetime',
+      )
+      .where('r.id', input.id)
+      .first()) as Record<string, unknown>;
+    for (const key of ['requested_datetime', 'updated_datetime', 'expected_datetime']) {
+      const value = publicView[key];
+      if (value instanceof Date) publicView[key] = value.toISOString();
+    }
+    await enqueueEvent(trx, {
+      jurisdiction_id: input.jurisdiction_id,
+      type: 'request.updated',
+      payload: { ...publicView, changed: Object.keys(changes) },
+    });
+    return { outcome: 'changed', version } as const;
+  });
+}
+
+/** Open requests of the same service near this one and recent (PostGIS), nearest first. */
+export async function findDuplicateCandidates(db: Db, jurisdictionId: string, id: string, radiusMeters: number, windowHours: number) {
+  if (!isStorableId(id)) return undefined;
+  const self = await db('service_requests').select('id').where({ id, jurisdiction_id: jurisdictionId }).first();
+  if (!self) return undefined;
+  const rows = await db('service_requests as other')
+    .join('service_requests as self', 'self.id', db.raw('?', [id]))
+    .join('services as s', 's.id', 'other.service_id')
+    .select(
+      db.raw('other.id::text AS service_request_id'),
+      's.service_code',
+      'other.status',
+      'other.detailed_status',
+      'other.description',
+      'other.address',
+      'other.requested_datetime',
+      db.raw('round(ST_Distance(other.location, self.location)::numeric, 1)::float8 AS distance_meters'),
+    )
+    .whereRaw('other.service_id = self.service_id')
+    .andWhere('other.jurisdiction_id', jurisdictionId)
+    .andWhere('other.status', 'open')
+    .andWhereRaw('other.id <> self.id')
+    .andWhereRaw('other.requested_datetime >= self.requested_datetime - make_interval(hours => ?)', [windowHours])
+    .andWhereRaw('other.requested_datetime <= self.requested_datetime + make_interval(hours => ?)', [windowHours])
+    .andWhereRaw('ST_DWithin(other.location, self.location, ?)', [radiusMeters])
+    .orderByRaw('ST_Distance(other.location, self.location), other.id')
+    .limit(50);
+  return rows as Array<Record<string, unknown>>;
+}
