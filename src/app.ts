@@ -10,6 +10,10 @@ import { BULK_BASE_PATH, bulkRouter, georeportRouter } from './http/routes.js';
 import { STAFF_BASE_PATH, staffRouter } from './http/staff/router.js';
 import { MEDIA_URL_PATH } from './media/media-store.js';
 import { openApiDocument } from './http/openapi.js';
+import { healthz, readyz, requestTimeout } from './http/health.js';
+import { createObservability } from './http/observability.js';
+import { limitPostsByAddress, RateLimiter } from './http/rate-limit.js';
+import helmet from 'helmet';
 import type { Logger } from './logger.js';
 import type { Db } from './store/db.js';
 
@@ -19,12 +23,38 @@ export interface App {
 }
 
 export function createApp({ config, db, logger }: { config: Config; db: Db; logger: Logger }): App {
-  const context: AppContext = { config, db, logger, jurisdictions: createJurisdictionRegistry(db) };
+  const context: AppContext = {
+    config,
+    db,
+    logger,
+    jurisdictions: createJurisdictionRegistry(db),
+    keyRateLimiter: new RateLimiter(config.rateLimitPerKey),
+  };
+  const observability = createObservability(db, logger);
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple'); // node:querystring — no qs nesting (digest §1.6)
-  app.set('etag', false);
+  app.set('etag', false); // respond() sets its own ETag where conditional GETs make sense
+  app.set('trust proxy', config.trustProxy);
+  app.use(observability.middleware);
+  // Security headers that keep the public API usable cross-origin: images embeddable by other sites,
+  // no CSP (the API serves no HTML).
+  app.use(
+    helmet({
+      contentSecurityPolicy: false,
+      crossOriginResourcePolicy: { policy: 'cross-origin' },
+      crossOriginOpenerPolicy: false,
+      crossOriginEmbedderPolicy: false,
+    }),
+  );
+  app.use(requestTimeout(config.requestTimeoutMs));
   app.use(collapseSlashes);
+
+  app.get('/healthz', healthz);
+  app.get('/readyz', readyz(db));
+  app.get('/metrics', async (_req, res) => {
+    res.set('Content-Type', observability.registry.contentType).set('Cache-Control', 'no-store').send(await observability.registry.metrics());
+  });
 
   app.get('/', (_req, res) => {
     res.json({
@@ -37,7 +67,7 @@ export function createApp({ config, db, logger }: { config: Config; db: Db; logg
   app.get('/openapi.json', (_req, res) => {
     res.type('application/json').send(openApiDocument(config));
   });
-  app.use(GEOREPORT_BASE_PATH, cors, georeportRouter(context));
+  app.use(GEOREPORT_BASE_PATH, cors, limitPostsByAddress(new RateLimiter(config.rateLimitPerAddress)), georeportRouter(context));
   app.use(BULK_BASE_PATH, cors, bulkRouter(context));
   app.use(STAFF_BASE_PATH, staffRouter(context));
   // Uploaded images (already checked and stripped of metadata); nosniff so they are only ever images.

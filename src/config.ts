@@ -33,6 +33,13 @@ export interface Config {
   readonly webhookMaxAttempts: number;
   readonly webhookTimeoutMs: number;
   readonly webhookPollMs: number;
+  /** POSTs allowed per minute per API key and per client address (0 = no limit). */
+  readonly rateLimitPerKey: number;
+  readonly rateLimitPerAddress: number;
+  /** Express "trust proxy": how the client address is read behind a load balancer. */
+  readonly trustProxy: string | boolean;
+  /** A request not answered in this time gets a 503 errors document. */
+  readonly requestTimeoutMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -63,6 +70,14 @@ function readChoice<T extends string>(env: NodeJS.ProcessEnv, name: string, choi
     throw new ConfigError(`${name} must be one of ${choices.join(', ')}, got "${raw}"`);
   }
   return raw as T;
+}
+
+function readTrustProxy(raw: string | undefined): string | boolean {
+  if (raw === undefined || raw === '' || /^(0|false|no|off)$/i.test(raw)) return false;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  // A hop count, or addresses/subnets as Express accepts them (loopback, 10.0.0.0/8, …).
+  if (!/^[\w.:/, -]{1,500}$/.test(raw)) throw new ConfigError('TRUST_PROXY must be true, false, a hop count or a list of addresses');
+  return raw;
 }
 
 function isValidTimeZone(zone: string): boolean {
@@ -124,5 +139,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookMaxAttempts: readInteger(env, 'WEBHOOK_MAX_ATTEMPTS', 12, 1, 100),
     webhookTimeoutMs: readInteger(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
     webhookPollMs: readInteger(env, 'WEBHOOK_POLL_MS', 1000, 10, 60_000),
+    rateLimitPerKey: readInteger(env, 'RATE_LIMIT_PER_KEY', 600, 0, 1_000_000),
+    rateLimitPerAddress: readInteger(env, 'RATE_LIMIT_PER_ADDRESS', 300, 0, 1_000_000),
+    trustProxy: readTrustProxy(env.TRUST_PROXY),
+    requestTimeoutMs: readInteger(env, 'REQUEST_TIMEOUT_MS', 30_000, 100, 600_000),
   });
 }

@@ -1,8 +1,9 @@
 // Creating and querying service requests: the standard's rules, defaults and limits (digest §2.4–§2.7).
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { badRequest, notFound, Open311Error } from '../errors.js';
 import type { Db } from '../store/db.js';
 import { findServiceForIntake } from '../store/catalog-store.js';
+import { findRemembered, isUniqueViolation } from '../store/idempotency-store.js';
 import * as requestsStore from '../store/requests-store.js';
 import { coerceCreateRequest, coerceRequestsQuery, type FormPairs, type QueryObject } from '../validate/coerce.js';
 import { validate } from '../validate/validate.js';
@@ -107,6 +108,53 @@ export function checkAttributes(
   return { answers, problems };
 }
 
+/**
+ * POST requests with an Idempotency-Key: a retry (same key, same API key, same body) gets the first
+ * answer back and creates nothing; the same key with another body is refused (422).
+ */
+export async function createRequestIdempotently(
+  db: Db,
+  jurisdiction: Jurisdiction,
+  pairs: FormPairs,
+  apiKeyId: string,
+  idempotencyKey: string | undefined,
+  uploads: Array<{ bytes: Buffer }> = [],
+  mediaSink?: MediaSink,
+  duplicateSearch?: { radius_meters: number; window_hours: number },
+): Promise<CreatedRequest> {
+  if (idempotencyKey === undefined) return createRequest(db, jurisdiction, pairs, apiKeyId, uploads, mediaSink, duplicateSearch);
+  if (!/^[\x21-\x7e]{1,255}$/.test(idempotencyKey)) {
+    throw badRequest('Idempotency-Key must be 1 to 255 visible ASCII characters (a UUID is a good choice).');
+  }
+  const hash = createHash('sha256').update(JSON.stringify(['requests', jurisdiction.jurisdiction_id, pairs.filter(([key]) => key !== 'api_key')]));
+  for (const upload of uploads) hash.update(upload.bytes);
+  const fingerprint = hash.digest('hex');
+  const replay = async (): Promise<CreatedRequest | undefined> => {
+    const stored = await findRemembered(db, apiKeyId, idempotencyKey);
+    if (!stored) return undefined;
+    if (stored.fingerprint !== fingerprint) {
+      throw new Open311Error(422, ['This Idempotency-Key was already used for a different request; use a new key for a new request.']);
+    }
+    return stored.response as CreatedRequest;
+  };
+  const earlier = await replay();
+  if (earlier) return earlier;
+  try {
+    return await createRequest(db, jurisdiction, pairs, apiKeyId, uploads, mediaSink, duplicateSearch, {
+      api_key_id: apiKeyId,
+      key: idempotencyKey,
+      fingerprint,
+    });
+  } catch (error) {
+    // A concurrent retry committed first: answer what it answered.
+    if (isUniqueViolation(error)) {
+      const winner = await replay();
+      if (winner) return winner;
+    }
+    throw error;
+  }
+}
+
 export async function createRequest(
   db: Db,
   jurisdiction: Jurisdiction,
@@ -115,6 +163,7 @@ export async function createRequest(
   uploads: Array<{ bytes: Buffer }> = [],
   mediaSink?: MediaSink,
   duplicateSearch?: { radius_meters: number; window_hours: number },
+  idempotency?: { api_key_id: string; key: string; fingerprint: string },
 ): Promise<CreatedRequest> {
   const raw = coerceCreateRequest(pairs);
   // Report every problem of the request in one 400 (digest §1.10): schema problems and attribute problems.
@@ -160,6 +209,7 @@ export async function createRequest(
     channel: 'api',
     title: input.title ?? null,
     ...(duplicateSearch ? { duplicate_search: duplicateSearch } : {}),
+    ...(idempotency ? { idempotency } : {}),
   }));
 }
 

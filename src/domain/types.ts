@@ -118,6 +118,8 @@ export interface NewServiceRequest {
   title: string | null;
   /** Flag an open request of the same service this close and recent as a suspected duplicate. */
   duplicate_search?: { radius_meters: number; window_hours: number };
+  /** Remember the answer under the client's Idempotency-Key (same transaction). */
+  idempotency?: { api_key_id: string; key: string; fingerprint: string };
 }
 
 export interface RequestQuery {

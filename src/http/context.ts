@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import type { JurisdictionRegistry } from '../domain/jurisdictions.js';
 import type { Logger } from '../logger.js';
 import type { Db } from '../store/db.js';
+import type { RateLimiter } from './rate-limit.js';
 
 export interface AppContext {
   config: Config;
@@ -11,4 +12,6 @@ export interface AppContext {
   jurisdictions: JurisdictionRegistry;
   /** Set when a webhook dispatcher runs in this process: poke() after a commit that enqueued events. */
   events?: { poke(): void };
+  /** POST rate limit per API key. */
+  keyRateLimiter?: RateLimiter;
 }

@@ -33,12 +33,58 @@ function fromFramework(error: unknown): Open311Error | undefined {
   return undefined;
 }
 
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  '57P01', // admin shutdown
+  '57P02', // crash shutdown
+  '57P03', // cannot connect now
+  '53300', // too many connections
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+]);
+
+/** The database (or the way to it) is down: a 503 the client may retry, not a bug. */
+export function isUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
+  if (error.name === 'KnexTimeoutError') return true;
+  return /Connection terminated|connect ECONNREFUSED|PGlite is closed|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(error.message);
+}
+
+export const serviceUnavailable = (description = 'The service is temporarily unavailable; please retry shortly.'): Open311Error =>
+  new Open311Error(503, [description], { 'Retry-After': '5' });
+
+/** Writes an Open311 errors document in the request's format. */
+export function sendError(res: Response, error: Open311Error): void {
+  const format = errorFormatOf(res);
+  res
+    .status(error.status)
+    .set(error.headers)
+    .set('Cache-Control', 'no-store')
+    .set('Content-Type', CONTENT_TYPES[format])
+    .send(serialize('errors', error.errors, format, { timeZone: 'UTC' }));
+}
+
 // Express recognises an error handler by its four parameters, so `next` must stay in the signature.
 export function errorHandler(logger: Logger) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
     let known = error instanceof Open311Error ? error : fromFramework(error);
+    if (!known && isUnavailable(error)) {
+      logger.warn('database unavailable', { request_id: res.locals.requestId, error: (error as Error).message });
+      known = serviceUnavailable();
+    }
     if (!known) {
       logger.error('unexpected error', {
+        request_id: res.locals.requestId,
         method: req.method,
         url: req.originalUrl.slice(0, 500),
         error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error),
@@ -49,12 +95,6 @@ export function errorHandler(logger: Logger) {
       res.end();
       return;
     }
-    const format = errorFormatOf(res);
-    res
-      .status(known.status)
-      .set(known.headers)
-      .set('Cache-Control', 'no-store')
-      .set('Content-Type', CONTENT_TYPES[format])
-      .send(serialize('errors', known.errors, format, { timeZone: 'UTC' }));
+    sendError(res, known);
   };
 }

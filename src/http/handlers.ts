@@ -15,6 +15,7 @@ import { type MediaSink } from '../domain/media.js';
 import { saveMedia } from '../media/media-store.js';
 import { apiKeyOf, pairValue, readFormBody, type UploadedFile } from './body.js';
 import type { AppContext } from './context.js';
+import { tooManyRequests } from './rate-limit.js';
 import { respond } from './respond.js';
 
 type Handler = (req: Request, res: Response) => Promise<void>;
@@ -71,6 +72,8 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
     const key = apiKeyOf(req, pairs);
     const record = key === undefined ? undefined : await findActiveKey(db, key);
     if (!record) throw forbidden(key === undefined ? 'api_key is required to submit this request.' : 'The api_key is not valid.');
+    const wait = context.keyRateLimiter?.take(record.id) ?? 0;
+    if (wait > 0) throw tooManyRequests(wait, 'API key');
     const jurisdictionId = pairValue(pairs, 'jurisdiction_id') ?? (req.query.jurisdiction_id as QueryObject[string]);
     const jurisdiction = await jurisdictionFromQuery(context, { jurisdiction_id: jurisdictionId });
     return { pairs, files, keyId: record.id, jurisdiction };
@@ -104,10 +107,18 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
 
     async createRequest(req, res) {
       const { pairs, files, keyId, jurisdiction } = await authenticatedForm(req);
-      const created = await requests.createRequest(db, jurisdiction, pairs, keyId, files, mediaSink, {
-        radius_meters: config.duplicateRadiusMeters,
-        window_hours: config.duplicateWindowHours,
-      });
+      const idempotencyKey = req.headers['idempotency-key'];
+      const created = await requests.createRequestIdempotently(
+        db,
+        jurisdiction,
+        pairs,
+        keyId,
+        typeof idempotencyKey === 'string' ? idempotencyKey : undefined,
+        files,
+        mediaSink,
+        { radius_meters: config.duplicateRadiusMeters, window_hours: config.duplicateWindowHours },
+      );
+      context.events?.poke();
       respond(req, res, 'created_requests', [created], { timeZone: jurisdiction.time_zone });
     },
 

@@ -4,11 +4,13 @@ import express, { type Router } from 'express';
 import type { AppContext } from './context.js';
 import { notFoundHandler, methodNotAllowedHandler } from './error-handler.js';
 import { formatSuffix, refuseNul } from './format.js';
+import { markMount } from './observability.js';
 import { createHandlers } from './handlers.js';
 
 export function georeportRouter(context: AppContext): Router {
   const handlers = createHandlers(context);
   const router = express.Router({ strict: false });
+  router.use(markMount);
   // Must run first: it strips the .json/.xml suffix that the paths below do not carry.
   router.use(formatSuffix);
   router.use(refuseNul);
@@ -42,6 +44,7 @@ export const BULK_BASE_PATH = '/open311/bulk';
 export function bulkRouter(context: AppContext): Router {
   const handlers = createHandlers(context);
   const router = express.Router();
+  router.use(markMount);
   router.use(refuseNul);
   router.get('/requests.csv', handlers.exportRequests!);
   router.all('/requests.csv', methodNotAllowedHandler(['GET', 'HEAD']));

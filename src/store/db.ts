@@ -34,7 +34,9 @@ export function knexConfig(options: DbOptions): Knex.Config {
   if (options.databaseUrl) {
     return {
       client: 'pg',
-      connection: options.databaseUrl,
+      // Fail fast when the database is down, so clients get a 503 with Retry-After instead of hanging.
+      connection: { connectionString: options.databaseUrl, connectionTimeoutMillis: 3000 },
+      acquireConnectionTimeout: 5000,
       pool: { min: 0, max: options.poolMax ?? 10 },
       migrations,
       seeds,

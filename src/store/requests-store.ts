@@ -2,6 +2,8 @@
 // service_request_submitters, which no query here reads, so it cannot reach a GET by accident.
 import type { Knex } from 'knex';
 import type { Db } from './db.js';
+import { remember } from './idempotency-store.js';
+import { enqueueEvent } from './outbox-store.js';
 import type {
   CreatedRequest,
   ExtendedAttributes,
@@ -95,6 +97,9 @@ export async function insertRequest(db: Db, request: NewServiceRequest): Promise
       description: '',
       api_key_id: request.api_key_id,
     });
+    // Webhook event, in this transaction: public fields only (never the submitter's data).
+    const event = (await fromRequests(trx).select(publicColumns(trx)).where('r.id', id).first()) as Record<string, unknown>;
+    await enqueueEvent(trx, { jurisdiction_id: request.jurisdiction_id, type: 'request.created', payload: { ...event, detailed_status: 'submitted' } });
     if (request.duplicate_search && point) {
       // An open request of the same service, close by and recent, is flagged for staff (never merged).
       await trx.raw(
@@ -130,6 +135,8 @@ export async function insertRequest(db: Db, request: NewServiceRequest): Promise
     const created: CreatedRequest = { service_notice: request.service.service_notice, account_id: submitter.account_id };
     if (request.service.type === 'realtime') created.service_request_id = id;
     if (request.service.type === 'batch') created.token = request.token ?? undefined;
+    // Same transaction: the remembered answer exists exactly when the request does.
+    if (request.idempotency) await remember(trx, request.idempotency, created);
     return created;
   });
 }

@@ -6,6 +6,7 @@ import { coerceCommonQuery } from '../../validate/coerce.js';
 import { validate } from '../../validate/validate.js';
 import type { AppContext } from '../context.js';
 import { methodNotAllowedHandler } from '../error-handler.js';
+import { markMount } from '../observability.js';
 import { actorOf } from './auth.js';
 import { readJsonObject } from './json-body.js';
 import { sendJson } from './send.js';
@@ -13,6 +14,7 @@ import { sendJson } from './send.js';
 export function staffRequestsRouter(context: AppContext): Router {
   const { db, config } = context;
   const router = express.Router();
+  router.use(markMount);
   const jurisdictionOf = async (req: Request) =>
     context.jurisdictions.resolve(validate<{ jurisdiction_id?: string }>('common-query-input.json', coerceCommonQuery(req.query)).jurisdiction_id);
   const idOf = (req: Request): string => String(req.params.service_request_id ?? '');
