@@ -5,6 +5,7 @@ import { ConfigError, GEOREPORT_BASE_PATH, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { countServices } from './store/catalog-store.js';
 import { isEmbedded, migrateLatest, openDb } from './store/db.js';
+import { startWebhookDispatcher } from './webhooks/dispatcher.js';
 import { ensureBootstrapAdminKey, ensureBootstrapKey, ensureConfiguredJurisdiction, seedDemoCatalog } from './store/seed.js';
 
 async function main(): Promise<void> {
@@ -30,10 +31,12 @@ async function main(): Promise<void> {
   await ensureBootstrapKey(db, config.bootstrapApiKey);
   await ensureBootstrapAdminKey(db, config.bootstrapAdminKey);
 
-  const { app } = createApp({ config, db, logger });
+  const { app, context } = createApp({ config, db, logger });
   const server: Server = app.listen(config.port, config.host, () => {
     logger.info(`open311-server listening; GeoReport v2 base URL: ${config.publicUrl}${GEOREPORT_BASE_PATH}`);
   });
+  const dispatcher = startWebhookDispatcher({ db, logger, config });
+  context.events = dispatcher;
   server.on('error', (error) => {
     logger.error('server error', { error: error.message });
     process.exit(1);
@@ -45,7 +48,10 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info('stopping', { signal });
     server.close(() => {
-      void db.destroy().finally(() => process.exit(0));
+      void dispatcher
+        .stop()
+        .then(() => db.destroy())
+        .finally(() => process.exit(0));
     });
     setTimeout(() => process.exit(1), 10_000).unref();
   };

@@ -22,6 +22,9 @@ const TABLES = [
   'routing_rules',
   'service_availability',
   'audit_log',
+  'idempotency_keys',
+  'webhooks',
+  'webhook_deliveries',
 ];
 
 async function existingTables(): Promise<string[]> {

@@ -1,0 +1,156 @@
+// Delivers the webhook outbox. Every config.webhookPollMs (or at once after poke()) it claims due pending
+// deliveries in a short transaction, then POSTs each outside any transaction (PGlite has one connection,
+// and no lock may be held across an HTTP call) and records the outcome: 2xx → delivered; anything else
+// (other status, redirect, network error, timeout) → retried with exponential backoff and jitter, failed
+// after config.webhookMaxAttempts attempts. Delivery is at least once: receivers drop duplicates by the
+// event id (body "id") or the delivery id (X-Open311-Delivery).
+import { createHmac } from 'node:crypto';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { Db } from '../store/db.js';
+import { claimDueDeliveries, markAbandoned, markAttemptFailed, markDelivered, type ClaimedDelivery } from '../store/outbox-store.js';
+
+export interface WebhookDispatcher {
+  /** Stops polling and waits for the attempts in flight to be sent and recorded. */
+  stop(): Promise<void>;
+  /** Looks for due deliveries now instead of at the next poll (call after a commit that enqueued events). */
+  poke(): void;
+}
+
+/** How many attempts may be in flight at once in one process. */
+const MAX_IN_FLIGHT = 10;
+const MAX_DELAY_MS = 60 * 60 * 1000;
+/** Added to the HTTP timeout for the lease, so a slow attempt is recorded before anyone else may retry it. */
+const LEASE_MARGIN_MS = 5000;
+
+/** "sha256=<hex>": HMAC-SHA256 of "<timestamp>.<body>" keyed with the webhook's secret. */
+export function signatureOf(secret: string, timestamp: string, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`, 'utf8').digest('hex')}`;
+}
+
+/** Delay before the next attempt after `attempts` failed ones: base · 2^(attempts−1), capped at 1 h, ±25 % jitter. */
+export function retryDelayMs(config: Pick<Config, 'webhookRetryBaseMs'>, attempts: number, random = Math.random): number {
+  const exponential = Math.min(config.webhookRetryBaseMs * 2 ** Math.max(0, attempts - 1), MAX_DELAY_MS);
+  return Math.min(Math.round(exponential * (0.75 + random() * 0.5)), MAX_DELAY_MS);
+}
+
+/** The body of a delivery: the same bytes on every attempt of it. */
+export function deliveryBody(delivery: Pick<ClaimedDelivery, 'event_id' | 'event_type' | 'created_at' | 'payload'>): string {
+  return JSON.stringify({ id: delivery.event_id, type: delivery.event_type, created_at: delivery.created_at.toISOString(), data: delivery.payload });
+}
+
+export function startWebhookDispatcher({ db, logger, config }: { db: Db; logger: Logger; config: Config }): WebhookDispatcher {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let polling: Promise<void> | undefined;
+  let pokedWhilePolling = false;
+  const inFlight = new Set<Promise<void>>();
+
+  async function attempt(delivery: ClaimedDelivery): Promise<void> {
+    if (!delivery.active) {
+      await markAbandoned(db, delivery.id, 'webhook deactivated');
+      return;
+    }
+    const body = deliveryBody(delivery);
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    let statusCode: number | null = null;
+    let error: string;
+    try {
+      const response = await fetch(delivery.url, {
+        method: 'POST',
+        body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(config.webhookTimeoutMs),
+        headers: {
+          'Content-Type': 'application/json',
+          'User-Agent': 'open311-server-webhooks',
+          'X-Open311-Event': delivery.event_type,
+          'X-Open311-Delivery': delivery.id,
+          'X-Open311-Timestamp': timestamp,
+          'X-Open311-Signature': signatureOf(delivery.secret, timestamp, body),
+        },
+      });
+      statusCode = response.status;
+      // The answer's body is not used: drop it without reading it.
+      await response.body?.cancel().catch(() => undefined);
+      if (statusCode >= 200 && statusCode < 300) {
+        await markDelivered(db, delivery.id, statusCode);
+        logger.debug('webhook delivered', { delivery_id: delivery.id, webhook_id: delivery.webhook_id, status: statusCode });
+        return;
+      }
+      error = statusCode >= 300 && statusCode < 400 ? `HTTP ${statusCode} (redirects are not followed)` : `HTTP ${statusCode}`;
+    } catch (caught) {
+      const reason = caught instanceof Error ? ((caught.cause as Error | undefined)?.message ?? caught.message) : String(caught);
+      error = caught instanceof Error && caught.name === 'TimeoutError' ? `timed out after ${config.webhookTimeoutMs} ms` : reason;
+    }
+    const attempts = delivery.attempts + 1;
+    const retryInMs = attempts >= config.webhookMaxAttempts ? undefined : retryDelayMs(config, attempts);
+    await markAttemptFailed(db, delivery.id, { error, statusCode, retryInMs });
+    logger.warn(retryInMs === undefined ? 'webhook delivery failed for good' : 'webhook delivery failed, will retry', {
+      delivery_id: delivery.id,
+      webhook_id: delivery.webhook_id,
+      attempts,
+      error,
+      ...(retryInMs === undefined ? {} : { retry_in_ms: retryInMs }),
+    });
+  }
+
+  async function poll(): Promise<void> {
+    const room = MAX_IN_FLIGHT - inFlight.size;
+    if (room <= 0) return;
+    const claimed = await claimDueDeliveries(db, room, config.webhookTimeoutMs + LEASE_MARGIN_MS);
+    for (const delivery of claimed) {
+      const running: Promise<void> = attempt(delivery)
+        .catch((caught: unknown) => {
+          // Recording the outcome failed (store unavailable): the lease runs out and the delivery is retried.
+          logger.error('webhook delivery could not be recorded', { delivery_id: delivery.id, error: caught instanceof Error ? caught.message : String(caught) });
+        })
+        .finally(() => {
+          inFlight.delete(running);
+          // A slot is free: look again at once if this batch was full.
+          if (claimed.length === room) poke();
+        });
+      inFlight.add(running);
+    }
+  }
+
+  function schedule(delayMs: number): void {
+    if (stopped) return;
+    clearTimeout(timer);
+    timer = setTimeout(run, delayMs);
+    timer.unref();
+  }
+
+  function run(): void {
+    timer = undefined;
+    if (stopped || polling) return;
+    pokedWhilePolling = false;
+    polling = poll()
+      .catch((caught: unknown) => {
+        if (!stopped) logger.error('webhook outbox poll failed', { error: caught instanceof Error ? caught.message : String(caught) });
+      })
+      .finally(() => {
+        polling = undefined;
+        schedule(pokedWhilePolling ? 0 : config.webhookPollMs);
+      });
+  }
+
+  function poke(): void {
+    if (stopped) return;
+    if (polling) pokedWhilePolling = true;
+    else schedule(0);
+  }
+
+  schedule(0);
+
+  return {
+    poke,
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      timer = undefined;
+      await polling;
+      await Promise.allSettled([...inFlight]);
+    },
+  };
+}
