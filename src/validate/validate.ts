@@ -12,6 +12,13 @@ export const SCHEMAS_DIRECTORY = path.resolve(path.dirname(fileURLToPath(import.
 
 export type SchemaId =
   | 'common-query-input.json'
+  | 'services-query-input.json'
+  | 'catalog-service.json'
+  | 'catalog-import.json'
+  | 'catalog-agency.json'
+  | 'catalog-area.json'
+  | 'catalog-routing.json'
+  | 'catalog-availability.json'
   | 'query-requests-input.json'
   | 'create-request-input.json'
   | 'discovery.json'
@@ -25,10 +32,17 @@ export type SchemaId =
   | 'create-update-input.json'
   | 'service-request-updates.json'
   | 'created-updates.json'
+  | 'stats-input.json'
+  | 'stats-backlog-input.json'
+  | 'stats-time-to-close-input.json'
+  | 'stats-overdue-input.json'
+  | 'stats-hotspots-input.json'
   | 'staff-request-patch.json'
   | 'staff-duplicate-input.json'
   | 'staff-queue-input.json'
-  | 'staff-key-input.json';
+  | 'staff-key-input.json'
+  | 'staff-webhook-input.json'
+  | 'staff-deliveries-query.json';
 
 let shared: Ajv | undefined;
 

@@ -5,8 +5,11 @@ import type { AppContext } from '../context.js';
 import { notFoundHandler } from '../error-handler.js';
 import { refuseNul } from '../format.js';
 import { requireRole } from './auth.js';
+import { catalogRouter } from './catalog.js';
 import { keysRouter } from './keys.js';
 import { staffRequestsRouter } from './requests.js';
+import { webhooksRouter } from './webhooks.js';
+import { statsRouter } from './stats.js';
 
 export const STAFF_BASE_PATH = '/api/v1';
 
@@ -19,6 +22,9 @@ export function staffRouter(context: AppContext): Router {
   router.use(refuseNul);
   router.use(requireRole(context, 'staff'));
   router.use('/keys', requireRole(context, 'admin'), keysRouter(context));
+  router.use('/stats', statsRouter(context));
+  router.use('/webhooks', requireRole(context, 'admin'), webhooksRouter(context));
+  router.use(catalogRouter(context));
   router.use('/requests', staffRequestsRouter(context));
   router.use(notFoundHandler);
   return router;
