@@ -13,6 +13,7 @@ import { openApiDocument } from './http/openapi.js';
 import { healthz, readyz, requestTimeout } from './http/health.js';
 import { createObservability } from './http/observability.js';
 import { limitPostsByAddress, RateLimiter } from './http/rate-limit.js';
+import { ResponseCache } from './http/response-cache.js';
 import helmet from 'helmet';
 import type { Logger } from './logger.js';
 import type { Db } from './store/db.js';
@@ -29,6 +30,7 @@ export function createApp({ config, db, logger }: { config: Config; db: Db; logg
     logger,
     jurisdictions: createJurisdictionRegistry(db),
     keyRateLimiter: new RateLimiter(config.rateLimitPerKey),
+    ...(config.responseCacheTtlMs > 0 ? { cache: new ResponseCache(64 * 1024 * 1024, config.responseCacheTtlMs) } : {}),
   };
   const observability = createObservability(db, logger);
   const app = express();

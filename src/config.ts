@@ -40,6 +40,8 @@ export interface Config {
   readonly trustProxy: string | boolean;
   /** A request not answered in this time gets a 503 errors document. */
   readonly requestTimeoutMs: number;
+  /** Lifetime of cached GET answers (0 turns the response cache off). */
+  readonly responseCacheTtlMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -143,5 +145,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitPerAddress: readInteger(env, 'RATE_LIMIT_PER_ADDRESS', 300, 0, 1_000_000),
     trustProxy: readTrustProxy(env.TRUST_PROXY),
     requestTimeoutMs: readInteger(env, 'REQUEST_TIMEOUT_MS', 30_000, 100, 600_000),
+    responseCacheTtlMs: readInteger(env, 'RESPONSE_CACHE_TTL_MS', 1000, 0, 60_000),
   });
 }

@@ -338,14 +338,39 @@ async function withExtensions(db: Db, requests: ServiceRequest[]): Promise<Exten
   });
 }
 
-export async function findRequests(db: Db, jurisdiction: Jurisdiction, parameters: QueryObject): Promise<RequestList> {
-  const { query, options } = buildRequestQuery(jurisdiction, parameters, new Date());
+/** Windows are computed from `now` floored to this, so identical polls make identical queries (cacheable). */
+const WINDOW_GRANULARITY_MS = 5000;
+
+export interface PlannedList {
+  query: RequestQuery;
+  options: RequestListOptions;
+  /** A stable text of the query: equal keys return equal answers for the same data. */
+  key: string;
+}
+
+export function planRequestList(jurisdiction: Jurisdiction, parameters: QueryObject, now = new Date()): PlannedList {
+  const floored = new Date(Math.floor(now.getTime() / WINDOW_GRANULARITY_MS) * WINDOW_GRANULARITY_MS);
+  const { query, options } = buildRequestQuery(jurisdiction, parameters, floored);
+  return { query, options, key: JSON.stringify([query, options]) };
+}
+
+export async function runRequestList(db: Db, plan: PlannedList): Promise<RequestList> {
+  const { query, options } = plan;
   const [rows, total] = await Promise.all([
     requestsStore.findRequests(db, query),
     options.paged ? requestsStore.countRequests(db, query) : Promise.resolve(undefined),
   ]);
   const requests = options.extensions ? await withExtensions(db, rows) : rows;
   return total === undefined ? { requests, options } : { requests, options, total };
+}
+
+export async function findRequests(db: Db, jurisdiction: Jurisdiction, parameters: QueryObject): Promise<RequestList> {
+  return runRequestList(db, planRequestList(jurisdiction, parameters));
+}
+
+/** The change marker of a jurisdiction's requests (see ResponseCache). */
+export function requestsVersion(db: Db, jurisdiction: Jurisdiction): Promise<string> {
+  return requestsStore.requestsVersion(db, jurisdiction.jurisdiction_id);
 }
 
 /** EXT bulk export: every matching request, newest first, in batches. */

@@ -50,7 +50,8 @@ function readMultipart(req: Request, limits: UploadLimits): Promise<FormBody> {
           fields: MAX_FORM_FIELDS,
           fieldSize: MAX_FORM_BYTES,
           files: limits.maxFiles,
-          fileSize: limits.maxFileBytes,
+          // One byte over the limit so that a file of exactly the limit is accepted and a larger one detected.
+          fileSize: limits.maxFileBytes + 1,
           parts: MAX_FORM_FIELDS + limits.maxFiles,
         },
       });
@@ -73,6 +74,7 @@ function readMultipart(req: Request, limits: UploadLimits): Promise<FormBody> {
       });
       stream.on('close', () => {
         const bytes = Buffer.concat(chunks);
+        if (bytes.length > limits.maxFileBytes) failure ??= payloadTooLarge(`Each media file may be at most ${limits.maxFileBytes} bytes.`);
         // An empty file part is what browsers send for a file input left empty.
         if (bytes.length > 0 && !failure) files.push({ field, bytes });
       });

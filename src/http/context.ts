@@ -4,6 +4,7 @@ import type { JurisdictionRegistry } from '../domain/jurisdictions.js';
 import type { Logger } from '../logger.js';
 import type { Db } from '../store/db.js';
 import type { RateLimiter } from './rate-limit.js';
+import type { ResponseCache } from './response-cache.js';
 
 export interface AppContext {
   config: Config;
@@ -14,4 +15,6 @@ export interface AppContext {
   events?: { poke(): void };
   /** POST rate limit per API key. */
   keyRateLimiter?: RateLimiter;
+  /** Rendered GET answers; every write in this process must bump() it. */
+  cache?: ResponseCache;
 }

@@ -16,7 +16,7 @@ import { saveMedia } from '../media/media-store.js';
 import { apiKeyOf, pairValue, readFormBody, type UploadedFile } from './body.js';
 import type { AppContext } from './context.js';
 import { tooManyRequests } from './rate-limit.js';
-import { respond } from './respond.js';
+import { render, respond, respondCached, type RespondOptions } from './respond.js';
 
 type Handler = (req: Request, res: Response) => Promise<void>;
 
@@ -26,7 +26,7 @@ async function jurisdictionFromQuery(context: AppContext, query: QueryObject): P
 }
 
 /** EXT paging (digest §3.1): totals and neighbours in headers, never in the standard body. */
-function setPagingHeaders(req: Request, res: Response, total: number, page: number, pageSize: number): void {
+function pagingHeaders(req: Request, total: number, page: number, pageSize: number): Record<string, string> {
   const pageCount = Math.max(1, Math.ceil(total / pageSize));
   const linkTo = (target: number): string => {
     const url = new URL(req.originalUrl, 'http://placeholder');
@@ -34,19 +34,22 @@ function setPagingHeaders(req: Request, res: Response, total: number, page: numb
     url.searchParams.set('page_size', String(pageSize));
     return `${url.pathname}${url.search}`;
   };
-  res.set('X-Result-Count', String(total));
-  res.set('X-Page-Count', String(pageCount));
-  res.set('X-Page-Size', String(pageSize));
+  const headers: Record<string, string> = {
+    'X-Result-Count': String(total),
+    'X-Page-Count': String(pageCount),
+    'X-Page-Size': String(pageSize),
+  };
   const links: string[] = [`<${linkTo(1)}>; rel="first"`, `<${linkTo(pageCount)}>; rel="last"`];
   if (page < pageCount) {
-    res.set('X-Next-Page-URL', linkTo(page + 1));
+    headers['X-Next-Page-URL'] = linkTo(page + 1);
     links.push(`<${linkTo(page + 1)}>; rel="next"`);
   }
   if (page > 1) {
-    res.set('X-Previous-Page-URL', linkTo(Math.min(page - 1, pageCount)));
+    headers['X-Previous-Page-URL'] = linkTo(Math.min(page - 1, pageCount));
     links.push(`<${linkTo(Math.min(page - 1, pageCount))}>; rel="prev"`);
   }
-  res.set('Link', links.join(', '));
+  headers.Link = links.join(', ');
+  return headers;
 }
 
 function latestUpdate(requests: Array<{ updated_datetime: Date | null; requested_datetime: Date }>): Date | undefined {
@@ -62,6 +65,20 @@ const pathParameter = (req: Request, name: string): string => String(req.params[
 
 export function createHandlers(context: AppContext): Record<string, Handler> {
   const { db, config } = context;
+
+  // The change marker is read at most every 100 ms per jurisdiction: under heavy polling that spares the
+  // database, and the cache's own TTL (1 s) bounds what it could miss.
+  const versions = new Map<string, { at: number; value: Promise<string> }>();
+  function cachedVersion(jurisdiction: Jurisdiction): Promise<string> {
+    if (!context.cache) return Promise.resolve('');
+    const now = Date.now();
+    const known = versions.get(jurisdiction.jurisdiction_id);
+    if (known && now - known.at < 100) return known.value;
+    const value = requests.requestsVersion(db, jurisdiction);
+    versions.set(jurisdiction.jurisdiction_id, { at: now, value });
+    value.catch(() => versions.delete(jurisdiction.jurisdiction_id));
+    return value;
+  }
 
   const uploadLimits = { maxFileBytes: config.mediaMaxBytes, maxFiles: config.mediaMaxFiles };
   const mediaSink: MediaSink = (type, bytes) => saveMedia({ directory: config.mediaDirectory, publicUrl: config.publicUrl }, type, bytes);
@@ -92,7 +109,7 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
 
     async listServices(req, res) {
       const jurisdiction = await jurisdictionFromQuery(context, req.query);
-      const [list, changed] = await Promise.all([services.listServices(db, jurisdiction), services.catalogChangedAt(db, jurisdiction)]);
+      const [list, changed] = await Promise.all([services.listServices(db, jurisdiction, req.query), services.catalogChangedAt(db, jurisdiction)]);
       respond(req, res, 'services', list, { timeZone: jurisdiction.time_zone, cache: 'catalog', lastModified: changed, honorModifiedSince: true });
     },
 
@@ -118,6 +135,7 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
         mediaSink,
         { radius_meters: config.duplicateRadiusMeters, window_hours: config.duplicateWindowHours },
       );
+      context.cache?.bump();
       context.events?.poke();
       respond(req, res, 'created_requests', [created], { timeZone: jurisdiction.time_zone });
     },
@@ -131,6 +149,7 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
     async addUpdate(req, res) {
       const { pairs, files, keyId, jurisdiction } = await authenticatedForm(req);
       const stored = await updates.addComment(db, jurisdiction, pairs, keyId, files, mediaSink);
+      context.cache?.bump();
       respond(req, res, 'created_updates', [stored], { timeZone: jurisdiction.time_zone });
     },
 
@@ -166,26 +185,37 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
 
     async findRequests(req, res) {
       const jurisdiction = await jurisdictionFromQuery(context, req.query);
-      const list = await requests.findRequests(db, jurisdiction, req.query);
-      if (list.total !== undefined) setPagingHeaders(req, res, list.total, list.options.page, list.options.page_size);
-      // Last-Modified is informative here: If-Modified-Since is not honoured on lists, because a request can
-      // leave a filtered list (closed, aged out of the window) without any remaining row changing. ETag is exact.
-      respond(req, res, list.options.extensions ? 'service_requests_extended' : 'service_requests', list.requests, {
-        timeZone: jurisdiction.time_zone,
-        cache: 'requests',
-        lastModified: latestUpdate(list.requests),
+      const plan = requests.planRequestList(jurisdiction, req.query);
+      const options: RespondOptions = { timeZone: jurisdiction.time_zone, cache: 'requests' };
+      const version = await cachedVersion(jurisdiction);
+      // Paging totals live in headers, which the cache keeps with the body.
+      await respondCached(req, res, context.cache, `requests|${plan.key}`, version, options, async () => {
+        const list = await requests.runRequestList(db, plan);
+        // Last-Modified is informative here: If-Modified-Since is not honoured on lists, because a request
+        // can leave a filtered list (closed, aged out of the window) without any remaining row changing.
+        const answer = render(req, res, list.options.extensions ? 'service_requests_extended' : 'service_requests', list.requests, {
+          ...options,
+          lastModified: latestUpdate(list.requests),
+        });
+        if (list.total !== undefined) {
+          answer.extraHeaders = { ...answer.extraHeaders, ...pagingHeaders(req, list.total, list.options.page, list.options.page_size) };
+        }
+        return answer;
       });
     },
 
     async getRequest(req, res) {
       const jurisdiction = await jurisdictionFromQuery(context, req.query);
       const extensions = requests.wantsExtensions(req.query);
-      const request = await requests.getRequestWithExtensions(db, jurisdiction, pathParameter(req, 'service_request_id'), extensions);
-      respond(req, res, extensions ? 'service_requests_extended' : 'service_requests', [request], {
-        timeZone: jurisdiction.time_zone,
-        cache: 'requests',
-        lastModified: latestUpdate([request]),
-        honorModifiedSince: true,
+      const id = pathParameter(req, 'service_request_id');
+      const options: RespondOptions = { timeZone: jurisdiction.time_zone, cache: 'requests', honorModifiedSince: true };
+      const version = await cachedVersion(jurisdiction);
+      await respondCached(req, res, context.cache, `request|${jurisdiction.jurisdiction_id}|${id}|${extensions}`, version, options, async () => {
+        const request = await requests.getRequestWithExtensions(db, jurisdiction, id, extensions);
+        return render(req, res, extensions ? 'service_requests_extended' : 'service_requests', [request], {
+          ...options,
+          lastModified: latestUpdate([request]),
+        });
       });
     },
   };

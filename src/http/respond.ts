@@ -5,6 +5,7 @@ import type { Request, Response } from 'express';
 import { badRequest, notFound } from '../errors.js';
 import { CONTENT_TYPES, serialize, serializeGeoJson, type DocumentName } from '../serialize/serialize.js';
 import { formatOf } from './format.js';
+import type { RenderedAnswer, ResponseCache } from './response-cache.js';
 
 export type CachePolicy = 'catalog' | 'requests' | 'none';
 
@@ -29,7 +30,9 @@ export interface RespondOptions {
 const CALLBACK = /^[A-Za-z_$][\w$.]{0,63}$/;
 const GEOJSON_DOCUMENTS: ReadonlySet<DocumentName> = new Set(['service_requests', 'service_requests_extended']);
 
-function jsonpCallback(req: Request): string | undefined {
+/** The JSONP callback of a .json GET, validated; undefined when none was asked for. */
+export function jsonpCallback(req: Request, res: Response): string | undefined {
+  if (formatOf(res) !== 'json' || (req.method !== 'GET' && req.method !== 'HEAD')) return undefined;
   const raw = req.query.callback;
   const value = Array.isArray(raw) ? raw[0] : raw;
   if (typeof value !== 'string' || value === '') return undefined;
@@ -37,23 +40,23 @@ function jsonpCallback(req: Request): string | undefined {
   return value;
 }
 
-function notModified(req: Request, etag: string, options: RespondOptions): boolean {
+function notModified(req: Request, answer: RenderedAnswer, options: RespondOptions): boolean {
   const ifNoneMatch = req.headers['if-none-match'];
   if (ifNoneMatch !== undefined) {
     const tags = ifNoneMatch.split(',').map((tag) => tag.trim().replace(/^W\//, ''));
-    return tags.includes('*') || tags.includes(etag.replace(/^W\//, ''));
+    return tags.includes('*') || tags.includes(answer.etag.replace(/^W\//, ''));
   }
   const ifModifiedSince = req.headers['if-modified-since'];
-  if (options.honorModifiedSince && options.lastModified && ifModifiedSince) {
+  if (options.honorModifiedSince && answer.lastModified && ifModifiedSince) {
     const since = Date.parse(ifModifiedSince);
-    return Number.isFinite(since) && Math.floor(options.lastModified.getTime() / 1000) * 1000 <= since;
+    return Number.isFinite(since) && Math.floor(answer.lastModified.getTime() / 1000) * 1000 <= since;
   }
   return false;
 }
 
-export function respond(req: Request, res: Response, documentName: DocumentName, value: unknown, options: RespondOptions): void {
+/** Serializes a successful GET answer (body, type, ETag) without sending it, so it can be cached. */
+export function render(req: Request, res: Response, documentName: DocumentName, value: unknown, options: RespondOptions): RenderedAnswer {
   const format = formatOf(res);
-  const status = options.status ?? 200;
   let body: string;
   let contentType: string;
   if (format === 'geojson') {
@@ -64,25 +67,63 @@ export function respond(req: Request, res: Response, documentName: DocumentName,
     body = serialize(documentName, value, format, { timeZone: options.timeZone });
     contentType = CONTENT_TYPES[format];
   }
-  const isRead = req.method === 'GET' || req.method === 'HEAD';
-  if (isRead && status === 200) {
-    const callback = format === 'json' ? jsonpCallback(req) : undefined;
-    if (callback) {
-      body = `${callback}(${body});`;
-      contentType = 'application/javascript; charset=utf-8';
-      res.set('X-Content-Type-Options', 'nosniff');
-    }
-    const etag = `W/"${createHash('sha1').update(body).digest('base64url')}"`;
-    res.set('ETag', etag);
-    if (options.lastModified) res.set('Last-Modified', options.lastModified.toUTCString());
-    res.set('Cache-Control', CACHE_CONTROL[options.cache ?? 'none']);
-    res.set('Vary', 'Accept-Encoding');
-    if (notModified(req, etag, options)) {
-      res.status(304).end();
-      return;
-    }
-  } else {
-    res.set('Cache-Control', 'no-store');
+  const extraHeaders: Record<string, string> = {};
+  const callback = jsonpCallback(req, res);
+  if (callback) {
+    body = `${callback}(${body});`;
+    contentType = 'application/javascript; charset=utf-8';
+    extraHeaders['X-Content-Type-Options'] = 'nosniff';
   }
-  res.status(status).set('Content-Type', contentType).send(body);
+  const etag = `W/"${createHash('sha1').update(body).digest('base64url')}"`;
+  return { body, contentType, etag, lastModified: options.lastModified, extraHeaders };
+}
+
+/** Sends a rendered GET answer: validators, Cache-Control, and 304 when the client's copy is current. */
+export function sendAnswer(req: Request, res: Response, answer: RenderedAnswer, options: RespondOptions): void {
+  res.set('ETag', answer.etag);
+  if (answer.lastModified) res.set('Last-Modified', answer.lastModified.toUTCString());
+  res.set('Cache-Control', CACHE_CONTROL[options.cache ?? 'none']);
+  res.set('Vary', 'Accept-Encoding');
+  if (answer.extraHeaders) res.set(answer.extraHeaders);
+  if (notModified(req, answer, options)) {
+    res.status(304).end();
+    return;
+  }
+  // res.end, not res.send: Express's send() would answer 304 on its own from Last-Modified and
+  // If-Modified-Since, which is wrong for lists (see honorModifiedSince).
+  res.status(200).set('Content-Type', answer.contentType).set('Content-Length', String(Buffer.byteLength(answer.body)));
+  res.end(req.method === 'HEAD' ? undefined : answer.body);
+}
+
+export function respond(req: Request, res: Response, documentName: DocumentName, value: unknown, options: RespondOptions): void {
+  const status = options.status ?? 200;
+  if ((req.method === 'GET' || req.method === 'HEAD') && status === 200) {
+    sendAnswer(req, res, render(req, res, documentName, value, options), options);
+    return;
+  }
+  const format = formatOf(res);
+  const body = format === 'geojson' ? serializeGeoJson(value as Array<Record<string, unknown>>, options) : serialize(documentName, value, format, options);
+  res.status(status).set('Cache-Control', 'no-store').set('Content-Type', CONTENT_TYPES[format]).send(body);
+}
+
+/**
+ * A GET answer through the response cache: `version` is the store's change marker for what the answer
+ * shows; `produce` queries and renders on a miss.
+ */
+export async function respondCached(
+  req: Request,
+  res: Response,
+  cache: ResponseCache | undefined,
+  key: string,
+  version: string,
+  options: RespondOptions,
+  produce: () => Promise<RenderedAnswer>,
+): Promise<void> {
+  const fullKey = `${formatOf(res)}|${jsonpCallback(req, res) ?? ''}|${key}`;
+  let answer = cache?.get(fullKey, version);
+  if (!answer) {
+    answer = await produce();
+    cache?.set(fullKey, version, answer);
+  }
+  sendAnswer(req, res, answer, options);
 }

@@ -274,3 +274,15 @@ export async function findToken(db: Db, jurisdictionId: string, token: string): 
   if (!row) return undefined;
   return row.service_request_id === null ? { token: row.token } : { token: row.token, service_request_id: row.service_request_id };
 }
+
+/**
+ * A cheap marker of change for a jurisdiction's requests (index probes only): it moves when a request is
+ * created or updated. Used to validate cached answers.
+ */
+export async function requestsVersion(db: Db, jurisdictionId: string): Promise<string> {
+  const row = (await db('service_requests')
+    .where('jurisdiction_id', jurisdictionId)
+    .select(db.raw('max(updated_datetime) AS changed'), db.raw('max(id)::text AS last_id'))
+    .first()) as { changed: Date | null; last_id: string | null } | undefined;
+  return `${row?.changed?.getTime() ?? 0}:${row?.last_id ?? 0}`;
+}
