@@ -42,6 +42,8 @@ export interface Config {
   readonly requestTimeoutMs: number;
   /** Lifetime of cached GET answers (0 turns the response cache off). */
   readonly responseCacheTtlMs: number;
+  /** Server processes (cluster workers); above 1 only with DATABASE_URL. */
+  readonly webConcurrency: number;
 }
 
 export class ConfigError extends Error {}
@@ -146,5 +148,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: readTrustProxy(env.TRUST_PROXY),
     requestTimeoutMs: readInteger(env, 'REQUEST_TIMEOUT_MS', 30_000, 100, 600_000),
     responseCacheTtlMs: readInteger(env, 'RESPONSE_CACHE_TTL_MS', 1000, 0, 60_000),
+    webConcurrency: readInteger(env, 'WEB_CONCURRENCY', 1, 1, 64),
   });
 }

@@ -1,17 +1,19 @@
 // npm start: config → store → migrations (+ demo catalog) → listen; stops cleanly on SIGTERM/SIGINT.
+// With WEB_CONCURRENCY > 1 (PostgreSQL only) the primary process prepares the store once and forks that
+// many workers sharing the port; each worker is the same stateless server.
+import cluster from 'node:cluster';
 import type { Server } from 'node:http';
 import { createApp } from './app.js';
-import { ConfigError, GEOREPORT_BASE_PATH, loadConfig } from './config.js';
-import { createLogger } from './logger.js';
+import { ConfigError, GEOREPORT_BASE_PATH, loadConfig, type Config } from './config.js';
+import { createLogger, type Logger } from './logger.js';
 import { countServices } from './store/catalog-store.js';
-import { isEmbedded, migrateLatest, openDb } from './store/db.js';
+import { isEmbedded, migrateLatest, openDb, type Db } from './store/db.js';
 import { startWebhookDispatcher } from './webhooks/dispatcher.js';
 import { ensureBootstrapAdminKey, ensureBootstrapKey, ensureConfiguredJurisdiction, seedDemoCatalog } from './store/seed.js';
 
-async function main(): Promise<void> {
-  let config;
+function readConfig(): Config {
   try {
-    config = loadConfig();
+    return loadConfig();
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`Configuration error: ${error.message}\n`);
@@ -19,8 +21,10 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger(config.logLevel);
-  const db = openDb({ databaseUrl: config.databaseUrl, dataDirectory: config.dataDirectory });
+}
+
+/** Migrations, the jurisdiction, the demo catalog and the bootstrap keys: once, before serving. */
+async function prepareStore(db: Db, config: Config, logger: Logger): Promise<void> {
   logger.info('opening store', { backend: isEmbedded(db) ? `embedded PGlite in ${config.dataDirectory}` : 'PostgreSQL' });
   await migrateLatest(db);
   await ensureConfiguredJurisdiction(db, config);
@@ -30,11 +34,19 @@ async function main(): Promise<void> {
   }
   await ensureBootstrapKey(db, config.bootstrapApiKey);
   await ensureBootstrapAdminKey(db, config.bootstrapAdminKey);
+}
+
+async function serve(config: Config, logger: Logger, prepare: boolean): Promise<void> {
+  const db = openDb({ databaseUrl: config.databaseUrl, dataDirectory: config.dataDirectory });
+  if (prepare) await prepareStore(db, config, logger);
 
   const { app, context } = createApp({ config, db, logger });
   const server: Server = app.listen(config.port, config.host, () => {
-    logger.info(`open311-server listening; GeoReport v2 base URL: ${config.publicUrl}${GEOREPORT_BASE_PATH}`);
+    logger.info(`open311-server listening; GeoReport v2 base URL: ${config.publicUrl}${GEOREPORT_BASE_PATH}`, { pid: process.pid });
   });
+  // Slow clients: headers must arrive within 15 s and the whole request within 60 s (Node answers 408).
+  server.headersTimeout = 15_000;
+  server.requestTimeout = 60_000;
   const dispatcher = startWebhookDispatcher({ db, logger, config });
   context.events = dispatcher;
   server.on('error', (error) => {
@@ -46,17 +58,59 @@ async function main(): Promise<void> {
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
-    logger.info('stopping', { signal });
+    logger.info('stopping: draining in-flight requests', { signal });
+    // close() stops accepting, closes idle keep-alive connections and waits for in-flight requests.
     server.close(() => {
       void dispatcher
         .stop()
         .then(() => db.destroy())
+        .then(() => logger.info('stopped'))
         .finally(() => process.exit(0));
     });
     setTimeout(() => process.exit(1), 10_000).unref();
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+}
+
+async function primary(config: Config, logger: Logger): Promise<void> {
+  const db = openDb({ databaseUrl: config.databaseUrl, dataDirectory: config.dataDirectory });
+  await prepareStore(db, config, logger);
+  await db.destroy();
+  let stopping = false;
+  const fork = (): void => {
+    cluster.fork();
+  };
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      return;
+    }
+    logger.error('worker died; starting another', { pid: worker.process.pid, code, signal });
+    setTimeout(fork, 1000).unref();
+  });
+  for (let index = 0; index < config.webConcurrency; index++) fork();
+  logger.info('cluster started', { workers: config.webConcurrency });
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal);
+    setTimeout(() => process.exit(1), 15_000).unref();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  const logger = createLogger(config.logLevel);
+  if (cluster.isWorker) return serve(config, logger, false);
+  if (config.webConcurrency > 1) {
+    // PGlite is one process's store: several processes cannot share it.
+    if (!config.databaseUrl) logger.warn('WEB_CONCURRENCY needs DATABASE_URL (the embedded store is single-process); running one process');
+    else return primary(config, logger);
+  }
+  return serve(config, logger, true);
 }
 
 main().catch((error: unknown) => {
