@@ -20,6 +20,10 @@ import { GEOREPORT_BASE_PATH, type Config } from '../config.js';
 import { SCHEMAS_DIRECTORY } from '../validate/validate.js';
 
 export const OPENAPI_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'spec', 'openapi.json');
+// Documents of the endpoints outside the GeoReport base (staff API, bulk export, health): each is
+// {"paths": {…}, "components": {…}} with absolute paths ("/api/v1/…"), merged in with a path-level server
+// of "/" so that tools resolve them against the host rather than /open311/v2.
+export const FRAGMENTS_DIRECTORY = path.resolve(path.dirname(OPENAPI_PATH), 'openapi-fragments');
 
 type JsonObject = Record<string, unknown>;
 
@@ -91,8 +95,10 @@ function rewriteRef(ref: string, within: string | undefined, schemaNames: Readon
 export function buildSelfContainedDocument(
   openApiPath: string = OPENAPI_PATH,
   schemasDirectory: string = SCHEMAS_DIRECTORY,
+  fragmentsDirectory: string = FRAGMENTS_DIRECTORY,
 ): JsonObject {
   const document = JSON.parse(fs.readFileSync(openApiPath, 'utf8')) as JsonObject;
+  mergeFragments(document, fragmentsDirectory);
   const files = fs
     .readdirSync(schemasDirectory)
     .filter((file) => file.endsWith('.json'))
@@ -111,6 +117,27 @@ export function buildSelfContainedDocument(
     schemas[name] = schema;
   }
   return document;
+}
+
+function mergeFragments(document: JsonObject, directory: string): void {
+  if (!fs.existsSync(directory)) return;
+  const paths = isObject(document.paths) ? document.paths : (document.paths = {});
+  const components = isObject(document.components) ? document.components : (document.components = {});
+  for (const file of fs.readdirSync(directory).filter((name) => name.endsWith('.json')).sort()) {
+    const fragment = JSON.parse(fs.readFileSync(path.join(directory, file), 'utf8')) as JsonObject;
+    for (const [route, item] of Object.entries(isObject(fragment.paths) ? fragment.paths : {})) {
+      if (route in paths) throw new Error(`spec: path ${route} of openapi-fragments/${file} is documented twice`);
+      if (!route.startsWith('/') || route.startsWith(GEOREPORT_BASE_PATH)) throw new Error(`spec: fragment path ${route} must be absolute and outside the GeoReport base`);
+      paths[route] = { servers: [{ url: '/', description: 'This server (absolute path)' }], ...(item as JsonObject) };
+    }
+    for (const [section, entries] of Object.entries(isObject(fragment.components) ? fragment.components : {})) {
+      const target = isObject(components[section]) ? (components[section] as JsonObject) : (components[section] = {});
+      for (const [name, value] of Object.entries(entries as JsonObject)) {
+        if (name in (target as JsonObject)) throw new Error(`spec: components.${section}.${name} of openapi-fragments/${file} clashes`);
+        (target as JsonObject)[name] = value;
+      }
+    }
+  }
 }
 
 let built: JsonObject | undefined;
