@@ -3,6 +3,7 @@
 import type { Knex } from 'knex';
 import type { Db } from './db.js';
 import { remember } from './idempotency-store.js';
+import { insideBox, withinMeters } from './spatial.js';
 import { enqueueEvent } from './outbox-store.js';
 import type {
   CreatedRequest,
@@ -142,7 +143,7 @@ export async function insertRequest(db: Db, request: NewServiceRequest): Promise
 }
 
 /** The WHERE clause of a request query, shared by the list, its count and the bulk export. */
-function applyFilters(builder: Knex.QueryBuilder, query: RequestQuery): Knex.QueryBuilder {
+function applyFilters(db: Db, builder: Knex.QueryBuilder, query: RequestQuery): Knex.QueryBuilder {
   builder.where('r.jurisdiction_id', query.jurisdiction_id).andWhere('r.is_public', true);
   if (query.service_request_ids) {
     const ids = query.service_request_ids.filter(isStorableId);
@@ -156,21 +157,8 @@ function applyFilters(builder: Knex.QueryBuilder, query: RequestQuery): Knex.Que
   if (query.updated_after) builder.where('r.updated_datetime', '>', query.updated_after);
   if (query.updated_before) builder.where('r.updated_datetime', '<', query.updated_before);
   // Spatial filters run in PostGIS on the GiST-indexed geography column.
-  if (query.near) {
-    builder.whereRaw('ST_DWithin(r.location, ST_SetSRID(ST_MakePoint(?, ?), 4326)::geography, ?)', [
-      query.near.long,
-      query.near.lat,
-      query.near.radius,
-    ]);
-  }
-  if (query.bbox) {
-    builder.whereRaw('ST_Intersects(r.location, ST_MakeEnvelope(?, ?, ?, ?, 4326)::geography)', [
-      query.bbox.min_long,
-      query.bbox.min_lat,
-      query.bbox.max_long,
-      query.bbox.max_lat,
-    ]);
-  }
+  if (query.near) builder.where(withinMeters(db, 'r.location', query.near));
+  if (query.bbox) builder.where(insideBox(db, 'r.location', query.bbox));
   return builder;
 }
 
@@ -179,7 +167,7 @@ function fromRequests(db: Db): Knex.QueryBuilder {
 }
 
 export async function findRequests(db: Db, query: RequestQuery): Promise<ServiceRequest[]> {
-  return applyFilters(fromRequests(db).select(publicColumns(db)), query)
+  return applyFilters(db, fromRequests(db).select(publicColumns(db)), query)
     .orderBy([
       { column: 'r.requested_datetime', order: 'desc' },
       { column: 'r.id', order: 'desc' },
@@ -190,7 +178,7 @@ export async function findRequests(db: Db, query: RequestQuery): Promise<Service
 
 /** How many requests match, ignoring limit and offset (for paging headers). */
 export async function countRequests(db: Db, query: RequestQuery): Promise<number> {
-  const row = (await applyFilters(fromRequests(db), query).count({ count: '*' }).first()) as { count: string | number } | undefined;
+  const row = (await applyFilters(db, fromRequests(db), query).count({ count: '*' }).first()) as { count: string | number } | undefined;
   return Number(row?.count ?? 0);
 }
 
@@ -199,6 +187,7 @@ export async function* exportRequests(db: Db, query: RequestQuery, batchSize = 1
   let after: { requested: Date; id: string } | undefined;
   for (;;) {
     const builder = applyFilters(
+      db,
       fromRequests(db).select([...publicColumns(db), 'r.closed_datetime', 'r.detailed_status', 'r.channel', db.raw('r.id AS sort_id')]),
       query,
     );

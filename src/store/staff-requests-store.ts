@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import type { Db } from './db.js';
 import { enqueueEvent } from './outbox-store.js';
 import { isStorableId } from './requests-store.js';
+import { insideBox, withinMeters } from './spatial.js';
 
 export interface QueueFilter {
   jurisdiction_id: string;
@@ -88,7 +89,7 @@ function summaryColumns(db: Db) {
 
 const escapeLike = (text: string): string => text.replace(/[\\%_]/g, (character) => `\\${character}`);
 
-function applyQueueFilter(builder: Knex.QueryBuilder, filter: QueueFilter): Knex.QueryBuilder {
+function applyQueueFilter(db: Db, builder: Knex.QueryBuilder, filter: QueueFilter): Knex.QueryBuilder {
   builder.where('r.jurisdiction_id', filter.jurisdiction_id);
   if (filter.ids) {
     const ids = filter.ids.filter(isStorableId);
@@ -115,17 +116,8 @@ function applyQueueFilter(builder: Knex.QueryBuilder, filter: QueueFilter): Knex
   }
   if (filter.from) builder.where('r.requested_datetime', '>=', filter.from);
   if (filter.to) builder.where('r.requested_datetime', '<=', filter.to);
-  if (filter.near) {
-    builder.whereRaw('ST_DWithin(r.location, ST_SetSRID(ST_MakePoint(?, ?), 4326)::geography, ?)', [filter.near.long, filter.near.lat, filter.near.radius]);
-  }
-  if (filter.bbox) {
-    builder.whereRaw('ST_Intersects(r.location, ST_MakeEnvelope(?, ?, ?, ?, 4326)::geography)', [
-      filter.bbox.min_long,
-      filter.bbox.min_lat,
-      filter.bbox.max_long,
-      filter.bbox.max_lat,
-    ]);
-  }
+  if (filter.near) builder.where(withinMeters(db, 'r.location', filter.near));
+  if (filter.bbox) builder.where(insideBox(db, 'r.location', filter.bbox));
   return builder;
 }
 
@@ -135,11 +127,11 @@ export async function queryQueue(db: Db, filter: QueueFilter): Promise<{ total: 
   const descending = filter.sort.startsWith('-');
   const column = `r.${filter.sort.replace(/^-/, '')}`;
   const [rows, count] = await Promise.all([
-    applyQueueFilter(fromRequests(db).select(summaryColumns(db)), filter)
+    applyQueueFilter(db, fromRequests(db).select(summaryColumns(db)), filter)
       .orderByRaw(`${column} ${descending ? 'DESC' : 'ASC'} NULLS LAST, r.id ${descending ? 'DESC' : 'ASC'}`)
       .limit(filter.limit)
       .offset(filter.offset),
-    applyQueueFilter(fromRequests(db), filter).count({ count: '*' }).first(),
+    applyQueueFilter(db, fromRequests(db), filter).count({ count: '*' }).first(),
   ]);
   return { total: Number((count as { count: string | number } | undefined)?.count ?? 0), requests: rows as StaffRequestSummary[] };
 }
