@@ -19,8 +19,16 @@ export interface CatalogService {
   group?: string | null;
   service_notice?: string | null;
   agency_responsible?: string | null;
+  /** Response-time target in hours: sets a new request's expected_datetime. null: none. */
+  response_hours?: number | null;
   active?: boolean;
   attributes?: Attribute[];
+}
+
+/** A point (WGS84 degrees) at which to list the services offered there. */
+export interface ServicePoint {
+  lat: number;
+  long: number;
 }
 
 export async function listJurisdictions(db: Db): Promise<Jurisdiction[]> {
@@ -47,7 +55,11 @@ export async function catalogChangeset(db: Db, jurisdictionId?: string): Promise
 const joinKeywords = (keywords: string[] | null): string | null =>
   keywords && keywords.length > 0 ? keywords.join(',') : null;
 
-export async function listServices(db: Db, jurisdictionId: string): Promise<Service[]> {
+/**
+ * Active services of a jurisdiction. With `at`, only those offered at that point: a service with no
+ * service_availability rows is offered everywhere, else only inside one of its areas.
+ */
+export async function listServices(db: Db, jurisdictionId: string, at?: ServicePoint): Promise<Service[]> {
   const rows: Array<{
     service_code: string;
     service_name: string;
@@ -67,6 +79,20 @@ export async function listServices(db: Db, jurisdictionId: string): Promise<Serv
       's.service_group',
     )
     .where({ 's.jurisdiction_id': jurisdictionId, 's.active': true })
+    .modify((query) => {
+      if (!at) return;
+      query.where((where) => {
+        where
+          .whereNotExists(db('service_availability as av').select(db.raw('1')).whereRaw('av.service_id = s.id'))
+          .orWhereExists(
+            db('service_availability as av')
+              .join('service_areas as area', 'area.id', 'av.service_area_id')
+              .select(db.raw('1'))
+              .whereRaw('av.service_id = s.id')
+              .andWhereRaw('ST_Intersects(area.area, ST_SetSRID(ST_MakePoint(?, ?), 4326)::geography)', [at.long, at.lat]),
+          );
+      });
+    })
     .orderBy([{ column: 's.display_order' }, { column: 's.service_code' }]);
   return rows.map((row) => ({
     service_code: row.service_code,
@@ -157,7 +183,7 @@ export async function getServiceDefinition(
 }
 
 /** The whole catalog of a jurisdiction in the shape `upsertCatalog` takes (for export and comparison). */
-export async function exportCatalog(db: Db, jurisdictionId: string): Promise<CatalogService[]> {
+export async function exportCatalog(db: Db, jurisdictionId: string, onlyCodes?: string[]): Promise<CatalogService[]> {
   const rows: Array<{
     id: string;
     service_code: string;
@@ -168,10 +194,14 @@ export async function exportCatalog(db: Db, jurisdictionId: string): Promise<Cat
     service_group: string | null;
     service_notice: string | null;
     agency_responsible: string | null;
+    response_hours: number | null;
     active: boolean;
   }> = await db('services')
-    .select(db.raw('id::text AS id'), 'service_code', 'service_name', 'description', 'type', 'keywords', 'service_group', 'service_notice', 'agency_responsible', 'active')
+    .select(db.raw('id::text AS id'), 'service_code', 'service_name', 'description', 'type', 'keywords', 'service_group', 'service_notice', 'agency_responsible', 'response_hours', 'active')
     .where({ jurisdiction_id: jurisdictionId })
+    .modify((query) => {
+      if (onlyCodes) query.whereIn('service_code', onlyCodes);
+    })
     .orderBy([{ column: 'display_order' }, { column: 'service_code' }]);
   const attributes = await attributesOf(db, rows.map((row) => row.id));
   return rows.map((row) => ({
@@ -183,6 +213,7 @@ export async function exportCatalog(db: Db, jurisdictionId: string): Promise<Cat
     group: row.service_group,
     service_notice: row.service_notice,
     agency_responsible: row.agency_responsible,
+    response_hours: row.response_hours,
     active: row.active,
     attributes: attributes.get(row.id) ?? [],
   }));
@@ -198,6 +229,7 @@ function normalise(service: CatalogService): CatalogService {
     group: service.group ?? null,
     service_notice: service.service_notice ?? null,
     agency_responsible: service.agency_responsible ?? null,
+    response_hours: service.response_hours ?? null,
     active: service.active ?? true,
     attributes: (service.attributes ?? []).map((attribute) => {
       const copy: Attribute = {
@@ -229,55 +261,110 @@ export async function upsertCatalog(db: Db, jurisdictionId: string, services: Ca
       const current = existing.get(service.service_code);
       if (current && JSON.stringify(normalise(current)) === JSON.stringify(service)) continue;
       changed.push(service.service_code);
-      const [row] = (await trx('services')
-        .insert({
-          jurisdiction_id: jurisdictionId,
-          service_code: service.service_code,
-          service_name: service.service_name,
-          description: service.description,
-          type: service.type,
-          keywords: service.keywords,
-          service_group: service.group,
-          service_notice: service.service_notice,
-          agency_responsible: service.agency_responsible,
-          active: service.active,
-          display_order: index,
-          updated_at: trx.fn.now(),
-        })
-        .onConflict(['jurisdiction_id', 'service_code'])
-        .merge()
-        .returning('id')) as Array<{ id: string | number }>;
-      const serviceId = String(row!.id);
-      await trx('service_attributes').where({ service_id: serviceId }).delete();
-      for (const attribute of service.attributes ?? []) {
-        const [attributeRow] = (await trx('service_attributes')
-          .insert({
-            service_id: serviceId,
-            code: attribute.code,
-            variable: attribute.variable,
-            datatype: attribute.datatype,
-            required: attribute.required,
-            datatype_description: attribute.datatype_description,
-            sort_order: attribute.order,
-            description: attribute.description,
-          })
-          .returning('id')) as Array<{ id: string | number }>;
-        if (attribute.values && attribute.values.length > 0) {
-          await trx('service_attribute_values').insert(
-            attribute.values.map((value, position) => ({
-              attribute_id: String(attributeRow!.id),
-              key: value.key,
-              name: value.name,
-              sort_order: position + 1,
-            })),
-          );
-        }
-      }
+      await writeService(trx, jurisdictionId, service, index);
     }
-    if (changed.length > 0) {
-      await trx('jurisdictions').where({ jurisdiction_id: jurisdictionId }).update({ catalog_changed_at: trx.fn.now() });
-    }
+    if (changed.length > 0) await bumpCatalogChangeset(trx, jurisdictionId);
     return changed;
+  });
+}
+
+/**
+ * Writes one normalised service with its attributes and values (replacing them). `displayOrder` 'keep'
+ * keeps an existing service's place in the list and puts a new one last.
+ */
+async function writeService(trx: Db, jurisdictionId: string, service: CatalogService, displayOrder: number | 'keep'): Promise<void> {
+  const columns = {
+    jurisdiction_id: jurisdictionId,
+    service_code: service.service_code,
+    service_name: service.service_name,
+    description: service.description,
+    type: service.type,
+    keywords: service.keywords,
+    service_group: service.group,
+    service_notice: service.service_notice,
+    agency_responsible: service.agency_responsible,
+    response_hours: service.response_hours,
+    active: service.active,
+    updated_at: trx.fn.now(),
+  };
+  const insert =
+    displayOrder === 'keep'
+      ? trx('services')
+          .insert({
+            ...columns,
+            display_order: trx.raw('(SELECT COALESCE(MAX(display_order), -1) + 1 FROM services WHERE jurisdiction_id = ?)', [jurisdictionId]),
+          })
+          .onConflict(['jurisdiction_id', 'service_code'])
+          .merge(Object.keys(columns))
+      : trx('services')
+          .insert({ ...columns, display_order: displayOrder })
+          .onConflict(['jurisdiction_id', 'service_code'])
+          .merge();
+  const [row] = (await insert.returning('id')) as Array<{ id: string | number }>;
+  const serviceId = String(row!.id);
+  await trx('service_attributes').where({ service_id: serviceId }).delete();
+  for (const attribute of service.attributes ?? []) {
+    const [attributeRow] = (await trx('service_attributes')
+      .insert({
+        service_id: serviceId,
+        code: attribute.code,
+        variable: attribute.variable,
+        datatype: attribute.datatype,
+        required: attribute.required,
+        datatype_description: attribute.datatype_description,
+        sort_order: attribute.order,
+        description: attribute.description,
+      })
+      .returning('id')) as Array<{ id: string | number }>;
+    if (attribute.values && attribute.values.length > 0) {
+      await trx('service_attribute_values').insert(
+        attribute.values.map((value, position) => ({
+          attribute_id: String(attributeRow!.id),
+          key: value.key,
+          name: value.name,
+          sort_order: position + 1,
+        })),
+      );
+    }
+  }
+}
+
+/** Marks the jurisdiction's catalog as changed now (the discovery changeset, Last-Modified of services). */
+export async function bumpCatalogChangeset(db: Db, jurisdictionId: string): Promise<void> {
+  await db('jurisdictions').where({ jurisdiction_id: jurisdictionId }).update({ catalog_changed_at: db.fn.now() });
+}
+
+/** True when both describe the same service (defaults applied, unknown fields ignored). */
+export function sameDefinition(a: CatalogService, b: CatalogService): boolean {
+  return JSON.stringify(normalise(a)) === JSON.stringify(normalise(b));
+}
+
+/**
+ * Creates or replaces one service, keeping its place in the list (a new one goes last). Bumps the
+ * changeset when something changed; returns whether it did.
+ */
+export async function saveService(db: Db, jurisdictionId: string, input: CatalogService): Promise<boolean> {
+  return db.transaction(async (trx) => {
+    const service = normalise(input);
+    const current = (await exportCatalog(trx, jurisdictionId, [service.service_code]))[0];
+    if (current && sameDefinition(current, service)) return false;
+    await writeService(trx, jurisdictionId, service, 'keep');
+    await bumpCatalogChangeset(trx, jurisdictionId);
+    return true;
+  });
+}
+
+/** Retires the given services (active false; their requests keep them). Returns the codes that were active. */
+export async function retireServices(db: Db, jurisdictionId: string, codes: string[]): Promise<string[]> {
+  if (codes.length === 0) return [];
+  return db.transaction(async (trx) => {
+    const rows = (await trx('services')
+      .where({ jurisdiction_id: jurisdictionId, active: true })
+      .whereIn('service_code', codes)
+      .update({ active: false, updated_at: trx.fn.now() })
+      .returning('service_code')) as Array<{ service_code: string }>;
+    if (rows.length > 0) await bumpCatalogChangeset(trx, jurisdictionId);
+    return rows.map((row) => row.service_code).sort();
   });
 }
 
