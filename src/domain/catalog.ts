@@ -249,17 +249,7 @@ async function staffServices(db: Db, jurisdictionId: string, codes?: string[]): 
     routingStore.routingByService(db, jurisdictionId, codes),
   ]);
   return services.map((service) => ({
-    service_code: service.service_code,
-    service_name: service.service_name,
-    description: service.description ?? null,
-    type: service.type ?? 'realtime',
-    keywords: service.keywords ?? [],
-    group: service.group ?? null,
-    service_notice: service.service_notice ?? null,
-    agency_responsible: service.agency_responsible ?? null,
-    response_hours: service.response_hours ?? null,
-    active: service.active ?? true,
-    attributes: service.attributes ?? [],
+    ...(catalogStore.normalise(service) as Required<CatalogService>),
     availability: availability.get(service.service_code) ?? [],
     routing: routing.get(service.service_code) ?? [],
   }));

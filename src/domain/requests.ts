@@ -239,7 +239,8 @@ export interface RequestListOptions {
   extensions: boolean;
 }
 
-function parseBbox(text: string): NonNullable<RequestQuery['bbox']> {
+/** bbox=minLong,minLat,maxLong,maxLat (longitude first; either corner order; `,` or `;`), range-checked. */
+export function parseBbox(text: string): NonNullable<RequestQuery['bbox']> {
   const [a, b, c, d] = text.split(/[,;]/).map((part) => Number(part.trim())) as [number, number, number, number];
   const box = { min_long: Math.min(a, c), min_lat: Math.min(b, d), max_long: Math.max(a, c), max_lat: Math.max(b, d) };
   if (box.min_lat < -90 || box.max_lat > 90 || box.min_long < -180 || box.max_long > 180) {

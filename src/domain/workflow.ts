@@ -5,6 +5,7 @@ import * as staffStore from '../store/staff-requests-store.js';
 import { coerceBoolean, coerceNumber, listParameter, scalarParameter, type QueryObject } from '../validate/coerce.js';
 import { validate } from '../validate/validate.js';
 import { parseDateTime } from './datetime.js';
+import { parseBbox } from './requests.js';
 import type { Jurisdiction, RequestStatus } from './types.js';
 
 export type StaffRequestView = staffStore.StaffRequest;
@@ -192,12 +193,7 @@ export async function queue(db: Db, jurisdiction: Jurisdiction, query: QueryObje
   const zone = jurisdiction.time_zone;
   const page = input.page ?? 1;
   const pageSize = input.page_size ?? 50;
-  let bbox: staffStore.QueueFilter['bbox'];
-  if (input.bbox) {
-    const [a, b, c, d] = input.bbox.split(/[,;]/).map((part) => Number(part.trim())) as [number, number, number, number];
-    bbox = { min_long: Math.min(a, c), min_lat: Math.min(b, d), max_long: Math.max(a, c), max_lat: Math.max(b, d) };
-    if (bbox.min_lat < -90 || bbox.max_lat > 90 || bbox.min_long < -180 || bbox.max_long > 180) throw badRequest('bbox is out of range (longitude first).');
-  }
+  const bbox = input.bbox === undefined ? undefined : parseBbox(input.bbox);
   const filter: staffStore.QueueFilter = {
     jurisdiction_id: jurisdiction.jurisdiction_id,
     ...(input.service_request_id ? { ids: input.service_request_id } : {}),

@@ -219,7 +219,8 @@ export async function exportCatalog(db: Db, jurisdictionId: string, onlyCodes?: 
   }));
 }
 
-function normalise(service: CatalogService): CatalogService {
+/** A service with every optional field filled with its default (the stored shape). */
+export function normalise(service: CatalogService): CatalogService {
   return {
     service_code: service.service_code,
     service_name: service.service_name,
