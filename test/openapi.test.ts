@@ -5,10 +5,16 @@
 import fs from 'node:fs';
 import { expect } from 'chai';
 import request from 'supertest';
-import { OPENAPI_PATH } from '../src/http/openapi.js';
+import { FRAGMENTS_DIRECTORY, OPENAPI_PATH } from '../src/http/openapi.js';
 import { coerceCreateRequest } from '../src/validate/coerce.js';
 import { schemaRegistry, SCHEMAS_DIRECTORY } from '../src/validate/validate.js';
-import { BASE, ctx, get, postForm, postJson, postMultipart, send, unique, xmlToJsonShape, type Answer } from './helpers/test-server.js';
+import { assertSchema, BASE, ctx, get, postForm, postJson, postMultipart, send, unique, xmlToJsonShape, type Answer } from './helpers/test-server.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { parseDateTime } from '../src/domain/datetime.js';
+import { BULK_BASE_PATH } from '../src/http/routes.js';
+import { STAFF_BASE_PATH } from '../src/http/staff/router.js';
+import { BULK_COLUMNS } from '../src/serialize/csv.js';
+import { createKey } from '../src/store/api-keys-store.js';
 
 type Json = Record<string, unknown>;
 type Format = 'json' | 'xml';
@@ -659,6 +665,701 @@ describe('OpenAPI document (GET /openapi.json, spec/openapi.json)', () => {
           expect(live.body, `${path} (${format})`).to.deep.equal(format === 'json' ? value : await xmlToJsonShape(value as string));
         }
       }
+    });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// The EXT answers of GET requests and GET requests/{id}: extensions=true (service-requests-extended.json)
+// and .geojson (service-requests-geojson.json). OpenAPI cannot pick a response schema by a query parameter,
+// and {format} is json|xml, so they are documented in the x-extensions-true and x-geojson members of those
+// operations' 200 responses.
+
+const EXTENSION_MEMBERS: Array<{ path: string; example: string }> = [
+  { path: '/requests.{format}', example: 'two_requests' },
+  { path: '/requests/{service_request_id}.{format}', example: 'closed_pothole' },
+];
+
+/** A Response-like member (x-extensions-true, x-geojson) of the 200 answer of a GeoReport GET. */
+function extensionMember(document: Json, path: string, member: 'x-extensions-true' | 'x-geojson'): Json {
+  const ok = deref(document, ((((document.paths as Json)[path] as Json).get as Json).responses as Json)['200']);
+  const found = ok[member];
+  expect(found, `${path} 200 ${member}`).to.be.an('object');
+  return found as Json;
+}
+
+function mediaExamples(document: Json, media: Json): Array<[string, unknown]> {
+  expect(media.examples, 'examples').to.be.an('object');
+  return Object.entries(media.examples as Json).map(([name, item]) => [name, deref(document, item).value]);
+}
+
+const STANDARD_FIELDS = Object.keys(
+  ((JSON.parse(fs.readFileSync(`${SCHEMAS_DIRECTORY}/service-requests.json`, 'utf8')) as Json).items as Json).properties as Json,
+);
+
+describe('OpenAPI: the EXT answers of GET requests (extensions=true, .geojson)', () => {
+  let staffKey: string;
+  const staff = () => ({ Authorization: `Bearer ${staffKey}` });
+  const ids: { located: string; duplicate: string; addressOnly: string } = { located: '', duplicate: '', addressOnly: '' };
+
+  before(async () => {
+    ({ key: staffKey } = await createKey(ctx().db, unique('openapi ext staff'), 'staff'));
+    const create = async (fields: Array<[string, string]>): Promise<string> => {
+      const answer = await postForm(`${BASE}/requests.json`, [['api_key', ctx().apiKey], ...fields]);
+      expect(answer.status, answer.text).to.equal(200);
+      return firstItem(answer.body).service_request_id as string;
+    };
+    ids.located = await create([['service_code', 'POTHOLE'], ['lat', '39.71367'], ['long', '-82.59932'], ['address_string', '120 E Main St'], ['description', 'Deep hole <by> the "crosswalk" & curb'], ['attribute[SIZE]', 'LARGE']]);
+    ids.duplicate = await create([['service_code', 'POTHOLE'], ['lat', '39.71369'], ['long', '-82.59942'], ['address_string', '118 E Main St'], ['attribute[SIZE]', 'SMALL']]);
+    ids.addressOnly = await create([['service_code', 'SIDEWALK'], ['address_string', '219 N Broad St, Lancaster, OH 43130']]);
+    // Public history: an activity note on the first, the second closed as its duplicate.
+    const patched = await request(ctx().app).patch(`/api/v1/requests/${ids.located}`).set(staff()).set('Content-Type', 'application/json').send({ status: 'in_progress', status_notes: 'Crew scheduled.', internal_note: 'never public', version: 1 });
+    expect(patched.status, patched.text).to.equal(200);
+    const marked = await request(ctx().app).post(`/api/v1/requests/${ids.duplicate}/duplicate-of`).set(staff()).set('Content-Type', 'application/json').send({ original: ids.located, version: 1 });
+    expect(marked.status, marked.text).to.equal(200);
+  });
+
+  it('the 200 answers of GET requests and GET requests/{id} reference both schemas, with examples that validate (XML read back equal to the JSON)', async () => {
+    const document = await servedDocument();
+    for (const { path, example: name } of EXTENSION_MEMBERS) {
+      const standard = example(document, path, 'get', '200', 'application/json', name) as Json[];
+      const extended = extensionMember(document, path, 'x-extensions-true');
+      expect(Object.keys(extended.content as Json)).to.have.members(['application/json', 'text/xml']);
+      const json = (extended.content as Json)['application/json'] as Json;
+      const xml = (extended.content as Json)['text/xml'] as Json;
+      expect(schemaFileId(document, json.schema), path).to.equal('service-requests-extended.json');
+      expect(schemaFileId(document, xml.schema), path).to.equal('service-requests-extended.json');
+      const jsonExamples = mediaExamples(document, json);
+      expect(jsonExamples.map(([key]) => key)).to.include(name);
+      for (const [key, value] of jsonExamples) {
+        expect(validateWith('service-requests-extended.json', value), `${path} x-extensions-true ${key}`).to.equal(undefined);
+        // The same requests as the standard example, with the EXT members after the standard fields.
+        const items = value as Json[];
+        expect(items.map((item) => Object.fromEntries(STANDARD_FIELDS.map((field) => [field, item[field]])))).to.deep.equal(standard);
+        for (const item of items) expect(Object.keys(item)).to.deep.equal([...STANDARD_FIELDS, 'extended_attributes', 'notes']);
+      }
+      for (const [key, value] of mediaExamples(document, xml)) {
+        expect(value, `${path} x-extensions-true text/xml ${key}`).to.be.a('string');
+        expect(rootElement(value as string)).to.equal('service_requests');
+        const shape = await xmlToJsonShape(value as string);
+        expect(validateWith('service-requests-extended.json', shape), `${path} x-extensions-true text/xml ${key}`).to.equal(undefined);
+        const twin = jsonExamples.find(([other]) => other === key);
+        expect(twin, `the JSON example ${key}`).to.not.equal(undefined);
+        expect(shape).to.deep.equal(emptyAsNull(twin![1]));
+      }
+
+      const geojson = extensionMember(document, path, 'x-geojson');
+      expect(Object.keys(geojson.content as Json)).to.deep.equal(['application/geo+json']);
+      const geoMedia = (geojson.content as Json)['application/geo+json'] as Json;
+      expect(schemaFileId(document, geoMedia.schema), path).to.equal('service-requests-geojson.json');
+      for (const [key, value] of mediaExamples(document, geoMedia)) {
+        expect(validateWith('service-requests-geojson.json', value), `${path} x-geojson ${key}`).to.equal(undefined);
+        for (const feature of (value as Json).features as Json[]) {
+          const properties = feature.properties as Json;
+          expect(feature.id).to.equal(properties.service_request_id);
+          expect(feature.geometry).to.deep.equal(properties.lat === null ? null : { type: 'Point', coordinates: [properties.long, properties.lat] });
+          expect(standard.map((item) => item.service_request_id)).to.include(properties.service_request_id);
+        }
+      }
+    }
+  });
+
+  it('GET requests.{json,xml}?extensions=true and requests/{id}.{json,xml}?extensions=true validate against service-requests-extended.json, with the documented members in the documented order', async () => {
+    const document = await servedDocument();
+    const extendedExample = firstItem(mediaExamples(document, ((extensionMember(document, '/requests.{format}', 'x-extensions-true').content as Json)['application/json'] as Json))[0]![1]);
+    const noteKeys = Object.keys(((extendedExample.notes as Json[])[0]) as Json);
+    const all = `${ids.located},${ids.duplicate},${ids.addressOnly}`;
+    for (const format of ['json', 'xml'] as const) {
+      const urls = [
+        `${BASE}/requests.${format}?extensions=true&service_request_id=${all}`,
+        `${BASE}/requests/${ids.located}.${format}?extensions=true`,
+        `${BASE}/requests/${ids.duplicate}.${format}?extensions=true`,
+        `${BASE}/requests/${ids.addressOnly}.${format}?extensions=true`,
+        // Whatever the rest of the suite stored in the last 90 days, too.
+        `${BASE}/requests.${format}?extensions=true`,
+      ];
+      for (const url of urls) {
+        const live = await get(url);
+        expect(live.status, url).to.equal(200);
+        if (format === 'xml') expect(rootElement(live.text), url).to.equal('service_requests');
+        assertSchema('service-requests-extended.json', live.body);
+        for (const item of live.body as Json[]) {
+          expect(Object.keys(item), url).to.deep.equal(Object.keys(extendedExample));
+          expect(Object.keys(item.extended_attributes as Json), url).to.deep.equal(Object.keys(extendedExample.extended_attributes as Json));
+          for (const note of item.notes as Json[]) expect(Object.keys(note), url).to.deep.equal(noteKeys);
+        }
+      }
+      const list = (await get(`${BASE}/requests.${format}?extensions=true&service_request_id=${all}`)).body as Json[];
+      const byId = (id: string) => list.find((item) => item.service_request_id === id)!;
+      const located = byId(ids.located);
+      expect(located.description).to.equal('Deep hole <by> the "crosswalk" & curb');
+      expect((located.extended_attributes as Json).detailed_status).to.equal('in_progress');
+      expect((located.notes as Json[]).map((note) => note.type)).to.deep.equal(['opened', 'activity']);
+      expect(JSON.stringify(located)).not.to.include('never public');
+      const duplicate = byId(ids.duplicate).extended_attributes as Json;
+      expect(duplicate).to.include({ detailed_status: 'duplicate', duplicate: true, parent_service_request_id: ids.located });
+      // Not extended without extensions=true: the standard schema still holds.
+      const standard = await get(`${BASE}/requests.${format}?service_request_id=${all}`);
+      assertSchema('service-requests.json', standard.body);
+      expect(validateWith('service-requests-extended.json', standard.body)).to.not.equal(undefined);
+    }
+  });
+
+  it('requests.geojson and requests/{id}.geojson (with and without extensions=true) validate against service-requests-geojson.json; an address-only request has a null geometry', async () => {
+    const all = `${ids.located},${ids.duplicate},${ids.addressOnly}`;
+    for (const url of [
+      `${BASE}/requests.geojson?service_request_id=${all}`,
+      `${BASE}/requests.geojson?service_request_id=${all}&extensions=true`,
+      `${BASE}/requests/${ids.located}.geojson`,
+      `${BASE}/requests/${ids.addressOnly}.geojson?extensions=true`,
+      `${BASE}/requests.geojson`,
+    ]) {
+      const live = await request(ctx().app).get(url);
+      expect(live.status, url).to.equal(200);
+      expect(live.headers['content-type'], url).to.match(/^application\/geo\+json/);
+      const body = JSON.parse(live.text) as Json;
+      assertSchema('service-requests-geojson.json', body);
+      const extended = url.includes('extensions=true');
+      for (const feature of body.features as Json[]) {
+        const properties = feature.properties as Json;
+        expect(Object.keys(properties), url).to.deep.equal(extended ? [...STANDARD_FIELDS, 'extended_attributes', 'notes'] : STANDARD_FIELDS);
+        expect(feature.id).to.equal(properties.service_request_id);
+        if (properties.service_request_id === ids.addressOnly) expect(feature.geometry, url).to.equal(null);
+        if (properties.service_request_id === ids.located) expect(feature.geometry).to.deep.equal({ type: 'Point', coordinates: [-82.59932, 39.71367] });
+      }
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// The other APIs of this server (spec/openapi-fragments/*.json, merged in with a path-level server "/"): the
+// staff API (/api/v1), the bulk export, health, metrics, media and this document.
+
+/** The operations of the fragments: the path items with servers of their own. */
+function fragmentOperations(document: Json): Array<{ path: string; method: string; operation: Json }> {
+  const out: Array<{ path: string; method: string; operation: Json }> = [];
+  for (const [path, item] of Object.entries(document.paths as Json)) {
+    if (!isObject(item) || !('servers' in item)) continue;
+    for (const method of HTTP_METHODS) {
+      const operation = item[method];
+      if (isObject(operation)) out.push({ path, method, operation });
+    }
+  }
+  return out;
+}
+
+/** A JSON pointer ("/paths/~1api~1v1~1keys/get") from its segments. */
+const jsonPointerOf = (...segments: string[]): string => segments.map((segment) => `/${segment.replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
+
+const DOCUMENT_ID = 'urn:open311:served-openapi-document';
+
+/**
+ * Validates values against any schema of the served document, named by its JSON pointer there: the document
+ * is one schema resource for ajv, so "#/components/schemas/…" references resolve as in the document.
+ */
+const validators = new WeakMap<Json, (schemaPointer: string, value: unknown) => string | undefined>();
+
+function documentValidator(document: Json): (schemaPointer: string, value: unknown) => string | undefined {
+  const cached = validators.get(document);
+  if (cached) return cached;
+  const ajv = new Ajv2020({ strict: false, allErrors: true, allowUnionTypes: true, validateSchema: false, logger: false });
+  ajv.addFormat('georeport-datetime', { type: 'string', validate: (text: string) => text.length <= 64 && parseDateTime(text, 'UTC') !== undefined });
+  ajv.addFormat('date-time', { type: 'string', validate: (text: string) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/i.test(text) && !Number.isNaN(Date.parse(text)) });
+  ajv.addFormat('uri', { type: 'string', validate: (text: string) => URL.canParse(text) });
+  ajv.addFormat('uuid', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i);
+  ajv.addFormat('binary', true);
+  ajv.addSchema({ ...document, $id: DOCUMENT_ID });
+  const validator = (schemaPointer: string, value: unknown): string | undefined => {
+    const check = ajv.getSchema(`${DOCUMENT_ID}#${schemaPointer.split('/').map(encodeURIComponent).join('/')}`);
+    if (!check) return `no schema at ${schemaPointer}`;
+    return check(value) ? undefined : JSON.stringify(check.errors);
+  };
+  validators.set(document, validator);
+  return validator;
+}
+
+interface FragmentExample {
+  where: string;
+  path: string;
+  method: string;
+  /** 'parameter', 'request', or the response status. */
+  part: string;
+  /** The media type, or "parameter <name>" / "header <name>". */
+  mediaType: string;
+  name: string;
+  schema: unknown;
+  schemaPointer: string;
+  value: unknown;
+}
+
+/** The JSON pointer a Reference Object points to (undefined for anything else). */
+const refTarget = (node: unknown): string | undefined => (isObject(node) && typeof node.$ref === 'string' && node.$ref.startsWith('#/') ? node.$ref.slice(1) : undefined);
+
+/** Every example of the fragments' operations (example or examples) with the schema it illustrates. */
+function fragmentExamples(document: Json): FragmentExample[] {
+  const out: FragmentExample[] = [];
+  const collect = (base: Omit<FragmentExample, 'where' | 'name' | 'value' | 'schema' | 'schemaPointer'>, at: string, holder: Json) => {
+    const add = (name: string, value: unknown) =>
+      out.push({ ...base, where: `${base.method.toUpperCase()} ${base.path} ${base.part} ${base.mediaType} "${name}"`, name, value, schema: holder.schema, schemaPointer: `${at}/schema` });
+    if ('example' in holder) add('example', holder.example);
+    if (isObject(holder.examples)) for (const [name, item] of Object.entries(holder.examples)) add(name, deref(document, item).value);
+  };
+  for (const { path, method, operation } of fragmentOperations(document)) {
+    const at = jsonPointerOf('paths', path, method);
+    ((operation.parameters as unknown[] | undefined) ?? []).forEach((parameter, index) => {
+      const resolved = deref(document, parameter);
+      collect({ path, method, part: 'parameter', mediaType: `parameter ${String(resolved.name)}` }, refTarget(parameter) ?? `${at}/parameters/${index}`, resolved);
+    });
+    const body = deref(document, operation.requestBody);
+    if (isObject(body) && isObject(body.content)) {
+      for (const [mediaType, media] of Object.entries(body.content)) collect({ path, method, part: 'request', mediaType }, `${at}${jsonPointerOf('requestBody', 'content', mediaType)}`, media as Json);
+    }
+    for (const [status, raw] of Object.entries(operation.responses as Json)) {
+      const response = deref(document, raw);
+      const responseAt = refTarget(raw) ?? `${at}${jsonPointerOf('responses', status)}`;
+      for (const [header, value] of Object.entries((response.headers as Json | undefined) ?? {})) {
+        collect({ path, method, part: status, mediaType: `header ${header}` }, refTarget(value) ?? `${responseAt}${jsonPointerOf('headers', header)}`, deref(document, value));
+      }
+      for (const [mediaType, media] of Object.entries((response.content as Json | undefined) ?? {})) {
+        collect({ path, method, part: status, mediaType }, `${responseAt}${jsonPointerOf('content', mediaType)}`, media as Json);
+      }
+    }
+  }
+  return out;
+}
+
+/** The value of a documented example of a fragment operation ("example" for a singular example). */
+function fragmentExample(document: Json, path: string, method: string, part: string, mediaType: string, name = 'example'): unknown {
+  const found = fragmentExamples(document).find((item) => item.path === path && item.method === method && item.part === part && item.mediaType === mediaType && item.name === name);
+  if (!found) throw new Error(`no example "${name}" for ${method} ${path} ${part} ${mediaType}`);
+  return found.value;
+}
+
+/** Checks a live answer body against the schema documented for that call. */
+function checkDocumented(document: Json, path: string, method: string, status: string, body: unknown, mediaType = 'application/json'): void {
+  const problem = documentValidator(document)(`${jsonPointerOf('paths', path, method, 'responses', status, 'content', mediaType)}/schema`, body);
+  expect(problem, `${method.toUpperCase()} ${path} ${status}: ${JSON.stringify(body).slice(0, 500)}`).to.equal(undefined);
+}
+
+type RouteLayer = { route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: RouteLayer[] }; rawPath?: unknown; slash?: boolean };
+
+/** The routes below a router stack: "/api/v1/requests/{}" → sorted methods (405 catch-alls left out). */
+function collectRoutes(stack: RouteLayer[], prefix: string, into: Record<string, string[]>): Record<string, string[]> {
+  for (const layer of stack) {
+    if (layer.route) {
+      const methods = Object.keys(layer.route.methods).filter((method) => method !== '_all');
+      if (methods.length === 0) continue;
+      const path = `${prefix}${layer.route.path}`.replace(/(.)\/$/, '$1').replace(/:\w+/g, '{}');
+      into[path] = [...new Set([...(into[path] ?? []), ...methods])].sort();
+    } else if (Array.isArray(layer.handle?.stack)) {
+      const mount = layer.slash || typeof layer.rawPath !== 'string' ? '' : layer.rawPath;
+      collectRoutes(layer.handle.stack, `${prefix}${mount}`, into);
+    }
+  }
+  return into;
+}
+
+/**
+ * Documented examples that do not validate against the schema their operation names, left to the owners of
+ * those fragments: the PUT bodies of staff-catalog.json omit the code, which the server takes from the path,
+ * while the referenced schema (catalog-service.json, catalog-agency.json) requires it.
+ */
+const KNOWN_EXAMPLE_PROBLEMS = [
+  'PUT /api/v1/services/{service_code} request application/json "rename"',
+  'PUT /api/v1/agencies/{code} request application/json "rename"',
+];
+
+/** The fields of one CSV record (RFC 4180: quoted fields may hold commas and doubled quotes). */
+const csvFields = (line: string): string[] => [...line.matchAll(/(?:^|,)("(?:[^"]|"")*"|[^,]*)/g)].map((match) => match[1]!);
+
+// A 1×1 PNG.
+const TINY_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+
+describe('OpenAPI: the staff API, bulk export and operational endpoints (spec/openapi-fragments)', () => {
+  const isStaffPath = (path: string) => path.startsWith(`${STAFF_BASE_PATH}/`);
+
+  it('documents every route of the staff router, the bulk router, /healthz, /readyz, /metrics and /openapi.json, with exactly its methods', async () => {
+    const document = await servedDocument();
+    const app = (ctx().app as unknown as { router: { stack: RouteLayer[] } }).router;
+    const routed = collectRoutes(app.stack, '', {});
+    const inScope = (path: string) => path.startsWith(`${STAFF_BASE_PATH}/`) || path.startsWith(`${BULK_BASE_PATH}/`) || ['/healthz', '/readyz', '/metrics', '/openapi.json'].includes(path);
+    const served = Object.fromEntries(Object.entries(routed).filter(([path]) => inScope(path)));
+    expect(Object.keys(served)).to.include.members(['/healthz', '/readyz', '/metrics', '/openapi.json', `${BULK_BASE_PATH}/requests.csv`, `${STAFF_BASE_PATH}/requests`, `${STAFF_BASE_PATH}/keys`]);
+
+    const documented: Record<string, string[]> = {};
+    for (const { path, method } of fragmentOperations(document)) {
+      const key = path.replace(/\{[^}]+\}/g, '{}');
+      documented[key] = [...(documented[key] ?? []), method].sort();
+    }
+    // Uploaded photos are static files (express.static), not a route; they are documented all the same.
+    expect(documented).to.have.property('/media/{}').that.deep.equals(['get']);
+    delete documented['/media/{}'];
+    expect(documented).to.deep.equal(served);
+  });
+
+  it('each of them has a summary, tags, its security and a success answer; operationIds are unique in the document', async () => {
+    const document = await servedDocument();
+    const ids = new Set<string>();
+    for (const path of Object.keys(document.paths as Json)) {
+      for (const method of HTTP_METHODS) {
+        const id = (((document.paths as Json)[path] as Json)[method] as Json | undefined)?.operationId;
+        if (typeof id !== 'string') continue;
+        expect(ids.has(id), `operationId ${id} is used twice`).to.equal(false);
+        ids.add(id);
+      }
+    }
+    for (const { path, method, operation } of fragmentOperations(document)) {
+      const where = `${method.toUpperCase()} ${path}`;
+      expect(operation.summary, where).to.be.a('string').and.not.equal('');
+      expect(operation.tags, where).to.be.an('array').that.is.not.empty;
+      const responses = operation.responses as Json;
+      expect(Object.keys(responses).some((status) => /^2\d\d$/.test(status)), `${where}: a 2xx answer`).to.equal(true);
+      for (const name of (path.match(/\{(\w+)\}/g) ?? []).map((match) => match.slice(1, -1))) {
+        const parameters = ((operation.parameters as unknown[] | undefined) ?? []).map((parameter) => deref(document, parameter));
+        expect(parameters.some((parameter) => parameter.name === name && parameter.in === 'path' && parameter.required === true), `${where}: path parameter ${name}`).to.equal(true);
+      }
+      if (isStaffPath(path)) {
+        expect([[{ staffKey: [] }], [{ adminKey: [] }]], `${where} security`).to.deep.include(operation.security);
+        expect(responses, where).to.include.keys('401', '403');
+      } else {
+        expect(operation.security, `${where}: no key`).to.deep.equal([]);
+      }
+    }
+    const schemes = (document.components as Json).securitySchemes as Json;
+    expect(schemes.staffKey).to.include({ type: 'http', scheme: 'bearer' });
+    expect(schemes.adminKey).to.include({ type: 'http', scheme: 'bearer' });
+    // The staff components do not collide with the schema files (the merge refuses clashes; names differ by style too).
+    for (const name of Object.keys((document.components as Json).schemas as Json).filter((name) => name.startsWith('Staff'))) {
+      expect(SCHEMA_FILES.has(`${name}.json`), name).to.equal(false);
+    }
+  });
+
+  it('documents every parameter the staff queue and the bulk export read; the staff request components are named Staff…', async () => {
+    const document = await servedDocument();
+    const queryOf = (path: string) =>
+      ((((((document.paths as Json)[path] as Json).get as Json).parameters as unknown[]) ?? []).map((parameter) => deref(document, parameter)))
+        .filter((parameter) => parameter.in === 'query')
+        .map((parameter) => parameter.name as string)
+        .sort();
+    const inputOf = (file: string) => Object.keys((JSON.parse(fs.readFileSync(`${SCHEMAS_DIRECTORY}/${file}`, 'utf8')) as Json).properties as Json).sort();
+    expect(queryOf(`${STAFF_BASE_PATH}/requests`)).to.deep.equal(inputOf('staff-queue-input.json'));
+    // The bulk export reads the filters of GET requests; page, page_size and extensions change nothing there.
+    expect(queryOf(`${BULK_BASE_PATH}/requests.csv`)).to.deep.equal(inputOf('query-requests-input.json').filter((name) => !['page', 'page_size', 'extensions'].includes(name)));
+    const fragment = JSON.parse(fs.readFileSync(`${FRAGMENTS_DIRECTORY}/staff-requests.json`, 'utf8')) as Json;
+    const names = Object.keys(((fragment.components as Json).schemas as Json));
+    expect(names).to.include.members(['StaffRequestSummary', 'StaffRequest']);
+    for (const name of names) expect(name, name).to.match(/^Staff[A-Z]/);
+  });
+
+  it('every documented example of the fragments validates against its schema (XML read back as its JSON shape); JSON answers all have one', async () => {
+    const document = await servedDocument();
+    const validate = documentValidator(document);
+    const examples = fragmentExamples(document);
+    const problems: string[] = [];
+    for (const item of examples) {
+      if (item.schema === undefined) {
+        problems.push(`${item.where}: an example without a schema`);
+        continue;
+      }
+      let value = item.value;
+      if (item.mediaType === 'text/xml') {
+        if (typeof value !== 'string' || !value.startsWith(`${XML_DECLARATION}\n`)) {
+          problems.push(`${item.where}: not a string starting with the XML declaration`);
+          continue;
+        }
+        const fileId = schemaFileId(document, item.schema);
+        if (!fileId || rootElement(value) !== XML_ROOTS[fileId]) problems.push(`${item.where}: root <${String(rootElement(value))}> for ${String(fileId)}`);
+        try {
+          value = await xmlToJsonShape(value);
+        } catch (error) {
+          problems.push(`${item.where}: not well-formed (${String(error)})`);
+          continue;
+        }
+      } else if (/^text\//.test(item.mediaType) && typeof value !== 'string') {
+        problems.push(`${item.where}: a text example must be a string`);
+        continue;
+      }
+      const problem = validate(item.schemaPointer, value);
+      if (KNOWN_EXAMPLE_PROBLEMS.includes(item.where)) {
+        if (!problem) problems.push(`${item.where} validates now: take it off KNOWN_EXAMPLE_PROBLEMS`);
+      } else if (problem) {
+        problems.push(`${item.where}: ${problem}`);
+      }
+    }
+    // Every JSON body (request or answer) of the fragments is illustrated.
+    for (const { path, method, operation } of fragmentOperations(document)) {
+      const bodies: Array<[string, Json]> = [];
+      const requestBody = deref(document, operation.requestBody);
+      if (isObject(requestBody)) bodies.push(['request', requestBody]);
+      for (const [status, response] of Object.entries(operation.responses as Json)) bodies.push([status, deref(document, response)]);
+      for (const [part, holder] of bodies) {
+        for (const mediaType of Object.keys((holder.content as Json | undefined) ?? {})) {
+          if (!/json$/.test(mediaType)) continue;
+          if (!examples.some((item) => item.path === path && item.method === method && item.part === part && item.mediaType === mediaType)) {
+            problems.push(`${method.toUpperCase()} ${path} ${part} ${mediaType}: no example`);
+          }
+        }
+      }
+    }
+    expect(problems).to.deep.equal([]);
+    expect(examples.filter((item) => item.path.startsWith(`${STAFF_BASE_PATH}/requests`) || item.path.startsWith(`${STAFF_BASE_PATH}/keys`)).length).to.be.greaterThan(40);
+  });
+
+  describe('the examples match the live server', () => {
+    let staffKey: string;
+    let adminKey: string;
+    let clientKey: string;
+    const as = (key: string) => ({ Authorization: `Bearer ${key}` });
+    const json = { 'Content-Type': 'application/json' };
+
+    before(async () => {
+      ({ key: staffKey } = await createKey(ctx().db, unique('Streets desk'), 'staff'));
+      ({ key: adminKey } = await createKey(ctx().db, unique('City IT admin'), 'admin'));
+      ({ key: clientKey } = await createKey(ctx().db, unique('FixMyStreet'), 'client'));
+    });
+
+    // Somewhere in Lancaster no other test reports potholes at (so that duplicates are ours).
+    const spot = { lat: 39.69 + Math.random() * 0.04, long: -82.63 + Math.random() * 0.06 };
+    const createPothole = async (lat: string, long: string, extra: Array<[string, string]> = []): Promise<string> => {
+      const answer = await postForm(`${BASE}/requests.json`, [['api_key', ctx().apiKey], ['service_code', 'POTHOLE'], ['lat', lat], ['long', long], ['address_string', '120 E Main St, Lancaster, OH 43130'], ['description', 'Deep hole next to the crosswalk'], ['attribute[SIZE]', 'LARGE'], ['attribute[LANES][]', 'CURB'], ['attribute[LANES][]', 'BIKE'], ...extra]);
+      expect(answer.status, answer.text).to.equal(200);
+      return firstItem(answer.body).service_request_id as string;
+    };
+
+    /** A documented value with the ids of the example (e.g. 1042) replaced by the live ones. */
+    const withIds = (value: unknown, ids: Record<string, string>): unknown =>
+      JSON.parse(JSON.stringify(value).replace(/\b\d{4}\b/g, (id) => ids[id] ?? id));
+
+    it('staff requests: the queue, the full view, PATCH, duplicates and duplicate-of answer with the documented schemas, fields, ETags and errors', async () => {
+      const document = await servedDocument();
+      const app = ctx().app;
+      const base = `${STAFF_BASE_PATH}/requests`;
+      const original = await createPothole(spot.lat.toFixed(6), spot.long.toFixed(6), [['email', 'pat.rivera@example.com'], ['first_name', 'Pat']]);
+      const second = await createPothole((spot.lat + 0.00002).toFixed(6), (spot.long - 0.0001).toFixed(6));
+      const errorOf = (path: string, method: string, status: string, name = 'example') => fragmentExample(document, path, method, status, 'application/json', name);
+
+      // The queue.
+      const queue = await request(app).get(`${base}?service_request_id=${original},${second}&page_size=2`).set(as(staffKey));
+      expect(queue.status, queue.text).to.equal(200);
+      checkDocumented(document, base, 'get', '200', queue.body);
+      const documentedQueue = fragmentExample(document, base, 'get', '200', 'application/json') as Json;
+      expect(Object.keys(queue.body)).to.deep.equal(Object.keys(documentedQueue));
+      expect(queue.body).to.include({ total: 2, page: 1, page_size: 2 });
+      for (const item of queue.body.requests as Json[]) expect(Object.keys(item)).to.deep.equal(Object.keys((documentedQueue.requests as Json[])[0]!));
+      expect((queue.body.requests as Json[]).find((item) => item.service_request_id === second)!.suspected_duplicate_of).to.equal(original);
+      const badQueue = await request(app).get(`${base}?status=pending&page_size=0&lat=39.7`).set(as(staffKey));
+      expect([badQueue.status, badQueue.body]).to.deep.equal([400, errorOf(base, 'get', '400', 'bad_values')]);
+      const foreign = await request(app).get(`${base}?jurisdiction_id=columbus.gov`).set(as(staffKey));
+      expect([foreign.status, foreign.body]).to.deep.equal([404, errorOf(base, 'get', '404', 'unknown_jurisdiction')]);
+
+      // Keys and roles.
+      const noKey = await request(app).get(base);
+      expect([noKey.status, noKey.body, noKey.headers['www-authenticate']]).to.deep.equal([401, errorOf(base, 'get', '401', 'no_key'), 'Bearer']);
+      const badKey = await request(app).get(base).set(as('o311_not-a-key'));
+      expect([badKey.status, badKey.body]).to.deep.equal([401, errorOf(base, 'get', '401', 'invalid_key')]);
+      const client = await request(app).get(base).set(as(clientKey));
+      expect([client.status, client.body]).to.deep.equal([403, errorOf(base, 'get', '403')]);
+
+      // One request in full.
+      const one = `${base}/{service_request_id}`;
+      const full = await request(app).get(`${base}/${original}`).set(as(staffKey));
+      expect(full.status, full.text).to.equal(200);
+      expect(full.headers.etag).to.equal(`"${original}-v1"`);
+      checkDocumented(document, one, 'get', '200', full.body);
+      const documentedFull = fragmentExample(document, one, 'get', '200', 'application/json') as Json;
+      expect(Object.keys(full.body)).to.deep.equal(Object.keys(documentedFull));
+      expect(Object.keys(full.body.submitter as Json)).to.deep.equal(Object.keys(documentedFull.submitter as Json));
+      expect(full.body.attributes).to.deep.equal({ SIZE: ['LARGE'], LANES: ['CURB', 'BIKE'] });
+      const missing = await request(app).get(`${base}/99999`).set(as(staffKey));
+      expect([missing.status, missing.body]).to.deep.equal([404, errorOf(one, 'get', '404', 'unknown_id')]);
+
+      // Changes.
+      const patch = (id: string, body: unknown, headers: Record<string, string> = {}) => request(app).patch(`${base}/${id}`).set(as(staffKey)).set(json).set(headers).send(JSON.stringify(body));
+      const noVersion = await patch(original, { status: 'in_progress' });
+      expect([noVersion.status, noVersion.body]).to.deep.equal([428, errorOf(one, 'patch', '428')]);
+      for (const name of ['start_work', 'close']) {
+        const body = fragmentExample(document, one, 'patch', 'request', 'application/json', name) as Json;
+        const current = await request(app).get(`${base}/${original}`).set(as(staffKey));
+        const { version: _version, ...change } = body;
+        const changed = await patch(original, change, { 'If-Match': current.headers.etag as string });
+        expect(changed.status, `${name}: ${changed.text}`).to.equal(200);
+        checkDocumented(document, one, 'patch', '200', changed.body);
+        expect(changed.headers.etag).to.equal(`"${original}-v${Number(current.body.version) + 1}"`);
+        expect(changed.body.detailed_status).to.equal(body.status);
+        expect(Object.keys(changed.body)).to.deep.equal(Object.keys(documentedFull));
+        for (const entry of changed.body.history as Json[]) expect(Object.keys(entry)).to.deep.equal(Object.keys((documentedFull.history as Json[])[0]!));
+        for (const entry of changed.body.audit as Json[]) expect(Object.keys(entry)).to.deep.equal(Object.keys((documentedFull.audit as Json[])[0]!));
+      }
+      const stale = await patch(original, { status: 'on_hold' }, { 'If-Match': `"${original}-v1"` });
+      expect(stale.status).to.equal(412);
+      expect(stale.headers.etag).to.equal(`"${original}-v3"`);
+      checkDocumented(document, one, 'patch', '412', stale.body);
+      expect(stale.body).to.deep.equal(withIds(errorOf(one, 'patch', '412', 'stale'), { '1042': original }));
+      const malformed = await patch(original, { status: 'on_hold' }, { 'If-Match': '*' });
+      expect([malformed.status, malformed.body, malformed.headers.etag]).to.deep.equal([412, errorOf(one, 'patch', '412', 'malformed'), undefined]);
+      for (const [name, body, headers] of [
+        ['bad_values', { status: 'done', priority: 1, version: 2 }, {}],
+        ['duplicate', { status: 'duplicate', version: 2 }, {}],
+        ['versions_differ', { version: 1 }, { 'If-Match': `"${original}-v2"` }],
+      ] as Array<[string, Json, Record<string, string>]>) {
+        const refused = await patch(original, body, headers);
+        expect([refused.status, refused.body], name).to.deep.equal([400, errorOf(one, 'patch', '400', name)]);
+      }
+      const notJson = await request(app).patch(`${base}/${original}`).set(as(staffKey)).set(json).send('{"status":');
+      expect([notJson.status, notJson.body]).to.deep.equal([400, errorOf(one, 'patch', '400', 'not_json')]);
+      const plain = await request(app).patch(`${base}/${original}`).set(as(staffKey)).set('Content-Type', 'text/plain').send('closed');
+      expect([plain.status, plain.body]).to.deep.equal([415, errorOf(one, 'patch', '415')]);
+      const unknown = await patch('99999', { status: 'closed', version: 1 });
+      expect([unknown.status, unknown.body]).to.deep.equal([404, errorOf(one, 'patch', '404', 'unknown_id')]);
+
+      // Duplicates. The original is closed now: reopen it so that it is a candidate again.
+      const reopened = await patch(original, { status: 'acknowledged', version: 3 });
+      expect(reopened.status, reopened.text).to.equal(200);
+      const duplicatesPath = `${one}/duplicates`;
+      const candidates = await request(app).get(`${base}/${second}/duplicates?radius=100&hours=48`).set(as(staffKey));
+      expect(candidates.status, candidates.text).to.equal(200);
+      checkDocumented(document, duplicatesPath, 'get', '200', candidates.body);
+      const documentedCandidates = fragmentExample(document, duplicatesPath, 'get', '200', 'application/json') as Json;
+      expect(Object.keys(candidates.body)).to.deep.equal(Object.keys(documentedCandidates));
+      const found = (candidates.body.candidates as Json[]).find((item) => item.service_request_id === original);
+      expect(found, 'the original is a candidate').to.be.an('object');
+      expect(Object.keys(found!)).to.deep.equal(Object.keys((documentedCandidates.candidates as Json[])[0]!));
+      for (const [name, query] of [['bad_radius', 'radius=0'], ['bad_hours', 'hours=9000']]) {
+        const refused = await request(app).get(`${base}/${second}/duplicates?${query}`).set(as(staffKey));
+        expect([refused.status, refused.body], name).to.deep.equal([400, errorOf(duplicatesPath, 'get', '400', name)]);
+      }
+
+      const markPath = `${one}/duplicate-of`;
+      const mark = (id: string, body: unknown, headers: Record<string, string> = {}) => request(app).post(`${base}/${id}/duplicate-of`).set(as(staffKey)).set(json).set(headers).send(JSON.stringify(body));
+      for (const [name, body, status] of [
+        ['missing_original', { version: 1 }, 400],
+        ['itself', { original: second, version: 1 }, 400],
+        ['unknown_original', { original: '99999', version: 1 }, 404],
+      ] as Array<[string, Json, number]>) {
+        const refused = await mark(second, body);
+        expect([refused.status, refused.body], name).to.deep.equal([status, errorOf(markPath, 'post', String(status), name)]);
+      }
+      const noVersionMark = await mark(second, { original });
+      expect([noVersionMark.status, noVersionMark.body]).to.deep.equal([428, errorOf(markPath, 'post', '428')]);
+      const marked = await mark(second, { original }, { 'If-Match': `"${second}-v1"` });
+      expect(marked.status, marked.text).to.equal(200);
+      checkDocumented(document, markPath, 'post', '200', marked.body);
+      expect(marked.headers.etag).to.equal(`"${second}-v2"`);
+      expect(marked.body).to.include({ status: 'closed', detailed_status: 'duplicate', duplicate_of: original, status_notes: `Duplicate of request ${original}.` });
+      const chained = await mark(original, { original: second, version: 4 });
+      expect([chained.status, chained.body]).to.deep.equal([400, withIds(errorOf(markPath, 'post', '400', 'chained'), { '1047': second, '1042': original })]);
+      const staleMark = await mark(second, { original, version: 1 });
+      expect(staleMark.status).to.equal(412);
+      expect(staleMark.headers.etag).to.equal(`"${second}-v2"`);
+      checkDocumented(document, markPath, 'post', '412', staleMark.body);
+    });
+
+    it('keys: list, create (the key shown once) and revoke answer as documented, for admin keys only', async () => {
+      const document = await servedDocument();
+      const app = ctx().app;
+      const path = `${STAFF_BASE_PATH}/keys`;
+      const staffOnly = await request(app).get(path).set(as(staffKey));
+      expect([staffOnly.status, staffOnly.body]).to.deep.equal([403, fragmentExample(document, path, 'get', '403', 'application/json')]);
+
+      const name = unique('Streets desk');
+      const created = await request(app).post(path).set(as(adminKey)).set(json).send(JSON.stringify({ name, role: 'staff' }));
+      expect(created.status, created.text).to.equal(201);
+      checkDocumented(document, path, 'post', '201', created.body);
+      const documentedCreated = fragmentExample(document, path, 'post', '201', 'application/json') as Json;
+      expect(Object.keys(created.body)).to.deep.equal(Object.keys(documentedCreated));
+      expect(created.body).to.include({ name, role: 'staff', revoked_at: null });
+      expect(String(created.body.key).startsWith(created.body.key_prefix as string)).to.equal(true);
+      // The new key works at once, with its role.
+      expect((await request(app).get(`${STAFF_BASE_PATH}/requests?page_size=1`).set(as(created.body.key as string))).status).to.equal(200);
+
+      const listed = await request(app).get(path).set(as(adminKey));
+      expect(listed.status).to.equal(200);
+      checkDocumented(document, path, 'get', '200', listed.body);
+      const documentedKey = ((fragmentExample(document, path, 'get', '200', 'application/json') as Json).keys as Json[])[0]!;
+      const mine = (listed.body.keys as Json[]).find((key) => key.id === created.body.id)!;
+      expect(Object.keys(mine)).to.deep.equal(Object.keys(documentedKey));
+      expect(JSON.stringify(listed.body)).not.to.include(created.body.key as string);
+
+      const bad = await request(app).post(path).set(as(adminKey)).set(json).send(JSON.stringify({ role: 'boss' }));
+      expect([bad.status, bad.body]).to.deep.equal([400, fragmentExample(document, path, 'post', '400', 'application/json')]);
+
+      const keyPath = `${path}/{id}`;
+      const revoked = await request(app).delete(`${path}/${String(created.body.id)}`).set(as(adminKey));
+      expect([revoked.status, revoked.text]).to.deep.equal([204, '']);
+      expect((await request(app).get(`${STAFF_BASE_PATH}/requests?page_size=1`).set(as(created.body.key as string))).status).to.equal(401);
+      const again = await request(app).delete(`${path}/${String(created.body.id)}`).set(as(adminKey));
+      expect(again.status).to.equal(404);
+      checkDocumented(document, keyPath, 'delete', '404', again.body);
+      expect(again.body).to.deep.equal([{ code: 404, description: `No active key with id ${String(created.body.id)}.` }]);
+      const listedAfter = await request(app).get(path).set(as(adminKey));
+      checkDocumented(document, path, 'get', '200', listedAfter.body);
+      expect((listedAfter.body.keys as Json[]).find((key) => key.id === created.body.id)!.revoked_at).to.be.a('string');
+    });
+
+    it('bulk CSV, health, readiness, metrics, media and this document answer as documented', async () => {
+      const document = await servedDocument();
+      const app = ctx().app;
+
+      // Bulk export: the documented columns, headers and errors.
+      const csvPath = `${BULK_BASE_PATH}/requests.csv`;
+      const documentedCsv = fragmentExample(document, csvPath, 'get', '200', 'text/csv', 'three_requests') as string;
+      expect(documentedCsv.split('\r\n')[0]).to.equal(BULK_COLUMNS.join(','));
+      const id = await createPothole('39.71367', '-82.59932');
+      const csv = await request(app).get(`${csvPath}?service_request_id=${id}`);
+      expect(csv.status).to.equal(200);
+      expect(csv.headers['content-type']).to.match(/^text\/csv/);
+      const documentedHeaders = ((((((document.paths as Json)[csvPath] as Json).get as Json).responses as Json)['200'] as Json).headers as Json);
+      expect(csv.headers['content-disposition']).to.equal(((documentedHeaders['Content-Disposition'] as Json).schema as Json).const);
+      expect(csv.headers['cache-control']).to.equal('no-store');
+      const lines = csv.text.split('\r\n');
+      expect(lines[0]).to.equal(documentedCsv.split('\r\n')[0]);
+      expect(lines).to.have.length(3); // header, one row, the final CRLF
+      expect(csvFields(lines[1]!)).to.have.length(BULK_COLUMNS.length);
+      expect(csvFields(lines[1]!)[0]).to.equal(id);
+      for (const [name, query] of [['bad_status', 'status=pending'], ['reversed_window', 'start_date=2024-06-01&end_date=2024-05-01']]) {
+        const refused = await get(`${csvPath}?${query}`);
+        expect(refused.status, name).to.equal(400);
+        expect(refused.body, name).to.deep.equal(await xmlToJsonShape(fragmentExample(document, csvPath, 'get', '400', 'text/xml', name) as string));
+      }
+      const foreign = await get(`${csvPath}?jurisdiction_id=columbus.gov`);
+      expect([foreign.status, foreign.body]).to.deep.equal([404, await xmlToJsonShape(fragmentExample(document, csvPath, 'get', '404', 'text/xml', 'unknown_jurisdiction') as string)]);
+      const posted = await send('POST', csvPath);
+      expect([posted.status, posted.headers.allow, posted.body]).to.deep.equal([405, 'GET, HEAD', await xmlToJsonShape(fragmentExample(document, csvPath, 'get', '405', 'text/xml', 'post') as string)]);
+
+      // Health and readiness.
+      for (const path of ['/healthz', '/readyz']) {
+        const live = await request(app).get(path);
+        expect(live.status, path).to.equal(200);
+        expect(live.headers['cache-control'], path).to.equal('no-store');
+        checkDocumented(document, path, 'get', '200', live.body);
+        expect(live.body, path).to.deep.equal(fragmentExample(document, path, 'get', '200', 'application/json'));
+      }
+
+      // Metrics: the documented families, in the Prometheus text format.
+      const metrics = await request(app).get('/metrics');
+      expect(metrics.status).to.equal(200);
+      expect(metrics.headers['content-type']).to.match(/^text\/plain; version=0\.0\.4/);
+      const families = (text: string) => [...text.matchAll(/^# TYPE (\S+) (\w+)$/gm)].map((match) => `${match[1]} ${match[2]}`);
+      expect(families(metrics.text)).to.include.members(families(fragmentExample(document, '/metrics', 'get', '200', 'text/plain', 'excerpt') as string));
+
+      // Media: an uploaded photo is at the documented kind of path, with the documented headers.
+      const uploaded = await postMultipart(`${BASE}/requests.json`, [['api_key', ctx().apiKey], ['service_code', 'GRAFFITI'], ['lat', '39.7137'], ['long', '-82.5993']], [{ field: 'media', content: TINY_PNG, filename: 'tags.png', contentType: 'image/png' }]);
+      expect(uploaded.status, uploaded.text).to.equal(200);
+      const stored = firstItem((await get(`${BASE}/requests/${firstItem(uploaded.body).service_request_id as string}.json`)).body);
+      const mediaPath = new URL(stored.media_url as string).pathname;
+      const pathParameter = ((((((document.paths as Json)['/media/{path}'] as Json).get as Json).parameters as Json[])[0]!).schema as Json);
+      expect(mediaPath.replace(/^\/media\//, '')).to.match(new RegExp(pathParameter.pattern as string));
+      const image = await request(app).get(mediaPath);
+      expect(image.status).to.equal(200);
+      expect(image.headers['content-type']).to.equal('image/png');
+      expect(image.headers['x-content-type-options']).to.equal('nosniff');
+      expect(image.headers['cache-control']).to.equal('public, max-age=31536000, immutable');
+      const gone = await get('/media/2024/05/00000000-0000-0000-0000-000000000000.jpg');
+      expect([gone.status, gone.body]).to.deep.equal([404, await xmlToJsonShape(fragmentExample(document, '/media/{path}', 'get', '404', 'text/xml', 'unknown_file') as string)]);
+
+      // This document.
+      const served = await request(app).get('/openapi.json');
+      checkDocumented(document, '/openapi.json', 'get', '200', JSON.parse(served.text));
     });
   });
 });

@@ -25,6 +25,8 @@ export type SchemaId =
   | 'services.json'
   | 'service-definition.json'
   | 'service-requests.json'
+  | 'service-requests-extended.json'
+  | 'service-requests-geojson.json'
   | 'created-requests.json'
   | 'tokens.json'
   | 'errors.json'
