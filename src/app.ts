@@ -67,7 +67,7 @@ export function createApp({ config, db, logger }: { config: Config; db: Db; logg
     });
   });
   app.get('/openapi.json', (_req, res) => {
-    res.type('application/json').send(openApiDocument(config));
+    res.type('application/json').set('Cache-Control', 'public, max-age=300').send(openApiDocument(config));
   });
   app.use(GEOREPORT_BASE_PATH, cors, limitPostsByAddress(new RateLimiter(config.rateLimitPerAddress)), georeportRouter(context));
   app.use(BULK_BASE_PATH, cors, bulkRouter(context));

@@ -4,7 +4,7 @@ import type { Db } from '../store/db.js';
 import * as staffStore from '../store/staff-requests-store.js';
 import { coerceBoolean, coerceNumber, listParameter, scalarParameter, type QueryObject } from '../validate/coerce.js';
 import { validate } from '../validate/validate.js';
-import { parseDateTime } from './datetime.js';
+import { endOfDay, parseDateTime, type ParsedDateTime } from './datetime.js';
 import { parseBbox } from './requests.js';
 import type { Jurisdiction, RequestStatus } from './types.js';
 
@@ -48,11 +48,12 @@ export interface RequestPatch {
 }
 
 /** The version a change was made on: from If-Match ("<id>-v<version>") or the body's `version`. */
-export function expectedVersion(ifMatch: string | undefined, bodyVersion: number | undefined): number {
+export function expectedVersion(id: string, ifMatch: string | undefined, bodyVersion: number | undefined): number {
   if (ifMatch !== undefined) {
-    const match = /"?(?:W\/)?"?\d+-v(\d+)"?/.exec(ifMatch.trim());
-    if (!match) throw new Open311Error(412, ['If-Match must be the ETag of the request as last read.']);
-    const version = Number(match[1]);
+    const match = /^(?:W\/)?"(\d+)-v(\d+)"$/.exec(ifMatch.trim());
+    // An ETag of another request is no statement about this one.
+    if (!match || match[1] !== id) throw new Open311Error(412, ['If-Match must be the ETag of this request as last read.']);
+    const version = Number(match[2]);
     if (bodyVersion !== undefined && bodyVersion !== version) throw badRequest('If-Match and version name different versions.');
     return version;
   }
@@ -77,7 +78,7 @@ export async function changeRequest(
   actor: Actor,
 ): Promise<staffStore.StaffRequest> {
   const patch = validate<RequestPatch>('staff-request-patch.json', body);
-  const version = expectedVersion(ifMatch, patch.version);
+  const version = expectedVersion(id, ifMatch, patch.version);
   const change: staffStore.RequestChange = {};
   if (patch.status !== undefined) change.detailed_status = patch.status;
   if (patch.status !== undefined) change.status = STANDARD_STATUS[patch.status];
@@ -111,7 +112,7 @@ export async function markDuplicate(
   actor: Actor,
 ): Promise<staffStore.StaffRequest> {
   const input = validate<{ original: string; version?: number }>('staff-duplicate-input.json', body);
-  const version = expectedVersion(ifMatch, input.version);
+  const version = expectedVersion(id, ifMatch, input.version);
   if (input.original === id) throw badRequest('A request cannot be a duplicate of itself.');
   const original = await staffStore.getStaffRequest(db, jurisdiction.jurisdiction_id, input.original);
   if (!original) throw notFound(`No service request with id ${input.original} (the original).`);
@@ -171,6 +172,9 @@ export interface QueueInput {
   page_size?: number;
 }
 
+/** A date-only end includes that whole day, as in the GeoReport list. */
+const endOf = (parsed: ParsedDateTime, zone: string): Date => (parsed.dateOnly ? endOfDay(parsed.date, zone) : parsed.date);
+
 export async function queue(db: Db, jurisdiction: Jurisdiction, query: QueryObject) {
   const raw: Record<string, unknown> = {};
   for (const name of ['service_request_id', 'status', 'service_code', 'agency']) {
@@ -204,7 +208,7 @@ export async function queue(db: Db, jurisdiction: Jurisdiction, query: QueryObje
     ...(input.suspected_duplicate !== undefined ? { suspected_duplicate: input.suspected_duplicate } : {}),
     ...(input.q ? { text: input.q } : {}),
     ...(input.start_date ? { from: parseDateTime(input.start_date, zone)!.date } : {}),
-    ...(input.end_date ? { to: parseDateTime(input.end_date, zone)!.date } : {}),
+    ...(input.end_date ? { to: endOf(parseDateTime(input.end_date, zone)!, zone) } : {}),
     ...(input.lat !== undefined && input.long !== undefined && input.radius !== undefined ? { near: { lat: input.lat, long: input.long, radius: input.radius } } : {}),
     ...(bbox ? { bbox } : {}),
     sort: input.sort ?? '-requested_datetime',

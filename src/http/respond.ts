@@ -60,7 +60,7 @@ export function render(req: Request, res: Response, documentName: DocumentName, 
   let body: string;
   let contentType: string;
   if (format === 'geojson') {
-    if (!GEOJSON_DOCUMENTS.has(documentName)) throw notFound('The .geojson format is only served for requests.geojson.');
+    if (!GEOJSON_DOCUMENTS.has(documentName)) throw notFound('The .geojson format is only served for requests (requests.geojson, requests/{id}.geojson).');
     body = serializeGeoJson(value as Array<Record<string, unknown>>, { timeZone: options.timeZone });
     contentType = CONTENT_TYPES.geojson;
   } else {
