@@ -12,7 +12,7 @@ import { MEDIA_URL_PATH } from './media/media-store.js';
 import { openApiDocument } from './http/openapi.js';
 import { healthz, readyz, requestTimeout } from './http/health.js';
 import { createObservability } from './http/observability.js';
-import { limitPostsByAddress, RateLimiter } from './http/rate-limit.js';
+import { RateLimiter } from './http/rate-limit.js';
 import { ResponseCache } from './http/response-cache.js';
 import helmet from 'helmet';
 import type { Logger } from './logger.js';
@@ -30,6 +30,7 @@ export function createApp({ config, db, logger }: { config: Config; db: Db; logg
     logger,
     jurisdictions: createJurisdictionRegistry(db),
     keyRateLimiter: new RateLimiter(config.rateLimitPerKey),
+    addressRateLimiter: new RateLimiter(config.rateLimitPerAddress),
     ...(config.responseCacheTtlMs > 0 ? { cache: new ResponseCache(64 * 1024 * 1024, config.responseCacheTtlMs) } : {}),
   };
   const observability = createObservability(db, logger);
@@ -69,7 +70,7 @@ export function createApp({ config, db, logger }: { config: Config; db: Db; logg
   app.get('/openapi.json', (_req, res) => {
     res.type('application/json').set('Cache-Control', 'public, max-age=300').send(openApiDocument(config));
   });
-  app.use(GEOREPORT_BASE_PATH, cors, limitPostsByAddress(new RateLimiter(config.rateLimitPerAddress)), georeportRouter(context));
+  app.use(GEOREPORT_BASE_PATH, cors, georeportRouter(context));
   app.use(BULK_BASE_PATH, cors, bulkRouter(context));
   app.use(STAFF_BASE_PATH, staffRouter(context));
   // Uploaded images (already checked and stripped of metadata); nosniff so they are only ever images.

@@ -62,12 +62,20 @@ function readMultipart(req: Request, limits: UploadLimits): Promise<FormBody> {
     const pairs: FormPairs = [];
     const files: UploadedFile[] = [];
     let failure: Error | undefined;
+    let textBytes = 0;
     parser.on('field', (name, value, info) => {
       if (info.valueTruncated) failure ??= payloadTooLarge(`The form field ${name.slice(0, 50)} is larger than ${MAX_FORM_BYTES} bytes.`);
-      pairs.push([name, value]);
+      // The 1 MiB form limit is for all text fields together, as for urlencoded bodies (files aside).
+      textBytes += Buffer.byteLength(name) + Buffer.byteLength(value);
+      if (textBytes > MAX_FORM_BYTES) failure ??= payloadTooLarge(`The form's text fields are larger than ${MAX_FORM_BYTES} bytes together.`);
+      else pairs.push([name, value]);
     });
     parser.on('file', (field, stream) => {
       const chunks: Buffer[] = [];
+      // A body cut short makes the file stream fail too: that is the client's broken upload, not a crash.
+      stream.on('error', () => {
+        failure ??= badRequest('The multipart/form-data body could not be read (it ends too early).');
+      });
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('limit', () => {
         failure ??= payloadTooLarge(`Each media file may be at most ${limits.maxFileBytes} bytes.`);
@@ -82,7 +90,8 @@ function readMultipart(req: Request, limits: UploadLimits): Promise<FormBody> {
     parser.on('filesLimit', () => (failure ??= payloadTooLarge(`At most ${limits.maxFiles} media files may be sent.`)));
     parser.on('fieldsLimit', () => (failure ??= payloadTooLarge(`The form has more than ${MAX_FORM_FIELDS} fields.`)));
     parser.on('partsLimit', () => (failure ??= payloadTooLarge(`The form has more than ${MAX_FORM_FIELDS} parts.`)));
-    parser.on('error', () => reject(badRequest('The multipart/form-data body could not be read.')));
+    parser.on('error', () => reject(failure ?? badRequest('The multipart/form-data body could not be read.')));
+    req.on('error', () => reject(badRequest('The request body could not be read.')));
     parser.on('close', () => (failure ? reject(failure) : resolve({ pairs, files })));
     req.pipe(parser);
   });
@@ -122,7 +131,9 @@ async function readTextForm(req: Request, contentType: string): Promise<FormPair
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
       throw badRequest('The JSON body must be an object of parameters.');
     }
-    return jsonToPairs(parsed);
+    const pairs = jsonToPairs(parsed);
+    if (pairs.length > MAX_FORM_FIELDS) throw payloadTooLarge(`The body has more than ${MAX_FORM_FIELDS} parameters.`);
+    return pairs;
   }
   throw unsupportedMediaType('Send the parameters as application/x-www-form-urlencoded, multipart/form-data or application/json.');
 }

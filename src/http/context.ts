@@ -15,6 +15,8 @@ export interface AppContext {
   events?: { poke(): void };
   /** POST rate limit per API key. */
   keyRateLimiter?: RateLimiter;
+  /** POST rate limit per client address. */
+  addressRateLimiter?: RateLimiter;
   /** Rendered GET answers; every write in this process must bump() it. */
   cache?: ResponseCache;
 }

@@ -5,6 +5,7 @@ import type { AppContext } from './context.js';
 import { notFoundHandler, methodNotAllowedHandler } from './error-handler.js';
 import { formatSuffix, refuseNul } from './format.js';
 import { markMount } from './observability.js';
+import { limitPostsByAddress } from './rate-limit.js';
 import { createHandlers } from './handlers.js';
 
 export function georeportRouter(context: AppContext): Router {
@@ -14,6 +15,8 @@ export function georeportRouter(context: AppContext): Router {
   // Must run first: it strips the .json/.xml suffix that the paths below do not carry.
   router.use(formatSuffix);
   router.use(refuseNul);
+  // After the format is known, so that a 429 is written in the format the client asked for.
+  if (context.addressRateLimiter) router.use(limitPostsByAddress(context.addressRateLimiter));
 
   router.get('/discovery', handlers.discovery!);
   router.get('/services', handlers.listServices!);

@@ -121,9 +121,14 @@ export function coerceCreateRequest(pairs: FormPairs): Record<string, unknown> {
 export function jsonToPairs(body: unknown): FormPairs {
   const pairs: FormPairs = [];
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return pairs;
+  // One level of arrays (a repeated parameter); deeper nesting has no form equivalent and is ignored
+  // (never recursed into, so a hostile body cannot exhaust the stack).
+  const scalar = (key: string, value: unknown): void => {
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') pairs.push([key, String(value)]);
+  };
   const push = (key: string, value: unknown): void => {
-    if (Array.isArray(value)) for (const item of value) push(key, item);
-    else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') pairs.push([key, String(value)]);
+    if (Array.isArray(value)) for (const item of value) scalar(key, item);
+    else scalar(key, value);
   };
   for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
     if ((key === 'attribute' || key === 'attributes') && value && typeof value === 'object' && !Array.isArray(value)) {
