@@ -63,14 +63,17 @@ function readMultipart(req: Request, limits: UploadLimits): Promise<FormBody> {
     const files: UploadedFile[] = [];
     let failure: Error | undefined;
     let textBytes = 0;
-    parser.on('field', (name, value, info) => {
+    parser.on('field', (rawName, value, info) => {
+      // busboy reports a part without a name as undefined.
+      const name = typeof rawName === 'string' ? rawName : '';
       if (info.valueTruncated) failure ??= payloadTooLarge(`The form field ${name.slice(0, 50)} is larger than ${MAX_FORM_BYTES} bytes.`);
       // The 1 MiB form limit is for all text fields together, as for urlencoded bodies (files aside).
       textBytes += Buffer.byteLength(name) + Buffer.byteLength(value);
       if (textBytes > MAX_FORM_BYTES) failure ??= payloadTooLarge(`The form's text fields are larger than ${MAX_FORM_BYTES} bytes together.`);
       else pairs.push([name, value]);
     });
-    parser.on('file', (field, stream) => {
+    parser.on('file', (rawField, stream) => {
+      const field = typeof rawField === 'string' ? rawField : '';
       const chunks: Buffer[] = [];
       // A body cut short makes the file stream fail too: that is the client's broken upload, not a crash.
       stream.on('error', () => {

@@ -30,6 +30,8 @@ function pagingHeaders(req: Request, total: number, page: number, pageSize: numb
   const pageCount = Math.max(1, Math.ceil(total / pageSize));
   const linkTo = (target: number): string => {
     const url = new URL(req.originalUrl, 'http://placeholder');
+    // Never repeat a key the client put in the query string.
+    url.searchParams.delete('api_key');
     url.searchParams.set('page', String(target));
     url.searchParams.set('page_size', String(pageSize));
     return `${url.pathname}${url.search}`;
