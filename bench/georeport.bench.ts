@@ -1,0 +1,819 @@
+// npm run bench: the GeoReport benchmark (not part of npm test).
+//
+// For each scale (BENCH_SCALES, default "100000,1000000" synthetic requests) it prepares a PostgreSQL +
+// PostGIS database (open311_bench_100k, … — reused when it already holds exactly that many requests, else
+// seeded with `npm run seed:synthetic`), starts three servers as child processes:
+//   ours     node --import tsx src/main.ts
+//   naive    bench/naive-server.ts: express + pg + JSON.stringify of the selected rows (a typical server)
+//   ceiling  bench/ceiling-server.ts: node:http replying the exact bytes ours returned (nothing is faster)
+// and runs every scenario with autocannon against the three, one after the other, scenario by scenario (so
+// background load on the machine hits the three alike and the ratios hold). Then ours again with
+// WEB_CONCURRENCY=2 (cluster) for the default list and POST. Prints the tables and writes bench/RESULTS.md.
+//
+// Environment:
+//   DATABASE_URL            a PostgreSQL server (its role must create databases and the postgis extension);
+//                           unset: a local cluster from `pg_lsclusters`, with a role created as postgres
+//   BENCH_SCALES            comma-separated request counts (default 100000,1000000)
+//   BENCH_DURATION          seconds per measured run (default 10)
+//   BENCH_WARMUP            seconds of warm-up before each run (default 2)
+//   BENCH_CONNECTIONS       concurrency of the GET scenarios (default 32)
+//   BENCH_POST_CONNECTIONS  concurrency of the POST scenario (default 64)
+//   BENCH_CLUSTER_WORKERS   WEB_CONCURRENCY of the cluster run (default 2; 0 skips it)
+//   BENCH_OUTPUT            where to write the Markdown (default bench/RESULTS.md)
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import pg from 'pg';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const API_KEY = `bench-${randomBytes(12).toString('hex')}`;
+const RUN_ID = randomBytes(4).toString('hex');
+const BASE = '/open311/v2';
+
+function envNumber(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) die(`${name} must be a non-negative number, got "${raw}"`);
+  return value;
+}
+
+function die(message: string): never {
+  process.stderr.write(`bench: ${message}\n`);
+  process.exit(2);
+}
+
+const SETTINGS = {
+  scales: (process.env.BENCH_SCALES || '100000,1000000').split(',').map((item) => {
+    const value = Number(item.trim());
+    if (!Number.isInteger(value) || value < 1) die(`BENCH_SCALES must be whole numbers, got "${item}"`);
+    return value;
+  }),
+  duration: envNumber('BENCH_DURATION', 10),
+  warmup: envNumber('BENCH_WARMUP', 2),
+  connections: envNumber('BENCH_CONNECTIONS', 32),
+  postConnections: envNumber('BENCH_POST_CONNECTIONS', 64),
+  clusterWorkers: envNumber('BENCH_CLUSTER_WORKERS', 2),
+  output: path.resolve(ROOT, process.env.BENCH_OUTPUT || 'bench/RESULTS.md'),
+};
+
+// ---------------------------------------------------------------------------------------------- scenarios
+
+interface Scenario {
+  id: string;
+  title: string;
+  method: 'GET' | 'POST';
+  /** Cycled by every connection. */
+  paths: string[];
+  connections: number;
+  /** Sends If-None-Match with the ETag of a previous answer and expects 304. */
+  conditional?: boolean;
+}
+
+const CENTER = { lat: 39.71367, long: -82.59932 };
+// A phone-map viewport over downtown Lancaster (~1.6 km × 1 km), longitude first.
+const MAP_BBOX = '-82.6085,39.7090,-82.5901,39.7183';
+const PAGE_SIZE = 100;
+const PAGES = 10;
+
+function scenarios(): Scenario[] {
+  const c = SETTINGS.connections;
+  return [
+    { id: 'services', title: 'services.json', method: 'GET', paths: [`${BASE}/services.json`], connections: c },
+    { id: 'list-json', title: 'requests.json (default)', method: 'GET', paths: [`${BASE}/requests.json`], connections: c },
+    { id: 'list-xml', title: 'requests.xml (default)', method: 'GET', paths: [`${BASE}/requests.xml`], connections: c },
+    { id: 'filtered', title: 'service_code + status', method: 'GET', paths: [`${BASE}/requests.json?service_code=POTHOLE&status=open`], connections: c },
+    { id: 'radius', title: 'lat/long/radius 200 m', method: 'GET', paths: [`${BASE}/requests.json?lat=${CENTER.lat}&long=${CENTER.long}&radius=200`], connections: c },
+    { id: 'bbox', title: 'map bbox', method: 'GET', paths: [`${BASE}/requests.json?bbox=${MAP_BBOX}`], connections: c },
+    {
+      id: 'paging',
+      title: `paging (page 1–${PAGES}, page_size ${PAGE_SIZE})`,
+      method: 'GET',
+      paths: Array.from({ length: PAGES }, (_, index) => `${BASE}/requests.json?page=${index + 1}&page_size=${PAGE_SIZE}`),
+      connections: c,
+    },
+    { id: 'conditional', title: 'conditional GET (304)', method: 'GET', paths: [`${BASE}/requests.json`], connections: c, conditional: true },
+    { id: 'post', title: `POST requests.json (c=${SETTINGS.postConnections})`, method: 'POST', paths: [`${BASE}/requests.json`], connections: SETTINGS.postConnections },
+  ];
+}
+
+/** The description prefix of POSTed requests: unique per run, server and phase, so a prefix LIKE counts them. */
+const postTag = (server: string, phase: 'M' | 'W' | 'C'): string => `bm-${RUN_ID}-${server}-${phase}`;
+
+function postBody(tag: string, n: number): string {
+  const angle = Math.random() * 2 * Math.PI;
+  const meters = 2500 * Math.sqrt(Math.random());
+  const lat = CENTER.lat + (meters * Math.cos(angle)) / 111_320;
+  const long = CENTER.long + (meters * Math.sin(angle)) / (111_320 * Math.cos((CENTER.lat * Math.PI) / 180));
+  const sizes = ['SMALL', 'MEDIUM', 'LARGE'];
+  return new URLSearchParams([
+    ['api_key', API_KEY],
+    ['service_code', 'POTHOLE'],
+    ['lat', lat.toFixed(6)],
+    ['long', long.toFixed(6)],
+    ['address_string', `${100 + (n % 900)} E Main St`],
+    ['description', `${tag} #${n}: deep pothole in the travel lane`],
+    ['email', `bench${n}@example.com`],
+    ['attribute[SIZE]', sizes[n % 3]!],
+    ['attribute[LANES][]', 'CURB'],
+    ['attribute[LANES][]', 'BIKE'],
+    ['attribute[DEPTH]', String(1 + (n % 9))],
+  ]).toString();
+}
+
+// ---------------------------------------------------------------------------------------------- databases
+
+function runCommand(file: string, args: string[], input?: string): string {
+  return execFileSync(file, args, { encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'] });
+}
+
+/** A connection URL to the server, as a role that may create databases: DATABASE_URL, or a local cluster. */
+function adminUrl(): URL {
+  if (process.env.DATABASE_URL) {
+    const url = new URL(process.env.DATABASE_URL);
+    if (!/^postgres(ql)?:$/.test(url.protocol)) die('DATABASE_URL must be a postgres:// URL');
+    return url;
+  }
+  let clusters: string;
+  try {
+    clusters = runCommand('pg_lsclusters', ['-h']);
+  } catch {
+    die('DATABASE_URL is not set and no local PostgreSQL cluster was found (pg_lsclusters). Set DATABASE_URL to a PostgreSQL + PostGIS server whose role can create databases and the postgis extension.');
+  }
+  const online = clusters
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .find((fields) => fields.length >= 4 && fields[3] === 'online');
+  if (!online) die('DATABASE_URL is not set and pg_lsclusters shows no online cluster. Start one, or set DATABASE_URL.');
+  const port = online[2]!;
+  const password = randomBytes(12).toString('hex');
+  const asPostgres = (args: string[], input: string): string =>
+    process.getuid?.() === 0 ? runCommand('runuser', ['-u', 'postgres', '--', ...args], input) : runCommand('sudo', ['-u', 'postgres', ...args], input);
+  asPostgres(
+    ['psql', '-q', '-p', port, '-v', 'ON_ERROR_STOP=1'],
+    `DO $$ BEGIN
+       IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'open311_bench') THEN CREATE ROLE open311_bench LOGIN; END IF;
+     END $$;
+     ALTER ROLE open311_bench WITH LOGIN SUPERUSER PASSWORD '${password}';`,
+  );
+  process.stderr.write(`Using the local PostgreSQL ${online[0]} cluster "${online[1]}" on port ${port} as role open311_bench.\n`);
+  return new URL(`postgres://open311_bench:${password}@127.0.0.1:${port}/postgres`);
+}
+
+function databaseUrl(admin: URL, name: string): string {
+  const url = new URL(admin.toString());
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+const scaleLabel = (scale: number): string =>
+  scale >= 1_000_000 && scale % 1_000_000 === 0 ? `${scale / 1_000_000}m` : scale >= 1000 && scale % 1000 === 0 ? `${scale / 1000}k` : String(scale);
+
+async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Deletes what benchmark POSTs left (this run's or a crashed one's). A plain DELETE would run the foreign-key
+ * actions row by row, and some referencing columns have no index (duplicate_of, request_tokens…): minutes on a
+ * million rows. So, where the role may (a superuser), the referencing rows are handled in one statement per
+ * foreign key with the triggers off; otherwise the plain DELETE.
+ */
+async function deleteBenchRows(client: pg.Client): Promise<number> {
+  await client.query('BEGIN');
+  try {
+    await client.query(`CREATE TEMP TABLE bench_ids ON COMMIT DROP AS SELECT id FROM service_requests WHERE description LIKE 'bm-%'`);
+    const { rows } = await client.query('SELECT count(*)::int AS n FROM bench_ids');
+    const count = rows[0].n as number;
+    if (count > 0) {
+      let fast = true;
+      try {
+        await client.query('SAVEPOINT replica');
+        await client.query('SET LOCAL session_replication_role = replica');
+      } catch {
+        await client.query('ROLLBACK TO SAVEPOINT replica');
+        fast = false;
+      }
+      if (fast) {
+        const { rows: keys } = await client.query(
+          `SELECT c.conrelid::regclass::text AS tbl, a.attname AS col, c.confdeltype AS action
+           FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+           WHERE c.contype = 'f' AND c.confrelid = 'service_requests'::regclass`,
+        );
+        for (const key of keys as Array<{ tbl: string; col: string; action: string }>) {
+          const table = key.tbl;
+          const column = `"${key.col.replace(/"/g, '""')}"`;
+          if (key.action === 'c') await client.query(`DELETE FROM ${table} WHERE ${column} IN (SELECT id FROM bench_ids)`);
+          else await client.query(`UPDATE ${table} SET ${column} = NULL WHERE ${column} IN (SELECT id FROM bench_ids)`);
+        }
+      }
+      await client.query('DELETE FROM service_requests WHERE id IN (SELECT id FROM bench_ids)');
+    }
+    await client.query('COMMIT');
+    return count;
+  } catch (error) {
+    await client.query('ROLLBACK');
+    throw error;
+  }
+}
+
+/** A database holding exactly `scale` synthetic requests, seeded within the last week: reused, else made. */
+async function prepareDatabase(admin: URL, scale: number): Promise<{ url: string; name: string; seededSeconds: number | undefined }> {
+  const name = `open311_bench_${scaleLabel(scale)}`;
+  const url = databaseUrl(admin, name);
+  const adminDb = databaseUrl(admin, admin.pathname.length > 1 ? admin.pathname.slice(1) : 'postgres');
+  const exists = await withClient(adminDb, async (client) => (await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1);
+  if (exists) {
+    const reusable = await withClient(url, async (client) => {
+      try {
+        await deleteBenchRows(client);
+        const { rows } = await client.query(
+          `SELECT count(*)::int AS n, coalesce(max(requested_datetime) > now() - interval '7 days', false) AS fresh FROM service_requests`,
+        );
+        return rows[0].n === scale && rows[0].fresh === true;
+      } catch {
+        return false;
+      }
+    });
+    if (reusable) {
+      process.stderr.write(`Reusing ${name} (${scale.toLocaleString('en-US')} requests).\n`);
+      return { url, name, seededSeconds: undefined };
+    }
+    process.stderr.write(`${name} does not hold exactly ${scale} recent synthetic requests: recreating it.\n`);
+    await withClient(adminDb, (client) => client.query(`DROP DATABASE ${name} WITH (FORCE)`));
+  }
+  await withClient(adminDb, (client) => client.query(`CREATE DATABASE ${name}`));
+  const started = Date.now();
+  await runChild(process.execPath, ['--import', 'tsx', 'src/cli/seed-synthetic.ts', '--requests', String(scale)], { ...baseEnv(), DATABASE_URL: url, LOG_LEVEL: 'warn' });
+  return { url, name, seededSeconds: (Date.now() - started) / 1000 };
+}
+
+// ---------------------------------------------------------------------------------------------- processes
+
+const children = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => process.exit(130));
+}
+
+/** The environment without what would change how a child behaves here. */
+function baseEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const name of ['WEB_CONCURRENCY', 'DATABASE_URL', 'PORT', 'HOST', 'DATA_DIR', 'SEED_DEMO', 'OPEN311_BOOTSTRAP_API_KEY', 'LOG_LEVEL']) delete env[name];
+  return env;
+}
+
+function runChild(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit'] });
+    children.add(child);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      children.delete(child);
+      if (code === 0) resolve();
+      else reject(new Error(`${path.basename(file)} ${args.join(' ')} exited with ${code}`));
+    });
+  });
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+interface Server {
+  name: string;
+  base: string;
+  process: ChildProcess;
+  stderr: string[];
+}
+
+async function startServer(name: string, script: string, env: NodeJS.ProcessEnv, readyPath: string): Promise<Server> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    cwd: ROOT,
+    env: { ...baseEnv(), ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  children.add(child);
+  const server: Server = { name, base: `http://127.0.0.1:${port}`, process: child, stderr: [] };
+  child.stderr!.on('data', (chunk: Buffer) => {
+    server.stderr.push(chunk.toString('utf8'));
+    if (server.stderr.length > 50) server.stderr.shift();
+  });
+  child.on('exit', () => children.delete(child));
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${name} exited at start (${child.exitCode}):\n${server.stderr.join('')}`);
+    try {
+      const response = await fetch(`${server.base}${readyPath}`);
+      await response.arrayBuffer();
+      if (response.status < 500) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${name} did not answer within 180 s:\n${server.stderr.join('')}`);
+    await sleep(250);
+  }
+  return server;
+}
+
+async function stopServer(server: Server): Promise<void> {
+  const child = server.process;
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The process and its descendant Node processes (cluster workers; not helpers such as esbuild). */
+function processTree(pid: number): number[] {
+  const parents = new Map<number, number[]>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const list = parents.get(ppid) ?? [];
+      list.push(Number(entry));
+      parents.set(ppid, list);
+    } catch {
+      // gone
+    }
+  }
+  const isNode = (member: number): boolean => {
+    try {
+      return fs.readlinkSync(`/proc/${member}/exe`) === fs.realpathSync(process.execPath);
+    } catch {
+      return false;
+    }
+  };
+  const tree: number[] = [];
+  const queue = [pid];
+  while (queue.length) {
+    const next = queue.shift()!;
+    if (next === pid || isNode(next)) tree.push(next);
+    queue.push(...(parents.get(next) ?? []));
+  }
+  return tree;
+}
+
+let peakResetWorks = true;
+/** Resets the peak RSS (VmHWM) of a process tree, where the kernel allows it (echo 5 > clear_refs). */
+function resetPeak(pid: number): void {
+  for (const member of processTree(pid)) {
+    try {
+      fs.writeFileSync(`/proc/${member}/clear_refs`, '5');
+    } catch {
+      peakResetWorks = false;
+    }
+  }
+}
+
+/** Peak RSS in MB of a process tree: the sum of VmHWM of its members. */
+function peakRssMb(pid: number): number {
+  let kb = 0;
+  for (const member of processTree(pid)) {
+    try {
+      const match = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${member}/status`, 'utf8'));
+      if (match) kb += Number(match[1]);
+    } catch {
+      // gone
+    }
+  }
+  return kb / 1024;
+}
+
+// ---------------------------------------------------------------------------------------------- measuring
+
+interface Measure {
+  scale: number;
+  scenario: string;
+  title: string;
+  server: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  rssMb: number;
+  /** Items in a sample answer (JSON array length, <request> elements), or a note. */
+  rows: string;
+  /** Answers that were not the expected status, plus connection errors and timeouts. */
+  errors: number;
+  /** Conditional GET: 304 answers; POST: 200 answers. */
+  expected: number;
+  total: number;
+  post?: { acknowledged: number; stored: number; lost: number };
+}
+
+function countItems(body: string, contentType: string): string {
+  if (contentType.includes('json')) {
+    try {
+      const value = JSON.parse(body) as unknown;
+      return Array.isArray(value) ? String(value.length) : '1';
+    } catch {
+      return '?';
+    }
+  }
+  if (contentType.includes('xml')) {
+    const requests = body.match(/<request>/g)?.length ?? 0;
+    return String(requests || (body.match(/<service>/g)?.length ?? 0));
+  }
+  return '?';
+}
+
+async function sample(server: Server, scenario: Scenario): Promise<{ rows: string; etag: string | undefined }> {
+  if (scenario.method === 'POST') return { rows: '—', etag: undefined };
+  const response = await fetch(`${server.base}${scenario.paths[0]}`);
+  const body = await response.text();
+  if (response.status !== 200) {
+    throw new Error(`${server.name} answered ${response.status} to ${scenario.paths[0]}: ${body.slice(0, 300)}`);
+  }
+  return { rows: countItems(body, response.headers.get('content-type') ?? ''), etag: response.headers.get('etag') ?? undefined };
+}
+
+async function load(server: Server, scenario: Scenario, seconds: number, options: { etag?: string | undefined; tag?: string }): Promise<autocannon.Result> {
+  let n = 0;
+  const requests: autocannon.Request[] =
+    scenario.method === 'POST'
+      ? [
+          {
+            method: 'POST',
+            path: scenario.paths[0]!,
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            setupRequest: (request) => ({ ...request, body: postBody(options.tag!, (n += 1)) }),
+          },
+        ]
+      : scenario.paths.map((requestPath) => ({
+          method: 'GET',
+          path: requestPath,
+          ...(options.etag ? { headers: { 'if-none-match': options.etag } } : {}),
+        }));
+  return autocannon({
+    url: server.base,
+    connections: scenario.connections,
+    duration: seconds,
+    timeout: 30,
+    requests,
+  });
+}
+
+const statusCount = (result: autocannon.Result, status: number): number =>
+  result.statusCodeStats?.[String(status) as `${number}`]?.count ?? 0;
+
+async function measure(scale: number, server: Server, scenario: Scenario, dbUrl: string | undefined): Promise<Measure> {
+  const { rows, etag } = await sample(server, scenario);
+  if (scenario.conditional && !etag) throw new Error(`${server.name} sent no ETag for ${scenario.paths[0]}`);
+  const serverKey = server.name.replace(/[^a-z0-9]/gi, '');
+  if (SETTINGS.warmup > 0) await load(server, scenario, SETTINGS.warmup, { etag: scenario.conditional ? etag : undefined, tag: postTag(serverKey, 'W') });
+  resetPeak(server.process.pid!);
+  const tag = postTag(serverKey, 'M');
+  const result = await load(server, scenario, SETTINGS.duration, { etag: scenario.conditional ? etag : undefined, tag });
+  const rssMb = peakRssMb(server.process.pid!);
+  const expectedStatus = scenario.conditional ? 304 : 200;
+  const expected = statusCount(result, expectedStatus);
+  const total = result.requests.total;
+  const measured: Measure = {
+    scale,
+    scenario: scenario.id,
+    title: scenario.title,
+    server: server.name,
+    rps: total / result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    rssMb,
+    rows: scenario.conditional ? `304 × ${expected}` : rows,
+    errors: total - expected + result.errors + result.timeouts,
+    expected,
+    total,
+  };
+  if (scenario.method === 'POST' && dbUrl) {
+    // Every 200 is a stored request: count this run's rows by their unique description prefix.
+    await sleep(200);
+    const stored = await withClient(dbUrl, async (client) => {
+      const { rows: counted } = await client.query(`SELECT count(*)::int AS n FROM service_requests WHERE description LIKE $1`, [`${tag} #%`]);
+      return counted[0].n as number;
+    });
+    measured.post = { acknowledged: expected, stored, lost: Math.max(0, expected - stored) };
+  }
+  const extra = measured.post ? `  acknowledged ${measured.post.acknowledged}, stored ${measured.post.stored}, lost ${measured.post.lost}` : '';
+  process.stderr.write(
+    `  ${scenario.id.padEnd(12)} ${server.name.padEnd(13)} ${measured.rps.toFixed(0).padStart(7)} req/s  p50 ${fmt(measured.p50)} ms  p99 ${fmt(measured.p99)} ms  RSS ${measured.rssMb.toFixed(0)} MB  rows ${measured.rows}  errors ${measured.errors}${extra}\n`,
+  );
+  return measured;
+}
+
+/** Registers on the ceiling server the answer ours gives to each URL of the scenario, just before it runs. */
+async function captureForCeiling(ours: Server, ceiling: Server, scenario: Scenario): Promise<void> {
+  const register = async (method: string, url: string, response: Response): Promise<void> => {
+    const body = Buffer.from(await response.arrayBuffer());
+    const put = await fetch(`${ceiling.base}/__ceiling`, {
+      method: 'PUT',
+      body: JSON.stringify({
+        method,
+        url,
+        status: response.status,
+        contentType: response.headers.get('content-type') ?? 'application/octet-stream',
+        etag: response.headers.get('etag') ?? undefined,
+        body: body.toString('base64'),
+      }),
+    });
+    if (put.status !== 204) throw new Error(`the ceiling server refused the answer for ${url}`);
+  };
+  for (const url of scenario.paths) {
+    if (scenario.method === 'POST') {
+      const response = await fetch(`${ours.base}${url}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: postBody(postTag('capture', 'C'), 0),
+      });
+      if (response.status !== 200) throw new Error(`ours answered ${response.status} to the captured POST: ${await response.text()}`);
+      await register('POST', url, response);
+    } else {
+      const response = await fetch(`${ours.base}${url}`);
+      if (response.status !== 200) throw new Error(`ours answered ${response.status} to ${url}: ${await response.text()}`);
+      await register('GET', url, response);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- a scale
+
+interface ScaleRun {
+  scale: number;
+  database: string;
+  seededSeconds: number | undefined;
+  measures: Measure[];
+  cluster: Measure[];
+  clusterNote: string;
+}
+
+async function runScale(admin: URL, scale: number): Promise<ScaleRun> {
+  process.stderr.write(`\n== ${scale.toLocaleString('en-US')} requests\n`);
+  const { url, name, seededSeconds } = await prepareDatabase(admin, scale);
+  const oursEnv = {
+    DATABASE_URL: url,
+    RATE_LIMIT_PER_KEY: '0',
+    RATE_LIMIT_PER_ADDRESS: '0',
+    LOG_LEVEL: 'warn',
+    OPEN311_BOOTSTRAP_API_KEY: API_KEY,
+    SEED_DEMO: 'false',
+    DATA_DIR: path.join(os.tmpdir(), `open311-bench-${RUN_ID}`),
+  };
+  const ours = await startServer('ours', 'src/main.ts', oursEnv, '/healthz');
+  const naive = await startServer('naive', 'bench/naive-server.ts', { DATABASE_URL: url }, `${BASE}/services.json`);
+  const ceiling = await startServer('ceiling', 'bench/ceiling-server.ts', {}, '/__ready');
+  const measures: Measure[] = [];
+  const cleanup = async (): Promise<void> => {
+    await withClient(url, deleteBenchRows);
+  };
+  try {
+    for (const scenario of scenarios()) {
+      await captureForCeiling(ours, ceiling, scenario);
+      if (scenario.method === 'POST') await cleanup();
+      for (const server of [ours, naive, ceiling]) {
+        measures.push(await measure(scale, server, scenario, server === ceiling ? undefined : url));
+        // Each server's GETs see the same data: POSTed rows are removed once counted.
+        if (scenario.method === 'POST') await cleanup();
+      }
+    }
+  } finally {
+    await Promise.all([stopServer(ours), stopServer(naive), stopServer(ceiling)]);
+  }
+
+  const cluster: Measure[] = [];
+  let clusterNote = 'not run (BENCH_CLUSTER_WORKERS=0)';
+  if (SETTINGS.clusterWorkers > 0) {
+    const workers = SETTINGS.clusterWorkers;
+    const clustered = await startServer(`ours ×${workers}`, 'src/main.ts', { ...oursEnv, WEB_CONCURRENCY: String(workers) }, '/healthz');
+    try {
+      // Workers may still be starting when the primary answers: give them a moment.
+      await sleep(3000);
+      const members = processTree(clustered.process.pid!).length;
+      clusterNote =
+        members > 1
+          ? `WEB_CONCURRENCY=${workers}: ${members - 1} worker process(es) under the primary; RSS is the sum over all of them`
+          : `WEB_CONCURRENCY=${workers} had no effect: the server ran as a single process (cluster mode not implemented in src/main.ts)`;
+      process.stderr.write(`  cluster: ${clusterNote}\n`);
+      for (const scenario of scenarios().filter((item) => item.id === 'list-json' || item.id === 'post')) {
+        cluster.push(await measure(scale, clustered, scenario, url));
+        if (scenario.method === 'POST') await cleanup();
+      }
+    } finally {
+      await stopServer(clustered);
+    }
+  }
+  await withClient(url, async (client) => {
+    await deleteBenchRows(client);
+    await client.query('VACUUM ANALYZE service_requests');
+  });
+  return { scale, database: name, seededSeconds, measures, cluster, clusterNote };
+}
+
+// ---------------------------------------------------------------------------------------------- report
+
+const fmt = (value: number): string => (Number.isInteger(value) ? String(value) : value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2));
+
+interface Table {
+  header: string[];
+  rows: string[][];
+}
+
+function resultTable(run: ScaleRun): Table {
+  const header = ['scenario', 'server', 'req/s', 'p50 ms', 'p99 ms', 'peak RSS MB', '× naive', '× ceiling', 'rows', 'errors'];
+  const rows: string[][] = [];
+  const byScenario = new Map<string, Measure[]>();
+  for (const item of run.measures) byScenario.set(item.scenario, [...(byScenario.get(item.scenario) ?? []), item]);
+  for (const items of byScenario.values()) {
+    const naive = items.find((item) => item.server === 'naive');
+    const ceiling = items.find((item) => item.server === 'ceiling');
+    for (const item of items) {
+      rows.push([
+        item.server === 'ours' ? item.title : '',
+        item.server,
+        item.rps.toFixed(0),
+        fmt(item.p50),
+        fmt(item.p99),
+        item.rssMb.toFixed(0),
+        naive && naive.rps > 0 ? `${(item.rps / naive.rps).toFixed(2)}` : '—',
+        ceiling && ceiling.rps > 0 ? `${(item.rps / ceiling.rps).toFixed(2)}` : '—',
+        item.rows,
+        String(item.errors),
+      ]);
+    }
+  }
+  return { header, rows };
+}
+
+function clusterTable(run: ScaleRun): Table {
+  const header = ['scenario', 'server', 'req/s', 'p50 ms', 'p99 ms', 'peak RSS MB', '× single process', 'errors'];
+  const rows = run.cluster.map((item) => {
+    const single = run.measures.find((other) => other.scenario === item.scenario && other.server === 'ours');
+    return [
+      item.title,
+      item.server,
+      item.rps.toFixed(0),
+      fmt(item.p50),
+      fmt(item.p99),
+      item.rssMb.toFixed(0),
+      single && single.rps > 0 ? (item.rps / single.rps).toFixed(2) : '—',
+      String(item.errors),
+    ];
+  });
+  return { header, rows };
+}
+
+function postTable(runs: ScaleRun[]): Table {
+  const header = ['requests in table', 'server', 'acknowledged (200)', 'stored', 'lost'];
+  const rows: string[][] = [];
+  for (const run of runs) {
+    for (const item of [...run.measures, ...run.cluster]) {
+      if (!item.post) continue;
+      rows.push([run.scale.toLocaleString('en-US'), item.server, String(item.post.acknowledged), String(item.post.stored), String(item.post.lost)]);
+    }
+  }
+  return { header, rows };
+}
+
+function scaleTable(runs: ScaleRun[]): Table | undefined {
+  if (runs.length < 2) return undefined;
+  const sorted = [...runs].sort((a, b) => a.scale - b.scale);
+  const small = sorted[0]!;
+  const large = sorted[sorted.length - 1]!;
+  const header = ['scenario', 'server', `p50 ${scaleLabel(large.scale)} / ${scaleLabel(small.scale)}`, `p99 ${scaleLabel(large.scale)} / ${scaleLabel(small.scale)}`, `req/s ${scaleLabel(small.scale)} / ${scaleLabel(large.scale)}`];
+  const rows: string[][] = [];
+  for (const scenario of ['list-json', 'radius']) {
+    for (const server of ['ours', 'naive']) {
+      const a = small.measures.find((item) => item.scenario === scenario && item.server === server);
+      const b = large.measures.find((item) => item.scenario === scenario && item.server === server);
+      if (!a || !b) continue;
+      rows.push([a.title, server, (b.p50 / a.p50).toFixed(2), (b.p99 / a.p99).toFixed(2), b.rps > 0 ? (a.rps / b.rps).toFixed(2) : '∞']);
+    }
+  }
+  return { header, rows };
+}
+
+function textTable(table: Table): string {
+  const widths = table.header.map((title, column) => Math.max(title.length, ...table.rows.map((row) => row[column]!.length)));
+  const line = (cells: string[]): string => cells.map((cell, column) => (column < 2 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
+  return [line(table.header), widths.map((width) => '-'.repeat(width)).join('  '), ...table.rows.map(line)].join('\n');
+}
+
+function markdownTable(table: Table): string {
+  const escape = (cell: string): string => cell.replace(/\|/g, '\\|');
+  return [
+    `| ${table.header.map(escape).join(' | ')} |`,
+    `|${table.header.map((_, column) => (column < 2 ? '---' : '---:')).join('|')}|`,
+    ...table.rows.map((row) => `| ${row.map(escape).join(' | ')} |`),
+  ].join('\n');
+}
+
+async function machine(admin: URL, database: string): Promise<string[]> {
+  const versions = await withClient(databaseUrl(admin, database), async (client) => {
+    const { rows } = await client.query(`SELECT current_setting('server_version') AS pg, postgis_lib_version() AS postgis`);
+    return rows[0] as { pg: string; postgis: string };
+  });
+  const cpus = os.cpus();
+  return [
+    `- CPU: ${cpus[0]?.model ?? 'unknown'}, ${cpus.length} cores (load average at the end of the run ${os.loadavg().map((value) => value.toFixed(2)).join(' ')})`,
+    `- Memory: ${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB`,
+    `- OS: ${os.type()} ${os.release()} ${os.arch()}`,
+    `- Node ${process.version}, PostgreSQL ${versions.pg}, PostGIS ${versions.postgis}`,
+    `- Load generator: autocannon ${autocannonVersion()} in the same process as the harness, on the same machine as the servers and PostgreSQL`,
+  ];
+}
+
+function autocannonVersion(): string {
+  try {
+    return (JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules/autocannon/package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return '?';
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- main
+
+async function main(): Promise<void> {
+  const admin = adminUrl();
+  const loadAtStart = os.loadavg();
+  const started = new Date();
+  const runs: ScaleRun[] = [];
+  for (const scale of SETTINGS.scales) runs.push(await runScale(admin, scale));
+
+  const out: string[] = [];
+  const md: string[] = [];
+  md.push('# GeoReport benchmark results', '');
+  md.push(`Run ${started.toISOString()} (\`npm run bench\`, BENCH_SCALES=${SETTINGS.scales.join(',')}), written by bench/georeport.bench.ts.`, '');
+  md.push('## Machine', '', ...(await machine(admin, runs[0]!.database)), '');
+  md.push(
+    '## Method',
+    '',
+    `Each scenario runs ${SETTINGS.duration} s with autocannon after a ${SETTINGS.warmup} s warm-up, at ${SETTINGS.connections} connections (POST: ${SETTINGS.postConnections}), ` +
+      'against three servers on the same PostgreSQL + PostGIS database, one after the other, scenario by scenario:',
+    '',
+    '- **ours**: `node --import tsx src/main.ts` (one process, rate limits off, LOG_LEVEL=warn);',
+    '- **naive**: `bench/naive-server.ts`, express + pg + `JSON.stringify` of the selected rows (xml2js for XML), `ST_Distance(...) <= r` for the radius, `ST_X/ST_Y BETWEEN` for the bbox, OFFSET paging, a plain INSERT for POST: what a typical server does;',
+    '- **ceiling**: `bench/ceiling-server.ts`, bare `node:http` replying the exact bytes ours returned for that URL (captured just before the scenario).',
+    '',
+    '`× naive` and `× ceiling` are req/s divided by the naive server\'s and by the ceiling\'s in the same scenario: ratios that hold on another machine, unlike the raw numbers. ' +
+      '`rows` is the number of items in one answer; `errors` counts answers other than the expected status (304 for the conditional GET, 200 otherwise), connection errors and timeouts. ' +
+      `Peak RSS is VmHWM of the server's processes${peakResetWorks ? ', reset before each measured run' : ' over their lifetime (resetting it was not permitted)'}.`,
+    '',
+    `The machine is shared (load average ${loadAtStart.map((value) => value.toFixed(2)).join(' ')} at start on ${os.cpus().length} cores): raw numbers are noisy, ratios less so.`,
+    '',
+  );
+  for (const run of runs) {
+    const title = `${run.scale.toLocaleString('en-US')} requests (database ${run.database}${run.seededSeconds === undefined ? ', reused' : `, seeded in ${run.seededSeconds.toFixed(0)} s`})`;
+    out.push('', `== ${title}`, textTable(resultTable(run)));
+    md.push(`## ${title}`, '', markdownTable(resultTable(run)), '');
+    out.push('', `-- cluster: ${run.clusterNote}`);
+    md.push(`### Cluster mode`, '', run.clusterNote + '.', '');
+    if (run.cluster.length) {
+      out.push(textTable(clusterTable(run)));
+      md.push(markdownTable(clusterTable(run)), '');
+    }
+  }
+  const posts = postTable(runs);
+  out.push('', '== POST: every acknowledged request stored?', textTable(posts));
+  md.push('## POST creates: every acknowledged request stored?', '', 'One SQL count of the rows carrying the run\'s unique description prefix after each POST run; lost = acknowledged − stored (requests cut off in flight at the end may be stored without being acknowledged).', '', markdownTable(posts), '');
+  const scale = scaleTable(runs);
+  if (scale) {
+    out.push('', '== Scale: does cost grow with the table?', textTable(scale));
+    md.push('## Scale', '', 'Latency at the largest table over latency at the smallest (1.00: cost does not grow with the table), and throughput the other way round.', '', markdownTable(scale), '');
+  }
+  process.stdout.write(`${out.join('\n')}\n`);
+  fs.mkdirSync(path.dirname(SETTINGS.output), { recursive: true });
+  fs.writeFileSync(SETTINGS.output, `${md.join('\n')}\n`);
+  process.stderr.write(`\nWrote ${path.relative(process.cwd(), SETTINGS.output)}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`bench failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);
