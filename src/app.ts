@@ -31,7 +31,7 @@ export function createApp({ config, db, logger }: { config: Config; db: Db; logg
     jurisdictions: createJurisdictionRegistry(db),
     keyRateLimiter: new RateLimiter(config.rateLimitPerKey),
     addressRateLimiter: new RateLimiter(config.rateLimitPerAddress),
-    ...(config.responseCacheTtlMs > 0 ? { cache: new ResponseCache(64 * 1024 * 1024, config.responseCacheTtlMs) } : {}),
+    ...(config.responseCacheTtlMs > 0 ? { cache: new ResponseCache(16 * 1024 * 1024, config.responseCacheTtlMs) } : {}),
   };
   const observability = createObservability(db, logger);
   const app = express();

@@ -355,11 +355,17 @@ export function planRequestList(jurisdiction: Jurisdiction, parameters: QueryObj
   return { query, options, key: JSON.stringify([query, options]) };
 }
 
-export async function runRequestList(db: Db, plan: PlannedList): Promise<RequestList> {
+/** Remembers a computed value under a key (e.g. the total of a paged query while a client pages through). */
+export type Memo = <T>(key: string, compute: () => Promise<T>) => Promise<T>;
+
+export async function runRequestList(db: Db, plan: PlannedList, memo?: Memo): Promise<RequestList> {
   const { query, options } = plan;
+  // The total does not depend on the page: every page of one query shares one count.
+  const countKey = `count|${JSON.stringify({ ...query, limit: 0, offset: 0 })}`;
+  const count = (): Promise<number> => requestsStore.countRequests(db, query);
   const [rows, total] = await Promise.all([
     requestsStore.findRequests(db, query),
-    options.paged ? requestsStore.countRequests(db, query) : Promise.resolve(undefined),
+    options.paged ? (memo ? memo(countKey, count) : count()) : Promise.resolve(undefined),
   ]);
   const requests = options.extensions ? await withExtensions(db, rows) : rows;
   return total === undefined ? { requests, options } : { requests, options, total };

@@ -9,7 +9,7 @@ import * as updates from '../domain/updates.js';
 import type { Jurisdiction } from '../domain/types.js';
 import { csvHeader, csvRows } from '../serialize/csv.js';
 import { findActiveKey } from '../store/api-keys-store.js';
-import { coerceCommonQuery, type FormPairs, type QueryObject } from '../validate/coerce.js';
+import { coerceCommonQuery, scalarParameter, type FormPairs, type QueryObject } from '../validate/coerce.js';
 import { validate } from '../validate/validate.js';
 import { type MediaSink } from '../domain/media.js';
 import { saveMedia } from '../media/media-store.js';
@@ -111,8 +111,14 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
 
     async listServices(req, res) {
       const jurisdiction = await jurisdictionFromQuery(context, req.query);
-      const [list, changed] = await Promise.all([services.listServices(db, jurisdiction, req.query), services.catalogChangedAt(db, jurisdiction)]);
-      respond(req, res, 'services', list, { timeZone: jurisdiction.time_zone, cache: 'catalog', lastModified: changed, honorModifiedSince: true });
+      // The catalog changeset moves with every change of the list (availability included): it is the
+      // cache's change marker.
+      const changed = await services.catalogChangedAt(db, jurisdiction);
+      const options: RespondOptions = { timeZone: jurisdiction.time_zone, cache: 'catalog', lastModified: changed, honorModifiedSince: true };
+      const key = `services|${jurisdiction.jurisdiction_id}|${scalarParameter(req.query, 'lat') ?? ''}|${scalarParameter(req.query, 'long') ?? ''}`;
+      await respondCached(req, res, context.cache, key, String(changed?.getTime() ?? 0), options, async () =>
+        render(req, res, 'services', await services.listServices(db, jurisdiction, req.query), options),
+      );
     },
 
     async getServiceDefinition(req, res) {
@@ -192,7 +198,8 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
       const version = await cachedVersion(jurisdiction);
       // Paging totals live in headers, which the cache keeps with the body.
       await respondCached(req, res, context.cache, `requests|${plan.key}`, version, options, async () => {
-        const list = await requests.runRequestList(db, plan);
+        const cache = context.cache;
+        const list = await requests.runRequestList(db, plan, cache ? (key, compute) => cache.value(key, version, compute) : undefined);
         // Last-Modified is informative here: If-Modified-Since is not honoured on lists, because a request
         // can leave a filtered list (closed, aged out of the window) without any remaining row changing.
         const answer = render(req, res, list.options.extensions ? 'service_requests_extended' : 'service_requests', list.requests, {

@@ -91,8 +91,9 @@ export function sendAnswer(req: Request, res: Response, answer: RenderedAnswer, 
   }
   // res.end, not res.send: Express's send() would answer 304 on its own from Last-Modified and
   // If-Modified-Since, which is wrong for lists (see honorModifiedSince).
-  res.status(200).set('Content-Type', answer.contentType).set('Content-Length', String(Buffer.byteLength(answer.body)));
-  res.end(req.method === 'HEAD' ? undefined : answer.body);
+  answer.bytes ??= Buffer.from(answer.body, 'utf8');
+  res.status(200).set('Content-Type', answer.contentType).set('Content-Length', String(answer.bytes.length));
+  res.end(req.method === 'HEAD' ? undefined : answer.bytes);
 }
 
 export function respond(req: Request, res: Response, documentName: DocumentName, value: unknown, options: RespondOptions): void {
@@ -122,8 +123,15 @@ export async function respondCached(
   const fullKey = `${formatOf(res)}|${jsonpCallback(req, res) ?? ''}|${key}`;
   let answer = cache?.get(fullKey, version);
   if (!answer) {
-    answer = await produce();
-    cache?.set(fullKey, version, answer);
+    if (cache) {
+      answer = await cache.once(`${fullKey}|${version}`, async () => {
+        const produced = await produce();
+        cache.set(fullKey, version, produced);
+        return produced;
+      });
+    } else {
+      answer = await produce();
+    }
   }
   sendAnswer(req, res, answer, options);
 }

@@ -4,6 +4,8 @@
 // TTL, which bounds what (2) cannot see (a transaction that commits late, a write by another server).
 export interface RenderedAnswer {
   body: string;
+  /** The body encoded once, for answers sent many times from the cache. */
+  bytes?: Buffer;
   contentType: string;
   etag: string;
   lastModified?: Date | undefined;
@@ -20,6 +22,8 @@ interface Entry {
 
 export class ResponseCache {
   private readonly entries = new Map<string, Entry>();
+  private readonly pending = new Map<string, Promise<unknown>>();
+  private readonly values = new Map<string, { version: string; generation: number; at: number; value: unknown }>();
   private bytes = 0;
   private generation = 0;
 
@@ -32,7 +36,33 @@ export class ResponseCache {
   bump(): void {
     this.generation += 1;
     this.entries.clear();
+    this.values.clear();
     this.bytes = 0;
+  }
+
+  /**
+   * One computation per key at a time: concurrent misses (many clients polling the same list when an
+   * entry expires) wait for the first one instead of each querying and rendering.
+   */
+  async once<T>(key: string, compute: () => Promise<T>): Promise<T> {
+    const running = this.pending.get(key) as Promise<T> | undefined;
+    if (running) return running;
+    const promise = compute().finally(() => this.pending.delete(key));
+    this.pending.set(key, promise);
+    return promise;
+  }
+
+  /** A small computed value (a count) under the same validity rules as answers. */
+  async value<T>(key: string, version: string, compute: () => Promise<T>, now = Date.now()): Promise<T> {
+    const known = this.values.get(key);
+    if (known && known.version === version && known.generation === this.generation && now - known.at <= this.ttlMs) return known.value as T;
+    const generation = this.generation;
+    const value = await this.once(`value|${key}`, compute);
+    if (generation === this.generation) {
+      if (this.values.size > 10_000) this.values.clear();
+      this.values.set(key, { version, generation, at: now, value });
+    }
+    return value;
   }
 
   get(key: string, version: string, now = Date.now()): RenderedAnswer | undefined {

@@ -178,7 +178,9 @@ export async function findRequests(db: Db, query: RequestQuery): Promise<Service
 
 /** How many requests match, ignoring limit and offset (for paging headers). */
 export async function countRequests(db: Db, query: RequestQuery): Promise<number> {
-  const row = (await applyFilters(db, fromRequests(db), query).count({ count: '*' }).first()) as { count: string | number } | undefined;
+  // The join to services is only needed to filter on service_code.
+  const from = query.service_codes && !query.service_request_ids ? fromRequests(db) : db('service_requests as r');
+  const row = (await applyFilters(db, from, query).count({ count: '*' }).first()) as { count: string | number } | undefined;
   return Number(row?.count ?? 0);
 }
 
