@@ -2,29 +2,11 @@
 // the principle that a client sending no extension parameter sees exactly the standard response.
 import { expect } from 'chai';
 import { addServices, createRequest } from '../helpers/build.js';
-import { assertSchema, BASE, ctx, FORMATS, get, unique, type Answer, type Format } from '../helpers/test-server.js';
+import { assertSchema, BASE, ctx, FORMATS, get, unique, type Answer, type Format, STANDARD_REQUEST_FIELDS } from '../helpers/test-server.js';
 
 type Row = Record<string, unknown>;
 
-const STANDARD_KEYS = [
-  'service_request_id',
-  'status',
-  'status_notes',
-  'service_name',
-  'service_code',
-  'description',
-  'agency_responsible',
-  'service_notice',
-  'requested_datetime',
-  'updated_datetime',
-  'expected_datetime',
-  'address',
-  'address_id',
-  'zipcode',
-  'lat',
-  'long',
-  'media_url',
-];
+const STANDARD_KEYS = STANDARD_REQUEST_FIELDS;
 const EXTENDED_KEYS = ['channel', 'detailed_status', 'title', 'media_urls', 'duplicate', 'parent_service_request_id'];
 const NOTE_KEYS = ['datetime', 'type', 'summary', 'description'];
 const W3C = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})$/;

@@ -1,7 +1,7 @@
 // EXT requests.geojson (a FeatureCollection for maps) and the GeoReport Bulk CSV export (digest §3.11).
 import { expect } from 'chai';
 import { addServices, createRequest, insertRequest } from '../helpers/build.js';
-import { assertSchema, BASE, ctx, get, unique, type Answer } from '../helpers/test-server.js';
+import { assertSchema, BASE, ctx, get, unique, type Answer, STANDARD_REQUEST_FIELDS } from '../helpers/test-server.js';
 
 type Row = Record<string, unknown>;
 
@@ -9,25 +9,7 @@ const DAY = 24 * 3600 * 1000;
 const BULK_PATH = '/open311/bulk/requests.csv';
 const HEADER =
   'service_request_id,requested_datetime,updated_datetime,closed_date,status_description,status_notes,source,service_name,service_code,service_subtype,description,agency_responsible,address,lat,long';
-const STANDARD_KEYS = [
-  'service_request_id',
-  'status',
-  'status_notes',
-  'service_name',
-  'service_code',
-  'description',
-  'agency_responsible',
-  'service_notice',
-  'requested_datetime',
-  'updated_datetime',
-  'expected_datetime',
-  'address',
-  'address_id',
-  'zipcode',
-  'lat',
-  'long',
-  'media_url',
-];
+const STANDARD_KEYS = STANDARD_REQUEST_FIELDS;
 const W3C = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})$/;
 
 /** RFC 4180: records of fields; quoted fields may hold commas, "" and line breaks. */

@@ -1,29 +1,11 @@
 // GET one service request (digest §2.7, §2.6 field list; conformance checklist item 52).
 import { expect } from 'chai';
 import { createRequest, insertRequest, LANCASTER } from '../helpers/build.js';
-import { assertSchema, BASE, FORMATS, get, unique, type Answer } from '../helpers/test-server.js';
+import { assertSchema, BASE, FORMATS, get, unique, type Answer, STANDARD_REQUEST_FIELDS } from '../helpers/test-server.js';
 
 type Row = Record<string, unknown>;
 
-const FIELDS = [
-  'service_request_id',
-  'status',
-  'status_notes',
-  'service_name',
-  'service_code',
-  'description',
-  'agency_responsible',
-  'service_notice',
-  'requested_datetime',
-  'updated_datetime',
-  'expected_datetime',
-  'address',
-  'address_id',
-  'zipcode',
-  'lat',
-  'long',
-  'media_url',
-];
+const FIELDS = STANDARD_REQUEST_FIELDS;
 
 async function one(path: string): Promise<{ answer: Answer; row: Row }> {
   const answer = await get(path);

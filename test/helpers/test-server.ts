@@ -15,6 +15,27 @@ import { seedDemoCatalog } from '../../src/store/seed.js';
 import { schemaRegistry, type SchemaId } from '../../src/validate/validate.js';
 
 export const BASE = '/open311/v2';
+
+/** The 17 fields of a request in the standard's order (digest §2.6). */
+export const STANDARD_REQUEST_FIELDS = [
+  'service_request_id',
+  'status',
+  'status_notes',
+  'service_name',
+  'service_code',
+  'description',
+  'agency_responsible',
+  'service_notice',
+  'requested_datetime',
+  'updated_datetime',
+  'expected_datetime',
+  'address',
+  'address_id',
+  'zipcode',
+  'lat',
+  'long',
+  'media_url',
+];
 export const FORMATS = ['json', 'xml'] as const;
 export type Format = (typeof FORMATS)[number];
 
