@@ -48,28 +48,48 @@ export async function insertRequest(db: Db, request: NewServiceRequest): Promise
     const point =
       request.lat === null || request.long === null ? null : trx.raw('ST_SetSRID(ST_MakePoint(?, ?), 4326)::geography', [request.long, request.lat]);
     // Routing: the agency of the service's rule for the area the point falls in, else of its rule without
-    // an area, else the service's default text.
-    const routed = (await trx('routing_rules as rule')
-      .join('agencies as agency', 'agency.id', 'rule.agency_id')
-      .leftJoin('service_areas as area', 'area.id', 'rule.service_area_id')
-      .select(trx.raw('agency.id::text AS agency_id'), 'agency.name')
-      .where('rule.service_id', request.service.id)
-      .andWhere((where) => {
-        where.whereNull('rule.service_area_id');
-        if (request.lat !== null && request.long !== null) {
-          where.orWhereRaw('ST_Intersects(area.area, ST_SetSRID(ST_MakePoint(?, ?), 4326)::geography)', [request.long, request.lat]);
-        }
-      })
-      .orderByRaw('(rule.service_area_id IS NULL), rule.id')
-      .first()) as { agency_id: string; name: string } | undefined;
+    // an area, else the service's default text. Computed inside the INSERT (no extra round trip).
+    const hasPoint = request.lat !== null && request.long !== null;
+    const routedAgency = (column: 'id' | 'name') =>
+      `(SELECT agency.${column} FROM routing_rules rule
+          JOIN agencies agency ON agency.id = rule.agency_id
+          LEFT JOIN service_areas area ON area.id = rule.service_area_id
+        WHERE rule.service_id = ?
+          AND (rule.service_area_id IS NULL${hasPoint ? ' OR ST_Intersects(area.area, ST_SetSRID(ST_MakePoint(?, ?), 4326)::geography)' : ''})
+        ORDER BY (rule.service_area_id IS NULL), rule.id LIMIT 1)`;
+    const routingBindings = hasPoint ? [request.service.id, request.long, request.lat] : [request.service.id];
+    // A suspected duplicate: an open request of the same service, close by and recent (never merged). The
+    // new row is not visible to its own INSERT, so it cannot find itself.
+    const duplicate =
+      request.duplicate_search && hasPoint
+        ? trx.raw(
+            `(SELECT other.id FROM service_requests other
+               WHERE other.service_id = ? AND other.jurisdiction_id = ? AND other.status = 'open'
+                 AND other.requested_datetime >= now() - make_interval(hours => ?)
+                 AND ST_DWithin(other.location, ST_SetSRID(ST_MakePoint(?, ?), 4326)::geography, ?)
+               ORDER BY ST_Distance(other.location, ST_SetSRID(ST_MakePoint(?, ?), 4326)::geography), other.id
+               LIMIT 1)`,
+            [
+              request.service.id,
+              request.jurisdiction_id,
+              request.duplicate_search.window_hours,
+              request.long,
+              request.lat,
+              request.duplicate_search.radius_meters,
+              request.long,
+              request.lat,
+            ],
+          )
+        : null;
     const [row] = (await trx('service_requests')
       .insert({
         jurisdiction_id: request.jurisdiction_id,
         service_id: request.service.id,
         status: 'open',
         description: request.description,
-        agency_responsible: routed?.name ?? request.service.agency_responsible,
-        agency_id: routed?.agency_id ?? null,
+        agency_responsible: trx.raw(`COALESCE(${routedAgency('name')}, ?)`, [...routingBindings, request.service.agency_responsible]),
+        agency_id: trx.raw(routedAgency('id'), routingBindings),
+        suspected_duplicate_of: duplicate,
         service_notice: request.service.service_notice,
         // The service's response-time target sets the deadline.
         expected_datetime: trx.raw(
@@ -101,31 +121,6 @@ export async function insertRequest(db: Db, request: NewServiceRequest): Promise
     // Webhook event, in this transaction: public fields only (never the submitter's data).
     const event = (await fromRequests(trx).select(publicColumns(trx)).where('r.id', id).first()) as Record<string, unknown>;
     await enqueueEvent(trx, { jurisdiction_id: request.jurisdiction_id, type: 'request.created', payload: { ...event, detailed_status: 'submitted' } });
-    if (request.duplicate_search && point) {
-      // An open request of the same service, close by and recent, is flagged for staff (never merged).
-      await trx.raw(
-        `UPDATE service_requests SET suspected_duplicate_of = (
-           SELECT other.id FROM service_requests other
-           WHERE other.service_id = ? AND other.jurisdiction_id = ? AND other.status = 'open' AND other.id <> ?
-             AND other.requested_datetime >= now() - make_interval(hours => ?)
-             AND ST_DWithin(other.location, ST_SetSRID(ST_MakePoint(?, ?), 4326)::geography, ?)
-           ORDER BY ST_Distance(other.location, ST_SetSRID(ST_MakePoint(?, ?), 4326)::geography), other.id
-           LIMIT 1)
-         WHERE id = ?`,
-        [
-          request.service.id,
-          request.jurisdiction_id,
-          id,
-          request.duplicate_search.window_hours,
-          request.long,
-          request.lat,
-          request.duplicate_search.radius_meters,
-          request.long,
-          request.lat,
-          id,
-        ],
-      );
-    }
     const submitter = request.submitter;
     if (Object.values(submitter).some((value) => value !== null)) {
       await trx('service_request_submitters').insert({ service_request_id: id, ...submitter });
