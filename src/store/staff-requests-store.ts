@@ -2,6 +2,7 @@
 // and changes with optimistic locking, public history, audit trail and webhook event in one transaction.
 import type { Knex } from 'knex';
 import type { Db } from './db.js';
+import type { RequestQuery } from '../domain/types.js';
 import { enqueueEvent } from './outbox-store.js';
 import { isStorableId } from './requests-store.js';
 import { insideBox, withinMeters } from './spatial.js';
@@ -17,8 +18,8 @@ export interface QueueFilter {
   text?: string;
   from?: Date;
   to?: Date;
-  near?: { lat: number; long: number; radius: number };
-  bbox?: { min_long: number; min_lat: number; max_long: number; max_lat: number };
+  near?: RequestQuery['near'];
+  bbox?: RequestQuery['bbox'];
   sort: string;
   limit: number;
   offset: number;

@@ -2,6 +2,7 @@
 import { expect } from 'chai';
 import { addServices, insertRequest } from '../helpers/build.js';
 import { assertSchema, BASE, FORMATS, get, unique, type Format } from '../helpers/test-server.js';
+import { requestIds as ids, refusedQuery as refused } from '../helpers/queries.js';
 
 type Row = Record<string, unknown>;
 
@@ -11,22 +12,6 @@ const DAY = 24 * 60 * MINUTE;
 /** A whole-second instant `ms` before now. */
 const ago = (ms: number): Date => new Date(Math.floor((Date.now() - ms) / 1000) * 1000);
 const q = (date: Date): string => encodeURIComponent(date.toISOString());
-
-async function ids(format: Format, query: string): Promise<string[]> {
-  const path = `${BASE}/requests.${format}?${query}`;
-  const answer = await get(path);
-  expect(answer.status, `${path}: ${answer.text.slice(0, 500)}`).to.equal(200);
-  assertSchema('service-requests.json', answer.body);
-  return (answer.body as Row[]).map((row) => row.service_request_id as string);
-}
-
-async function refused(format: Format, query: string): Promise<string> {
-  const path = `${BASE}/requests.${format}?${query}`;
-  const answer = await get(path);
-  expect(answer.status, `${path}: ${answer.text.slice(0, 500)}`).to.equal(400);
-  assertSchema('errors.json', answer.body);
-  return (answer.body as Array<{ description: string }>).map((error) => error.description).join(' | ');
-}
 
 describe('EXT change windows: updated_after / updated_before (checklist 60)', () => {
   const code = unique('CHANGES').toUpperCase();

@@ -2,6 +2,7 @@
 import { expect } from 'chai';
 import { addServices, insertRequest } from '../helpers/build.js';
 import { assertSchema, BASE, FORMATS, get, unique, type Answer, type Format } from '../helpers/test-server.js';
+import { refusedQuery as refused } from '../helpers/queries.js';
 
 type Row = Record<string, unknown>;
 
@@ -17,14 +18,6 @@ async function list(format: Format, query: string): Promise<Answer> {
 }
 
 const idsOf = (answer: Answer): string[] => (answer.body as Row[]).map((row) => row.service_request_id as string);
-
-async function refused(format: Format, query: string): Promise<string> {
-  const path = `${BASE}/requests.${format}?${query}`;
-  const answer = await get(path);
-  expect(answer.status, `${path}: ${answer.text.slice(0, 500)}`).to.equal(400);
-  assertSchema('errors.json', answer.body);
-  return (answer.body as Array<{ description: string }>).map((error) => error.description).join(' | ');
-}
 
 /** Link: <url>; rel="x", … → { x: url } */
 function parseLink(header: string | undefined): Record<string, string> {

@@ -2,6 +2,7 @@
 import { expect } from 'chai';
 import { addServices, insertRequest } from '../helpers/build.js';
 import { assertSchema, BASE, ctx, FORMATS, get, unique, type Format } from '../helpers/test-server.js';
+import { requestIds as ids, refusedQuery as refused } from '../helpers/queries.js';
 
 type Row = Record<string, unknown>;
 
@@ -15,22 +16,6 @@ function offset(north: number, east: number): { lat: number; long: number } {
   const lat = SPOT.lat + north / METRES_PER_DEGREE_LAT;
   const long = SPOT.long + east / (METRES_PER_DEGREE_LAT * Math.cos((SPOT.lat * Math.PI) / 180));
   return { lat, long };
-}
-
-async function ids(format: Format, query: string): Promise<string[]> {
-  const path = `${BASE}/requests.${format}?${query}`;
-  const answer = await get(path);
-  expect(answer.status, `${path}: ${answer.text.slice(0, 500)}`).to.equal(200);
-  assertSchema('service-requests.json', answer.body);
-  return (answer.body as Row[]).map((row) => row.service_request_id as string);
-}
-
-async function refused(format: Format, query: string): Promise<string> {
-  const path = `${BASE}/requests.${format}?${query}`;
-  const answer = await get(path);
-  expect(answer.status, `${path}: ${answer.text.slice(0, 500)}`).to.equal(400);
-  assertSchema('errors.json', answer.body);
-  return (answer.body as Array<{ description: string }>).map((error) => error.description).join(' | ');
 }
 
 describe('EXT spatial filters on GET requests (checklist 61)', () => {

@@ -2,6 +2,7 @@
 import { expect } from 'chai';
 import { addServices } from '../helpers/build.js';
 import { assertSchema, BASE, ctx, FORMATS, get, unique, type Answer } from '../helpers/test-server.js';
+import { childElementNames } from '../helpers/queries.js';
 
 const SPECIFICATION = 'http://wiki.open311.org/GeoReport_v2';
 const DATETIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(Z|[+-]\d\d:\d\d)$/;
@@ -18,27 +19,6 @@ interface Discovery {
   contact: string;
   key_service: string;
   endpoints: Endpoint[];
-}
-
-/** Child element names, in document order, of every element called `name` in raw XML. */
-function childElementNames(xml: string, name: string): string[][] {
-  const result: string[][] = [];
-  const stack: Array<{ name: string; children: string[] }> = [];
-  for (const match of xml.replace(/<\?[\s\S]*?\?>/g, '').matchAll(/<(\/?)([A-Za-z_][\w.-]*)[^>]*?(\/?)>/g)) {
-    const [, closing, tagName, selfClosing] = match as unknown as [string, string, string, string];
-    if (closing) {
-      const node = stack.pop();
-      if (node && node.name === name) result.push(node.children);
-      continue;
-    }
-    stack.at(-1)?.children.push(tagName);
-    if (selfClosing) {
-      if (tagName === name) result.push([]);
-      continue;
-    }
-    stack.push({ name: tagName, children: [] });
-  }
-  return result;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -2,6 +2,7 @@
 import { expect } from 'chai';
 import { addServices, createRequest, insertRequest } from '../helpers/build.js';
 import { assertSchema, BASE, ctx, FORMATS, get, unique, type Answer, type Format } from '../helpers/test-server.js';
+import { refusedQuery as refused } from '../helpers/queries.js';
 
 type Row = Record<string, unknown>;
 
@@ -31,15 +32,6 @@ async function list(format: Format, query: string): Promise<Row[]> {
 
 const idsOf = (rows: Row[]): string[] => rows.map((row) => row.service_request_id as string);
 const sorted = (ids: string[]): string[] => [...ids].sort();
-
-/** GET requests.{format}?query → 400 with an errors body; the descriptions joined. */
-async function refused(format: Format, query: string): Promise<string> {
-  const path = `${BASE}/requests.${format}?${query}`;
-  const answer: Answer = await get(path);
-  expect(answer.status, `${path}: ${answer.text.slice(0, 500)}`).to.equal(400);
-  assertSchema('errors.json', answer.body);
-  return (answer.body as Array<{ description: string }>).map((error) => error.description).join(' | ');
-}
 
 /** Requested datetimes are non-increasing (newest first). */
 function expectNewestFirst(rows: Row[]): void {

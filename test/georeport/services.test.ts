@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import type { CatalogService } from '../../src/store/catalog-store.js';
 import { addServices, createRequest, submit } from '../helpers/build.js';
 import { assertSchema, BASE, ctx, FORMATS, get, unique, type Answer, type Format } from '../helpers/test-server.js';
+import { childElementNames } from '../helpers/queries.js';
 
 const SERVICE_FIELDS = ['service_code', 'service_name', 'description', 'metadata', 'type', 'keywords', 'group'];
 const DEFINITION_FIELDS = ['service_code', 'attributes'];
@@ -34,27 +35,6 @@ interface Attribute {
 interface Definition {
   service_code: string;
   attributes: Attribute[];
-}
-
-/** Child element names, in document order, of every element called `name` in raw XML. */
-function childElementNames(xml: string, name: string): string[][] {
-  const result: string[][] = [];
-  const stack: Array<{ name: string; children: string[] }> = [];
-  for (const match of xml.replace(/<\?[\s\S]*?\?>/g, '').matchAll(/<(\/?)([A-Za-z_][\w.-]*)[^>]*?(\/?)>/g)) {
-    const [, closing, tagName, selfClosing] = match as unknown as [string, string, string, string];
-    if (closing) {
-      const node = stack.pop();
-      if (node && node.name === name) result.push(node.children);
-      continue;
-    }
-    stack.at(-1)?.children.push(tagName);
-    if (selfClosing) {
-      if (tagName === name) result.push([]);
-      continue;
-    }
-    stack.push({ name: tagName, children: [] });
-  }
-  return result;
 }
 
 async function serviceList(format: Format, query = ''): Promise<{ answer: Answer; services: Service[] }> {
