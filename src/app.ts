@@ -3,6 +3,8 @@ import express, { type Express } from 'express';
 import { GEOREPORT_BASE_PATH, type Config } from './config.js';
 import { createJurisdictionRegistry } from './domain/jurisdictions.js';
 import type { AppContext } from './http/context.js';
+import { IntakeLookups } from './domain/intake.js';
+import { RequestWriter } from './store/request-writer.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { cors } from './http/cors.js';
 import { collapseSlashes } from './http/format.js';
@@ -29,6 +31,8 @@ export function createApp({ config, db, logger }: { config: Config; db: Db; logg
     db,
     logger,
     jurisdictions: createJurisdictionRegistry(db),
+    intakeLookups: new IntakeLookups(db),
+    requestWriter: new RequestWriter(db),
     keyRateLimiter: new RateLimiter(config.rateLimitPerKey),
     addressRateLimiter: new RateLimiter(config.rateLimitPerAddress),
     ...(config.responseCacheTtlMs > 0 ? { cache: new ResponseCache(16 * 1024 * 1024, config.responseCacheTtlMs) } : {}),

@@ -2,9 +2,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { badRequest, notFound, Open311Error } from '../errors.js';
 import type { Db } from '../store/db.js';
-import { findServiceForIntake } from '../store/catalog-store.js';
 import { findRemembered, isUniqueViolation } from '../store/idempotency-store.js';
 import * as requestsStore from '../store/requests-store.js';
+import type { RequestWriter } from '../store/request-writer.js';
+import { StaleIntake, type IntakeLookups } from './intake.js';
 import { coerceCreateRequest, coerceRequestsQuery, type FormPairs, type QueryObject } from '../validate/coerce.js';
 import { validate } from '../validate/validate.js';
 import { endOfDay, parseDateTime } from './datetime.js';
@@ -108,21 +109,30 @@ export function checkAttributes(
   return { answers, problems };
 }
 
+/** What creating a request uses, built once per server. */
+export interface Intake {
+  db: Db;
+  lookups: IntakeLookups;
+  writer: RequestWriter;
+  mediaSink?: MediaSink;
+  duplicateSearch?: { radius_meters: number; window_hours: number };
+  /** Read the service from the database rather than from what is remembered (a retry after StaleIntake). */
+  fresh?: boolean;
+}
+
 /**
  * POST requests with an Idempotency-Key: a retry (same key, same API key, same body) gets the first
  * answer back and creates nothing; the same key with another body is refused (422).
  */
 export async function createRequestIdempotently(
-  db: Db,
+  intake: Intake,
   jurisdiction: Jurisdiction,
   pairs: FormPairs,
   apiKeyId: string,
   idempotencyKey: string | undefined,
   uploads: Array<{ bytes: Buffer }> = [],
-  mediaSink?: MediaSink,
-  duplicateSearch?: { radius_meters: number; window_hours: number },
 ): Promise<CreatedRequest> {
-  if (idempotencyKey === undefined) return createRequest(db, jurisdiction, pairs, apiKeyId, uploads, mediaSink, duplicateSearch);
+  if (idempotencyKey === undefined) return createRequest(intake, jurisdiction, pairs, apiKeyId, uploads);
   if (!/^[\x21-\x7e]{1,255}$/.test(idempotencyKey)) {
     throw badRequest('Idempotency-Key must be 1 to 255 visible ASCII characters (a UUID is a good choice).');
   }
@@ -130,7 +140,7 @@ export async function createRequestIdempotently(
   for (const upload of uploads) hash.update(upload.bytes);
   const fingerprint = hash.digest('hex');
   const replay = async (): Promise<CreatedRequest | undefined> => {
-    const stored = await findRemembered(db, apiKeyId, idempotencyKey);
+    const stored = await findRemembered(intake.db, apiKeyId, idempotencyKey);
     if (!stored) return undefined;
     if (stored.fingerprint !== fingerprint) {
       throw new Open311Error(422, ['This Idempotency-Key was already used for a different request; use a new key for a new request.']);
@@ -140,7 +150,7 @@ export async function createRequestIdempotently(
   const earlier = await replay();
   if (earlier) return earlier;
   try {
-    return await createRequest(db, jurisdiction, pairs, apiKeyId, uploads, mediaSink, duplicateSearch, {
+    return await createRequest(intake, jurisdiction, pairs, apiKeyId, uploads, {
       api_key_id: apiKeyId,
       key: idempotencyKey,
       fingerprint,
@@ -156,13 +166,11 @@ export async function createRequestIdempotently(
 }
 
 export async function createRequest(
-  db: Db,
+  intake: Intake,
   jurisdiction: Jurisdiction,
   pairs: FormPairs,
   apiKeyId: string,
   uploads: Array<{ bytes: Buffer }> = [],
-  mediaSink?: MediaSink,
-  duplicateSearch?: { radius_meters: number; window_hours: number },
   idempotency?: { api_key_id: string; key: string; fingerprint: string },
 ): Promise<CreatedRequest> {
   const raw = coerceCreateRequest(pairs);
@@ -176,16 +184,19 @@ export async function createRequest(
   }
   const serviceCode = typeof raw.service_code === 'string' && raw.service_code.length <= 100 ? raw.service_code : undefined;
   if (serviceCode === undefined) throw badRequest(...problems);
-  const service = await findServiceForIntake(db, jurisdiction.jurisdiction_id, serviceCode);
+  const service = await intake.lookups.service(jurisdiction.jurisdiction_id, serviceCode, intake.fresh ?? false);
   if (!service) throw notFound(`service_code ${serviceCode} was not found.`);
   const input = raw as unknown as CreateRequestInput;
   const { answers, problems: attributeProblems } = checkAttributes(service.attributes, input.attributes ?? {}, jurisdiction.time_zone);
   problems.push(...attributeProblems);
   if (problems.length > 0) throw badRequest(...problems);
+  const { mediaSink, duplicateSearch } = intake;
   if (uploads.length > 0 && !mediaSink) throw new Error('createRequest got uploads without a media sink');
 
-  // Uploaded files win over media_url (v2.1 draft).
-  return withUploads(uploads, mediaSink!, (urls) => requestsStore.insertRequest(db, {
+  // Uploaded files win over media_url (v2.1 draft). A create that finds its lookups stale stores nothing
+  // (its files are removed again) and is revalidated by the caller.
+  return withUploads(uploads, mediaSink!, async (urls) => {
+    const created = await intake.writer.insert({
     jurisdiction_id: jurisdiction.jurisdiction_id,
     service,
     description: input.description ?? null,
@@ -210,7 +221,10 @@ export async function createRequest(
     title: input.title ?? null,
     ...(duplicateSearch ? { duplicate_search: duplicateSearch } : {}),
     ...(idempotency ? { idempotency } : {}),
-  }));
+    });
+    if (!created) throw new StaleIntake();
+    return created;
+  });
 }
 
 interface QueryRequestsInput {

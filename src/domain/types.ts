@@ -54,6 +54,8 @@ export interface ServiceForIntake {
   service_notice: string | null;
   agency_responsible: string | null;
   attributes: Attribute[];
+  /** The jurisdiction's catalog changeset when this was read (exact text): guards creates validated against it. */
+  catalog_changeset: string;
 }
 
 export interface ServiceRequest {

@@ -1,8 +1,10 @@
 // What every handler needs, built once by createApp.
 import type { Config } from '../config.js';
+import type { IntakeLookups } from '../domain/intake.js';
 import type { JurisdictionRegistry } from '../domain/jurisdictions.js';
 import type { Logger } from '../logger.js';
 import type { Db } from '../store/db.js';
+import type { RequestWriter } from '../store/request-writer.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { ResponseCache } from './response-cache.js';
 
@@ -11,6 +13,10 @@ export interface AppContext {
   db: Db;
   logger: Logger;
   jurisdictions: JurisdictionRegistry;
+  /** Remembered API keys and service definitions for creates (re-checked by the statement that stores them). */
+  intakeLookups: IntakeLookups;
+  /** Writes new requests, grouping concurrent creates into one statement. */
+  requestWriter: RequestWriter;
   /** Set when a webhook dispatcher runs in this process: poke() after a commit that enqueued events. */
   events?: { poke(): void };
   /** POST rate limit per API key. */

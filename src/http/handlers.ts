@@ -6,7 +6,9 @@ import { forbidden } from '../errors.js';
 import * as requests from '../domain/requests.js';
 import * as services from '../domain/services.js';
 import * as updates from '../domain/updates.js';
-import type { Jurisdiction } from '../domain/types.js';
+import type { CreatedRequest, Jurisdiction } from '../domain/types.js';
+import { intakeBusy, StaleIntake } from '../domain/intake.js';
+import type { Intake } from '../domain/requests.js';
 import { csvHeader, csvRows } from '../serialize/csv.js';
 import { findActiveKey } from '../store/api-keys-store.js';
 import { coerceCommonQuery, scalarParameter, type FormPairs, type QueryObject } from '../validate/coerce.js';
@@ -85,17 +87,59 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
   const uploadLimits = { maxFileBytes: config.mediaMaxBytes, maxFiles: config.mediaMaxFiles };
   const mediaSink: MediaSink = (type, bytes) => saveMedia({ directory: config.mediaDirectory, publicUrl: config.publicUrl }, type, bytes);
 
-  /** Reads a POST body and checks its key first: an unauthenticated client learns nothing else. */
-  async function authenticatedForm(req: Request): Promise<{ pairs: FormPairs; files: UploadedFile[]; keyId: string; jurisdiction: Jurisdiction }> {
-    const { pairs, files } = await readFormBody(req, uploadLimits);
+  /**
+   * Checks the key of a POST body first: an unauthenticated client learns nothing else. `fresh` reads the key
+   * from the database even when it is remembered (creates remember keys; see domain/intake.ts).
+   */
+  async function authenticate(
+    req: Request,
+    pairs: FormPairs,
+    options: { remembered: boolean; rateLimit: boolean },
+  ): Promise<{ keyId: string; jurisdiction: Jurisdiction }> {
     const key = apiKeyOf(req, pairs);
-    const record = key === undefined ? undefined : await findActiveKey(db, key);
+    const record =
+      key === undefined ? undefined : options.remembered ? await context.intakeLookups.apiKey(key, false) : await findActiveKey(db, key);
     if (!record) throw forbidden(key === undefined ? 'api_key is required to submit this request.' : 'The api_key is not valid.');
-    const wait = context.keyRateLimiter?.take(record.id) ?? 0;
+    const wait = options.rateLimit ? (context.keyRateLimiter?.take(record.id) ?? 0) : 0;
     if (wait > 0) throw tooManyRequests(wait, 'API key');
     const jurisdictionId = pairValue(pairs, 'jurisdiction_id') ?? (req.query.jurisdiction_id as QueryObject[string]);
     const jurisdiction = await jurisdictionFromQuery(context, { jurisdiction_id: jurisdictionId });
-    return { pairs, files, keyId: record.id, jurisdiction };
+    return { keyId: record.id, jurisdiction };
+  }
+
+  async function authenticatedForm(req: Request): Promise<{ pairs: FormPairs; files: UploadedFile[]; keyId: string; jurisdiction: Jurisdiction }> {
+    const { pairs, files } = await readFormBody(req, uploadLimits);
+    return { pairs, files, ...(await authenticate(req, pairs, { remembered: false, rateLimit: true })) };
+  }
+
+  const intake = (fresh: boolean): Intake => ({
+    db,
+    lookups: context.intakeLookups,
+    writer: context.requestWriter,
+    mediaSink,
+    duplicateSearch: { radius_meters: config.duplicateRadiusMeters, window_hours: config.duplicateWindowHours },
+    fresh,
+  });
+
+  /** A create, first with remembered lookups; when they proved stale, once more with fresh ones. */
+  async function create(req: Request): Promise<{ created: CreatedRequest; jurisdiction: Jurisdiction }> {
+    const { pairs, files } = await readFormBody(req, uploadLimits);
+    const header = req.headers['idempotency-key'];
+    const idempotencyKey = typeof header === 'string' ? header : undefined;
+    const first = await authenticate(req, pairs, { remembered: true, rateLimit: true });
+    try {
+      return { created: await requests.createRequestIdempotently(intake(false), first.jurisdiction, pairs, first.keyId, idempotencyKey, files), jurisdiction: first.jurisdiction };
+    } catch (error) {
+      if (!(error instanceof StaleIntake)) throw error;
+    }
+    context.intakeLookups.forget();
+    const again = await authenticate(req, pairs, { remembered: false, rateLimit: false });
+    try {
+      return { created: await requests.createRequestIdempotently(intake(true), again.jurisdiction, pairs, again.keyId, idempotencyKey, files), jurisdiction: again.jurisdiction };
+    } catch (error) {
+      if (error instanceof StaleIntake) throw intakeBusy();
+      throw error;
+    }
   }
 
   return {
@@ -131,18 +175,7 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
     },
 
     async createRequest(req, res) {
-      const { pairs, files, keyId, jurisdiction } = await authenticatedForm(req);
-      const idempotencyKey = req.headers['idempotency-key'];
-      const created = await requests.createRequestIdempotently(
-        db,
-        jurisdiction,
-        pairs,
-        keyId,
-        typeof idempotencyKey === 'string' ? idempotencyKey : undefined,
-        files,
-        mediaSink,
-        { radius_meters: config.duplicateRadiusMeters, window_hours: config.duplicateWindowHours },
-      );
+      const { created, jurisdiction } = await create(req);
       context.cache?.bump();
       context.events?.poke();
       respond(req, res, 'created_requests', [created], { timeZone: jurisdiction.time_zone });

@@ -45,7 +45,11 @@ export async function ensureKey(db: Db, name: string, key: string, role: KeyRole
  * of a guessed key is right (no byte-by-byte comparison of secrets happens).
  */
 export async function findActiveKey(db: Db, key: string): Promise<ApiKeyRecord | undefined> {
-  return db('api_keys').select(columns(db)).where({ key_hash: hashKey(key) }).whereNull('revoked_at').first();
+  return findActiveKeyByHash(db, hashKey(key));
+}
+
+export async function findActiveKeyByHash(db: Db, keyHash: string): Promise<ApiKeyRecord | undefined> {
+  return db('api_keys').select(columns(db)).where({ key_hash: keyHash }).whereNull('revoked_at').first();
 }
 
 export async function listKeys(db: Db): Promise<ApiKeyRecord[]> {

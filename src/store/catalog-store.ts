@@ -31,6 +31,12 @@ export interface ServicePoint {
   long: number;
 }
 
+/**
+ * The catalog changeset as exact text (microseconds since the epoch): a create validated against a cached
+ * service definition stores only while the jurisdiction's changeset still equals the one read with it.
+ */
+export const CATALOG_CHANGESET_SQL = (column: string): string => `(extract(epoch FROM ${column}) * 1000000)::bigint::text`;
+
 export async function listJurisdictions(db: Db): Promise<Jurisdiction[]> {
   return db('jurisdictions').select('jurisdiction_id', 'name', 'time_zone', 'catalog_changed_at').orderBy('jurisdiction_id');
 }
@@ -162,11 +168,20 @@ export async function findServiceForIntake(
   jurisdictionId: string,
   serviceCode: string,
 ): Promise<ServiceForIntake | undefined> {
-  const row: { id: string; service_code: string; type: ServiceType; service_notice: string | null; agency_responsible: string | null } | undefined =
-    await db('services')
-      .select(db.raw('id::text AS id'), 'service_code', 'type', 'service_notice', 'agency_responsible')
-      .where({ jurisdiction_id: jurisdictionId, service_code: serviceCode, active: true })
-      .first();
+  // The changeset is read with the service row, before its attributes: if the catalog changes in between, the
+  // changeset is older than what was read, and a create guarded by it is revalidated (never the reverse).
+  const row: Omit<ServiceForIntake, 'attributes'> | undefined = await db('services as s')
+    .join('jurisdictions as j', 'j.jurisdiction_id', 's.jurisdiction_id')
+    .select(
+      db.raw('s.id::text AS id'),
+      's.service_code',
+      's.type',
+      's.service_notice',
+      's.agency_responsible',
+      db.raw(`${CATALOG_CHANGESET_SQL('j.catalog_changed_at')} AS catalog_changeset`),
+    )
+    .where({ 's.jurisdiction_id': jurisdictionId, 's.service_code': serviceCode, 's.active': true })
+    .first();
   if (!row) return undefined;
   const attributes = (await attributesOf(db, [row.id])).get(row.id) ?? [];
   return { ...row, attributes };

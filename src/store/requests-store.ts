@@ -2,9 +2,8 @@
 // service_request_submitters, which no query here reads, so it cannot reach a GET by accident.
 import type { Knex } from 'knex';
 import type { Db } from './db.js';
-import { remember } from './idempotency-store.js';
+import { CATALOG_CHANGESET_SQL } from './catalog-store.js';
 import { insideBox, withinMeters } from './spatial.js';
-import { enqueueEvent } from './outbox-store.js';
 import type {
   CreatedRequest,
   ExtendedAttributes,
@@ -16,6 +15,11 @@ import type {
 } from '../domain/types.js';
 
 // Ids are bigint: only all-digit text within range can match, anything else matches nothing (never a cast error).
+/** A timestamptz as JSON.stringify writes a Date: UTC, milliseconds, Z (null stays null). */
+const UTC_ISO_SQL = (column: string): string => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
 const ID_PATTERN = /^[1-9]\d{0,17}$/;
 export const isStorableId = (id: string): boolean => ID_PATTERN.test(id);
 
@@ -41,98 +45,171 @@ function publicColumns(db: Db) {
   ];
 }
 
-export async function insertRequest(db: Db, request: NewServiceRequest): Promise<CreatedRequest> {
-  // One transaction: the request, its first history entry, its submitter row and its token are saved
-  // together or not at all, and only then is the client answered.
-  return db.transaction(async (trx) => {
-    const point =
-      request.lat === null || request.long === null ? null : trx.raw('ST_SetSRID(ST_MakePoint(?, ?), 4326)::geography', [request.long, request.lat]);
-    // Routing: the agency of the service's rule for the area the point falls in, else of its rule without
-    // an area, else the service's default text. Computed inside the INSERT (no extra round trip).
-    const hasPoint = request.lat !== null && request.long !== null;
-    const routedAgency = (column: 'id' | 'name') =>
-      `(SELECT agency.${column} FROM routing_rules rule
-          JOIN agencies agency ON agency.id = rule.agency_id
-          LEFT JOIN service_areas area ON area.id = rule.service_area_id
-        WHERE rule.service_id = ?
-          AND (rule.service_area_id IS NULL${hasPoint ? ' OR ST_Intersects(area.area, ST_SetSRID(ST_MakePoint(?, ?), 4326)::geography)' : ''})
-        ORDER BY (rule.service_area_id IS NULL), rule.id LIMIT 1)`;
-    const routingBindings = hasPoint ? [request.service.id, request.long, request.lat] : [request.service.id];
-    // A suspected duplicate: an open request of the same service, close by and recent (never merged). The
-    // new row is not visible to its own INSERT, so it cannot find itself.
-    const duplicate =
-      request.duplicate_search && hasPoint
-        ? trx.raw(
-            `(SELECT other.id FROM service_requests other
-               WHERE other.service_id = ? AND other.jurisdiction_id = ? AND other.status = 'open'
-                 AND other.requested_datetime >= now() - make_interval(hours => ?)
-                 AND ST_DWithin(other.location, ST_SetSRID(ST_MakePoint(?, ?), 4326)::geography, ?)
-               ORDER BY ST_Distance(other.location, ST_SetSRID(ST_MakePoint(?, ?), 4326)::geography), other.id
-               LIMIT 1)`,
-            [
-              request.service.id,
-              request.jurisdiction_id,
-              request.duplicate_search.window_hours,
-              request.long,
-              request.lat,
-              request.duplicate_search.radius_meters,
-              request.long,
-              request.lat,
-            ],
-          )
-        : null;
-    const [row] = (await trx('service_requests')
-      .insert({
-        jurisdiction_id: request.jurisdiction_id,
-        service_id: request.service.id,
-        status: 'open',
-        description: request.description,
-        agency_responsible: trx.raw(`COALESCE(${routedAgency('name')}, ?)`, [...routingBindings, request.service.agency_responsible]),
-        agency_id: trx.raw(routedAgency('id'), routingBindings),
-        suspected_duplicate_of: duplicate,
-        service_notice: request.service.service_notice,
-        // The service's response-time target sets the deadline.
-        expected_datetime: trx.raw(
-          '(SELECT now() + make_interval(hours => response_hours) FROM services WHERE id = ? AND response_hours IS NOT NULL)',
-          [request.service.id],
-        ),
-        address: request.address,
-        address_id: request.address_id,
-        zipcode: request.zipcode,
-        location: point,
-        media_urls: request.media_urls,
-        attributes: JSON.stringify(request.attributes),
-        api_key_id: request.api_key_id,
-        channel: request.channel,
-        title: request.title,
-      })
-      .returning('id')) as Array<{ id: string | number }>;
-    const id = String(row!.id);
-    await trx('service_request_updates').insert({
-      service_request_id: id,
-      jurisdiction_id: request.jurisdiction_id,
-      note_type: 'opened',
-      status: 'open',
-      detailed_status: 'submitted',
-      summary: 'Request received',
-      description: '',
-      api_key_id: request.api_key_id,
-    });
-    // Webhook event, in this transaction: public fields only (never the submitter's data).
-    const event = (await fromRequests(trx).select(publicColumns(trx)).where('r.id', id).first()) as Record<string, unknown>;
-    await enqueueEvent(trx, { jurisdiction_id: request.jurisdiction_id, type: 'request.created', payload: { ...event, detailed_status: 'submitted' } });
+// One statement stores a whole batch of new requests (see request-writer.ts): the request rows, their first
+// history entries, submitter rows, tokens, webhook deliveries and remembered Idempotency-Key answers. A single
+// statement is atomic without BEGIN/COMMIT, and its text never changes with the batch size (the batch is one
+// jsonb parameter), so each create costs the database a share of one round trip, one plan and one commit.
+//
+// Each row carries the lookups it was validated against (the API key, the catalog changeset): a row whose key
+// was revoked or whose catalog changed since is not stored, and the caller revalidates it.
+const INSERT_REQUESTS_SQL = `
+WITH input AS MATERIALIZED (
+  SELECT t.*,
+         nextval('service_requests_id_seq') AS id,
+         CASE WHEN t.lat IS NULL OR t.long IS NULL THEN NULL
+              ELSE ST_SetSRID(ST_MakePoint(t.long, t.lat), 4326)::geography END AS location
+  FROM jsonb_to_recordset(?::jsonb) AS t(
+         ordinal integer, jurisdiction_id text, service_id bigint, catalog_changeset text, api_key_id bigint,
+         description text, lat double precision, long double precision, address text, address_id text,
+         zipcode text, media_urls text[], attributes jsonb, channel text, title text, service_notice text,
+         default_agency text, duplicate_radius double precision, duplicate_hours double precision,
+         email text, phone text, first_name text, last_name text, device_id text, account_id text,
+         token text, idempotency_key text, idempotency_fingerprint text, answer jsonb, realtime boolean)
+  JOIN api_keys api_key ON api_key.id = t.api_key_id AND api_key.revoked_at IS NULL
+  JOIN jurisdictions jurisdiction ON jurisdiction.jurisdiction_id = t.jurisdiction_id
+   AND ${CATALOG_CHANGESET_SQL('jurisdiction.catalog_changed_at')} = t.catalog_changeset
+),
+created AS (
+  INSERT INTO service_requests (id, jurisdiction_id, service_id, status, description, agency_responsible, agency_id,
+                                suspected_duplicate_of, service_notice, expected_datetime, address, address_id, zipcode,
+                                location, media_urls, attributes, api_key_id, channel, title)
+  SELECT input.id, input.jurisdiction_id, input.service_id, 'open', input.description,
+         COALESCE(routed.name, input.default_agency), routed.id, duplicate.id, input.service_notice,
+         -- The service's response-time target sets the deadline.
+         now() + make_interval(hours => service.response_hours),
+         input.address, input.address_id, input.zipcode, input.location, COALESCE(input.media_urls, '{}'),
+         input.attributes, input.api_key_id, input.channel, input.title
+  FROM input
+  JOIN services service ON service.id = input.service_id
+  -- Routing: the agency of the service's rule for the area the point falls in, else of its rule without an area.
+  LEFT JOIN LATERAL (
+    SELECT agency.id, agency.name FROM routing_rules rule
+      JOIN agencies agency ON agency.id = rule.agency_id
+      LEFT JOIN service_areas area ON area.id = rule.service_area_id
+    WHERE rule.service_id = input.service_id
+      AND (rule.service_area_id IS NULL OR (input.location IS NOT NULL AND ST_Intersects(area.area, input.location)))
+    ORDER BY (rule.service_area_id IS NULL), rule.id
+    LIMIT 1) routed ON true
+  -- A suspected duplicate: an open request of the same service, close by and recent (never merged). Rows of
+  -- the same statement do not see each other, like concurrent transactions.
+  -- The inner query is fenced (OFFSET 0) so that the probe is the spatial index of open requests alone: a
+  -- service's recent requests can be many, the open ones within a few metres are few.
+  LEFT JOIN LATERAL (
+    SELECT near.id FROM (
+      SELECT other.id, other.service_id, other.jurisdiction_id, other.requested_datetime, other.location
+      FROM service_requests other
+      WHERE input.duplicate_radius IS NOT NULL AND input.location IS NOT NULL
+        AND other.status = 'open' AND ST_DWithin(other.location, input.location, input.duplicate_radius)
+      OFFSET 0) near
+    WHERE near.service_id = input.service_id AND near.jurisdiction_id = input.jurisdiction_id
+      AND near.requested_datetime >= now() - make_interval(secs => input.duplicate_hours * 3600)
+    ORDER BY ST_Distance(near.location, input.location), near.id
+    LIMIT 1) duplicate ON true
+  ORDER BY input.ordinal
+  RETURNING id, jurisdiction_id, service_id, status, status_notes, description, agency_responsible, service_notice,
+            requested_datetime, updated_datetime, expected_datetime, address, address_id, zipcode, location,
+            media_urls, api_key_id
+),
+history AS (
+  INSERT INTO service_request_updates (service_request_id, jurisdiction_id, note_type, status, detailed_status, summary, description, api_key_id)
+  SELECT id, jurisdiction_id, 'opened', 'open', 'submitted', 'Request received', '', api_key_id FROM created
+),
+submitters AS (
+  INSERT INTO service_request_submitters (service_request_id, email, phone, first_name, last_name, device_id, account_id)
+  SELECT input.id, input.email, input.phone, input.first_name, input.last_name, input.device_id, input.account_id
+  FROM created JOIN input ON input.id = created.id
+  WHERE COALESCE(input.email, input.phone, input.first_name, input.last_name, input.device_id, input.account_id) IS NOT NULL
+),
+tokens AS (
+  INSERT INTO request_tokens (token, jurisdiction_id, service_request_id)
+  SELECT input.token, input.jurisdiction_id, input.id FROM created JOIN input ON input.id = created.id
+  WHERE input.token IS NOT NULL
+),
+-- Webhook event: public fields only (never the submitter's data), dates as UTC ISO 8601 like JSON.stringify.
+events AS MATERIALIZED (
+  SELECT created.jurisdiction_id, gen_random_uuid() AS event_id,
+         jsonb_build_object(
+           'service_request_id', created.id::text, 'status', created.status, 'status_notes', created.status_notes,
+           'service_name', service.service_name, 'service_code', service.service_code,
+           'description', created.description, 'agency_responsible', created.agency_responsible,
+           'service_notice', created.service_notice,
+           'requested_datetime', ${UTC_ISO_SQL('created.requested_datetime')},
+           'updated_datetime', ${UTC_ISO_SQL('created.updated_datetime')},
+           'expected_datetime', ${UTC_ISO_SQL('created.expected_datetime')},
+           'address', created.address, 'address_id', created.address_id, 'zipcode', created.zipcode,
+           'lat', ST_Y(created.location::geometry), 'long', ST_X(created.location::geometry),
+           'media_url', created.media_urls[1], 'detailed_status', 'submitted') AS payload
+  FROM created JOIN services service ON service.id = created.service_id
+  WHERE EXISTS (SELECT 1 FROM webhooks hook
+                WHERE hook.jurisdiction_id = created.jurisdiction_id AND hook.active AND 'request.created' = ANY(hook.events))
+),
+deliveries AS (
+  INSERT INTO webhook_deliveries (webhook_id, event_type, event_id, payload)
+  SELECT hook.id, 'request.created', events.event_id, events.payload
+  FROM events JOIN webhooks hook ON hook.jurisdiction_id = events.jurisdiction_id AND hook.active AND 'request.created' = ANY(hook.events)
+),
+-- Same statement: the remembered answer exists exactly when the request does.
+remembered AS (
+  INSERT INTO idempotency_keys (api_key_id, idempotency_key, fingerprint, response)
+  SELECT input.api_key_id, input.idempotency_key, input.idempotency_fingerprint,
+         CASE WHEN input.realtime THEN input.answer || jsonb_build_object('service_request_id', input.id::text) ELSE input.answer END
+  FROM created JOIN input ON input.id = created.id
+  WHERE input.idempotency_key IS NOT NULL
+)
+SELECT input.ordinal, input.id::text AS id FROM created JOIN input ON input.id = created.id`;
+
+/**
+ * Stores new requests in one statement. The answer is aligned with `batch`: the created request, or undefined
+ * for a request whose API key or catalog changed since it was validated (nothing of it was stored).
+ */
+export async function insertRequests(db: Db, batch: NewServiceRequest[]): Promise<Array<CreatedRequest | undefined>> {
+  const rows = batch.map((request, ordinal) => {
     const submitter = request.submitter;
-    if (Object.values(submitter).some((value) => value !== null)) {
-      await trx('service_request_submitters').insert({ service_request_id: id, ...submitter });
-    }
-    if (request.token) {
-      await trx('request_tokens').insert({ token: request.token, jurisdiction_id: request.jurisdiction_id, service_request_id: id });
-    }
-    const created: CreatedRequest = { service_notice: request.service.service_notice, account_id: submitter.account_id };
+    const answer: CreatedRequest = { service_notice: request.service.service_notice, account_id: submitter.account_id };
+    if (request.service.type === 'batch') answer.token = request.token ?? undefined;
+    return {
+      ordinal,
+      jurisdiction_id: request.jurisdiction_id,
+      service_id: request.service.id,
+      catalog_changeset: request.service.catalog_changeset,
+      api_key_id: request.api_key_id,
+      description: request.description,
+      lat: request.lat,
+      long: request.long,
+      address: request.address,
+      address_id: request.address_id,
+      zipcode: request.zipcode,
+      media_urls: request.media_urls,
+      attributes: request.attributes,
+      channel: request.channel,
+      title: request.title,
+      service_notice: request.service.service_notice,
+      default_agency: request.service.agency_responsible,
+      duplicate_radius: request.duplicate_search?.radius_meters ?? null,
+      duplicate_hours: request.duplicate_search?.window_hours ?? null,
+      ...submitter,
+      token: request.token,
+      idempotency_key: request.idempotency?.key ?? null,
+      idempotency_fingerprint: request.idempotency?.fingerprint ?? null,
+      answer,
+      realtime: request.service.type === 'realtime',
+    };
+  });
+  // jsonb refuses the \\ud800-style escapes JSON.stringify writes for lone surrogates: store U+FFFD instead,
+  // as a text parameter would.
+  let json = JSON.stringify(rows);
+  if (json.includes('\\ud')) {
+    json = JSON.stringify(rows, (_key, value: unknown) => (typeof value === 'string' ? value.replace(LONE_SURROGATE, '\ufffd') : value));
+  }
+  const result = await db.raw(INSERT_REQUESTS_SQL, [json]);
+  const ids = new Map<number, string>();
+  for (const row of result.rows as Array<{ ordinal: number; id: string }>) ids.set(Number(row.ordinal), String(row.id));
+  return batch.map((request, ordinal) => {
+    const id = ids.get(ordinal);
+    if (id === undefined) return undefined;
+    const created: CreatedRequest = { service_notice: request.service.service_notice, account_id: request.submitter.account_id };
     if (request.service.type === 'realtime') created.service_request_id = id;
     if (request.service.type === 'batch') created.token = request.token ?? undefined;
-    // Same transaction: the remembered answer exists exactly when the request does.
-    if (request.idempotency) await remember(trx, request.idempotency, created);
     return created;
   });
 }
