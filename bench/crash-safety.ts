@@ -1,6 +1,6 @@
 // npm run test:crash: crash safety and graceful shutdown of the real server process (not part of mocha).
 //
-// 1. Starts `node --import tsx src/main.ts` on a free port, on a fresh temporary DATA_DIR (the embedded
+// 1. Builds and starts the server as `npm start` does (dist/, same Node flags) on a free port, on a fresh temporary DATA_DIR (the embedded
 //    store) or on DATABASE_URL when set, with OPEN311_BOOTSTRAP_API_KEY; waits for /readyz.
 // 2. SIGKILL: fires POST requests at concurrency 32 (unique descriptions, submitter fields, an
 //    Idempotency-Key each) and kills the server with SIGKILL mid-stream.
@@ -22,12 +22,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDb } from '../src/store/db.js';
+import { buildProductionServer } from './production-server.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BASE = '/open311/v2';
 const API_KEY = `crash-${randomBytes(16).toString('hex')}`;
 const RUN = randomBytes(4).toString('hex');
 const CONCURRENCY = 32;
+/** `node` arguments of the built server (built once, on first start). */
+let serverArguments: string[] | undefined;
 const KILL_AFTER_MS = Number(process.env.CRASH_KILL_AFTER_MS ?? 4000);
 const TERM_AFTER_MS = Number(process.env.CRASH_TERM_AFTER_MS ?? 2000);
 const databaseUrl = process.env.DATABASE_URL || undefined;
@@ -72,7 +75,8 @@ function startServer(port: number): Server {
     delete env.DATABASE_URL;
     env.DATA_DIR = dataDirectory;
   }
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  serverArguments ??= buildProductionServer();
+  const child = spawn(process.execPath, serverArguments, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   child.on('exit', () => children.delete(child));
   const output: string[] = [];

@@ -3,7 +3,7 @@
 // For each scale (BENCH_SCALES, default "100000,1000000" synthetic requests) it prepares a PostgreSQL +
 // PostGIS database (open311_bench_100k, … — reused when it already holds exactly that many requests, else
 // seeded with `npm run seed:synthetic`), starts three servers as child processes:
-//   ours     node --import tsx src/main.ts
+//   ours     the built server, run as `npm start` runs it (node [flags] dist/src/main.js)
 //   naive    bench/naive-server.ts: express + pg + JSON.stringify of the selected rows (a typical server)
 //   ceiling  bench/ceiling-server.ts: node:http replying the exact bytes ours returned (nothing is faster)
 // and runs every scenario with autocannon against the three, one after the other, scenario by scenario (so
@@ -29,6 +29,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { buildProductionServer } from './production-server.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const API_KEY = `bench-${randomBytes(12).toString('hex')}`;
@@ -308,9 +309,9 @@ interface Server {
   stderr: string[];
 }
 
-async function startServer(name: string, script: string, env: NodeJS.ProcessEnv, readyPath: string): Promise<Server> {
+async function startServer(name: string, nodeArguments: string[], env: NodeJS.ProcessEnv, readyPath: string): Promise<Server> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+  const child = spawn(process.execPath, nodeArguments, {
     cwd: ROOT,
     env: { ...baseEnv(), ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -571,6 +572,9 @@ interface ScaleRun {
   clusterNote: string;
 }
 
+/** `node` arguments of our built server (built once per run). */
+let oursArguments: string[] | undefined;
+
 async function runScale(admin: URL, scale: number): Promise<ScaleRun> {
   process.stderr.write(`\n== ${scale.toLocaleString('en-US')} requests\n`);
   const { url, name, seededSeconds } = await prepareDatabase(admin, scale);
@@ -583,9 +587,10 @@ async function runScale(admin: URL, scale: number): Promise<ScaleRun> {
     SEED_DEMO: 'false',
     DATA_DIR: path.join(os.tmpdir(), `open311-bench-${RUN_ID}`),
   };
-  const ours = await startServer('ours', 'src/main.ts', oursEnv, '/healthz');
-  const naive = await startServer('naive', 'bench/naive-server.ts', { DATABASE_URL: url }, `${BASE}/services.json`);
-  const ceiling = await startServer('ceiling', 'bench/ceiling-server.ts', {}, '/__ready');
+  oursArguments ??= buildProductionServer();
+  const ours = await startServer('ours', oursArguments, oursEnv, '/healthz');
+  const naive = await startServer('naive', ['--import', 'tsx', 'bench/naive-server.ts'], { DATABASE_URL: url }, `${BASE}/services.json`);
+  const ceiling = await startServer('ceiling', ['--import', 'tsx', 'bench/ceiling-server.ts'], {}, '/__ready');
   const measures: Measure[] = [];
   const cleanup = async (): Promise<void> => {
     await withClient(url, deleteBenchRows);
@@ -608,7 +613,7 @@ async function runScale(admin: URL, scale: number): Promise<ScaleRun> {
   let clusterNote = 'not run (BENCH_CLUSTER_WORKERS=0)';
   if (SETTINGS.clusterWorkers > 0) {
     const workers = SETTINGS.clusterWorkers;
-    const clustered = await startServer(`ours ×${workers}`, 'src/main.ts', { ...oursEnv, WEB_CONCURRENCY: String(workers) }, '/healthz');
+    const clustered = await startServer(`ours ×${workers}`, oursArguments, { ...oursEnv, WEB_CONCURRENCY: String(workers) }, '/healthz');
     try {
       // Workers may still be starting when the primary answers: give them a moment.
       await sleep(3000);
@@ -774,9 +779,10 @@ async function main(): Promise<void> {
     `Each scenario runs ${SETTINGS.duration} s with autocannon after a ${SETTINGS.warmup} s warm-up, at ${SETTINGS.connections} connections (POST: ${SETTINGS.postConnections}), ` +
       'against three servers on the same PostgreSQL + PostGIS database, one after the other, scenario by scenario:',
     '',
-    '- **ours**: `node --import tsx src/main.ts` (one process, rate limits off, LOG_LEVEL=warn);',
+    `- **ours**: the built server as \`npm start\` runs it (\`node ${(oursArguments ?? []).join(' ')}\`; one process, rate limits off, LOG_LEVEL=warn);`,
     '- **naive**: `bench/naive-server.ts`, express + pg + `JSON.stringify` of the selected rows (xml2js for XML), `ST_Distance(...) <= r` for the radius, `ST_X/ST_Y BETWEEN` for the bbox, OFFSET paging, a plain INSERT for POST: what a typical server does;',
     '- **ceiling**: `bench/ceiling-server.ts`, bare `node:http` replying the exact bytes ours returned for that URL (captured just before the scenario).',
+    '- naive and ceiling run from TypeScript through tsx, whose loader thread adds about 35 MB to their RSS; ours runs compiled.',
     '',
     '`× naive` and `× ceiling` are req/s divided by the naive server\'s and by the ceiling\'s in the same scenario: ratios that hold on another machine, unlike the raw numbers. ' +
       '`rows` is the number of items in one answer; `errors` counts answers other than the expected status (304 for the conditional GET, 200 otherwise), connection errors and timeouts. ' +

@@ -15,11 +15,11 @@
 // keyword of the files belongs to; "x-message" stays, as an extension keyword tools ignore.
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PROJECT_ROOT } from '../project-root.js';
 import { GEOREPORT_BASE_PATH, type Config } from '../config.js';
 import { SCHEMAS_DIRECTORY } from '../validate/validate.js';
 
-export const OPENAPI_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'spec', 'openapi.json');
+export const OPENAPI_PATH = path.join(PROJECT_ROOT, 'spec', 'openapi.json');
 // Documents of the endpoints outside the GeoReport base (staff API, bulk export, health): each is
 // {"paths": {…}, "components": {…}} with absolute paths ("/api/v1/…"), merged in with a path-level server
 // of "/" so that tools resolve them against the host rather than /open311/v2.

@@ -2,17 +2,51 @@
 // its PostGIS extension persisted in the data folder. The same migrations and queries run on both.
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createRequire } from 'node:module';
 import knexFactory, { type Knex } from 'knex';
-import { PGlite } from '@electric-sql/pglite';
-import { postgis } from '@electric-sql/pglite-postgis';
-import ClientPgLite from 'knex-pglite';
+import type { PGlite } from '@electric-sql/pglite';
+
+// The embedded store's modules are loaded only when it is used: PGlite and its PostGIS build cost a server on
+// PostgreSQL about 100 MB of memory for nothing. They are loaded as CommonJS, the same copy knex-pglite loads.
+const require = createRequire(import.meta.url);
+function embeddedModules() {
+  return {
+    PGlite: (require('@electric-sql/pglite') as typeof import('@electric-sql/pglite')).PGlite,
+    postgis: (require('@electric-sql/pglite-postgis') as typeof import('@electric-sql/pglite-postgis')).postgis,
+    ClientPgLite: require('knex-pglite') as unknown,
+  };
+}
 
 export type Db = Knex;
 
-const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const MIGRATIONS_DIRECTORY = path.join(projectRoot, 'migrations');
-export const SEEDS_DIRECTORY = path.join(projectRoot, 'seeds');
+// Beside this code: the TypeScript sources under tsx (tests, CLIs), their compiled copies in dist/ (npm start).
+const codeRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const MIGRATIONS_DIRECTORY = path.join(codeRoot, 'migrations');
+
+/**
+ * The migrations of a folder, as TypeScript or compiled JavaScript alike. Knex records a migration by its file
+ * name; each keeps its .ts name whatever runs it, so a database migrated by one is up to date for the other.
+ */
+class FolderMigrations implements Knex.MigrationSource<{ file: string; directory: string }> {
+  constructor(private readonly directory: string) {}
+
+  async getMigrations(): Promise<Array<{ file: string; directory: string }>> {
+    return fs
+      .readdirSync(this.directory)
+      .filter((file) => /\.(ts|js)$/.test(file) && !file.endsWith('.d.ts'))
+      .sort()
+      .map((file) => ({ file, directory: this.directory }));
+  }
+
+  getMigrationName(migration: { file: string }): string {
+    return migration.file.replace(/\.js$/, '.ts');
+  }
+
+  async getMigration(migration: { file: string; directory: string }): Promise<Knex.Migration> {
+    return (await import(pathToFileURL(path.join(migration.directory, migration.file)).href)) as Knex.Migration;
+  }
+}
 
 // Note: pg returns int8 as a string and PGlite as a number, so queries cast ids to text and counts to
 // integer in SQL; the rest of the code never sees the difference.
@@ -26,11 +60,9 @@ export interface DbOptions {
 
 export function knexConfig(options: DbOptions): Knex.Config {
   const migrations: Knex.MigratorConfig = {
-    directory: MIGRATIONS_DIRECTORY,
-    loadExtensions: ['.ts'],
+    migrationSource: new FolderMigrations(MIGRATIONS_DIRECTORY),
     tableName: 'knex_migrations',
   };
-  const seeds: Knex.SeederConfig = { directory: SEEDS_DIRECTORY, loadExtensions: ['.ts'] };
   if (options.databaseUrl) {
     return {
       client: 'pg',
@@ -39,9 +71,9 @@ export function knexConfig(options: DbOptions): Knex.Config {
       acquireConnectionTimeout: 5000,
       pool: { min: 0, max: options.poolMax ?? 10 },
       migrations,
-      seeds,
     };
   }
+  const { PGlite, postgis, ClientPgLite } = embeddedModules();
   let instance: PGlite | undefined;
   return {
     client: ClientPgLite as unknown as typeof Knex.Client,
@@ -56,7 +88,6 @@ export function knexConfig(options: DbOptions): Knex.Config {
       return { pglite: instance };
     }) as unknown as Knex.StaticConnectionConfig,
     migrations,
-    seeds,
   };
 }
 

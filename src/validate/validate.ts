@@ -2,13 +2,13 @@
 // documentation cannot drift from the checks. Failures become one Open311Error 400 naming each parameter.
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PROJECT_ROOT } from '../project-root.js';
 import { Ajv2020 as Ajv } from 'ajv/dist/2020.js';
 import type { ErrorObject, AnySchemaObject } from 'ajv';
 import { badRequest } from '../errors.js';
 import { parseDateTime } from '../domain/datetime.js';
 
-export const SCHEMAS_DIRECTORY = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'spec', 'schemas');
+export const SCHEMAS_DIRECTORY = path.join(PROJECT_ROOT, 'spec', 'schemas');
 
 export type SchemaId =
   | 'common-query-input.json'
