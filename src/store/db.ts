@@ -69,7 +69,15 @@ export function knexConfig(options: DbOptions): Knex.Config {
       // Fail fast when the database is down, so clients get a 503 with Retry-After instead of hanging.
       connection: { connectionString: options.databaseUrl, connectionTimeoutMillis: 3000 },
       acquireConnectionTimeout: 5000,
-      pool: { min: 0, max: options.poolMax ?? 10 },
+      pool: {
+        min: 0,
+        max: options.poolMax ?? 10,
+        // No JIT: it spends ~20 ms compiling for the spatial lists whose estimated cost looks high but which
+        // run in tens of milliseconds; nothing this server asks benefits from it.
+        afterCreate: (connection: { query: (sql: string, callback: (error: Error | null) => void) => void }, done: (error: Error | null, connection: unknown) => void) => {
+          connection.query('SET jit = off', (error) => done(error, connection));
+        },
+      },
       migrations,
     };
   }
