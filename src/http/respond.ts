@@ -120,18 +120,28 @@ export async function respondCached(
   options: RespondOptions,
   produce: () => Promise<RenderedAnswer>,
 ): Promise<void> {
-  const fullKey = `${formatOf(res)}|${jsonpCallback(req, res) ?? ''}|${key}`;
-  let answer = cache?.get(fullKey, version);
-  if (!answer) {
-    if (cache) {
-      answer = await cache.once(`${fullKey}|${version}`, async () => {
-        const produced = await produce();
-        cache.set(fullKey, version, produced);
-        return produced;
-      });
-    } else {
-      answer = await produce();
-    }
+  if (!cache) {
+    sendAnswer(req, res, await produce(), options);
+    return;
   }
-  sendAnswer(req, res, answer, options);
+  const fullKey = `${formatOf(res)}|${jsonpCallback(req, res) ?? ''}|${key}`;
+  const found = cache.lookup(fullKey, version);
+  if (found && !found.stale) {
+    sendAnswer(req, res, found.answer, options);
+    return;
+  }
+  const refresh = () =>
+    cache.once(`${fullKey}|${version}`, async () => {
+      const produced = await produce();
+      cache.set(fullKey, version, produced);
+      return produced;
+    });
+  if (found) {
+    // Stale but confirmed by the change marker: answer now, refresh in the background. A failed refresh
+    // only means the next poll renders (and reports the failure) itself.
+    refresh().catch(() => undefined);
+    sendAnswer(req, res, found.answer, options);
+    return;
+  }
+  sendAnswer(req, res, await refresh(), options);
 }

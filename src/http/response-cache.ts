@@ -65,17 +65,31 @@ export class ResponseCache {
     return value;
   }
 
+  /** A fresh answer (see lookup), or undefined. */
   get(key: string, version: string, now = Date.now()): RenderedAnswer | undefined {
+    const found = this.lookup(key, version, now);
+    return found && !found.stale ? found.answer : undefined;
+  }
+
+  /**
+   * The entry for `key` while no write happened in this process since it was made and the change marker
+   * still reads the same: fresh while younger than the TTL, then stale for one more TTL. A stale answer may
+   * be sent while one refresh runs (stale-while-revalidate): the change marker has just confirmed it, so the
+   * only writes it can miss are those the TTL is there for, and clients polling a list never all wait for a
+   * render when it expires.
+   */
+  lookup(key: string, version: string, now = Date.now()): { answer: RenderedAnswer; stale: boolean } | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
-    if (entry.generation !== this.generation || entry.version !== version || now - entry.at > this.ttlMs) {
+    const age = now - entry.at;
+    if (entry.generation !== this.generation || entry.version !== version || age > 2 * this.ttlMs) {
       this.delete(key, entry);
       return undefined;
     }
     // Refresh recency: Map iteration order is insertion order, so the first key is the least recent.
     this.entries.delete(key);
     this.entries.set(key, entry);
-    return entry.answer;
+    return { answer: entry.answer, stale: age > this.ttlMs };
   }
 
   set(key: string, version: string, answer: RenderedAnswer, now = Date.now()): void {

@@ -1,9 +1,11 @@
 // The response cache must never hide a change made through this server, and must expire.
 import { expect } from 'chai';
+import express from 'express';
 import request from 'supertest';
 import { createApp } from '../../src/app.js';
 import { createLogger } from '../../src/logger.js';
 import { ResponseCache } from '../../src/http/response-cache.js';
+import { respondCached } from '../../src/http/respond.js';
 import { ctx, testConfig, unique } from '../helpers/test-server.js';
 
 describe('response cache', () => {
@@ -47,13 +49,50 @@ describe('response cache', () => {
     expect(before.text).not.to.include(description);
   });
 
+  it('past its TTL answers the confirmed entry at once and refreshes it in the background (stale-while-revalidate)', async () => {
+    const cache = new ResponseCache(1_000_000, 200);
+    let renders = 0;
+    let gate: Promise<void> = Promise.resolve();
+    const app = express();
+    app.get('/list', (req, res, next) => {
+      res.locals.format = 'json';
+      respondCached(req, res, cache, 'list', 'marker-1', { timeZone: 'UTC' }, async () => {
+        renders += 1;
+        const render = renders;
+        await gate;
+        return { body: `["render ${render}"]`, contentType: 'application/json; charset=utf-8', etag: `W/"${render}"` };
+      }).catch(next);
+    });
+    const within = <T>(promise: Promise<T>, ms: number): Promise<T> =>
+      Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms))]);
+
+    expect((await request(app).get('/list')).text).to.equal('["render 1"]');
+    let release!: () => void;
+    gate = new Promise((resolve) => (release = resolve));
+    await new Promise((resolve) => setTimeout(resolve, 250)); // past the TTL, within twice the TTL
+    // The refresh is blocked, yet the poll is answered at once with the confirmed entry.
+    const stale = await within(request(app).get('/list').then((response) => response), 1000);
+    expect(stale.text).to.equal('["render 1"]');
+    expect(renders).to.equal(2);
+    release();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect((await request(app).get('/list')).text).to.equal('["render 2"]');
+    expect(renders, 'the refreshed entry is fresh: no render').to.equal(2);
+    await new Promise((resolve) => setTimeout(resolve, 450)); // past twice the TTL: rendered before answering
+    expect((await request(app).get('/list')).text).to.equal('["render 3"]');
+  });
+
   it('keeps separate answers per format, JSONP callback and query, and evicts past its byte budget', () => {
     const cache = new ResponseCache(1000, 1000);
     cache.set('a', 'v1', { body: 'x'.repeat(100), contentType: 'text/plain', etag: 'W/"a"' }, 0);
     expect(cache.get('a', 'v1', 10)?.etag).to.equal('W/"a"');
     expect(cache.get('a', 'v2', 10)).to.equal(undefined); // the marker moved
     cache.set('a', 'v1', { body: 'x'.repeat(100), contentType: 'text/plain', etag: 'W/"a"' }, 0);
-    expect(cache.get('a', 'v1', 2000)).to.equal(undefined); // expired
+    expect(cache.get('a', 'v1', 1500)).to.equal(undefined); // past the TTL: no longer fresh…
+    expect(cache.lookup('a', 'v1', 1500)).to.deep.include({ stale: true }); // …but servable while refreshed
+    expect(cache.lookup('a', 'v1', 2001)).to.equal(undefined); // expired
+    cache.set('a', 'v1', { body: 'x'.repeat(100), contentType: 'text/plain', etag: 'W/"a"' }, 0);
+    expect(cache.lookup('a', 'v2', 1500)).to.equal(undefined); // never once the marker moved
     // 480 bytes an entry (UTF-16), budget 2000: the fifth entry pushes out the least recent one.
     const big = new ResponseCache(2000, 1000);
     for (const key of ['b', 'c', 'd', 'e', 'f']) big.set(key, 'v1', { body: key.repeat(240), contentType: 'text/plain', etag: `W/"${key}"` }, 0);
