@@ -485,6 +485,25 @@ async function load(server: Server, scenario: Scenario, seconds: number, options
 const statusCount = (result: autocannon.Result, status: number): number =>
   result.statusCodeStats?.[String(status) as `${number}`]?.count ?? 0;
 
+/**
+ * The naive server's slow queries outlive the measured run (its pool keeps sending queued ones after the load
+ * generator hangs up) and would load PostgreSQL during the next server's run: cancel them until none is left.
+ */
+async function settleNaiveQueries(dbUrl: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  let quiet = 0;
+  while (quiet < 3 && Date.now() < deadline) {
+    const cancelled = await withClient(dbUrl, async (client) => {
+      const { rows } = await client.query(
+        `SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = 'open311-bench-naive' AND state = 'active'`,
+      );
+      return rows.length;
+    });
+    quiet = cancelled === 0 ? quiet + 1 : 0;
+    await sleep(200);
+  }
+}
+
 async function measure(scale: number, server: Server, scenario: Scenario, dbUrl: string | undefined): Promise<Measure> {
   const { rows, etag } = await sample(server, scenario);
   if (scenario.conditional && !etag) throw new Error(`${server.name} sent no ETag for ${scenario.paths[0]}`);
@@ -494,6 +513,7 @@ async function measure(scale: number, server: Server, scenario: Scenario, dbUrl:
   const tag = postTag(serverKey, 'M');
   const result = await load(server, scenario, SETTINGS.duration, { etag: scenario.conditional ? etag : undefined, tag });
   const rssMb = peakRssMb(server.process.pid!);
+  if (server.name === 'naive' && dbUrl) await settleNaiveQueries(dbUrl);
   const expectedStatus = scenario.conditional ? 304 : 200;
   const expected = statusCount(result, expectedStatus);
   const total = result.requests.total;
