@@ -487,20 +487,22 @@ const statusCount = (result: autocannon.Result, status: number): number =>
 
 /**
  * The naive server's slow queries outlive the measured run (its pool keeps sending queued ones after the load
- * generator hangs up) and would load PostgreSQL during the next server's run: cancel them until none is left.
+ * generator hangs up) and would load PostgreSQL during the next server's run: wait until none is left. They
+ * are not cancelled: cancelling its parallel bbox query at 10M requests crashed a PostgreSQL 15 backend
+ * (a malloc assertion), which restarts the whole cluster.
  */
 async function settleNaiveQueries(dbUrl: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + 180_000;
   let quiet = 0;
   while (quiet < 3 && Date.now() < deadline) {
-    const cancelled = await withClient(dbUrl, async (client) => {
-      const { rows } = await client.query(
-        `SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = 'open311-bench-naive' AND state = 'active'`,
+    const active = await withClient(dbUrl, async (client) => {
+      const { rows } = await client.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'open311-bench-naive' AND state = 'active'`,
       );
-      return rows.length;
+      return rows[0]?.n ?? 0;
     });
-    quiet = cancelled === 0 ? quiet + 1 : 0;
-    await sleep(200);
+    quiet = active === 0 ? quiet + 1 : 0;
+    await sleep(quiet === 0 ? 500 : 100);
   }
 }
 

@@ -13,7 +13,7 @@ if (!databaseUrl) {
   process.stderr.write('naive-server: DATABASE_URL is required\n');
   process.exit(2);
 }
-// Named, so that the benchmark can cancel its queries still running after a measured run.
+// Named, so that the benchmark can wait for its queries still running after a measured run.
 const pool = new pg.Pool({ connectionString: databaseUrl, max: 10, application_name: 'open311-bench-naive' });
 const JURISDICTION = process.env.OPEN311_JURISDICTION_ID || 'lancasterohio.gov';
 
