@@ -88,8 +88,8 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
   const mediaSink: MediaSink = (type, bytes) => saveMedia({ directory: config.mediaDirectory, publicUrl: config.publicUrl }, type, bytes);
 
   /**
-   * Checks the key of a POST body first: an unauthenticated client learns nothing else. `fresh` reads the key
-   * from the database even when it is remembered (creates remember keys; see domain/intake.ts).
+   * Checks the key of a POST body first: an unauthenticated client learns nothing else. `remembered` may answer
+   * from the keys creates remember (see domain/intake.ts); otherwise the key is read from the database.
    */
   async function authenticate(
     req: Request,
@@ -126,20 +126,17 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
     const { pairs, files } = await readFormBody(req, uploadLimits);
     const header = req.headers['idempotency-key'];
     const idempotencyKey = typeof header === 'string' ? header : undefined;
-    const first = await authenticate(req, pairs, { remembered: true, rateLimit: true });
-    try {
-      return { created: await requests.createRequestIdempotently(intake(false), first.jurisdiction, pairs, first.keyId, idempotencyKey, files), jurisdiction: first.jurisdiction };
-    } catch (error) {
-      if (!(error instanceof StaleIntake)) throw error;
+    for (const fresh of [false, true]) {
+      if (fresh) context.intakeLookups.forget();
+      // The retry is the same POST: it is not counted against the key's rate limit again.
+      const { keyId, jurisdiction } = await authenticate(req, pairs, { remembered: !fresh, rateLimit: !fresh });
+      try {
+        return { created: await requests.createRequestIdempotently(intake(fresh), jurisdiction, pairs, keyId, idempotencyKey, files), jurisdiction };
+      } catch (error) {
+        if (!(error instanceof StaleIntake)) throw error;
+      }
     }
-    context.intakeLookups.forget();
-    const again = await authenticate(req, pairs, { remembered: false, rateLimit: false });
-    try {
-      return { created: await requests.createRequestIdempotently(intake(true), again.jurisdiction, pairs, again.keyId, idempotencyKey, files), jurisdiction: again.jurisdiction };
-    } catch (error) {
-      if (error instanceof StaleIntake) throw intakeBusy();
-      throw error;
-    }
+    throw intakeBusy();
   }
 
   return {

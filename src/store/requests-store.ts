@@ -163,10 +163,14 @@ SELECT input.ordinal, input.id::text AS id FROM created JOIN input ON input.id =
  * for a request whose API key or catalog changed since it was validated (nothing of it was stored).
  */
 export async function insertRequests(db: Db, batch: NewServiceRequest[]): Promise<Array<CreatedRequest | undefined>> {
+  // The answer of each create, but for a realtime service's id, which the statement adds once it is known.
+  const answers = batch.map((request): CreatedRequest => {
+    const answer: CreatedRequest = { service_notice: request.service.service_notice, account_id: request.submitter.account_id };
+    if (request.service.type === 'batch') answer.token = request.token ?? undefined;
+    return answer;
+  });
   const rows = batch.map((request, ordinal) => {
     const submitter = request.submitter;
-    const answer: CreatedRequest = { service_notice: request.service.service_notice, account_id: submitter.account_id };
-    if (request.service.type === 'batch') answer.token = request.token ?? undefined;
     return {
       ordinal,
       jurisdiction_id: request.jurisdiction_id,
@@ -191,7 +195,7 @@ export async function insertRequests(db: Db, batch: NewServiceRequest[]): Promis
       token: request.token,
       idempotency_key: request.idempotency?.key ?? null,
       idempotency_fingerprint: request.idempotency?.fingerprint ?? null,
-      answer,
+      answer: answers[ordinal],
       realtime: request.service.type === 'realtime',
     };
   });
@@ -207,10 +211,7 @@ export async function insertRequests(db: Db, batch: NewServiceRequest[]): Promis
   return batch.map((request, ordinal) => {
     const id = ids.get(ordinal);
     if (id === undefined) return undefined;
-    const created: CreatedRequest = { service_notice: request.service.service_notice, account_id: request.submitter.account_id };
-    if (request.service.type === 'realtime') created.service_request_id = id;
-    if (request.service.type === 'batch') created.token = request.token ?? undefined;
-    return created;
+    return request.service.type === 'realtime' ? { ...answers[ordinal]!, service_request_id: id } : answers[ordinal];
   });
 }
 

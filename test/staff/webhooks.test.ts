@@ -10,7 +10,7 @@ import { createKey } from '../../src/store/api-keys-store.js';
 import { enqueueEvent } from '../../src/store/outbox-store.js';
 import { startWebhookDispatcher, type WebhookDispatcher } from '../../src/webhooks/dispatcher.js';
 import { createRequest } from '../helpers/build.js';
-import { ctx, testConfig, unique } from '../helpers/test-server.js';
+import { ctx, STANDARD_REQUEST_FIELDS, testConfig, unique } from '../helpers/test-server.js';
 
 interface Received {
   path: string;
@@ -207,6 +207,8 @@ describe('staff API: webhooks', () => {
     expect(got!.body.id).to.match(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     expect(new Date(got!.body.created_at).toISOString()).to.equal(got!.body.created_at);
     expect(got!.body.data).to.include({ service_request_id: id, service_code: 'SIDEWALK', status: 'open', detailed_status: 'submitted' });
+    // The event is built in SQL by the create statement: exactly the public fields of a request, plus detailed_status.
+    expect(Object.keys(got!.body.data).sort()).to.deep.equal([...STANDARD_REQUEST_FIELDS, 'detailed_status'].sort());
     expect(got!.body.data.lat).to.be.a('number');
     expect(got!.body.data.long).to.be.a('number');
     expect(new Date(String(got!.body.data.requested_datetime)).toISOString()).to.equal(got!.body.data.requested_datetime);
