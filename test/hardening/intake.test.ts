@@ -2,9 +2,13 @@
 // may change what a client sees: catalog changes and revocations apply to the very next POST, and every
 // acknowledged request of a burst is stored and readable.
 import { expect } from 'chai';
+import request from 'supertest';
+import { createApp } from '../../src/app.js';
 import type { Attribute } from '../../src/domain/types.js';
+import { createLogger } from '../../src/logger.js';
+import type { RequestWriter } from '../../src/store/request-writer.js';
 import { addServices, createRequest, submit } from '../helpers/build.js';
-import { BASE, ctx, get, unique } from '../helpers/test-server.js';
+import { BASE, ctx, get, testConfig, unique } from '../helpers/test-server.js';
 
 const question = (required: boolean): Attribute => ({
   variable: true,
@@ -45,6 +49,23 @@ describe('creates: remembered lookups and grouped writes', () => {
     expect(created!.service_notice).to.equal('second notice');
     const stored = await get(`${BASE}/requests/${created!.service_request_id}.json`);
     expect((stored.body as Array<Record<string, unknown>>)[0]).to.include({ service_notice: 'second notice', agency_responsible: 'Second agency' });
+  });
+
+  it('answers 503 with Retry-After when the lookups prove stale twice in a row, and stores nothing', async () => {
+    const { app, context } = createApp({ config: testConfig(), db: ctx().db, logger: createLogger('silent') });
+    let attempts = 0;
+    // A writer whose every statement finds the key or catalog moved (as while the catalog is being edited).
+    context.requestWriter = { insert: async () => ((attempts += 1), undefined) } as unknown as RequestWriter;
+    const description = unique('never stored');
+    const answer = await request(app)
+      .post(`${BASE}/requests.json`)
+      .type('form')
+      .send({ api_key: ctx().apiKey, service_code: 'SIDEWALK', address_string: '1 Main St', description });
+    expect(answer.status).to.equal(503);
+    expect(answer.headers['retry-after']).to.equal('1');
+    expect(answer.body).to.deep.equal([{ code: 503, description: 'The service catalog is being changed; please retry in a moment.' }]);
+    expect(attempts).to.equal(2);
+    expect(await ctx().db('service_requests').where({ description }).first()).to.equal(undefined);
   });
 
   it('acknowledges and stores every create of a concurrent burst, each readable with its own fields', async () => {
