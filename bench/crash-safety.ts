@@ -86,7 +86,9 @@ function startServer(port: number): Server {
   };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
   return { child, exited, output };
 }
 
@@ -95,7 +97,12 @@ interface Answer {
   text: string;
 }
 
-function request(port: number, method: string, pathAndQuery: string, options: { body?: string; headers?: Record<string, string>; agent?: http.Agent | false; timeoutMs?: number } = {}): Promise<Answer> {
+function request(
+  port: number,
+  method: string,
+  pathAndQuery: string,
+  options: { body?: string; headers?: Record<string, string>; agent?: http.Agent | false; timeoutMs?: number } = {},
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const body = options.body === undefined ? undefined : Buffer.from(options.body);
     const call = http.request(
@@ -151,7 +158,15 @@ interface LoadResult {
 
 /** POSTs at `CONCURRENCY` until `until` resolves; `mark()` snapshots which requests are in flight. */
 function load(port: number, phase: string, agent: http.Agent | false): { mark(): void; stop(): Promise<LoadResult> } {
-  const result: LoadResult = { acked: new Map(), sent: 0, failed: 0, otherStatus: new Map(), inFlightAtMark: 0, markedOk: 0, markedFailed: 0 };
+  const result: LoadResult = {
+    acked: new Map(),
+    sent: 0,
+    failed: 0,
+    otherStatus: new Map(),
+    inFlightAtMark: 0,
+    markedOk: 0,
+    markedFailed: 0,
+  };
   const inFlight = new Set<number>();
   const marked = new Set<number>();
   let stopping = false;
@@ -219,13 +234,19 @@ async function verifyAcknowledged(port: number, acked: Map<string, string>, phas
       problems.push(`${phase}: GET requests.json answered ${answer.status}: ${answer.text.slice(0, 200)}`);
       continue;
     }
-    const rows = JSON.parse(answer.text) as Array<{ service_request_id: string; description: string; notes?: Array<{ type: string }> }>;
+    const rows = JSON.parse(answer.text) as Array<{
+      service_request_id: string;
+      description: string;
+      notes?: Array<{ type: string }>;
+    }>;
     const byId = new Map(rows.map((row) => [row.service_request_id, row]));
     for (const id of batch) {
       const row = byId.get(id);
       if (!row) problems.push(`${phase}: request ${id} (${acked.get(id)}) was acknowledged with 200 but is not in the store`);
-      else if (row.description !== acked.get(id)) problems.push(`${phase}: request ${id} has description ${row.description}, expected ${acked.get(id)}`);
-      else if (!(row.notes ?? []).some((note) => note.type === 'opened')) problems.push(`${phase}: request ${id} has no 'opened' note (partial row)`);
+      else if (row.description !== acked.get(id))
+        problems.push(`${phase}: request ${id} has description ${row.description}, expected ${acked.get(id)}`);
+      else if (!(row.notes ?? []).some((note) => note.type === 'opened'))
+        problems.push(`${phase}: request ${id} has no 'opened' note (partial row)`);
       else found++;
     }
   }
@@ -240,7 +261,9 @@ async function stopWithSigterm(server: Server, phase: string): Promise<void> {
     server.child.kill('SIGKILL');
     await server.exited;
   } else if (exit.code !== 0) {
-    problems.push(`${phase}: the server exited with code ${exit.code} (signal ${exit.signal}) after SIGTERM, expected 0:\n${server.output.slice(-20).join('\n')}`);
+    problems.push(
+      `${phase}: the server exited with code ${exit.code} (signal ${exit.signal}) after SIGTERM, expected 0:\n${server.output.slice(-20).join('\n')}`,
+    );
   } else log(`${phase}: SIGTERM → exit code 0`);
 }
 
@@ -265,8 +288,11 @@ async function checkNoPartialRows(): Promise<void> {
         [pattern],
       )
     ).rows as Array<{ n: number }>;
-    log(`store: ${counts!.total} requests of this run; without history ${counts!.without_history}, without submitter ${counts!.without_submitter}, without idempotency record ${counts!.without_idempotency}; orphan idempotency records ${orphans!.n}`);
-    if (counts!.without_history + counts!.without_submitter + counts!.without_idempotency + orphans!.n > 0) problems.push('the store holds partial rows (see the line above)');
+    log(
+      `store: ${counts!.total} requests of this run; without history ${counts!.without_history}, without submitter ${counts!.without_submitter}, without idempotency record ${counts!.without_idempotency}; orphan idempotency records ${orphans!.n}`,
+    );
+    if (counts!.without_history + counts!.without_submitter + counts!.without_idempotency + orphans!.n > 0)
+      problems.push('the store holds partial rows (see the line above)');
   } finally {
     await db.destroy();
   }
@@ -293,7 +319,8 @@ async function main(): Promise<void> {
       `${killResult.failed} cut or refused, other answers ${JSON.stringify([...killResult.otherStatus])}`,
   );
   if (killResult.acked.size === 0) problems.push('SIGKILL phase: no POST was acknowledged before the kill (nothing was tested)');
-  if (killResult.otherStatus.size > 0) problems.push(`SIGKILL phase: unexpected answers ${JSON.stringify([...killResult.otherStatus])}`);
+  if (killResult.otherStatus.size > 0)
+    problems.push(`SIGKILL phase: unexpected answers ${JSON.stringify([...killResult.otherStatus])}`);
 
   // ---- 2. restart on the same store and read everything back ----
   server = startServer(port);
@@ -312,13 +339,18 @@ async function main(): Promise<void> {
     problems.push('SIGTERM phase: the server did not exit within 20 s');
     server.child.kill('SIGKILL');
     await server.exited;
-  } else if (exit.code !== 0) problems.push(`SIGTERM phase: exit code ${exit.code} (signal ${exit.signal}), expected 0:\n${server.output.slice(-20).join('\n')}`);
+  } else if (exit.code !== 0)
+    problems.push(
+      `SIGTERM phase: exit code ${exit.code} (signal ${exit.signal}), expected 0:\n${server.output.slice(-20).join('\n')}`,
+    );
   log(
     `SIGTERM → exit ${exit?.code} after ${Date.now() - termSent} ms; ${termResult.inFlightAtMark} POSTs in flight at the signal: ${termResult.markedOk} answered 200, ${termResult.markedFailed} cut; ` +
       `in all ${termResult.sent} sent, ${termResult.acked.size} acknowledged, ${termResult.failed} refused or cut, other answers ${JSON.stringify([...termResult.otherStatus])}`,
   );
-  if (termResult.inFlightAtMark > 0 && termResult.markedOk === 0) problems.push('SIGTERM phase: no request in flight at the signal was answered (nothing drained)');
-  if (termResult.otherStatus.size > 0) problems.push(`SIGTERM phase: unexpected answers ${JSON.stringify([...termResult.otherStatus])}`);
+  if (termResult.inFlightAtMark > 0 && termResult.markedOk === 0)
+    problems.push('SIGTERM phase: no request in flight at the signal was answered (nothing drained)');
+  if (termResult.otherStatus.size > 0)
+    problems.push(`SIGTERM phase: unexpected answers ${JSON.stringify([...termResult.otherStatus])}`);
 
   server = startServer(port);
   log(`server 3 ready in ${await waitReady(port, server)} ms (after SIGTERM)`);
@@ -330,10 +362,17 @@ async function main(): Promise<void> {
 
   log(`done in ${Math.round((Date.now() - started) / 1000)} s`);
   if (problems.length > 0) {
-    process.stdout.write(`\nFAILED (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.slice(0, 50).map((problem) => `- ${problem}`).join('\n')}\n`);
+    process.stdout.write(
+      `\nFAILED (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems
+        .slice(0, 50)
+        .map((problem) => `- ${problem}`)
+        .join('\n')}\n`,
+    );
     process.exitCode = 1;
   } else {
-    process.stdout.write(`\nOK: ${killResult.acked.size + termResult.acked.size} acknowledged requests survived SIGKILL and SIGTERM; no partial rows; clean shutdowns.\n`);
+    process.stdout.write(
+      `\nOK: ${killResult.acked.size + termResult.acked.size} acknowledged requests survived SIGKILL and SIGTERM; no partial rows; clean shutdowns.\n`,
+    );
   }
 }
 

@@ -88,8 +88,20 @@ function scenarios(): Scenario[] {
     { id: 'services', title: 'services.json', method: 'GET', paths: [`${BASE}/services.json`], connections: c },
     { id: 'list-json', title: 'requests.json (default)', method: 'GET', paths: [`${BASE}/requests.json`], connections: c },
     { id: 'list-xml', title: 'requests.xml (default)', method: 'GET', paths: [`${BASE}/requests.xml`], connections: c },
-    { id: 'filtered', title: 'service_code + status', method: 'GET', paths: [`${BASE}/requests.json?service_code=POTHOLE&status=open`], connections: c },
-    { id: 'radius', title: 'lat/long/radius 200 m', method: 'GET', paths: [`${BASE}/requests.json?lat=${CENTER.lat}&long=${CENTER.long}&radius=200`], connections: c },
+    {
+      id: 'filtered',
+      title: 'service_code + status',
+      method: 'GET',
+      paths: [`${BASE}/requests.json?service_code=POTHOLE&status=open`],
+      connections: c,
+    },
+    {
+      id: 'radius',
+      title: 'lat/long/radius 200 m',
+      method: 'GET',
+      paths: [`${BASE}/requests.json?lat=${CENTER.lat}&long=${CENTER.long}&radius=200`],
+      connections: c,
+    },
     { id: 'bbox', title: 'map bbox', method: 'GET', paths: [`${BASE}/requests.json?bbox=${MAP_BBOX}`], connections: c },
     {
       id: 'paging',
@@ -98,8 +110,21 @@ function scenarios(): Scenario[] {
       paths: Array.from({ length: PAGES }, (_, index) => `${BASE}/requests.json?page=${index + 1}&page_size=${PAGE_SIZE}`),
       connections: c,
     },
-    { id: 'conditional', title: 'conditional GET (304)', method: 'GET', paths: [`${BASE}/requests.json`], connections: c, conditional: true },
-    { id: 'post', title: `POST requests.json (c=${SETTINGS.postConnections})`, method: 'POST', paths: [`${BASE}/requests.json`], connections: SETTINGS.postConnections },
+    {
+      id: 'conditional',
+      title: 'conditional GET (304)',
+      method: 'GET',
+      paths: [`${BASE}/requests.json`],
+      connections: c,
+      conditional: true,
+    },
+    {
+      id: 'post',
+      title: `POST requests.json (c=${SETTINGS.postConnections})`,
+      method: 'POST',
+      paths: [`${BASE}/requests.json`],
+      connections: SETTINGS.postConnections,
+    },
   ];
 }
 
@@ -144,7 +169,9 @@ function adminUrl(): URL {
   try {
     clusters = runCommand('pg_lsclusters', ['-h']);
   } catch {
-    die('DATABASE_URL is not set and no local PostgreSQL cluster was found (pg_lsclusters). Set DATABASE_URL to a PostgreSQL + PostGIS server whose role can create databases and the postgis extension.');
+    die(
+      'DATABASE_URL is not set and no local PostgreSQL cluster was found (pg_lsclusters). Set DATABASE_URL to a PostgreSQL + PostGIS server whose role can create databases and the postgis extension.',
+    );
   }
   const online = clusters
     .split('\n')
@@ -154,7 +181,9 @@ function adminUrl(): URL {
   const port = online[2]!;
   const password = randomBytes(12).toString('hex');
   const asPostgres = (args: string[], input: string): string =>
-    process.getuid?.() === 0 ? runCommand('runuser', ['-u', 'postgres', '--', ...args], input) : runCommand('sudo', ['-u', 'postgres', ...args], input);
+    process.getuid?.() === 0
+      ? runCommand('runuser', ['-u', 'postgres', '--', ...args], input)
+      : runCommand('sudo', ['-u', 'postgres', ...args], input);
   asPostgres(
     ['psql', '-q', '-p', port, '-v', 'ON_ERROR_STOP=1'],
     `DO $$ BEGIN
@@ -173,7 +202,11 @@ function databaseUrl(admin: URL, name: string): string {
 }
 
 const scaleLabel = (scale: number): string =>
-  scale >= 1_000_000 && scale % 1_000_000 === 0 ? `${scale / 1_000_000}m` : scale >= 1000 && scale % 1000 === 0 ? `${scale / 1000}k` : String(scale);
+  scale >= 1_000_000 && scale % 1_000_000 === 0
+    ? `${scale / 1_000_000}m`
+    : scale >= 1000 && scale % 1000 === 0
+      ? `${scale / 1000}k`
+      : String(scale);
 
 async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });
@@ -194,7 +227,9 @@ async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T
 async function deleteBenchRows(client: pg.Client): Promise<number> {
   await client.query('BEGIN');
   try {
-    await client.query(`CREATE TEMP TABLE bench_ids ON COMMIT DROP AS SELECT id FROM service_requests WHERE description LIKE 'bm-%'`);
+    await client.query(
+      `CREATE TEMP TABLE bench_ids ON COMMIT DROP AS SELECT id FROM service_requests WHERE description LIKE 'bm-%'`,
+    );
     const { rows } = await client.query('SELECT count(*)::int AS n FROM bench_ids');
     const count = rows[0].n as number;
     if (count > 0) {
@@ -230,11 +265,17 @@ async function deleteBenchRows(client: pg.Client): Promise<number> {
 }
 
 /** A database holding exactly `scale` synthetic requests, seeded within the last week: reused, else made. */
-async function prepareDatabase(admin: URL, scale: number): Promise<{ url: string; name: string; seededSeconds: number | undefined }> {
+async function prepareDatabase(
+  admin: URL,
+  scale: number,
+): Promise<{ url: string; name: string; seededSeconds: number | undefined }> {
   const name = `open311_bench_${scaleLabel(scale)}`;
   const url = databaseUrl(admin, name);
   const adminDb = databaseUrl(admin, admin.pathname.length > 1 ? admin.pathname.slice(1) : 'postgres');
-  const exists = await withClient(adminDb, async (client) => (await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1);
+  const exists = await withClient(
+    adminDb,
+    async (client) => (await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1,
+  );
   if (exists) {
     const reusable = await withClient(url, async (client) => {
       try {
@@ -256,7 +297,11 @@ async function prepareDatabase(admin: URL, scale: number): Promise<{ url: string
   }
   await withClient(adminDb, (client) => client.query(`CREATE DATABASE ${name}`));
   const started = Date.now();
-  await runChild(process.execPath, ['--import', 'tsx', 'src/cli/seed-synthetic.ts', '--requests', String(scale)], { ...baseEnv(), DATABASE_URL: url, LOG_LEVEL: 'warn' });
+  await runChild(process.execPath, ['--import', 'tsx', 'src/cli/seed-synthetic.ts', '--requests', String(scale)], {
+    ...baseEnv(),
+    DATABASE_URL: url,
+    LOG_LEVEL: 'warn',
+  });
   return { url, name, seededSeconds: (Date.now() - started) / 1000 };
 }
 
@@ -273,7 +318,17 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 /** The environment without what would change how a child behaves here. */
 function baseEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
-  for (const name of ['WEB_CONCURRENCY', 'DATABASE_URL', 'PORT', 'HOST', 'DATA_DIR', 'SEED_DEMO', 'OPEN311_BOOTSTRAP_API_KEY', 'LOG_LEVEL']) delete env[name];
+  for (const name of [
+    'WEB_CONCURRENCY',
+    'DATABASE_URL',
+    'PORT',
+    'HOST',
+    'DATA_DIR',
+    'SEED_DEMO',
+    'OPEN311_BOOTSTRAP_API_KEY',
+    'LOG_LEVEL',
+  ])
+    delete env[name];
   return env;
 }
 
@@ -456,7 +511,12 @@ async function sample(server: Server, scenario: Scenario): Promise<{ rows: strin
   return { rows: countItems(body, response.headers.get('content-type') ?? ''), etag: response.headers.get('etag') ?? undefined };
 }
 
-async function load(server: Server, scenario: Scenario, seconds: number, options: { etag?: string | undefined; tag?: string }): Promise<autocannon.Result> {
+async function load(
+  server: Server,
+  scenario: Scenario,
+  seconds: number,
+  options: { etag?: string | undefined; tag?: string },
+): Promise<autocannon.Result> {
   let n = 0;
   const requests: autocannon.Request[] =
     scenario.method === 'POST'
@@ -510,7 +570,11 @@ async function measure(scale: number, server: Server, scenario: Scenario, dbUrl:
   const { rows, etag } = await sample(server, scenario);
   if (scenario.conditional && !etag) throw new Error(`${server.name} sent no ETag for ${scenario.paths[0]}`);
   const serverKey = server.name.replace(/[^a-z0-9]/gi, '');
-  if (SETTINGS.warmup > 0) await load(server, scenario, SETTINGS.warmup, { etag: scenario.conditional ? etag : undefined, tag: postTag(serverKey, 'W') });
+  if (SETTINGS.warmup > 0)
+    await load(server, scenario, SETTINGS.warmup, {
+      etag: scenario.conditional ? etag : undefined,
+      tag: postTag(serverKey, 'W'),
+    });
   resetPeak(server.process.pid!);
   const tag = postTag(serverKey, 'M');
   const result = await load(server, scenario, SETTINGS.duration, { etag: scenario.conditional ? etag : undefined, tag });
@@ -537,12 +601,16 @@ async function measure(scale: number, server: Server, scenario: Scenario, dbUrl:
     // Every 200 is a stored request: count this run's rows by their unique description prefix.
     await sleep(200);
     const stored = await withClient(dbUrl, async (client) => {
-      const { rows: counted } = await client.query(`SELECT count(*)::int AS n FROM service_requests WHERE description LIKE $1`, [`${tag} #%`]);
+      const { rows: counted } = await client.query(`SELECT count(*)::int AS n FROM service_requests WHERE description LIKE $1`, [
+        `${tag} #%`,
+      ]);
       return counted[0].n as number;
     });
     measured.post = { acknowledged: expected, stored, lost: Math.max(0, expected - stored) };
   }
-  const extra = measured.post ? `  acknowledged ${measured.post.acknowledged}, stored ${measured.post.stored}, lost ${measured.post.lost}` : '';
+  const extra = measured.post
+    ? `  acknowledged ${measured.post.acknowledged}, stored ${measured.post.stored}, lost ${measured.post.lost}`
+    : '';
   process.stderr.write(
     `  ${scenario.id.padEnd(12)} ${server.name.padEnd(13)} ${measured.rps.toFixed(0).padStart(7)} req/s  p50 ${fmt(measured.p50)} ms  p99 ${fmt(measured.p99)} ms  RSS ${measured.rssMb.toFixed(0)} MB  rows ${measured.rows}  errors ${measured.errors}${extra}\n`,
   );
@@ -573,7 +641,8 @@ async function captureForCeiling(ours: Server, ceiling: Server, scenario: Scenar
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: postBody(postTag('capture', 'C'), 0),
       });
-      if (response.status !== 200) throw new Error(`ours answered ${response.status} to the captured POST: ${await response.text()}`);
+      if (response.status !== 200)
+        throw new Error(`ours answered ${response.status} to the captured POST: ${await response.text()}`);
       await register('POST', url, response);
     } else {
       const response = await fetch(`${ours.base}${url}`);
@@ -611,7 +680,12 @@ async function runScale(admin: URL, scale: number): Promise<ScaleRun> {
   };
   oursArguments ??= buildProductionServer();
   const ours = await startServer('ours', oursArguments, oursEnv, '/healthz');
-  const naive = await startServer('naive', ['--import', 'tsx', 'bench/naive-server.ts'], { DATABASE_URL: url }, `${BASE}/services.json`);
+  const naive = await startServer(
+    'naive',
+    ['--import', 'tsx', 'bench/naive-server.ts'],
+    { DATABASE_URL: url },
+    `${BASE}/services.json`,
+  );
   const ceiling = await startServer('ceiling', ['--import', 'tsx', 'bench/ceiling-server.ts'], {}, '/__ready');
   const measures: Measure[] = [];
   const cleanup = async (): Promise<void> => {
@@ -635,7 +709,12 @@ async function runScale(admin: URL, scale: number): Promise<ScaleRun> {
   let clusterNote = 'not run (BENCH_CLUSTER_WORKERS=0)';
   if (SETTINGS.clusterWorkers > 0) {
     const workers = SETTINGS.clusterWorkers;
-    const clustered = await startServer(`ours ×${workers}`, oursArguments, { ...oursEnv, WEB_CONCURRENCY: String(workers) }, '/healthz');
+    const clustered = await startServer(
+      `ours ×${workers}`,
+      oursArguments,
+      { ...oursEnv, WEB_CONCURRENCY: String(workers) },
+      '/healthz',
+    );
     try {
       // Workers may still be starting when the primary answers: give them a moment.
       await sleep(3000);
@@ -662,7 +741,8 @@ async function runScale(admin: URL, scale: number): Promise<ScaleRun> {
 
 // ---------------------------------------------------------------------------------------------- report
 
-const fmt = (value: number): string => (Number.isInteger(value) ? String(value) : value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2));
+const fmt = (value: number): string =>
+  Number.isInteger(value) ? String(value) : value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2);
 
 interface Table {
   header: string[];
@@ -719,7 +799,13 @@ function postTable(runs: ScaleRun[]): Table {
   for (const run of runs) {
     for (const item of [...run.measures, ...run.cluster]) {
       if (!item.post) continue;
-      rows.push([run.scale.toLocaleString('en-US'), item.server, String(item.post.acknowledged), String(item.post.stored), String(item.post.lost)]);
+      rows.push([
+        run.scale.toLocaleString('en-US'),
+        item.server,
+        String(item.post.acknowledged),
+        String(item.post.stored),
+        String(item.post.lost),
+      ]);
     }
   }
   return { header, rows };
@@ -730,14 +816,26 @@ function scaleTable(runs: ScaleRun[]): Table | undefined {
   const sorted = [...runs].sort((a, b) => a.scale - b.scale);
   const small = sorted[0]!;
   const large = sorted[sorted.length - 1]!;
-  const header = ['scenario', 'server', `p50 ${scaleLabel(large.scale)} / ${scaleLabel(small.scale)}`, `p99 ${scaleLabel(large.scale)} / ${scaleLabel(small.scale)}`, `req/s ${scaleLabel(small.scale)} / ${scaleLabel(large.scale)}`];
+  const header = [
+    'scenario',
+    'server',
+    `p50 ${scaleLabel(large.scale)} / ${scaleLabel(small.scale)}`,
+    `p99 ${scaleLabel(large.scale)} / ${scaleLabel(small.scale)}`,
+    `req/s ${scaleLabel(small.scale)} / ${scaleLabel(large.scale)}`,
+  ];
   const rows: string[][] = [];
   for (const scenario of ['list-json', 'radius']) {
     for (const server of ['ours', 'naive']) {
       const a = small.measures.find((item) => item.scenario === scenario && item.server === server);
       const b = large.measures.find((item) => item.scenario === scenario && item.server === server);
       if (!a || !b) continue;
-      rows.push([a.title, server, (b.p50 / a.p50).toFixed(2), (b.p99 / a.p99).toFixed(2), b.rps > 0 ? (a.rps / b.rps).toFixed(2) : '∞']);
+      rows.push([
+        a.title,
+        server,
+        (b.p50 / a.p50).toFixed(2),
+        (b.p99 / a.p99).toFixed(2),
+        b.rps > 0 ? (a.rps / b.rps).toFixed(2) : '∞',
+      ]);
     }
   }
   return { header, rows };
@@ -745,16 +843,17 @@ function scaleTable(runs: ScaleRun[]): Table | undefined {
 
 function textTable(table: Table): string {
   const widths = table.header.map((title, column) => Math.max(title.length, ...table.rows.map((row) => row[column]!.length)));
-  const line = (cells: string[]): string => cells.map((cell, column) => (column < 2 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
+  const line = (cells: string[]): string =>
+    cells.map((cell, column) => (column < 2 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
   return [line(table.header), widths.map((width) => '-'.repeat(width)).join('  '), ...table.rows.map(line)].join('\n');
 }
 
 function markdownTable(table: Table): string {
-  const escape = (cell: string): string => cell.replace(/\|/g, '\\|');
+  const escapeCell = (cell: string): string => cell.replace(/\|/g, '\\|');
   return [
-    `| ${table.header.map(escape).join(' | ')} |`,
+    `| ${table.header.map(escapeCell).join(' | ')} |`,
     `|${table.header.map((_, column) => (column < 2 ? '---' : '---:')).join('|')}|`,
-    ...table.rows.map((row) => `| ${row.map(escape).join(' | ')} |`),
+    ...table.rows.map((row) => `| ${row.map(escapeCell).join(' | ')} |`),
   ].join('\n');
 }
 
@@ -765,7 +864,10 @@ async function machine(admin: URL, database: string): Promise<string[]> {
   });
   const cpus = os.cpus();
   return [
-    `- CPU: ${cpus[0]?.model ?? 'unknown'}, ${cpus.length} cores (load average at the end of the run ${os.loadavg().map((value) => value.toFixed(2)).join(' ')})`,
+    `- CPU: ${cpus[0]?.model ?? 'unknown'}, ${cpus.length} cores (load average at the end of the run ${os
+      .loadavg()
+      .map((value) => value.toFixed(2))
+      .join(' ')})`,
     `- Memory: ${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB`,
     `- OS: ${os.type()} ${os.release()} ${os.arch()}`,
     `- Node ${process.version}, PostgreSQL ${versions.pg}, PostGIS ${versions.postgis}`,
@@ -775,7 +877,8 @@ async function machine(admin: URL, database: string): Promise<string[]> {
 
 function autocannonVersion(): string {
   try {
-    return (JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules/autocannon/package.json'), 'utf8')) as { version: string }).version;
+    return (JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules/autocannon/package.json'), 'utf8')) as { version: string })
+      .version;
   } catch {
     return '?';
   }
@@ -793,7 +896,10 @@ async function main(): Promise<void> {
   const out: string[] = [];
   const md: string[] = [];
   md.push('# GeoReport benchmark results', '');
-  md.push(`Run ${started.toISOString()} (\`npm run bench\`, BENCH_SCALES=${SETTINGS.scales.join(',')}), written by bench/georeport.bench.ts.`, '');
+  md.push(
+    `Run ${started.toISOString()} (\`npm run bench\`, BENCH_SCALES=${SETTINGS.scales.join(',')}), written by bench/georeport.bench.ts.`,
+    '',
+  );
   md.push('## Machine', '', ...(await machine(admin, runs[0]!.database)), '');
   md.push(
     '## Method',
@@ -806,7 +912,7 @@ async function main(): Promise<void> {
     '- **ceiling**: `bench/ceiling-server.ts`, bare `node:http` replying the exact bytes ours returned for that URL (captured just before the scenario).',
     '- naive and ceiling run from TypeScript through tsx, whose loader thread adds about 35 MB to their RSS; ours runs compiled.',
     '',
-    '`× naive` and `× ceiling` are req/s divided by the naive server\'s and by the ceiling\'s in the same scenario: ratios that hold on another machine, unlike the raw numbers. ' +
+    "`× naive` and `× ceiling` are req/s divided by the naive server's and by the ceiling's in the same scenario: ratios that hold on another machine, unlike the raw numbers. " +
       '`rows` is the number of items in one answer; `errors` counts answers other than the expected status (304 for the conditional GET, 200 otherwise), connection errors and timeouts. ' +
       `Peak RSS is VmHWM of the server's processes${peakResetWorks ? ', reset before each measured run' : ' over their lifetime (resetting it was not permitted)'}.`,
     '',
@@ -826,11 +932,25 @@ async function main(): Promise<void> {
   }
   const posts = postTable(runs);
   out.push('', '== POST: every acknowledged request stored?', textTable(posts));
-  md.push('## POST creates: every acknowledged request stored?', '', 'One SQL count of the rows carrying the run\'s unique description prefix after each POST run; lost = acknowledged − stored (requests cut off in flight at the end may be stored without being acknowledged).', '', markdownTable(posts), '');
+  md.push(
+    '## POST creates: every acknowledged request stored?',
+    '',
+    "One SQL count of the rows carrying the run's unique description prefix after each POST run; lost = acknowledged − stored (requests cut off in flight at the end may be stored without being acknowledged).",
+    '',
+    markdownTable(posts),
+    '',
+  );
   const scale = scaleTable(runs);
   if (scale) {
     out.push('', '== Scale: does cost grow with the table?', textTable(scale));
-    md.push('## Scale', '', 'Latency at the largest table over latency at the smallest (1.00: cost does not grow with the table), and throughput the other way round.', '', markdownTable(scale), '');
+    md.push(
+      '## Scale',
+      '',
+      'Latency at the largest table over latency at the smallest (1.00: cost does not grow with the table), and throughput the other way round.',
+      '',
+      markdownTable(scale),
+      '',
+    );
   }
   process.stdout.write(`${out.join('\n')}\n`);
   fs.mkdirSync(path.dirname(SETTINGS.output), { recursive: true });
@@ -841,7 +961,7 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   (error: unknown) => {
-    process.stderr.write(`bench failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+    process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exit(1);
   },
 );

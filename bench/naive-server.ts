@@ -26,11 +26,16 @@ const REQUEST_COLUMNS = `
   r.address, r.address_id, r.zipcode, ST_Y(r.location::geometry) AS lat, ST_X(r.location::geometry) AS long,
   r.media_urls[1] AS media_url`;
 
-function send(req: Request, res: Response, format: string, root: string, item: string, rows: unknown[]): void {
+function send(_req: Request, res: Response, format: string, root: string, item: string, rows: unknown[]): void {
   if (format === 'xml') {
     const xml = new Builder({ rootName: root }).buildObject({
       [item]: rows.map((row) =>
-        Object.fromEntries(Object.entries(row as Record<string, unknown>).map(([key, value]) => [key, value instanceof Date ? value.toISOString() : (value ?? '')])),
+        Object.fromEntries(
+          Object.entries(row as Record<string, unknown>).map(([key, value]) => [
+            key,
+            value instanceof Date ? value.toISOString() : (value ?? ''),
+          ]),
+        ),
       ),
     });
     res.type('application/xml').send(xml);
@@ -89,7 +94,9 @@ app.get('/open311/v2/requests.:format', async (req, res) => {
 app.post('/open311/v2/requests.:format', async (req, res) => {
   const body = req.body as Record<string, unknown>;
   const key = typeof body.api_key === 'string' ? body.api_key : '';
-  const found = await pool.query('SELECT id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL', [createHash('sha256').update(key).digest('hex')]);
+  const found = await pool.query('SELECT id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL', [
+    createHash('sha256').update(key).digest('hex'),
+  ]);
   if (found.rowCount === 0) {
     res.status(403).json([{ code: 403, description: 'Invalid api_key' }]);
     return;
@@ -101,7 +108,16 @@ app.post('/open311/v2/requests.:format', async (req, res) => {
      SELECT $1, s.id, $3, $4, CASE WHEN $5::float8 IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint($6, $5), 4326)::geography END, $7, $8, s.service_notice
      FROM services s WHERE s.jurisdiction_id = $1 AND s.service_code = $2
      RETURNING id AS service_request_id, service_notice`,
-    [JURISDICTION, body.service_code, body.description ?? null, body.address_string ?? null, lat, long, JSON.stringify(body.attribute ?? {}), found.rows[0].id],
+    [
+      JURISDICTION,
+      body.service_code,
+      body.description ?? null,
+      body.address_string ?? null,
+      lat,
+      long,
+      JSON.stringify(body.attribute ?? {}),
+      found.rows[0].id,
+    ],
   );
   if (rows.length === 0) {
     res.status(404).json([{ code: 404, description: 'Unknown service_code' }]);

@@ -38,11 +38,17 @@ export async function up(knex: Knex): Promise<void> {
     table.boolean('is_public').notNullable().defaultTo(true);
     table.bigInteger('api_key_id').references('api_keys.id');
   });
-  await knex.raw(`ALTER TABLE service_requests ADD CONSTRAINT service_requests_status_check CHECK (status IN ('open', 'closed'))`);
+  await knex.raw(
+    `ALTER TABLE service_requests ADD CONSTRAINT service_requests_status_check CHECK (status IN ('open', 'closed'))`,
+  );
   await knex.raw('CREATE INDEX service_requests_location_gist ON service_requests USING GIST (location)');
   // The default list: one jurisdiction, newest first, with the id as a stable tie-breaker.
-  await knex.raw('CREATE INDEX service_requests_requested_idx ON service_requests (jurisdiction_id, requested_datetime DESC, id DESC)');
-  await knex.raw('CREATE INDEX service_requests_updated_idx ON service_requests (jurisdiction_id, updated_datetime DESC, id DESC)');
+  await knex.raw(
+    'CREATE INDEX service_requests_requested_idx ON service_requests (jurisdiction_id, requested_datetime DESC, id DESC)',
+  );
+  await knex.raw(
+    'CREATE INDEX service_requests_updated_idx ON service_requests (jurisdiction_id, updated_datetime DESC, id DESC)',
+  );
   await knex.raw('CREATE INDEX service_requests_service_idx ON service_requests (service_id, requested_datetime DESC)');
 
   await knex.schema.createTable('service_request_submitters', (table) => {

@@ -30,9 +30,15 @@ export async function up(knex: Knex): Promise<void> {
     table.bigInteger('api_key_id').references('api_keys.id');
     table.boolean('is_public').notNullable().defaultTo(true);
   });
-  await knex.raw(`ALTER TABLE service_request_updates ADD CONSTRAINT service_request_updates_status_check CHECK (status IN ('open', 'closed'))`);
-  await knex.raw('CREATE INDEX service_request_updates_window_idx ON service_request_updates (jurisdiction_id, updated_datetime, id)');
-  await knex.raw('CREATE INDEX service_request_updates_request_idx ON service_request_updates (service_request_id, updated_datetime, id)');
+  await knex.raw(
+    `ALTER TABLE service_request_updates ADD CONSTRAINT service_request_updates_status_check CHECK (status IN ('open', 'closed'))`,
+  );
+  await knex.raw(
+    'CREATE INDEX service_request_updates_window_idx ON service_request_updates (jurisdiction_id, updated_datetime, id)',
+  );
+  await knex.raw(
+    'CREATE INDEX service_request_updates_request_idx ON service_request_updates (service_request_id, updated_datetime, id)',
+  );
   await knex.raw(
     'CREATE UNIQUE INDEX service_request_updates_client_idx ON service_request_updates (service_request_id, api_key_id, client_update_id) WHERE client_update_id IS NOT NULL',
   );

@@ -54,8 +54,12 @@ export async function up(knex: Knex): Promise<void> {
   });
   await knex.raw(`ALTER TABLE service_requests ADD CONSTRAINT service_requests_detailed_status_check
     CHECK (detailed_status IN ('submitted', 'acknowledged', 'in_progress', 'on_hold', 'closed', 'duplicate', 'rejected'))`);
-  await knex.raw('CREATE INDEX service_requests_expected_idx ON service_requests (jurisdiction_id, expected_datetime) WHERE status = \'open\'');
-  await knex.raw('CREATE INDEX service_requests_detailed_idx ON service_requests (jurisdiction_id, detailed_status, requested_datetime DESC)');
+  await knex.raw(
+    "CREATE INDEX service_requests_expected_idx ON service_requests (jurisdiction_id, expected_datetime) WHERE status = 'open'",
+  );
+  await knex.raw(
+    'CREATE INDEX service_requests_detailed_idx ON service_requests (jurisdiction_id, detailed_status, requested_datetime DESC)',
+  );
 
   await knex.schema.createTable('audit_log', (table) => {
     table.bigIncrements('id', { primaryKey: true });

@@ -60,7 +60,10 @@ export function createApp({ config, db, logger }: { config: Config; db: Db; logg
   app.get('/healthz', healthz);
   app.get('/readyz', readyz(db));
   app.get('/metrics', async (_req, res) => {
-    res.set('Content-Type', observability.registry.contentType).set('Cache-Control', 'no-store').send(await observability.registry.metrics());
+    res
+      .set('Content-Type', observability.registry.contentType)
+      .set('Cache-Control', 'no-store')
+      .send(await observability.registry.metrics());
   });
 
   app.get('/', (_req, res) => {

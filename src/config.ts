@@ -80,7 +80,8 @@ function readTrustProxy(raw: string | undefined): string | boolean {
   if (raw === undefined || raw === '' || /^(0|false|no|off)$/i.test(raw)) return false;
   if (/^(1|true|yes|on)$/i.test(raw)) return true;
   // A hop count, or addresses/subnets as Express accepts them (loopback, 10.0.0.0/8, …).
-  if (!/^[\w.:/, -]{1,500}$/.test(raw)) throw new ConfigError('TRUST_PROXY must be true, false, a hop count or a list of addresses');
+  if (!/^[\w.:/, -]{1,500}$/.test(raw))
+    throw new ConfigError('TRUST_PROXY must be true, false, a hop count or a list of addresses');
   return raw;
 }
 
@@ -129,7 +130,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jurisdictionName: env.OPEN311_JURISDICTION_NAME || 'City of Lancaster, Ohio',
     timeZone,
     contact: env.OPEN311_CONTACT || '311 API team, City of Lancaster, Ohio: 311@lancasterohio.gov, +1 740 687 6600',
-    keyService: env.OPEN311_KEY_SERVICE || 'Ask the 311 API team (311@lancasterohio.gov) for an API key; keys are issued with `npm run keys -- create`.',
+    keyService:
+      env.OPEN311_KEY_SERVICE ||
+      'Ask the 311 API team (311@lancasterohio.gov) for an API key; keys are issued with `npm run keys -- create`.',
     endpointType: readChoice(env, 'OPEN311_ENDPOINT_TYPE', ['production', 'test'] as const, 'production'),
     seedDemo: readBoolean(env, 'SEED_DEMO', databaseUrl === undefined),
     logLevel: readChoice(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),

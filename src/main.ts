@@ -42,7 +42,9 @@ async function serve(config: Config, logger: Logger, prepare: boolean): Promise<
 
   const { app, context } = createApp({ config, db, logger });
   const server: Server = app.listen(config.port, config.host, () => {
-    logger.info(`open311-server listening; GeoReport v2 base URL: ${config.publicUrl}${GEOREPORT_BASE_PATH}`, { pid: process.pid });
+    logger.info(`open311-server listening; GeoReport v2 base URL: ${config.publicUrl}${GEOREPORT_BASE_PATH}`, {
+      pid: process.pid,
+    });
   });
   // Slow clients: headers must arrive within 15 s and the whole request within 60 s (Node answers 408).
   server.headersTimeout = 15_000;
@@ -107,7 +109,8 @@ async function main(): Promise<void> {
   if (cluster.isWorker) return serve(config, logger, false);
   if (config.webConcurrency > 1) {
     // PGlite is one process's store: several processes cannot share it.
-    if (!config.databaseUrl) logger.warn('WEB_CONCURRENCY needs DATABASE_URL (the embedded store is single-process); running one process');
+    if (!config.databaseUrl)
+      logger.warn('WEB_CONCURRENCY needs DATABASE_URL (the embedded store is single-process); running one process');
     else return primary(config, logger);
   }
   return serve(config, logger, true);

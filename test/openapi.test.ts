@@ -8,7 +8,19 @@ import request from 'supertest';
 import { FRAGMENTS_DIRECTORY, OPENAPI_PATH } from '../src/http/openapi.js';
 import { coerceCreateRequest } from '../src/validate/coerce.js';
 import { schemaRegistry, SCHEMAS_DIRECTORY } from '../src/validate/validate.js';
-import { assertSchema, BASE, ctx, get, postForm, postJson, postMultipart, send, unique, xmlToJsonShape, type Answer } from './helpers/test-server.js';
+import {
+  assertSchema,
+  BASE,
+  ctx,
+  get,
+  postForm,
+  postJson,
+  postMultipart,
+  send,
+  unique,
+  xmlToJsonShape,
+  type Answer,
+} from './helpers/test-server.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parseDateTime } from '../src/domain/datetime.js';
 import { BULK_BASE_PATH } from '../src/http/routes.js';
@@ -120,7 +132,8 @@ function formShape(document: Json, schema: unknown, into: FormShape = { properti
   if (!isObject(node)) return into;
   if (isObject(node.properties)) Object.assign(into.properties, node.properties);
   if (isObject(node.patternProperties)) {
-    for (const [pattern, value] of Object.entries(node.patternProperties)) into.patterns.push([new RegExp(pattern, 'u'), value as Json]);
+    for (const [pattern, value] of Object.entries(node.patternProperties))
+      into.patterns.push([new RegExp(pattern, 'u'), value as Json]);
   }
   if (Array.isArray(node.required)) into.required.push(...(node.required as string[]));
   if (Array.isArray(node.allOf)) for (const member of node.allOf) formShape(document, member, into);
@@ -204,7 +217,16 @@ function documentedExamples(document: Json): DocumentedExample[] {
       expect(Object.keys(examples as Json), `${method} ${path} ${part} ${mediaType} has no examples`).not.to.be.empty;
       for (const [name, example] of Object.entries(examples as Json)) {
         const { value } = deref(document, example);
-        out.push({ where: `${method.toUpperCase()} ${path} ${part} ${mediaType} "${name}"`, path, method, part, mediaType, name, schema, value });
+        out.push({
+          where: `${method.toUpperCase()} ${path} ${part} ${mediaType} "${name}"`,
+          path,
+          method,
+          part,
+          mediaType,
+          name,
+          schema,
+          value,
+        });
       }
     }
   };
@@ -219,14 +241,24 @@ function documentedExamples(document: Json): DocumentedExample[] {
 }
 
 function example(document: Json, path: string, method: string, part: string, mediaType: string, name: string): unknown {
-  const found = documentedExamples(document).find((item) => item.path === path && item.method === method && item.part === part && item.mediaType === mediaType && item.name === name);
+  const found = documentedExamples(document).find(
+    (item) =>
+      item.path === path && item.method === method && item.part === part && item.mediaType === mediaType && item.name === name,
+  );
   if (!found) throw new Error(`no example "${name}" for ${method} ${path} ${part} ${mediaType}`);
   return found.value;
 }
 
 const rootElement = (xml: string): string | undefined => /^<\?xml[^>]*\?>\s*<([A-Za-z_][\w.-]*)/.exec(xml)?.[1];
 
-async function parsedExample(document: Json, path: string, method: string, part: string, format: Format, name: string): Promise<unknown> {
+async function parsedExample(
+  document: Json,
+  path: string,
+  method: string,
+  part: string,
+  format: Format,
+  name: string,
+): Promise<unknown> {
   const value = example(document, path, method, part, format === 'json' ? 'application/json' : 'text/xml', name);
   return format === 'json' ? value : xmlToJsonShape(value as string);
 }
@@ -281,11 +313,17 @@ describe('OpenAPI document (GET /openapi.json, spec/openapi.json)', () => {
       const published = schemas[name] as Json;
       expect(published, `components.schemas.${name}`).to.be.an('object');
       expect(published).not.to.have.any.keys('$id', '$schema');
-      const { $id: _id, $schema: _schema, ...original } = JSON.parse(fs.readFileSync(`${SCHEMAS_DIRECTORY}/${file}`, 'utf8')) as Json;
+      const {
+        $id: _id,
+        $schema: _schema,
+        ...original
+      } = JSON.parse(fs.readFileSync(`${SCHEMAS_DIRECTORY}/${file}`, 'utf8')) as Json;
       // Equal once the rewritten references are turned back into file names.
       const back = JSON.parse(
-        JSON.stringify(published).replace(/"#\/components\/schemas\/([^"/]+)(\/[^"]*)?"/g, (_match, target: string, rest: string | undefined) =>
-          target === name && rest ? `"#${rest}"` : `"${target}.json${rest ? `#${rest}` : ''}"`,
+        JSON.stringify(published).replace(
+          /"#\/components\/schemas\/([^"/]+)(\/[^"]*)?"/g,
+          (_match, target: string, rest: string | undefined) =>
+            target === name && rest ? `"#${rest}"` : `"${target}.json${rest ? `#${rest}` : ''}"`,
         ),
       );
       expect(back, file).to.deep.equal(original);
@@ -293,7 +331,10 @@ describe('OpenAPI document (GET /openapi.json, spec/openapi.json)', () => {
     // The source document refers to the files, never to copies of them.
     expect(JSON.stringify(raw)).to.include('"$ref":"schemas/services.json"');
     for (const name of Object.keys(((raw.components as Json | undefined)?.schemas as Json | undefined) ?? {})) {
-      expect(SCHEMA_FILES.has(`${name}.json`), `spec/openapi.json defines components.schemas.${name}, a name of a schema file`).to.equal(false);
+      expect(
+        SCHEMA_FILES.has(`${name}.json`),
+        `spec/openapi.json defines components.schemas.${name}, a name of a schema file`,
+      ).to.equal(false);
     }
   });
 
@@ -302,7 +343,7 @@ describe('OpenAPI document (GET /openapi.json, spec/openapi.json)', () => {
     // The routes the mounted GeoReport router really has (a new route fails here until it is documented and
     // listed above). Express keeps a router's layers in `stack`; the GeoReport one is the router that serves /discovery.
     type Layer = { route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: Layer[] } };
-    const routers = ((ctx().app as unknown as { router: { stack: Layer[] } }).router.stack)
+    const routers = (ctx().app as unknown as { router: { stack: Layer[] } }).router.stack
       .map((layer) => layer.handle?.stack)
       .filter((stack): stack is Layer[] => Array.isArray(stack));
     const georeport = routers.find((stack) => stack.some((layer) => layer.route?.path === '/discovery'));
@@ -323,11 +364,15 @@ describe('OpenAPI document (GET /openapi.json, spec/openapi.json)', () => {
     expect(documented).to.deep.equal(listed);
 
     // Every documented path is served, and the server's Allow matches the documented methods.
-    const concrete = (path: string) => `${BASE}${path.replace('{service_code}', 'POTHOLE').replace('{service_request_id}', '1').replace('{token}', 'abc').replace('{format}', 'json')}`;
+    const concrete = (path: string) =>
+      `${BASE}${path.replace('{service_code}', 'POTHOLE').replace('{service_request_id}', '1').replace('{token}', 'abc').replace('{format}', 'json')}`;
     for (const [path, methods] of Object.entries(listed)) {
       const answer = await request(ctx().app).options(concrete(path));
       expect(answer.status, path).to.equal(204);
-      const allow = String(answer.headers.allow).split(',').map((verb) => verb.trim().toLowerCase()).sort();
+      const allow = String(answer.headers.allow)
+        .split(',')
+        .map((verb) => verb.trim().toLowerCase())
+        .sort();
       expect(allow, path).to.deep.equal([...methods, 'head', 'options'].sort());
     }
   });
@@ -338,12 +383,18 @@ describe('OpenAPI document (GET /openapi.json, spec/openapi.json)', () => {
       const where = `${method.toUpperCase()} ${path}`;
       expect(operation.summary, where).to.be.a('string').and.not.equal('');
       expect(operation.description, where).to.be.a('string').and.not.equal('');
-      const parameters = [...(((document.paths as Json)[path] as Json).parameters as unknown[] ?? []), ...((operation.parameters as unknown[]) ?? [])].map((parameter) => deref(document, parameter));
+      const parameters = [
+        ...((((document.paths as Json)[path] as Json).parameters as unknown[]) ?? []),
+        ...((operation.parameters as unknown[]) ?? []),
+      ].map((parameter) => deref(document, parameter));
       const format = parameters.find((parameter) => parameter.name === 'format');
       expect(format, where).to.include({ in: 'path', required: true });
       expect((format!.schema as Json).enum).to.deep.equal(['json', 'xml']);
       for (const name of (path.match(/\{(\w+)\}/g) ?? []).map((match) => match.slice(1, -1))) {
-        expect(parameters.some((parameter) => parameter.name === name && parameter.in === 'path'), `${where}: path parameter ${name}`).to.equal(true);
+        expect(
+          parameters.some((parameter) => parameter.name === name && parameter.in === 'path'),
+          `${where}: path parameter ${name}`,
+        ).to.equal(true);
       }
       const responses = operation.responses as Json;
       expect(responses, where).to.include.keys('200', '404', '405');
@@ -352,14 +403,19 @@ describe('OpenAPI document (GET /openapi.json, spec/openapi.json)', () => {
         const content = deref(document, response).content as Json | undefined;
         if (status === '304') continue;
         // 200s in both formats; an error may exist in one only (unknown extensions are answered in XML, JSONP is .json only).
-        if (status === '200') expect(Object.keys(content ?? {}), `${where} ${status}`).to.have.members(['application/json', 'text/xml']);
+        if (status === '200')
+          expect(Object.keys(content ?? {}), `${where} ${status}`).to.have.members(['application/json', 'text/xml']);
         else {
           expect(Object.keys(content ?? {}), `${where} ${status}`).not.to.be.empty;
           expect(['application/json', 'text/xml'], `${where} ${status}`).to.include.members(Object.keys(content ?? {}));
         }
       }
       if (method === 'post') {
-        expect((operation.requestBody as Json).content).to.include.keys('application/x-www-form-urlencoded', 'multipart/form-data', 'application/json');
+        expect((operation.requestBody as Json).content).to.include.keys(
+          'application/x-www-form-urlencoded',
+          'multipart/form-data',
+          'application/json',
+        );
         expect(operation.security).to.deep.equal([{ api_key: [] }, { bearer: [] }]);
       } else {
         expect(operation.security, `${where}: GETs need no key`).to.deep.equal([]);
@@ -398,7 +454,14 @@ describe('OpenAPI document (GET /openapi.json, spec/openapi.json)', () => {
         const problem = validateWith(fileId, shape);
         if (problem) problems.push(`${item.where}: ${problem}`);
         // The XML example says what the JSON example says.
-        const json = examples.find((other) => other.path === item.path && other.method === item.method && other.part === item.part && other.mediaType === 'application/json' && other.name === item.name);
+        const json = examples.find(
+          (other) =>
+            other.path === item.path &&
+            other.method === item.method &&
+            other.part === item.part &&
+            other.mediaType === 'application/json' &&
+            other.name === item.name,
+        );
         if (json) expect(shape, item.where).to.deep.equal(emptyAsNull(json.value));
       } else if (item.mediaType === 'application/json' && fileId) {
         const problem = validateWith(fileId, item.value);
@@ -436,7 +499,8 @@ describe('OpenAPI document (GET /openapi.json, spec/openapi.json)', () => {
         expect(body.contact).to.equal(documented.contact);
         expect(body.key_service).to.equal(documented.key_service);
         expect(liveEndpoint.url).to.equal(`${ctx().config.publicUrl}${BASE}`);
-        for (const field of ['specification', 'type', 'formats']) expect(liveEndpoint[field], field).to.deep.equal(documentedEndpoint[field]);
+        for (const field of ['specification', 'type', 'formats'])
+          expect(liveEndpoint[field], field).to.deep.equal(documentedEndpoint[field]);
       }
     });
 
@@ -450,7 +514,10 @@ describe('OpenAPI document (GET /openapi.json, spec/openapi.json)', () => {
         const services = live.body as Json[];
         expect(Object.keys(services[0]!)).to.deep.equal(Object.keys(documented[0]!));
         for (const service of documented) {
-          expect(services.find((item) => item.service_code === service.service_code), String(service.service_code)).to.deep.equal(service);
+          expect(
+            services.find((item) => item.service_code === service.service_code),
+            String(service.service_code),
+          ).to.deep.equal(service);
         }
       }
     });
@@ -459,7 +526,14 @@ describe('OpenAPI document (GET /openapi.json, spec/openapi.json)', () => {
       const document = await servedDocument();
       for (const format of ['json', 'xml'] as const) {
         for (const name of ['pothole', 'no_attributes']) {
-          const documented = (await parsedExample(document, '/services/{service_code}.{format}', 'get', '200', format, name)) as Json;
+          const documented = (await parsedExample(
+            document,
+            '/services/{service_code}.{format}',
+            'get',
+            '200',
+            format,
+            name,
+          )) as Json;
           const live = await get(`${BASE}/services/${String(documented.service_code)}.${format}`);
           expect(live.status).to.equal(200);
           if (format === 'xml') expect(rootElement(live.text)).to.equal('service_definition');
@@ -501,20 +575,39 @@ describe('OpenAPI document (GET /openapi.json, spec/openapi.json)', () => {
       for (const format of ['json', 'xml'] as const) {
         const lookup = await get(`${BASE}/tokens/${token!}.${format}`);
         expect(lookup.status).to.equal(200);
-        const documentedToken = firstItem(await parsedExample(document, '/tokens/{token}.{format}', 'get', '200', format, 'assigned'));
+        const documentedToken = firstItem(
+          await parsedExample(document, '/tokens/{token}.{format}', 'get', '200', format, 'assigned'),
+        );
         expect(Object.keys(firstItem(lookup.body))).to.deep.equal(Object.keys(documentedToken));
 
         // The documented closed pothole is what the documented POST becomes (but for id, times and status).
-        const documentedRequest = firstItem(await parsedExample(document, '/requests/{service_request_id}.{format}', 'get', '200', format, 'closed_pothole'));
+        const documentedRequest = firstItem(
+          await parsedExample(document, '/requests/{service_request_id}.{format}', 'get', '200', format, 'closed_pothole'),
+        );
         const documentedListItem = firstItem(await parsedExample(document, path, 'get', '200', format, 'two_requests'));
-        for (const url of [`${BASE}/requests/${potholeId!}.${format}`, `${BASE}/requests.${format}?service_request_id=${potholeId!}`]) {
+        for (const url of [
+          `${BASE}/requests/${potholeId!}.${format}`,
+          `${BASE}/requests.${format}?service_request_id=${potholeId!}`,
+        ]) {
           const live = await get(url);
           expect(live.status, url).to.equal(200);
           if (format === 'xml') expect(rootElement(live.text)).to.equal('service_requests');
           const stored = firstItem(live.body);
           expect(Object.keys(stored), url).to.deep.equal(Object.keys(documentedRequest));
           expect(Object.keys(stored), url).to.deep.equal(Object.keys(documentedListItem));
-          for (const field of ['service_name', 'service_code', 'description', 'agency_responsible', 'service_notice', 'address', 'address_id', 'zipcode', 'lat', 'long', 'media_url']) {
+          for (const field of [
+            'service_name',
+            'service_code',
+            'description',
+            'agency_responsible',
+            'service_notice',
+            'address',
+            'address_id',
+            'zipcode',
+            'lat',
+            'long',
+            'media_url',
+          ]) {
             expect(stored[field], `${url} ${field}`).to.deep.equal(documentedRequest[field]);
           }
         }
@@ -524,14 +617,23 @@ describe('OpenAPI document (GET /openapi.json, spec/openapi.json)', () => {
     it('servicerequestupdates (EXT): each documented comment is accepted as documented and shows in the feed with the documented fields', async () => {
       const document = await servedDocument();
       const path = '/servicerequestupdates.{format}';
-      const target = await postForm(`${BASE}/requests.json`, [['api_key', key()], ['service_code', 'SIDEWALK'], ['address_string', '219 N Broad St, Lancaster, OH 43130']]);
+      const target = await postForm(`${BASE}/requests.json`, [
+        ['api_key', key()],
+        ['service_code', 'SIDEWALK'],
+        ['address_string', '219 N Broad St, Lancaster, OH 43130'],
+      ]);
       expect(target.status).to.equal(200);
       const id = firstItem(target.body).service_request_id as string;
       const since = new Date(Date.now() - 60_000).toISOString();
       const updateIds: string[] = [];
       for (const mediaType of ['application/x-www-form-urlencoded', 'multipart/form-data', 'application/json']) {
         for (const format of ['json', 'xml'] as const) {
-          const body = { ...(example(document, path, 'post', 'request', mediaType, 'comment') as Json), api_key: key(), service_request_id: id, update_id: unique('fms') };
+          const body = {
+            ...(example(document, path, 'post', 'request', mediaType, 'comment') as Json),
+            api_key: key(),
+            service_request_id: id,
+            update_id: unique('fms'),
+          };
           const url = `${BASE}/servicerequestupdates.${format}`;
           const live =
             mediaType === 'application/json'
@@ -564,16 +666,29 @@ describe('OpenAPI document (GET /openapi.json, spec/openapi.json)', () => {
 
     it('every documented error example is what the server answers to the call it describes (both formats)', async () => {
       const document = await servedDocument();
-      const created = await postForm(`${BASE}/requests.json`, [['api_key', key()], ['service_code', 'MISSED_TRASH'], ['address_string', '845 Lincoln Ave'], ['attribute[COLLECTION_TYPE][]', 'TRASH']]);
+      const created = await postForm(`${BASE}/requests.json`, [
+        ['api_key', key()],
+        ['service_code', 'MISSED_TRASH'],
+        ['address_string', '845 Lincoln Ave'],
+        ['attribute[COLLECTION_TYPE][]', 'TRASH'],
+      ]);
       expect(created.status).to.equal(200);
       const token = firstItem(created.body).token as string;
-      const located: Array<[string, string]> = [['lat', '39.71367'], ['long', '-82.59932']];
-      const updateOf = (fields: Array<[string, string]>) => [['api_key', key()], ['status', 'OPEN'], ['updated_datetime', '2024-05-08T09:20:05-04:00'], ...fields] as Array<[string, string]>;
+      const located: Array<[string, string]> = [
+        ['lat', '39.71367'],
+        ['long', '-82.59932'],
+      ];
+      const updateOf = (fields: Array<[string, string]>) =>
+        [['api_key', key()], ['status', 'OPEN'], ['updated_datetime', '2024-05-08T09:20:05-04:00'], ...fields] as Array<
+          [string, string]
+        >;
 
       type Call = (format: Format) => Promise<Answer>;
-      const cases: Array<{ path: string; method: string; status: string; name: string; call: Call; formats: readonly Format[] }> = [];
+      const cases: Array<{ path: string; method: string; status: string; name: string; call: Call; formats: readonly Format[] }> =
+        [];
       const both = ['json', 'xml'] as const;
-      const add = (path: string, method: string, status: string, name: string, call: Call, formats: readonly Format[] = both) => cases.push({ path, method, status, name, call, formats });
+      const add = (path: string, method: string, status: string, name: string, call: Call, formats: readonly Format[] = both) =>
+        cases.push({ path, method, status, name, call, formats });
       const getPaths: Record<string, string> = {
         '/discovery.{format}': 'discovery',
         '/services.{format}': 'services',
@@ -586,55 +701,188 @@ describe('OpenAPI document (GET /openapi.json, spec/openapi.json)', () => {
       for (const [path, concrete] of Object.entries(getPaths)) {
         add(path, 'get', '400', 'bad_callback', (format) => get(`${BASE}/${concrete}.${format}?callback=1x`), ['json']);
         add(path, 'get', '404', 'unknown_format', () => get(`${BASE}/${concrete}.csv`), ['xml']);
-        if (path !== '/discovery.{format}') add(path, 'get', '404', 'unknown_jurisdiction', (format) => get(`${BASE}/${concrete}.${format}?jurisdiction_id=columbus.gov`));
+        if (path !== '/discovery.{format}')
+          add(path, 'get', '404', 'unknown_jurisdiction', (format) =>
+            get(`${BASE}/${concrete}.${format}?jurisdiction_id=columbus.gov`),
+          );
       }
       for (const path of ['/services.{format}', '/services/{service_code}.{format}', '/tokens/{token}.{format}']) {
-        add(path, 'get', '400', 'long_jurisdiction_id', (format) => get(`${BASE}/${getPaths[path]!}.${format}?jurisdiction_id=${'x'.repeat(101)}`));
+        add(path, 'get', '400', 'long_jurisdiction_id', (format) =>
+          get(`${BASE}/${getPaths[path]!}.${format}?jurisdiction_id=${'x'.repeat(101)}`),
+        );
       }
-      add('/services/{service_code}.{format}', 'get', '404', 'unknown_service_code', (format) => get(`${BASE}/services/BRIDGE_TROLL.${format}`));
-      add('/requests.{format}', 'get', '400', 'bad_values', (format) => get(`${BASE}/requests.${format}?status=pending&start_date=yesterday`));
-      add('/requests.{format}', 'get', '400', 'window_too_long', (format) => get(`${BASE}/requests.${format}?start_date=2024-01-01&end_date=2024-06-30`));
-      add('/requests/{service_request_id}.{format}', 'get', '400', 'bad_extensions', (format) => get(`${BASE}/requests/1.${format}?extensions=maybe`));
-      add('/requests/{service_request_id}.{format}', 'get', '404', 'unknown_id', (format) => get(`${BASE}/requests/99999.${format}`));
+      add('/services/{service_code}.{format}', 'get', '404', 'unknown_service_code', (format) =>
+        get(`${BASE}/services/BRIDGE_TROLL.${format}`),
+      );
+      add('/requests.{format}', 'get', '400', 'bad_values', (format) =>
+        get(`${BASE}/requests.${format}?status=pending&start_date=yesterday`),
+      );
+      add('/requests.{format}', 'get', '400', 'window_too_long', (format) =>
+        get(`${BASE}/requests.${format}?start_date=2024-01-01&end_date=2024-06-30`),
+      );
+      add('/requests/{service_request_id}.{format}', 'get', '400', 'bad_extensions', (format) =>
+        get(`${BASE}/requests/1.${format}?extensions=maybe`),
+      );
+      add('/requests/{service_request_id}.{format}', 'get', '404', 'unknown_id', (format) =>
+        get(`${BASE}/requests/99999.${format}`),
+      );
       add('/tokens/{token}.{format}', 'get', '404', 'unknown_token', (format) => get(`${BASE}/tokens/0badc0ffee.${format}`));
-      add('/servicerequestupdates.{format}', 'get', '400', 'bad_date', (format) => get(`${BASE}/servicerequestupdates.${format}?start_date=soon`));
+      add('/servicerequestupdates.{format}', 'get', '400', 'bad_date', (format) =>
+        get(`${BASE}/servicerequestupdates.${format}?start_date=soon`),
+      );
 
       const requests = (format: Format) => `${BASE}/requests.${format}`;
-      add('/requests.{format}', 'post', '400', 'location_and_attribute', (format) => postForm(requests(format), [['api_key', key()], ['service_code', 'POTHOLE']]));
-      add('/requests.{format}', 'post', '400', 'bad_values', (format) => postForm(requests(format), [['api_key', key()], ['service_code', 'POTHOLE'], ['lat', '95'], ['long', '-82.6'], ['attribute[SIZE]', 'HUGE']]));
-      add('/requests.{format}', 'post', '400', 'missing_service_code', (format) => postForm(requests(format), [['api_key', key()], ...located]));
-      add('/requests.{format}', 'post', '403', 'missing_key', (format) => postForm(requests(format), [['service_code', 'POTHOLE'], ...located]));
-      add('/requests.{format}', 'post', '403', 'invalid_key', (format) => postForm(requests(format), [['api_key', 'o311_not-a-key'], ['service_code', 'POTHOLE'], ...located]));
-      add('/requests.{format}', 'post', '404', 'unknown_service_code', (format) => postForm(requests(format), [['api_key', key()], ['service_code', 'BRIDGE_TROLL'], ...located]));
-      add('/requests.{format}', 'post', '404', 'unknown_jurisdiction', (format) => postForm(requests(format), [['api_key', key()], ['jurisdiction_id', 'columbus.gov'], ['service_code', 'SIDEWALK'], ...located]));
-      add('/requests.{format}', 'post', '404', 'unknown_format', () => postForm(`${BASE}/requests.csv`, [['api_key', key()], ['service_code', 'SIDEWALK'], ...located]), ['xml']);
+      add('/requests.{format}', 'post', '400', 'location_and_attribute', (format) =>
+        postForm(requests(format), [
+          ['api_key', key()],
+          ['service_code', 'POTHOLE'],
+        ]),
+      );
+      add('/requests.{format}', 'post', '400', 'bad_values', (format) =>
+        postForm(requests(format), [
+          ['api_key', key()],
+          ['service_code', 'POTHOLE'],
+          ['lat', '95'],
+          ['long', '-82.6'],
+          ['attribute[SIZE]', 'HUGE'],
+        ]),
+      );
+      add('/requests.{format}', 'post', '400', 'missing_service_code', (format) =>
+        postForm(requests(format), [['api_key', key()], ...located]),
+      );
+      add('/requests.{format}', 'post', '403', 'missing_key', (format) =>
+        postForm(requests(format), [['service_code', 'POTHOLE'], ...located]),
+      );
+      add('/requests.{format}', 'post', '403', 'invalid_key', (format) =>
+        postForm(requests(format), [['api_key', 'o311_not-a-key'], ['service_code', 'POTHOLE'], ...located]),
+      );
+      add('/requests.{format}', 'post', '404', 'unknown_service_code', (format) =>
+        postForm(requests(format), [['api_key', key()], ['service_code', 'BRIDGE_TROLL'], ...located]),
+      );
+      add('/requests.{format}', 'post', '404', 'unknown_jurisdiction', (format) =>
+        postForm(requests(format), [
+          ['api_key', key()],
+          ['jurisdiction_id', 'columbus.gov'],
+          ['service_code', 'SIDEWALK'],
+          ...located,
+        ]),
+      );
+      add(
+        '/requests.{format}',
+        'post',
+        '404',
+        'unknown_format',
+        () => postForm(`${BASE}/requests.csv`, [['api_key', key()], ['service_code', 'SIDEWALK'], ...located]),
+        ['xml'],
+      );
       add('/requests.{format}', 'post', '413', 'large_file', (format) =>
-        postMultipart(requests(format), [['api_key', key()], ['service_code', 'SIDEWALK'], ...located], [{ field: 'media', content: Buffer.alloc(ctx().config.mediaMaxBytes + 1), filename: 'big.jpg', contentType: 'image/jpeg' }]),
+        postMultipart(
+          requests(format),
+          [['api_key', key()], ['service_code', 'SIDEWALK'], ...located],
+          [
+            {
+              field: 'media',
+              content: Buffer.alloc(ctx().config.mediaMaxBytes + 1),
+              filename: 'big.jpg',
+              contentType: 'image/jpeg',
+            },
+          ],
+        ),
       );
       add('/requests.{format}', 'post', '415', 'unsupported', async (format) => {
-        const response = await request(ctx().app).post(requests(format)).set('Content-Type', 'application/xml').send('<request/>');
-        return { status: response.status, headers: response.headers as Record<string, string>, text: response.text, body: format === 'json' ? JSON.parse(response.text) : await xmlToJsonShape(response.text) };
+        const response = await request(ctx().app)
+          .post(requests(format))
+          .set('Content-Type', 'application/xml')
+          .send('<request/>');
+        return {
+          status: response.status,
+          headers: response.headers as Record<string, string>,
+          text: response.text,
+          body: format === 'json' ? JSON.parse(response.text) : await xmlToJsonShape(response.text),
+        };
       });
 
       const updates = (format: Format) => `${BASE}/servicerequestupdates.${format}`;
-      add('/servicerequestupdates.{format}', 'post', '400', 'missing', (format) => postForm(updates(format), [['api_key', key()], ['service_request_id', '1'], ['status', 'BOGUS'], ['updated_datetime', '2024-05-08T09:20:05-04:00']]));
-      add('/servicerequestupdates.{format}', 'post', '403', 'missing_key', (format) => postForm(updates(format), [['service_request_id', '1'], ['update_id', unique('u')]]));
-      add('/servicerequestupdates.{format}', 'post', '404', 'unknown_request', (format) => postForm(updates(format), updateOf([['service_request_id', '99999'], ['update_id', unique('u')]])));
-      add('/servicerequestupdates.{format}', 'post', '404', 'unknown_format', () => postForm(`${BASE}/servicerequestupdates.csv`, updateOf([['service_request_id', '1'], ['update_id', unique('u')]])), ['xml']);
+      add('/servicerequestupdates.{format}', 'post', '400', 'missing', (format) =>
+        postForm(updates(format), [
+          ['api_key', key()],
+          ['service_request_id', '1'],
+          ['status', 'BOGUS'],
+          ['updated_datetime', '2024-05-08T09:20:05-04:00'],
+        ]),
+      );
+      add('/servicerequestupdates.{format}', 'post', '403', 'missing_key', (format) =>
+        postForm(updates(format), [
+          ['service_request_id', '1'],
+          ['update_id', unique('u')],
+        ]),
+      );
+      add('/servicerequestupdates.{format}', 'post', '404', 'unknown_request', (format) =>
+        postForm(
+          updates(format),
+          updateOf([
+            ['service_request_id', '99999'],
+            ['update_id', unique('u')],
+          ]),
+        ),
+      );
+      add(
+        '/servicerequestupdates.{format}',
+        'post',
+        '404',
+        'unknown_format',
+        () =>
+          postForm(
+            `${BASE}/servicerequestupdates.csv`,
+            updateOf([
+              ['service_request_id', '1'],
+              ['update_id', unique('u')],
+            ]),
+          ),
+        ['xml'],
+      );
       add('/servicerequestupdates.{format}', 'post', '413', 'large_file', (format) =>
-        postMultipart(updates(format), updateOf([['service_request_id', '1'], ['update_id', unique('u')]]), [{ field: 'media', content: Buffer.alloc(ctx().config.mediaMaxBytes + 1), filename: 'big.jpg', contentType: 'image/jpeg' }]),
+        postMultipart(
+          updates(format),
+          updateOf([
+            ['service_request_id', '1'],
+            ['update_id', unique('u')],
+          ]),
+          [
+            {
+              field: 'media',
+              content: Buffer.alloc(ctx().config.mediaMaxBytes + 1),
+              filename: 'big.jpg',
+              contentType: 'image/jpeg',
+            },
+          ],
+        ),
       );
       add('/servicerequestupdates.{format}', 'post', '415', 'unsupported', async (format) => {
         const response = await request(ctx().app).post(updates(format)).set('Content-Type', 'application/xml').send('<update/>');
-        return { status: response.status, headers: response.headers as Record<string, string>, text: response.text, body: format === 'json' ? JSON.parse(response.text) : await xmlToJsonShape(response.text) };
+        return {
+          status: response.status,
+          headers: response.headers as Record<string, string>,
+          text: response.text,
+          body: format === 'json' ? JSON.parse(response.text) : await xmlToJsonShape(response.text),
+        };
       });
 
       // Every documented error example of an operation, in each format it is documented in, is one of the
       // calls above (the shared 405 is checked below; the 500 cannot be provoked).
       const formatOf = (mediaType: string): Format => (mediaType === 'application/json' ? 'json' : 'xml');
-      const documented = documentedExamples(document).filter((item) => Number(item.part) >= 400 && item.part !== '405' && item.part !== '500');
+      const documented = documentedExamples(document).filter(
+        (item) => Number(item.part) >= 400 && item.part !== '405' && item.part !== '500',
+      );
       const covered = (item: DocumentedExample) =>
-        cases.some((entry) => entry.path === item.path && entry.method === item.method && entry.status === item.part && entry.name === item.name && entry.formats.includes(formatOf(item.mediaType)));
+        cases.some(
+          (entry) =>
+            entry.path === item.path &&
+            entry.method === item.method &&
+            entry.status === item.part &&
+            entry.name === item.name &&
+            entry.formats.includes(formatOf(item.mediaType)),
+        );
       expect(documented.filter((item) => !covered(item)).map((item) => item.where)).to.deep.equal([]);
 
       for (const entry of cases) {
@@ -644,7 +892,9 @@ describe('OpenAPI document (GET /openapi.json, spec/openapi.json)', () => {
           expect(live.status, `${where}: ${live.text.slice(0, 300)}`).to.equal(Number(entry.status));
           if (format === 'xml') expect(rootElement(live.text), where).to.equal('errors');
           // parsedExample throws when the example is not documented in this format
-          expect(live.body, where).to.deep.equal(await parsedExample(document, entry.path, entry.method, entry.status, format, entry.name));
+          expect(live.body, where).to.deep.equal(
+            await parsedExample(document, entry.path, entry.method, entry.status, format, entry.name),
+          );
         }
       }
     });
@@ -652,9 +902,16 @@ describe('OpenAPI document (GET /openapi.json, spec/openapi.json)', () => {
     it('405: every other verb answers the documented errors document with the documented Allow', async () => {
       const document = await servedDocument();
       for (const [path, methods] of Object.entries(ROUTES)) {
-        const response = deref(document, ((((document.paths as Json)[path] as Json)[methods[0]!] as Json).responses as Json)['405']);
+        const response = deref(
+          document,
+          ((((document.paths as Json)[path] as Json)[methods[0]!] as Json).responses as Json)['405'],
+        );
         const allow = ((response.headers as Json).Allow as Json).schema as Json;
-        expect(allow.const).to.equal([...methods.map((method) => method.toUpperCase()), 'HEAD'].sort((a, b) => ['GET', 'HEAD', 'POST'].indexOf(a) - ['GET', 'HEAD', 'POST'].indexOf(b)).join(', '));
+        expect(allow.const).to.equal(
+          [...methods.map((method) => method.toUpperCase()), 'HEAD']
+            .sort((a, b) => ['GET', 'HEAD', 'POST'].indexOf(a) - ['GET', 'HEAD', 'POST'].indexOf(b))
+            .join(', '),
+        );
         const concrete = path.replace('{service_code}', 'POTHOLE').replace('{service_request_id}', '1').replace('{token}', 'abc');
         for (const format of ['json', 'xml'] as const) {
           const live = await send('DELETE', `${BASE}${concrete.replace('{format}', format)}`);
@@ -662,7 +919,9 @@ describe('OpenAPI document (GET /openapi.json, spec/openapi.json)', () => {
           expect(live.headers.allow, path).to.equal(allow.const);
           const documented = (response.content as Json)[format === 'json' ? 'application/json' : 'text/xml'] as Json;
           const value = ((documented.examples as Json).delete as Json).value;
-          expect(live.body, `${path} (${format})`).to.deep.equal(format === 'json' ? value : await xmlToJsonShape(value as string));
+          expect(live.body, `${path} (${format})`).to.deep.equal(
+            format === 'json' ? value : await xmlToJsonShape(value as string),
+          );
         }
       }
     });
@@ -709,13 +968,37 @@ describe('OpenAPI: the EXT answers of GET requests (extensions=true, .geojson)',
       expect(answer.status, answer.text).to.equal(200);
       return firstItem(answer.body).service_request_id as string;
     };
-    ids.located = await create([['service_code', 'POTHOLE'], ['lat', '39.71367'], ['long', '-82.59932'], ['address_string', '120 E Main St'], ['description', 'Deep hole <by> the "crosswalk" & curb'], ['attribute[SIZE]', 'LARGE']]);
-    ids.duplicate = await create([['service_code', 'POTHOLE'], ['lat', '39.71369'], ['long', '-82.59942'], ['address_string', '118 E Main St'], ['attribute[SIZE]', 'SMALL']]);
-    ids.addressOnly = await create([['service_code', 'SIDEWALK'], ['address_string', '219 N Broad St, Lancaster, OH 43130']]);
+    ids.located = await create([
+      ['service_code', 'POTHOLE'],
+      ['lat', '39.71367'],
+      ['long', '-82.59932'],
+      ['address_string', '120 E Main St'],
+      ['description', 'Deep hole <by> the "crosswalk" & curb'],
+      ['attribute[SIZE]', 'LARGE'],
+    ]);
+    ids.duplicate = await create([
+      ['service_code', 'POTHOLE'],
+      ['lat', '39.71369'],
+      ['long', '-82.59942'],
+      ['address_string', '118 E Main St'],
+      ['attribute[SIZE]', 'SMALL'],
+    ]);
+    ids.addressOnly = await create([
+      ['service_code', 'SIDEWALK'],
+      ['address_string', '219 N Broad St, Lancaster, OH 43130'],
+    ]);
     // Public history: an activity note on the first, the second closed as its duplicate.
-    const patched = await request(ctx().app).patch(`/api/v1/requests/${ids.located}`).set(staff()).set('Content-Type', 'application/json').send({ status: 'in_progress', status_notes: 'Crew scheduled.', internal_note: 'never public', version: 1 });
+    const patched = await request(ctx().app)
+      .patch(`/api/v1/requests/${ids.located}`)
+      .set(staff())
+      .set('Content-Type', 'application/json')
+      .send({ status: 'in_progress', status_notes: 'Crew scheduled.', internal_note: 'never public', version: 1 });
     expect(patched.status, patched.text).to.equal(200);
-    const marked = await request(ctx().app).post(`/api/v1/requests/${ids.duplicate}/duplicate-of`).set(staff()).set('Content-Type', 'application/json').send({ original: ids.located, version: 1 });
+    const marked = await request(ctx().app)
+      .post(`/api/v1/requests/${ids.duplicate}/duplicate-of`)
+      .set(staff())
+      .set('Content-Type', 'application/json')
+      .send({ original: ids.located, version: 1 });
     expect(marked.status, marked.text).to.equal(200);
   });
 
@@ -735,14 +1018,18 @@ describe('OpenAPI: the EXT answers of GET requests (extensions=true, .geojson)',
         expect(validateWith('service-requests-extended.json', value), `${path} x-extensions-true ${key}`).to.equal(undefined);
         // The same requests as the standard example, with the EXT members after the standard fields.
         const items = value as Json[];
-        expect(items.map((item) => Object.fromEntries(STANDARD_FIELDS.map((field) => [field, item[field]])))).to.deep.equal(standard);
+        expect(items.map((item) => Object.fromEntries(STANDARD_FIELDS.map((field) => [field, item[field]])))).to.deep.equal(
+          standard,
+        );
         for (const item of items) expect(Object.keys(item)).to.deep.equal([...STANDARD_FIELDS, 'extended_attributes', 'notes']);
       }
       for (const [key, value] of mediaExamples(document, xml)) {
         expect(value, `${path} x-extensions-true text/xml ${key}`).to.be.a('string');
         expect(rootElement(value as string)).to.equal('service_requests');
         const shape = await xmlToJsonShape(value as string);
-        expect(validateWith('service-requests-extended.json', shape), `${path} x-extensions-true text/xml ${key}`).to.equal(undefined);
+        expect(validateWith('service-requests-extended.json', shape), `${path} x-extensions-true text/xml ${key}`).to.equal(
+          undefined,
+        );
         const twin = jsonExamples.find(([other]) => other === key);
         expect(twin, `the JSON example ${key}`).to.not.equal(undefined);
         expect(shape).to.deep.equal(emptyAsNull(twin![1]));
@@ -757,7 +1044,9 @@ describe('OpenAPI: the EXT answers of GET requests (extensions=true, .geojson)',
         for (const feature of (value as Json).features as Json[]) {
           const properties = feature.properties as Json;
           expect(feature.id).to.equal(properties.service_request_id);
-          expect(feature.geometry).to.deep.equal(properties.lat === null ? null : { type: 'Point', coordinates: [properties.long, properties.lat] });
+          expect(feature.geometry).to.deep.equal(
+            properties.lat === null ? null : { type: 'Point', coordinates: [properties.long, properties.lat] },
+          );
           expect(standard.map((item) => item.service_request_id)).to.include(properties.service_request_id);
         }
       }
@@ -766,8 +1055,13 @@ describe('OpenAPI: the EXT answers of GET requests (extensions=true, .geojson)',
 
   it('GET requests.{json,xml}?extensions=true and requests/{id}.{json,xml}?extensions=true validate against service-requests-extended.json, with the documented members in the documented order', async () => {
     const document = await servedDocument();
-    const extendedExample = firstItem(mediaExamples(document, ((extensionMember(document, '/requests.{format}', 'x-extensions-true').content as Json)['application/json'] as Json))[0]![1]);
-    const noteKeys = Object.keys(((extendedExample.notes as Json[])[0]) as Json);
+    const extendedExample = firstItem(
+      mediaExamples(
+        document,
+        (extensionMember(document, '/requests.{format}', 'x-extensions-true').content as Json)['application/json'] as Json,
+      )[0]![1],
+    );
+    const noteKeys = Object.keys((extendedExample.notes as Json[])[0] as Json);
     const all = `${ids.located},${ids.duplicate},${ids.addressOnly}`;
     for (const format of ['json', 'xml'] as const) {
       const urls = [
@@ -785,7 +1079,9 @@ describe('OpenAPI: the EXT answers of GET requests (extensions=true, .geojson)',
         assertSchema('service-requests-extended.json', live.body);
         for (const item of live.body as Json[]) {
           expect(Object.keys(item), url).to.deep.equal(Object.keys(extendedExample));
-          expect(Object.keys(item.extended_attributes as Json), url).to.deep.equal(Object.keys(extendedExample.extended_attributes as Json));
+          expect(Object.keys(item.extended_attributes as Json), url).to.deep.equal(
+            Object.keys(extendedExample.extended_attributes as Json),
+          );
           for (const note of item.notes as Json[]) expect(Object.keys(note), url).to.deep.equal(noteKeys);
         }
       }
@@ -822,10 +1118,13 @@ describe('OpenAPI: the EXT answers of GET requests (extensions=true, .geojson)',
       const extended = url.includes('extensions=true');
       for (const feature of body.features as Json[]) {
         const properties = feature.properties as Json;
-        expect(Object.keys(properties), url).to.deep.equal(extended ? [...STANDARD_FIELDS, 'extended_attributes', 'notes'] : STANDARD_FIELDS);
+        expect(Object.keys(properties), url).to.deep.equal(
+          extended ? [...STANDARD_FIELDS, 'extended_attributes', 'notes'] : STANDARD_FIELDS,
+        );
         expect(feature.id).to.equal(properties.service_request_id);
         if (properties.service_request_id === ids.addressOnly) expect(feature.geometry, url).to.equal(null);
-        if (properties.service_request_id === ids.located) expect(feature.geometry).to.deep.equal({ type: 'Point', coordinates: [-82.59932, 39.71367] });
+        if (properties.service_request_id === ids.located)
+          expect(feature.geometry).to.deep.equal({ type: 'Point', coordinates: [-82.59932, 39.71367] });
       }
     }
   });
@@ -849,7 +1148,8 @@ function fragmentOperations(document: Json): Array<{ path: string; method: strin
 }
 
 /** A JSON pointer ("/paths/~1api~1v1~1keys/get") from its segments. */
-const jsonPointerOf = (...segments: string[]): string => segments.map((segment) => `/${segment.replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
+const jsonPointerOf = (...segments: string[]): string =>
+  segments.map((segment) => `/${segment.replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
 
 const DOCUMENT_ID = 'urn:open311:served-openapi-document';
 
@@ -863,8 +1163,15 @@ function documentValidator(document: Json): (schemaPointer: string, value: unkno
   const cached = validators.get(document);
   if (cached) return cached;
   const ajv = new Ajv2020({ strict: false, allErrors: true, allowUnionTypes: true, validateSchema: false, logger: false });
-  ajv.addFormat('georeport-datetime', { type: 'string', validate: (text: string) => text.length <= 64 && parseDateTime(text, 'UTC') !== undefined });
-  ajv.addFormat('date-time', { type: 'string', validate: (text: string) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/i.test(text) && !Number.isNaN(Date.parse(text)) });
+  ajv.addFormat('georeport-datetime', {
+    type: 'string',
+    validate: (text: string) => text.length <= 64 && parseDateTime(text, 'UTC') !== undefined,
+  });
+  ajv.addFormat('date-time', {
+    type: 'string',
+    validate: (text: string) =>
+      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/i.test(text) && !Number.isNaN(Date.parse(text)),
+  });
   ajv.addFormat('uri', { type: 'string', validate: (text: string) => URL.canParse(text) });
   ajv.addFormat('uuid', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i);
   ajv.addFormat('binary', true);
@@ -893,32 +1200,58 @@ interface FragmentExample {
 }
 
 /** The JSON pointer a Reference Object points to (undefined for anything else). */
-const refTarget = (node: unknown): string | undefined => (isObject(node) && typeof node.$ref === 'string' && node.$ref.startsWith('#/') ? node.$ref.slice(1) : undefined);
+const refTarget = (node: unknown): string | undefined =>
+  isObject(node) && typeof node.$ref === 'string' && node.$ref.startsWith('#/') ? node.$ref.slice(1) : undefined;
 
 /** Every example of the fragments' operations (example or examples) with the schema it illustrates. */
 function fragmentExamples(document: Json): FragmentExample[] {
   const out: FragmentExample[] = [];
-  const collect = (base: Omit<FragmentExample, 'where' | 'name' | 'value' | 'schema' | 'schemaPointer'>, at: string, holder: Json) => {
+  const collect = (
+    base: Omit<FragmentExample, 'where' | 'name' | 'value' | 'schema' | 'schemaPointer'>,
+    at: string,
+    holder: Json,
+  ) => {
     const add = (name: string, value: unknown) =>
-      out.push({ ...base, where: `${base.method.toUpperCase()} ${base.path} ${base.part} ${base.mediaType} "${name}"`, name, value, schema: holder.schema, schemaPointer: `${at}/schema` });
+      out.push({
+        ...base,
+        where: `${base.method.toUpperCase()} ${base.path} ${base.part} ${base.mediaType} "${name}"`,
+        name,
+        value,
+        schema: holder.schema,
+        schemaPointer: `${at}/schema`,
+      });
     if ('example' in holder) add('example', holder.example);
-    if (isObject(holder.examples)) for (const [name, item] of Object.entries(holder.examples)) add(name, deref(document, item).value);
+    if (isObject(holder.examples))
+      for (const [name, item] of Object.entries(holder.examples)) add(name, deref(document, item).value);
   };
   for (const { path, method, operation } of fragmentOperations(document)) {
     const at = jsonPointerOf('paths', path, method);
     ((operation.parameters as unknown[] | undefined) ?? []).forEach((parameter, index) => {
       const resolved = deref(document, parameter);
-      collect({ path, method, part: 'parameter', mediaType: `parameter ${String(resolved.name)}` }, refTarget(parameter) ?? `${at}/parameters/${index}`, resolved);
+      collect(
+        { path, method, part: 'parameter', mediaType: `parameter ${String(resolved.name)}` },
+        refTarget(parameter) ?? `${at}/parameters/${index}`,
+        resolved,
+      );
     });
     const body = deref(document, operation.requestBody);
     if (isObject(body) && isObject(body.content)) {
-      for (const [mediaType, media] of Object.entries(body.content)) collect({ path, method, part: 'request', mediaType }, `${at}${jsonPointerOf('requestBody', 'content', mediaType)}`, media as Json);
+      for (const [mediaType, media] of Object.entries(body.content))
+        collect(
+          { path, method, part: 'request', mediaType },
+          `${at}${jsonPointerOf('requestBody', 'content', mediaType)}`,
+          media as Json,
+        );
     }
     for (const [status, raw] of Object.entries(operation.responses as Json)) {
       const response = deref(document, raw);
       const responseAt = refTarget(raw) ?? `${at}${jsonPointerOf('responses', status)}`;
       for (const [header, value] of Object.entries((response.headers as Json | undefined) ?? {})) {
-        collect({ path, method, part: status, mediaType: `header ${header}` }, refTarget(value) ?? `${responseAt}${jsonPointerOf('headers', header)}`, deref(document, value));
+        collect(
+          { path, method, part: status, mediaType: `header ${header}` },
+          refTarget(value) ?? `${responseAt}${jsonPointerOf('headers', header)}`,
+          deref(document, value),
+        );
       }
       for (const [mediaType, media] of Object.entries((response.content as Json | undefined) ?? {})) {
         collect({ path, method, part: status, mediaType }, `${responseAt}${jsonPointerOf('content', mediaType)}`, media as Json);
@@ -929,19 +1262,44 @@ function fragmentExamples(document: Json): FragmentExample[] {
 }
 
 /** The value of a documented example of a fragment operation ("example" for a singular example). */
-function fragmentExample(document: Json, path: string, method: string, part: string, mediaType: string, name = 'example'): unknown {
-  const found = fragmentExamples(document).find((item) => item.path === path && item.method === method && item.part === part && item.mediaType === mediaType && item.name === name);
+function fragmentExample(
+  document: Json,
+  path: string,
+  method: string,
+  part: string,
+  mediaType: string,
+  name = 'example',
+): unknown {
+  const found = fragmentExamples(document).find(
+    (item) =>
+      item.path === path && item.method === method && item.part === part && item.mediaType === mediaType && item.name === name,
+  );
   if (!found) throw new Error(`no example "${name}" for ${method} ${path} ${part} ${mediaType}`);
   return found.value;
 }
 
 /** Checks a live answer body against the schema documented for that call. */
-function checkDocumented(document: Json, path: string, method: string, status: string, body: unknown, mediaType = 'application/json'): void {
-  const problem = documentValidator(document)(`${jsonPointerOf('paths', path, method, 'responses', status, 'content', mediaType)}/schema`, body);
+function checkDocumented(
+  document: Json,
+  path: string,
+  method: string,
+  status: string,
+  body: unknown,
+  mediaType = 'application/json',
+): void {
+  const problem = documentValidator(document)(
+    `${jsonPointerOf('paths', path, method, 'responses', status, 'content', mediaType)}/schema`,
+    body,
+  );
   expect(problem, `${method.toUpperCase()} ${path} ${status}: ${JSON.stringify(body).slice(0, 500)}`).to.equal(undefined);
 }
 
-type RouteLayer = { route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: RouteLayer[] }; rawPath?: unknown; slash?: boolean };
+type RouteLayer = {
+  route?: { path: string; methods: Record<string, boolean> };
+  handle?: { stack?: RouteLayer[] };
+  rawPath?: unknown;
+  slash?: boolean;
+};
 
 /** The routes below a router stack: "/api/v1/requests/{}" → sorted methods (405 catch-alls left out). */
 function collectRoutes(stack: RouteLayer[], prefix: string, into: Record<string, string[]>): Record<string, string[]> {
@@ -973,7 +1331,10 @@ const KNOWN_EXAMPLE_PROBLEMS = [
 const csvFields = (line: string): string[] => [...line.matchAll(/(?:^|,)("(?:[^"]|"")*"|[^,]*)/g)].map((match) => match[1]!);
 
 // A 1×1 PNG.
-const TINY_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+const TINY_PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+  'base64',
+);
 
 describe('OpenAPI: the staff API, bulk export and operational endpoints (spec/openapi-fragments)', () => {
   const isStaffPath = (path: string) => path.startsWith(`${STAFF_BASE_PATH}/`);
@@ -982,9 +1343,20 @@ describe('OpenAPI: the staff API, bulk export and operational endpoints (spec/op
     const document = await servedDocument();
     const app = (ctx().app as unknown as { router: { stack: RouteLayer[] } }).router;
     const routed = collectRoutes(app.stack, '', {});
-    const inScope = (path: string) => path.startsWith(`${STAFF_BASE_PATH}/`) || path.startsWith(`${BULK_BASE_PATH}/`) || ['/healthz', '/readyz', '/metrics', '/openapi.json'].includes(path);
+    const inScope = (path: string) =>
+      path.startsWith(`${STAFF_BASE_PATH}/`) ||
+      path.startsWith(`${BULK_BASE_PATH}/`) ||
+      ['/healthz', '/readyz', '/metrics', '/openapi.json'].includes(path);
     const served = Object.fromEntries(Object.entries(routed).filter(([path]) => inScope(path)));
-    expect(Object.keys(served)).to.include.members(['/healthz', '/readyz', '/metrics', '/openapi.json', `${BULK_BASE_PATH}/requests.csv`, `${STAFF_BASE_PATH}/requests`, `${STAFF_BASE_PATH}/keys`]);
+    expect(Object.keys(served)).to.include.members([
+      '/healthz',
+      '/readyz',
+      '/metrics',
+      '/openapi.json',
+      `${BULK_BASE_PATH}/requests.csv`,
+      `${STAFF_BASE_PATH}/requests`,
+      `${STAFF_BASE_PATH}/keys`,
+    ]);
 
     const documented: Record<string, string[]> = {};
     for (const { path, method } of fragmentOperations(document)) {
@@ -1013,10 +1385,16 @@ describe('OpenAPI: the staff API, bulk export and operational endpoints (spec/op
       expect(operation.summary, where).to.be.a('string').and.not.equal('');
       expect(operation.tags, where).to.be.an('array').that.is.not.empty;
       const responses = operation.responses as Json;
-      expect(Object.keys(responses).some((status) => /^2\d\d$/.test(status)), `${where}: a 2xx answer`).to.equal(true);
+      expect(
+        Object.keys(responses).some((status) => /^2\d\d$/.test(status)),
+        `${where}: a 2xx answer`,
+      ).to.equal(true);
       for (const name of (path.match(/\{(\w+)\}/g) ?? []).map((match) => match.slice(1, -1))) {
         const parameters = ((operation.parameters as unknown[] | undefined) ?? []).map((parameter) => deref(document, parameter));
-        expect(parameters.some((parameter) => parameter.name === name && parameter.in === 'path' && parameter.required === true), `${where}: path parameter ${name}`).to.equal(true);
+        expect(
+          parameters.some((parameter) => parameter.name === name && parameter.in === 'path' && parameter.required === true),
+          `${where}: path parameter ${name}`,
+        ).to.equal(true);
       }
       if (isStaffPath(path)) {
         expect([[{ staffKey: [] }], [{ adminKey: [] }]], `${where} security`).to.deep.include(operation.security);
@@ -1037,16 +1415,20 @@ describe('OpenAPI: the staff API, bulk export and operational endpoints (spec/op
   it('documents every parameter the staff queue and the bulk export read; the staff request components are named Staff…', async () => {
     const document = await servedDocument();
     const queryOf = (path: string) =>
-      ((((((document.paths as Json)[path] as Json).get as Json).parameters as unknown[]) ?? []).map((parameter) => deref(document, parameter)))
+      (((((document.paths as Json)[path] as Json).get as Json).parameters as unknown[]) ?? [])
+        .map((parameter) => deref(document, parameter))
         .filter((parameter) => parameter.in === 'query')
         .map((parameter) => parameter.name as string)
         .sort();
-    const inputOf = (file: string) => Object.keys((JSON.parse(fs.readFileSync(`${SCHEMAS_DIRECTORY}/${file}`, 'utf8')) as Json).properties as Json).sort();
+    const inputOf = (file: string) =>
+      Object.keys((JSON.parse(fs.readFileSync(`${SCHEMAS_DIRECTORY}/${file}`, 'utf8')) as Json).properties as Json).sort();
     expect(queryOf(`${STAFF_BASE_PATH}/requests`)).to.deep.equal(inputOf('staff-queue-input.json'));
     // The bulk export reads the filters of GET requests; page, page_size and extensions change nothing there.
-    expect(queryOf(`${BULK_BASE_PATH}/requests.csv`)).to.deep.equal(inputOf('query-requests-input.json').filter((name) => !['page', 'page_size', 'extensions'].includes(name)));
+    expect(queryOf(`${BULK_BASE_PATH}/requests.csv`)).to.deep.equal(
+      inputOf('query-requests-input.json').filter((name) => !['page', 'page_size', 'extensions'].includes(name)),
+    );
     const fragment = JSON.parse(fs.readFileSync(`${FRAGMENTS_DIRECTORY}/staff-requests.json`, 'utf8')) as Json;
-    const names = Object.keys(((fragment.components as Json).schemas as Json));
+    const names = Object.keys((fragment.components as Json).schemas as Json);
     expect(names).to.include.members(['StaffRequestSummary', 'StaffRequest']);
     for (const name of names) expect(name, name).to.match(/^Staff[A-Z]/);
   });
@@ -1068,7 +1450,8 @@ describe('OpenAPI: the staff API, bulk export and operational endpoints (spec/op
           continue;
         }
         const fileId = schemaFileId(document, item.schema);
-        if (!fileId || rootElement(value) !== XML_ROOTS[fileId]) problems.push(`${item.where}: root <${String(rootElement(value))}> for ${String(fileId)}`);
+        if (!fileId || rootElement(value) !== XML_ROOTS[fileId])
+          problems.push(`${item.where}: root <${String(rootElement(value))}> for ${String(fileId)}`);
         try {
           value = await xmlToJsonShape(value);
         } catch (error) {
@@ -1091,18 +1474,27 @@ describe('OpenAPI: the staff API, bulk export and operational endpoints (spec/op
       const bodies: Array<[string, Json]> = [];
       const requestBody = deref(document, operation.requestBody);
       if (isObject(requestBody)) bodies.push(['request', requestBody]);
-      for (const [status, response] of Object.entries(operation.responses as Json)) bodies.push([status, deref(document, response)]);
+      for (const [status, response] of Object.entries(operation.responses as Json))
+        bodies.push([status, deref(document, response)]);
       for (const [part, holder] of bodies) {
         for (const mediaType of Object.keys((holder.content as Json | undefined) ?? {})) {
           if (!/json$/.test(mediaType)) continue;
-          if (!examples.some((item) => item.path === path && item.method === method && item.part === part && item.mediaType === mediaType)) {
+          if (
+            !examples.some(
+              (item) => item.path === path && item.method === method && item.part === part && item.mediaType === mediaType,
+            )
+          ) {
             problems.push(`${method.toUpperCase()} ${path} ${part} ${mediaType}: no example`);
           }
         }
       }
     }
     expect(problems).to.deep.equal([]);
-    expect(examples.filter((item) => item.path.startsWith(`${STAFF_BASE_PATH}/requests`) || item.path.startsWith(`${STAFF_BASE_PATH}/keys`)).length).to.be.greaterThan(40);
+    expect(
+      examples.filter(
+        (item) => item.path.startsWith(`${STAFF_BASE_PATH}/requests`) || item.path.startsWith(`${STAFF_BASE_PATH}/keys`),
+      ).length,
+    ).to.be.greaterThan(40);
   });
 
   describe('the examples match the live server', () => {
@@ -1121,7 +1513,18 @@ describe('OpenAPI: the staff API, bulk export and operational endpoints (spec/op
     // Somewhere in Lancaster no other test reports potholes at (so that duplicates are ours).
     const spot = { lat: 39.69 + Math.random() * 0.04, long: -82.63 + Math.random() * 0.06 };
     const createPothole = async (lat: string, long: string, extra: Array<[string, string]> = []): Promise<string> => {
-      const answer = await postForm(`${BASE}/requests.json`, [['api_key', ctx().apiKey], ['service_code', 'POTHOLE'], ['lat', lat], ['long', long], ['address_string', '120 E Main St, Lancaster, OH 43130'], ['description', 'Deep hole next to the crosswalk'], ['attribute[SIZE]', 'LARGE'], ['attribute[LANES][]', 'CURB'], ['attribute[LANES][]', 'BIKE'], ...extra]);
+      const answer = await postForm(`${BASE}/requests.json`, [
+        ['api_key', ctx().apiKey],
+        ['service_code', 'POTHOLE'],
+        ['lat', lat],
+        ['long', long],
+        ['address_string', '120 E Main St, Lancaster, OH 43130'],
+        ['description', 'Deep hole next to the crosswalk'],
+        ['attribute[SIZE]', 'LARGE'],
+        ['attribute[LANES][]', 'CURB'],
+        ['attribute[LANES][]', 'BIKE'],
+        ...extra,
+      ]);
       expect(answer.status, answer.text).to.equal(200);
       return firstItem(answer.body).service_request_id as string;
     };
@@ -1134,9 +1537,13 @@ describe('OpenAPI: the staff API, bulk export and operational endpoints (spec/op
       const document = await servedDocument();
       const app = ctx().app;
       const base = `${STAFF_BASE_PATH}/requests`;
-      const original = await createPothole(spot.lat.toFixed(6), spot.long.toFixed(6), [['email', 'pat.rivera@example.com'], ['first_name', 'Pat']]);
+      const original = await createPothole(spot.lat.toFixed(6), spot.long.toFixed(6), [
+        ['email', 'pat.rivera@example.com'],
+        ['first_name', 'Pat'],
+      ]);
       const second = await createPothole((spot.lat + 0.00002).toFixed(6), (spot.long - 0.0001).toFixed(6));
-      const errorOf = (path: string, method: string, status: string, name = 'example') => fragmentExample(document, path, method, status, 'application/json', name);
+      const errorOf = (path: string, method: string, status: string, name = 'example') =>
+        fragmentExample(document, path, method, status, 'application/json', name);
 
       // The queue.
       const queue = await request(app).get(`${base}?service_request_id=${original},${second}&page_size=2`).set(as(staffKey));
@@ -1145,8 +1552,11 @@ describe('OpenAPI: the staff API, bulk export and operational endpoints (spec/op
       const documentedQueue = fragmentExample(document, base, 'get', '200', 'application/json') as Json;
       expect(Object.keys(queue.body)).to.deep.equal(Object.keys(documentedQueue));
       expect(queue.body).to.include({ total: 2, page: 1, page_size: 2 });
-      for (const item of queue.body.requests as Json[]) expect(Object.keys(item)).to.deep.equal(Object.keys((documentedQueue.requests as Json[])[0]!));
-      expect((queue.body.requests as Json[]).find((item) => item.service_request_id === second)!.suspected_duplicate_of).to.equal(original);
+      for (const item of queue.body.requests as Json[])
+        expect(Object.keys(item)).to.deep.equal(Object.keys((documentedQueue.requests as Json[])[0]!));
+      expect((queue.body.requests as Json[]).find((item) => item.service_request_id === second)!.suspected_duplicate_of).to.equal(
+        original,
+      );
       const badQueue = await request(app).get(`${base}?status=pending&page_size=0&lat=39.7`).set(as(staffKey));
       expect([badQueue.status, badQueue.body]).to.deep.equal([400, errorOf(base, 'get', '400', 'bad_values')]);
       const foreign = await request(app).get(`${base}?jurisdiction_id=columbus.gov`).set(as(staffKey));
@@ -1154,7 +1564,11 @@ describe('OpenAPI: the staff API, bulk export and operational endpoints (spec/op
 
       // Keys and roles.
       const noKey = await request(app).get(base);
-      expect([noKey.status, noKey.body, noKey.headers['www-authenticate']]).to.deep.equal([401, errorOf(base, 'get', '401', 'no_key'), 'Bearer']);
+      expect([noKey.status, noKey.body, noKey.headers['www-authenticate']]).to.deep.equal([
+        401,
+        errorOf(base, 'get', '401', 'no_key'),
+        'Bearer',
+      ]);
       const badKey = await request(app).get(base).set(as('o311_not-a-key'));
       expect([badKey.status, badKey.body]).to.deep.equal([401, errorOf(base, 'get', '401', 'invalid_key')]);
       const client = await request(app).get(base).set(as(clientKey));
@@ -1174,7 +1588,8 @@ describe('OpenAPI: the staff API, bulk export and operational endpoints (spec/op
       expect([missing.status, missing.body]).to.deep.equal([404, errorOf(one, 'get', '404', 'unknown_id')]);
 
       // Changes.
-      const patch = (id: string, body: unknown, headers: Record<string, string> = {}) => request(app).patch(`${base}/${id}`).set(as(staffKey)).set(json).set(headers).send(JSON.stringify(body));
+      const patch = (id: string, body: unknown, headers: Record<string, string> = {}) =>
+        request(app).patch(`${base}/${id}`).set(as(staffKey)).set(json).set(headers).send(JSON.stringify(body));
       const noVersion = await patch(original, { status: 'in_progress' });
       expect([noVersion.status, noVersion.body]).to.deep.equal([428, errorOf(one, 'patch', '428')]);
       for (const name of ['start_work', 'close']) {
@@ -1187,8 +1602,10 @@ describe('OpenAPI: the staff API, bulk export and operational endpoints (spec/op
         expect(changed.headers.etag).to.equal(`"${original}-v${Number(current.body.version) + 1}"`);
         expect(changed.body.detailed_status).to.equal(body.status);
         expect(Object.keys(changed.body)).to.deep.equal(Object.keys(documentedFull));
-        for (const entry of changed.body.history as Json[]) expect(Object.keys(entry)).to.deep.equal(Object.keys((documentedFull.history as Json[])[0]!));
-        for (const entry of changed.body.audit as Json[]) expect(Object.keys(entry)).to.deep.equal(Object.keys((documentedFull.audit as Json[])[0]!));
+        for (const entry of changed.body.history as Json[])
+          expect(Object.keys(entry)).to.deep.equal(Object.keys((documentedFull.history as Json[])[0]!));
+        for (const entry of changed.body.audit as Json[])
+          expect(Object.keys(entry)).to.deep.equal(Object.keys((documentedFull.audit as Json[])[0]!));
       }
       const stale = await patch(original, { status: 'on_hold' }, { 'If-Match': `"${original}-v1"` });
       expect(stale.status).to.equal(412);
@@ -1196,7 +1613,11 @@ describe('OpenAPI: the staff API, bulk export and operational endpoints (spec/op
       checkDocumented(document, one, 'patch', '412', stale.body);
       expect(stale.body).to.deep.equal(withIds(errorOf(one, 'patch', '412', 'stale'), { '1042': original }));
       const malformed = await patch(original, { status: 'on_hold' }, { 'If-Match': '*' });
-      expect([malformed.status, malformed.body, malformed.headers.etag]).to.deep.equal([412, errorOf(one, 'patch', '412', 'malformed'), undefined]);
+      expect([malformed.status, malformed.body, malformed.headers.etag]).to.deep.equal([
+        412,
+        errorOf(one, 'patch', '412', 'malformed'),
+        undefined,
+      ]);
       for (const [name, body, headers] of [
         ['bad_values', { status: 'done', priority: 1, version: 2 }, {}],
         ['duplicate', { status: 'duplicate', version: 2 }, {}],
@@ -1207,7 +1628,11 @@ describe('OpenAPI: the staff API, bulk export and operational endpoints (spec/op
       }
       const notJson = await request(app).patch(`${base}/${original}`).set(as(staffKey)).set(json).send('{"status":');
       expect([notJson.status, notJson.body]).to.deep.equal([400, errorOf(one, 'patch', '400', 'not_json')]);
-      const plain = await request(app).patch(`${base}/${original}`).set(as(staffKey)).set('Content-Type', 'text/plain').send('closed');
+      const plain = await request(app)
+        .patch(`${base}/${original}`)
+        .set(as(staffKey))
+        .set('Content-Type', 'text/plain')
+        .send('closed');
       expect([plain.status, plain.body]).to.deep.equal([415, errorOf(one, 'patch', '415')]);
       const unknown = await patch('99999', { status: 'closed', version: 1 });
       expect([unknown.status, unknown.body]).to.deep.equal([404, errorOf(one, 'patch', '404', 'unknown_id')]);
@@ -1224,13 +1649,17 @@ describe('OpenAPI: the staff API, bulk export and operational endpoints (spec/op
       const found = (candidates.body.candidates as Json[]).find((item) => item.service_request_id === original);
       expect(found, 'the original is a candidate').to.be.an('object');
       expect(Object.keys(found!)).to.deep.equal(Object.keys((documentedCandidates.candidates as Json[])[0]!));
-      for (const [name, query] of [['bad_radius', 'radius=0'], ['bad_hours', 'hours=9000']]) {
+      for (const [name, query] of [
+        ['bad_radius', 'radius=0'],
+        ['bad_hours', 'hours=9000'],
+      ]) {
         const refused = await request(app).get(`${base}/${second}/duplicates?${query}`).set(as(staffKey));
         expect([refused.status, refused.body], name).to.deep.equal([400, errorOf(duplicatesPath, 'get', '400', name)]);
       }
 
       const markPath = `${one}/duplicate-of`;
-      const mark = (id: string, body: unknown, headers: Record<string, string> = {}) => request(app).post(`${base}/${id}/duplicate-of`).set(as(staffKey)).set(json).set(headers).send(JSON.stringify(body));
+      const mark = (id: string, body: unknown, headers: Record<string, string> = {}) =>
+        request(app).post(`${base}/${id}/duplicate-of`).set(as(staffKey)).set(json).set(headers).send(JSON.stringify(body));
       for (const [name, body, status] of [
         ['missing_original', { version: 1 }, 400],
         ['itself', { original: second, version: 1 }, 400],
@@ -1245,9 +1674,17 @@ describe('OpenAPI: the staff API, bulk export and operational endpoints (spec/op
       expect(marked.status, marked.text).to.equal(200);
       checkDocumented(document, markPath, 'post', '200', marked.body);
       expect(marked.headers.etag).to.equal(`"${second}-v2"`);
-      expect(marked.body).to.include({ status: 'closed', detailed_status: 'duplicate', duplicate_of: original, status_notes: `Duplicate of request ${original}.` });
+      expect(marked.body).to.include({
+        status: 'closed',
+        detailed_status: 'duplicate',
+        duplicate_of: original,
+        status_notes: `Duplicate of request ${original}.`,
+      });
       const chained = await mark(original, { original: second, version: 4 });
-      expect([chained.status, chained.body]).to.deep.equal([400, withIds(errorOf(markPath, 'post', '400', 'chained'), { '1047': second, '1042': original })]);
+      expect([chained.status, chained.body]).to.deep.equal([
+        400,
+        withIds(errorOf(markPath, 'post', '400', 'chained'), { '1047': second, '1042': original }),
+      ]);
       const staleMark = await mark(second, { original, version: 1 });
       expect(staleMark.status).to.equal(412);
       expect(staleMark.headers.etag).to.equal(`"${second}-v2"`);
@@ -1259,10 +1696,17 @@ describe('OpenAPI: the staff API, bulk export and operational endpoints (spec/op
       const app = ctx().app;
       const path = `${STAFF_BASE_PATH}/keys`;
       const staffOnly = await request(app).get(path).set(as(staffKey));
-      expect([staffOnly.status, staffOnly.body]).to.deep.equal([403, fragmentExample(document, path, 'get', '403', 'application/json')]);
+      expect([staffOnly.status, staffOnly.body]).to.deep.equal([
+        403,
+        fragmentExample(document, path, 'get', '403', 'application/json'),
+      ]);
 
       const name = unique('Streets desk');
-      const created = await request(app).post(path).set(as(adminKey)).set(json).send(JSON.stringify({ name, role: 'staff' }));
+      const created = await request(app)
+        .post(path)
+        .set(as(adminKey))
+        .set(json)
+        .send(JSON.stringify({ name, role: 'staff' }));
       expect(created.status, created.text).to.equal(201);
       checkDocumented(document, path, 'post', '201', created.body);
       const documentedCreated = fragmentExample(document, path, 'post', '201', 'application/json') as Json;
@@ -1270,7 +1714,13 @@ describe('OpenAPI: the staff API, bulk export and operational endpoints (spec/op
       expect(created.body).to.include({ name, role: 'staff', revoked_at: null });
       expect(String(created.body.key).startsWith(created.body.key_prefix as string)).to.equal(true);
       // The new key works at once, with its role.
-      expect((await request(app).get(`${STAFF_BASE_PATH}/requests?page_size=1`).set(as(created.body.key as string))).status).to.equal(200);
+      expect(
+        (
+          await request(app)
+            .get(`${STAFF_BASE_PATH}/requests?page_size=1`)
+            .set(as(created.body.key as string))
+        ).status,
+      ).to.equal(200);
 
       const listed = await request(app).get(path).set(as(adminKey));
       expect(listed.status).to.equal(200);
@@ -1280,14 +1730,28 @@ describe('OpenAPI: the staff API, bulk export and operational endpoints (spec/op
       expect(Object.keys(mine)).to.deep.equal(Object.keys(documentedKey));
       expect(JSON.stringify(listed.body)).not.to.include(created.body.key as string);
 
-      const bad = await request(app).post(path).set(as(adminKey)).set(json).send(JSON.stringify({ role: 'boss' }));
+      const bad = await request(app)
+        .post(path)
+        .set(as(adminKey))
+        .set(json)
+        .send(JSON.stringify({ role: 'boss' }));
       expect([bad.status, bad.body]).to.deep.equal([400, fragmentExample(document, path, 'post', '400', 'application/json')]);
 
       const keyPath = `${path}/{id}`;
-      const revoked = await request(app).delete(`${path}/${String(created.body.id)}`).set(as(adminKey));
+      const revoked = await request(app)
+        .delete(`${path}/${String(created.body.id)}`)
+        .set(as(adminKey));
       expect([revoked.status, revoked.text]).to.deep.equal([204, '']);
-      expect((await request(app).get(`${STAFF_BASE_PATH}/requests?page_size=1`).set(as(created.body.key as string))).status).to.equal(401);
-      const again = await request(app).delete(`${path}/${String(created.body.id)}`).set(as(adminKey));
+      expect(
+        (
+          await request(app)
+            .get(`${STAFF_BASE_PATH}/requests?page_size=1`)
+            .set(as(created.body.key as string))
+        ).status,
+      ).to.equal(401);
+      const again = await request(app)
+        .delete(`${path}/${String(created.body.id)}`)
+        .set(as(adminKey));
       expect(again.status).to.equal(404);
       checkDocumented(document, keyPath, 'delete', '404', again.body);
       expect(again.body).to.deep.equal([{ code: 404, description: `No active key with id ${String(created.body.id)}.` }]);
@@ -1308,23 +1772,38 @@ describe('OpenAPI: the staff API, bulk export and operational endpoints (spec/op
       const csv = await request(app).get(`${csvPath}?service_request_id=${id}`);
       expect(csv.status).to.equal(200);
       expect(csv.headers['content-type']).to.match(/^text\/csv/);
-      const documentedHeaders = ((((((document.paths as Json)[csvPath] as Json).get as Json).responses as Json)['200'] as Json).headers as Json);
-      expect(csv.headers['content-disposition']).to.equal(((documentedHeaders['Content-Disposition'] as Json).schema as Json).const);
+      const documentedHeaders = (((((document.paths as Json)[csvPath] as Json).get as Json).responses as Json)['200'] as Json)
+        .headers as Json;
+      expect(csv.headers['content-disposition']).to.equal(
+        ((documentedHeaders['Content-Disposition'] as Json).schema as Json).const,
+      );
       expect(csv.headers['cache-control']).to.equal('no-store');
       const lines = csv.text.split('\r\n');
       expect(lines[0]).to.equal(documentedCsv.split('\r\n')[0]);
       expect(lines).to.have.length(3); // header, one row, the final CRLF
       expect(csvFields(lines[1]!)).to.have.length(BULK_COLUMNS.length);
       expect(csvFields(lines[1]!)[0]).to.equal(id);
-      for (const [name, query] of [['bad_status', 'status=pending'], ['reversed_window', 'start_date=2024-06-01&end_date=2024-05-01']]) {
+      for (const [name, query] of [
+        ['bad_status', 'status=pending'],
+        ['reversed_window', 'start_date=2024-06-01&end_date=2024-05-01'],
+      ]) {
         const refused = await get(`${csvPath}?${query}`);
         expect(refused.status, name).to.equal(400);
-        expect(refused.body, name).to.deep.equal(await xmlToJsonShape(fragmentExample(document, csvPath, 'get', '400', 'text/xml', name) as string));
+        expect(refused.body, name).to.deep.equal(
+          await xmlToJsonShape(fragmentExample(document, csvPath, 'get', '400', 'text/xml', name) as string),
+        );
       }
       const foreign = await get(`${csvPath}?jurisdiction_id=columbus.gov`);
-      expect([foreign.status, foreign.body]).to.deep.equal([404, await xmlToJsonShape(fragmentExample(document, csvPath, 'get', '404', 'text/xml', 'unknown_jurisdiction') as string)]);
+      expect([foreign.status, foreign.body]).to.deep.equal([
+        404,
+        await xmlToJsonShape(fragmentExample(document, csvPath, 'get', '404', 'text/xml', 'unknown_jurisdiction') as string),
+      ]);
       const posted = await send('POST', csvPath);
-      expect([posted.status, posted.headers.allow, posted.body]).to.deep.equal([405, 'GET, HEAD', await xmlToJsonShape(fragmentExample(document, csvPath, 'get', '405', 'text/xml', 'post') as string)]);
+      expect([posted.status, posted.headers.allow, posted.body]).to.deep.equal([
+        405,
+        'GET, HEAD',
+        await xmlToJsonShape(fragmentExample(document, csvPath, 'get', '405', 'text/xml', 'post') as string),
+      ]);
 
       // Health and readiness.
       for (const path of ['/healthz', '/readyz']) {
@@ -1340,14 +1819,28 @@ describe('OpenAPI: the staff API, bulk export and operational endpoints (spec/op
       expect(metrics.status).to.equal(200);
       expect(metrics.headers['content-type']).to.match(/^text\/plain; version=0\.0\.4/);
       const families = (text: string) => [...text.matchAll(/^# TYPE (\S+) (\w+)$/gm)].map((match) => `${match[1]} ${match[2]}`);
-      expect(families(metrics.text)).to.include.members(families(fragmentExample(document, '/metrics', 'get', '200', 'text/plain', 'excerpt') as string));
+      expect(families(metrics.text)).to.include.members(
+        families(fragmentExample(document, '/metrics', 'get', '200', 'text/plain', 'excerpt') as string),
+      );
 
       // Media: an uploaded photo is at the documented kind of path, with the documented headers.
-      const uploaded = await postMultipart(`${BASE}/requests.json`, [['api_key', ctx().apiKey], ['service_code', 'GRAFFITI'], ['lat', '39.7137'], ['long', '-82.5993']], [{ field: 'media', content: TINY_PNG, filename: 'tags.png', contentType: 'image/png' }]);
+      const uploaded = await postMultipart(
+        `${BASE}/requests.json`,
+        [
+          ['api_key', ctx().apiKey],
+          ['service_code', 'GRAFFITI'],
+          ['lat', '39.7137'],
+          ['long', '-82.5993'],
+        ],
+        [{ field: 'media', content: TINY_PNG, filename: 'tags.png', contentType: 'image/png' }],
+      );
       expect(uploaded.status, uploaded.text).to.equal(200);
-      const stored = firstItem((await get(`${BASE}/requests/${firstItem(uploaded.body).service_request_id as string}.json`)).body);
+      const stored = firstItem(
+        (await get(`${BASE}/requests/${firstItem(uploaded.body).service_request_id as string}.json`)).body,
+      );
       const mediaPath = new URL(stored.media_url as string).pathname;
-      const pathParameter = ((((((document.paths as Json)['/media/{path}'] as Json).get as Json).parameters as Json[])[0]!).schema as Json);
+      const pathParameter = ((((document.paths as Json)['/media/{path}'] as Json).get as Json).parameters as Json[])[0]!
+        .schema as Json;
       expect(mediaPath.replace(/^\/media\//, '')).to.match(new RegExp(pathParameter.pattern as string));
       const image = await request(app).get(mediaPath);
       expect(image.status).to.equal(200);
@@ -1355,7 +1848,10 @@ describe('OpenAPI: the staff API, bulk export and operational endpoints (spec/op
       expect(image.headers['x-content-type-options']).to.equal('nosniff');
       expect(image.headers['cache-control']).to.equal('public, max-age=31536000, immutable');
       const gone = await get('/media/2024/05/00000000-0000-0000-0000-000000000000.jpg');
-      expect([gone.status, gone.body]).to.deep.equal([404, await xmlToJsonShape(fragmentExample(document, '/media/{path}', 'get', '404', 'text/xml', 'unknown_file') as string)]);
+      expect([gone.status, gone.body]).to.deep.equal([
+        404,
+        await xmlToJsonShape(fragmentExample(document, '/media/{path}', 'get', '404', 'text/xml', 'unknown_file') as string),
+      ]);
 
       // This document.
       const served = await request(app).get('/openapi.json');

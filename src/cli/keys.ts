@@ -29,8 +29,7 @@ async function main(): Promise<void> {
     if (command === 'create') {
       const { key, record } = await createKey(db, values.name!.trim(), role);
       process.stdout.write(
-        `Created ${record.role} key #${record.id} "${record.name}".\n` +
-          `Key (shown once, store it now): ${key}\n`,
+        `Created ${record.role} key #${record.id} "${record.name}".\n` + `Key (shown once, store it now): ${key}\n`,
       );
     } else if (command === 'list') {
       const keys = await listKeys(db);

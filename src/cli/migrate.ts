@@ -16,7 +16,9 @@ async function main(): Promise<void> {
       process.stdout.write(undone.length ? `Rolled back ${undone.join(', ')}\n` : 'Nothing to roll back.\n');
     } else if (command === 'status') {
       const [done, pending] = (await db.migrate.list()) as [Array<{ name: string }>, Array<{ file: string }>];
-      process.stdout.write(`Applied: ${done.map((item) => item.name).join(', ') || 'none'}\nPending: ${pending.map((item) => item.file).join(', ') || 'none'}\n`);
+      process.stdout.write(
+        `Applied: ${done.map((item) => item.name).join(', ') || 'none'}\nPending: ${pending.map((item) => item.file).join(', ') || 'none'}\n`,
+      );
     } else {
       fail('Usage: npm run migrate -- latest | rollback | status');
     }

@@ -62,18 +62,60 @@ const DESCRIPTIONS: Record<string, string[]> = {
     'Street light stays on during the day',
     'Pole was hit by a car and the light is dark',
   ],
-  SIDEWALK: ['Sidewalk slab lifted by tree roots, trip hazard', 'Crumbling curb ramp at the corner', 'Broken sidewalk in front of the school'],
-  GRAFFITI: ['Graffiti on the side of the building', 'Tags painted on the stop sign', 'Spray paint under the bridge', 'New graffiti on the fence by the park'],
-  MISSED_TRASH: ['Trash was out by 7 am and not picked up', 'Recycling bin skipped again this week', 'Yard waste bags left at the curb'],
+  SIDEWALK: [
+    'Sidewalk slab lifted by tree roots, trip hazard',
+    'Crumbling curb ramp at the corner',
+    'Broken sidewalk in front of the school',
+  ],
+  GRAFFITI: [
+    'Graffiti on the side of the building',
+    'Tags painted on the stop sign',
+    'Spray paint under the bridge',
+    'New graffiti on the fence by the park',
+  ],
+  MISSED_TRASH: [
+    'Trash was out by 7 am and not picked up',
+    'Recycling bin skipped again this week',
+    'Yard waste bags left at the curb',
+  ],
   DEAD_ANIMAL: ['Dead deer on the shoulder', 'Dead raccoon in the road', 'Dead cat on the sidewalk'],
-  NOISE: ['Loud music every night after midnight', 'Construction starting before 6 am', 'Barking dog for hours', 'Car stereo in the parking lot'],
-  ABANDONED_VEHICLE: ['Car parked here for two weeks without moving', 'Truck with flat tires and expired plates', 'Vehicle with broken windows left on the street'],
-  TALL_GRASS: ['Grass over two feet tall at the vacant house', 'Weeds overgrown on the empty lot', 'Yard has not been mowed all summer'],
+  NOISE: [
+    'Loud music every night after midnight',
+    'Construction starting before 6 am',
+    'Barking dog for hours',
+    'Car stereo in the parking lot',
+  ],
+  ABANDONED_VEHICLE: [
+    'Car parked here for two weeks without moving',
+    'Truck with flat tires and expired plates',
+    'Vehicle with broken windows left on the street',
+  ],
+  TALL_GRASS: [
+    'Grass over two feet tall at the vacant house',
+    'Weeds overgrown on the empty lot',
+    'Yard has not been mowed all summer',
+  ],
 };
 const GENERIC_DESCRIPTIONS = ['Please take a look at this', 'Reported by a neighbor', 'This has been going on for a while'];
 const STREETS = [
-  'Main St', 'Broad St', 'Columbus St', 'Maple St', 'Fair Ave', 'Memorial Dr', 'Sixth Ave', 'Mulberry St', 'Wheeling St',
-  'High St', 'Chestnut St', 'King St', 'Pierce Ave', 'Lincoln Ave', 'Wilson Ave', 'Mount Pleasant Ave', 'Union St', 'Walnut St',
+  'Main St',
+  'Broad St',
+  'Columbus St',
+  'Maple St',
+  'Fair Ave',
+  'Memorial Dr',
+  'Sixth Ave',
+  'Mulberry St',
+  'Wheeling St',
+  'High St',
+  'Chestnut St',
+  'King St',
+  'Pierce Ave',
+  'Lincoln Ave',
+  'Wilson Ave',
+  'Mount Pleasant Ave',
+  'Union St',
+  'Walnut St',
 ];
 const CLOSING_NOTES = [
   'Repaired by the crew.',
@@ -83,8 +125,34 @@ const CLOSING_NOTES = [
   'Referred to the property owner; resolved.',
   'Scheduled work finished.',
 ];
-const FIRST_NAMES = ['Mary', 'James', 'Linda', 'Robert', 'Patricia', 'John', 'Jennifer', 'Michael', 'Susan', 'David', 'Karen', 'Daniel'];
-const LAST_NAMES = ['Smith', 'Johnson', 'Miller', 'Davis', 'Brown', 'Wilson', 'Moore', 'Taylor', 'Anderson', 'Thomas', 'Jackson', 'White'];
+const FIRST_NAMES = [
+  'Mary',
+  'James',
+  'Linda',
+  'Robert',
+  'Patricia',
+  'John',
+  'Jennifer',
+  'Michael',
+  'Susan',
+  'David',
+  'Karen',
+  'Daniel',
+];
+const LAST_NAMES = [
+  'Smith',
+  'Johnson',
+  'Miller',
+  'Davis',
+  'Brown',
+  'Wilson',
+  'Moore',
+  'Taylor',
+  'Anderson',
+  'Thomas',
+  'Jackson',
+  'White',
+];
 
 /** A SQL string literal (the catalog is ours, but quote properly anyway). */
 const lit = (text: string): string => `'${text.replace(/'/g, "''")}'`;
@@ -112,15 +180,23 @@ async function readCatalog(db: Db, jurisdictionId: string): Promise<CatalogEntry
     .select(db.raw('id::text AS id'), 'service_code', 'type', 'response_hours')
     .where({ jurisdiction_id: jurisdictionId, active: true })
     .orderBy('id');
-  const attributes: Array<{ id: string; service_id: string; code: string; datatype: string; required: boolean }> = await db('service_attributes')
+  const attributes: Array<{ id: string; service_id: string; code: string; datatype: string; required: boolean }> = await db(
+    'service_attributes',
+  )
     .select(db.raw('id::text AS id'), db.raw('service_id::text AS service_id'), 'code', 'datatype', 'required')
-    .whereIn('service_id', services.map((service) => service.id))
+    .whereIn(
+      'service_id',
+      services.map((service) => service.id),
+    )
     .andWhere('variable', true)
     .orderBy(['service_id', 'sort_order']);
   const values: Array<{ attribute_id: string; key: string }> = attributes.length
     ? await db('service_attribute_values')
         .select(db.raw('attribute_id::text AS attribute_id'), 'key')
-        .whereIn('attribute_id', attributes.map((attribute) => attribute.id))
+        .whereIn(
+          'attribute_id',
+          attributes.map((attribute) => attribute.id),
+        )
         .orderBy(['attribute_id', 'sort_order'])
     : [];
   return services.map((service) => ({
@@ -320,7 +396,10 @@ export class ProgressBar {
   private readonly started = Date.now();
   private readonly tty = Boolean(process.stderr.isTTY);
 
-  constructor(private readonly total: number, private readonly label = 'requests') {}
+  constructor(
+    private readonly total: number,
+    private readonly label = 'requests',
+  ) {}
 
   update(done: number): void {
     const elapsed = (Date.now() - this.started) / 1000;
@@ -353,7 +432,8 @@ async function main(): Promise<void> {
     },
   });
   if (values.help) fail(USAGE);
-  if (!values.requests || !/^\d+$/.test(values.requests) || Number(values.requests) < 1) fail(`--requests N is required (a positive whole number).\n${USAGE}`);
+  if (!values.requests || !/^\d+$/.test(values.requests) || Number(values.requests) < 1)
+    fail(`--requests N is required (a positive whole number).\n${USAGE}`);
   if (!/^\d+$/.test(values.batch!) || Number(values.batch) < 1) fail(`--batch must be a positive whole number.\n${USAGE}`);
   if (!/^\d+$/.test(values.seed!)) fail(`--seed must be a whole number.\n${USAGE}`);
   const total = Number(values.requests);
@@ -390,10 +470,14 @@ async function main(): Promise<void> {
     process.stderr.write('Vacuuming and analyzing…\n');
     await db.raw('VACUUM (ANALYZE) service_requests, service_request_updates, service_request_submitters, request_tokens');
     const seconds = (Date.now() - started) / 1000;
-    process.stdout.write(`Seeded ${total.toLocaleString('en-US')} synthetic requests in ${seconds.toFixed(1)} s (${Math.round(total / seconds).toLocaleString('en-US')} requests/s).\n`);
+    process.stdout.write(
+      `Seeded ${total.toLocaleString('en-US')} synthetic requests in ${seconds.toFixed(1)} s (${Math.round(total / seconds).toLocaleString('en-US')} requests/s).\n`,
+    );
   } finally {
     await db.destroy();
   }
 }
 
-main().catch((error: unknown) => fail(`seed:synthetic: ${error instanceof Error ? error.stack ?? error.message : String(error)}`));
+main().catch((error: unknown) =>
+  fail(`seed:synthetic: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
+);

@@ -94,7 +94,10 @@ function messageOnPath(error: ErrorObject, root: AnySchemaObject): string | unde
 
 /** "attributes[2] (SIZE), values[0] (SMALL)": the array items (objects) on the way to the problem. */
 function locate(instancePath: string, input: unknown): string {
-  const segments = instancePath.split('/').slice(1).map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const segments = instancePath
+    .split('/')
+    .slice(1)
+    .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
   const labels: string[] = [];
   let node: unknown = input;
   let previous = '';
@@ -115,7 +118,8 @@ function describe(error: ErrorObject, root: AnySchemaObject, input: unknown): st
   const prefix = where ? `${where}: ` : '';
   const inBranch = /\/(then|else)(\/|$)/.test(error.schemaPath);
   if (error.keyword === 'required' && !inBranch) return `${prefix}${String(error.params.missingProperty)} is required.`;
-  if (error.keyword === 'additionalProperties') return `${prefix}${String(error.params.additionalProperty)} is not a known field.`;
+  if (error.keyword === 'additionalProperties')
+    return `${prefix}${String(error.params.additionalProperty)} is not a known field.`;
   if (error.keyword === 'dependentRequired') {
     return `${String(error.params.property)} was sent without ${String(error.params.missingProperty)}: they go together.`;
   }
@@ -165,13 +169,20 @@ function uniquenessProblems(service: unknown, prefix = ''): string[] {
   }
   for (const order of repeated(attributes.map((attribute) => attribute.order).filter((order) => Number.isInteger(order)))) {
     const holders = attributes.filter((attribute) => attribute.order === order).map((attribute) => String(attribute.code));
-    problems.push(`${prefix}order ${String(order)} is used by more than one attribute (${holders.join(', ')}): orders must be unique within the service.`);
+    problems.push(
+      `${prefix}order ${String(order)} is used by more than one attribute (${holders.join(', ')}): orders must be unique within the service.`,
+    );
   }
   service.attributes.forEach((attribute, index) => {
     if (!isObject(attribute) || !Array.isArray(attribute.values)) return;
-    const keys = attribute.values.filter(isObject).map((value) => value.key).filter((key) => typeof key === 'string');
+    const keys = attribute.values
+      .filter(isObject)
+      .map((value) => value.key)
+      .filter((key) => typeof key === 'string');
     for (const key of repeated(keys)) {
-      problems.push(`${prefix}attributes[${index}] (${String(attribute.code)}): value key ${String(key)} is used more than once: keys must be unique within the attribute.`);
+      problems.push(
+        `${prefix}attributes[${index}] (${String(attribute.code)}): value key ${String(key)} is used more than once: keys must be unique within the attribute.`,
+      );
     }
   });
   return problems;
@@ -189,7 +200,8 @@ function toCatalogService(input: Json): CatalogService {
       order: attribute.order as number,
       description: attribute.description as string,
     };
-    if (LIST_DATATYPES.includes(copy.datatype)) copy.values = (attribute.values as Array<{ key: string; name: string }>).map(({ key, name }) => ({ key, name }));
+    if (LIST_DATATYPES.includes(copy.datatype))
+      copy.values = (attribute.values as Array<{ key: string; name: string }>).map(({ key, name }) => ({ key, name }));
     return copy;
   });
   return {
@@ -274,20 +286,36 @@ export async function createService(db: Db, jurisdiction: Jurisdiction, body: un
   const id = jurisdiction.jurisdiction_id;
   await db.transaction(async (trx) => {
     if (await storedService(trx, id, service.service_code)) {
-      throw conflict(`service_code ${service.service_code} already exists (retired services keep their code); change it with PUT /api/v1/services/${service.service_code}.`);
+      throw conflict(
+        `service_code ${service.service_code} already exists (retired services keep their code); change it with PUT /api/v1/services/${service.service_code}.`,
+      );
     }
     await catalogStore.saveService(trx, id, service);
-    await routingStore.recordAudit(trx, { actor, entity_type: 'service', entity_id: service.service_code, action: 'create', changes: { definition: service } });
+    await routingStore.recordAudit(trx, {
+      actor,
+      entity_type: 'service',
+      entity_id: service.service_code,
+      action: 'create',
+      changes: { definition: service },
+    });
   });
   return getService(db, jurisdiction, service.service_code);
 }
 
-export async function replaceService(db: Db, jurisdiction: Jurisdiction, code: string, body: unknown, actor: Actor): Promise<StaffService> {
+export async function replaceService(
+  db: Db,
+  jurisdiction: Jurisdiction,
+  code: string,
+  body: unknown,
+  actor: Actor,
+): Promise<StaffService> {
   const id = jurisdiction.jurisdiction_id;
   const withCode = isObject(body) && body.service_code === undefined ? { service_code: code, ...body } : body;
   const problems = [...schemaProblems('catalog-service.json', withCode), ...uniquenessProblems(withCode)];
   if (isObject(withCode) && typeof withCode.service_code === 'string' && withCode.service_code !== code) {
-    problems.unshift(`service_code ${withCode.service_code} in the body differs from ${code} in the path: a service's code cannot change.`);
+    problems.unshift(
+      `service_code ${withCode.service_code} in the body differs from ${code} in the path: a service's code cannot change.`,
+    );
   }
   const current = await storedService(db, id, code);
   if (!current) throw notFound(`service_code ${code} was not found; create it with POST /api/v1/services.`);
@@ -298,7 +326,13 @@ export async function replaceService(db: Db, jurisdiction: Jurisdiction, code: s
   await db.transaction(async (trx) => {
     const before = (await storedService(trx, id, code)) ?? current;
     await catalogStore.saveService(trx, id, service);
-    await routingStore.recordAudit(trx, { actor, entity_type: 'service', entity_id: code, action: 'update', changes: differences(before, service) });
+    await routingStore.recordAudit(trx, {
+      actor,
+      entity_type: 'service',
+      entity_id: code,
+      action: 'update',
+      changes: differences(before, service),
+    });
   });
   return getService(db, jurisdiction, code);
 }
@@ -351,7 +385,13 @@ export function retireMissingOf(query: QueryObject): boolean {
   return value;
 }
 
-export async function importCatalog(db: Db, jurisdiction: Jurisdiction, body: unknown, retireMissing: boolean, actor: Actor): Promise<ImportResult> {
+export async function importCatalog(
+  db: Db,
+  jurisdiction: Jurisdiction,
+  body: unknown,
+  retireMissing: boolean,
+  actor: Actor,
+): Promise<ImportResult> {
   const id = jurisdiction.jurisdiction_id;
   const stored = new Map((await catalogStore.exportCatalog(db, id)).map((service) => [service.service_code, service]));
   // Like PUT, a listed service without `active` stays active or retired as it is.
@@ -364,7 +404,8 @@ export async function importCatalog(db: Db, jurisdiction: Jurisdiction, body: un
   // A listed service identical to the stored one is left alone without re-validation, so an export always
   // imports back (even a service created before today's rules, e.g. with a space in its code).
   const identical = items.map((item) => {
-    if (!isObject(item) || typeof item.service_code !== 'string' || !Object.keys(item).every((key) => DEFINITION_KEYS.has(key))) return false;
+    if (!isObject(item) || typeof item.service_code !== 'string' || !Object.keys(item).every((key) => DEFINITION_KEYS.has(key)))
+      return false;
     const current = stored.get(item.service_code);
     try {
       return current !== undefined && catalogStore.sameDefinition(current, item as unknown as CatalogService);
@@ -381,9 +422,17 @@ export async function importCatalog(db: Db, jurisdiction: Jurisdiction, body: un
     return index !== undefined && identical[index] === true;
   });
   items.forEach((item, index) => {
-    if (!identical[index]) problems.push(...uniquenessProblems(item, `services[${index}]${isObject(item) && typeof item.service_code === 'string' ? ` (${item.service_code})` : ''}: `));
+    if (!identical[index])
+      problems.push(
+        ...uniquenessProblems(
+          item,
+          `services[${index}]${isObject(item) && typeof item.service_code === 'string' ? ` (${item.service_code})` : ''}: `,
+        ),
+      );
   });
-  const codes = items.map((item) => (isObject(item) ? item.service_code : undefined)).filter((code): code is string => typeof code === 'string');
+  const codes = items
+    .map((item) => (isObject(item) ? item.service_code : undefined))
+    .filter((code): code is string => typeof code === 'string');
   for (const code of new Set(codes.filter((code, index) => codes.indexOf(code) !== index))) {
     problems.push(`service_code ${code} is listed more than once: each service appears once in an import.`);
   }
@@ -391,12 +440,20 @@ export async function importCatalog(db: Db, jurisdiction: Jurisdiction, body: un
     problems.push('retire_missing=true with an empty services list would retire every service: list the services to keep.');
   }
   if (problems.length > 0) throw badRequest(...problems);
-  const services = items.map((item, index) => (identical[index] ? stored.get((item as Json).service_code as string)! : toCatalogService(item as Json)));
+  const services = items.map((item, index) =>
+    identical[index] ? stored.get((item as Json).service_code as string)! : toCatalogService(item as Json),
+  );
   return db.transaction(async (trx) => {
     const changed = await catalogStore.upsertCatalog(trx, id, services);
     const listed = new Set(codes);
     const retired = retireMissing
-      ? await catalogStore.retireServices(trx, id, [...stored.values()].filter((service) => service.active !== false && !listed.has(service.service_code)).map((service) => service.service_code))
+      ? await catalogStore.retireServices(
+          trx,
+          id,
+          [...stored.values()]
+            .filter((service) => service.active !== false && !listed.has(service.service_code))
+            .map((service) => service.service_code),
+        )
       : [];
     await routingStore.recordAudit(trx, {
       actor,
@@ -422,12 +479,24 @@ export async function createAgency(db: Db, jurisdiction: Jurisdiction, body: unk
   return db.transaction(async (trx) => {
     const agency = await routingStore.insertAgency(trx, jurisdiction.jurisdiction_id, { code: input.code, name });
     if (!agency) throw conflict(`Agency ${input.code} already exists; rename it with PUT /api/v1/agencies/${input.code}.`);
-    await routingStore.recordAudit(trx, { actor, entity_type: 'agency', entity_id: input.code, action: 'create', changes: { code: input.code, name } });
+    await routingStore.recordAudit(trx, {
+      actor,
+      entity_type: 'agency',
+      entity_id: input.code,
+      action: 'create',
+      changes: { code: input.code, name },
+    });
     return agency;
   });
 }
 
-export async function updateAgency(db: Db, jurisdiction: Jurisdiction, code: string, body: unknown, actor: Actor): Promise<Agency> {
+export async function updateAgency(
+  db: Db,
+  jurisdiction: Jurisdiction,
+  code: string,
+  body: unknown,
+  actor: Actor,
+): Promise<Agency> {
   const withCode = isObject(body) && body.code === undefined ? { code, ...body } : body;
   const problems = schemaProblems('catalog-agency.json', withCode);
   if (isObject(withCode) && typeof withCode.code === 'string' && withCode.code !== code) {
@@ -460,7 +529,10 @@ const toFeature = (area: ServiceArea): AreaFeature => ({
   properties: { code: area.code, name: area.name, kind: area.kind, created_at: area.created_at },
 });
 
-export async function listAreas(db: Db, jurisdiction: Jurisdiction): Promise<{ type: 'FeatureCollection'; features: AreaFeature[] }> {
+export async function listAreas(
+  db: Db,
+  jurisdiction: Jurisdiction,
+): Promise<{ type: 'FeatureCollection'; features: AreaFeature[] }> {
   return { type: 'FeatureCollection', features: (await routingStore.listAreas(db, jurisdiction.jurisdiction_id)).map(toFeature) };
 }
 
@@ -471,7 +543,10 @@ export async function getArea(db: Db, jurisdiction: Jurisdiction, code: string):
 }
 
 export async function createArea(db: Db, jurisdiction: Jurisdiction, body: unknown, actor: Actor): Promise<AreaFeature> {
-  const input = check<{ code: string; name: string; kind?: string; geometry: { type: string; coordinates: unknown } }>('catalog-area.json', body);
+  const input = check<{ code: string; name: string; kind?: string; geometry: { type: string; coordinates: unknown } }>(
+    'catalog-area.json',
+    body,
+  );
   const geojson = JSON.stringify({ type: input.geometry.type, coordinates: input.geometry.coordinates });
   const { problem } = await routingStore.checkGeometry(db, geojson);
   if (problem) throw badRequest(`geometry is not a valid polygon: ${problem}.`);
@@ -502,26 +577,46 @@ export async function deleteArea(db: Db, jurisdiction: Jurisdiction, code: strin
     if (!area) throw notFound(`Service area ${code} was not found.`);
     const uses = await routingStore.areaUses(trx, id, code);
     const problems = [
-      ...(uses.availability.length > 0 ? [`Service area ${code} is where ${uses.availability.join(', ')} ${uses.availability.length > 1 ? 'are' : 'is'} offered: change their availability first.`] : []),
-      ...(uses.routing.length > 0 ? [`Service area ${code} is used by the routing rules of ${uses.routing.join(', ')}: change their routing first.`] : []),
+      ...(uses.availability.length > 0
+        ? [
+            `Service area ${code} is where ${uses.availability.join(', ')} ${uses.availability.length > 1 ? 'are' : 'is'} offered: change their availability first.`,
+          ]
+        : []),
+      ...(uses.routing.length > 0
+        ? [`Service area ${code} is used by the routing rules of ${uses.routing.join(', ')}: change their routing first.`]
+        : []),
     ];
     if (problems.length > 0) throw new Open311Error(409, problems);
     await routingStore.deleteArea(trx, id, code);
-    await routingStore.recordAudit(trx, { actor, entity_type: 'service_area', entity_id: code, action: 'delete', changes: { code, name: area.name, kind: area.kind } });
+    await routingStore.recordAudit(trx, {
+      actor,
+      entity_type: 'service_area',
+      entity_id: code,
+      action: 'delete',
+      changes: { code, name: area.name, kind: area.kind },
+    });
   });
 }
 
 // ---------------------------------------------------------------------------------------------------------
 // Routing rules and availability
 
-export async function replaceRouting(db: Db, jurisdiction: Jurisdiction, code: string, body: unknown, actor: Actor): Promise<StaffService> {
+export async function replaceRouting(
+  db: Db,
+  jurisdiction: Jurisdiction,
+  code: string,
+  body: unknown,
+  actor: Actor,
+): Promise<StaffService> {
   const id = jurisdiction.jurisdiction_id;
   const serviceId = await routingStore.serviceIdOf(db, id, code);
   if (!serviceId) throw notFound(`service_code ${code} was not found.`);
   const input = check<{ rules: Array<{ agency: string; area?: string | null }> }>('catalog-routing.json', body);
   const rules = input.rules.map((rule) => ({ agency: rule.agency, area: rule.area ?? null }));
   const agencies = await routingStore.agencyIdsByCode(db, id, [...new Set(rules.map((rule) => rule.agency))]);
-  const areas = await routingStore.areaIdsByCode(db, id, [...new Set(rules.flatMap((rule) => (rule.area === null ? [] : [rule.area])))]);
+  const areas = await routingStore.areaIdsByCode(db, id, [
+    ...new Set(rules.flatMap((rule) => (rule.area === null ? [] : [rule.area]))),
+  ]);
   const problems: string[] = [];
   rules.forEach((rule, index) => {
     if (!agencies.has(rule.agency)) problems.push(`rules[${index}]: agency ${rule.agency} was not found.`);
@@ -551,7 +646,13 @@ export async function replaceRouting(db: Db, jurisdiction: Jurisdiction, code: s
   return getService(db, jurisdiction, code);
 }
 
-export async function replaceAvailability(db: Db, jurisdiction: Jurisdiction, code: string, body: unknown, actor: Actor): Promise<StaffService> {
+export async function replaceAvailability(
+  db: Db,
+  jurisdiction: Jurisdiction,
+  code: string,
+  body: unknown,
+  actor: Actor,
+): Promise<StaffService> {
   const id = jurisdiction.jurisdiction_id;
   const serviceId = await routingStore.serviceIdOf(db, id, code);
   if (!serviceId) throw notFound(`service_code ${code} was not found.`);

@@ -22,7 +22,11 @@ export async function storeUploads(
 }
 
 /** Runs `store` with the uploads saved; if it fails, the files are removed and the error rethrown. */
-export async function withUploads<T>(uploads: Array<{ bytes: Buffer }>, sink: MediaSink, store: (urls: string[]) => Promise<T>): Promise<T> {
+export async function withUploads<T>(
+  uploads: Array<{ bytes: Buffer }>,
+  sink: MediaSink,
+  store: (urls: string[]) => Promise<T>,
+): Promise<T> {
   if (uploads.length === 0) return store([]);
   const { urls, discard } = await storeUploads(uploads, sink);
   try {

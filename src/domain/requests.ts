@@ -136,14 +136,18 @@ export async function createRequestIdempotently(
   if (!/^[\x21-\x7e]{1,255}$/.test(idempotencyKey)) {
     throw badRequest('Idempotency-Key must be 1 to 255 visible ASCII characters (a UUID is a good choice).');
   }
-  const hash = createHash('sha256').update(JSON.stringify(['requests', jurisdiction.jurisdiction_id, pairs.filter(([key]) => key !== 'api_key')]));
+  const hash = createHash('sha256').update(
+    JSON.stringify(['requests', jurisdiction.jurisdiction_id, pairs.filter(([key]) => key !== 'api_key')]),
+  );
   for (const upload of uploads) hash.update(upload.bytes);
   const fingerprint = hash.digest('hex');
   const replay = async (): Promise<CreatedRequest | undefined> => {
     const stored = await findRemembered(intake.db, apiKeyId, idempotencyKey);
     if (!stored) return undefined;
     if (stored.fingerprint !== fingerprint) {
-      throw new Open311Error(422, ['This Idempotency-Key was already used for a different request; use a new key for a new request.']);
+      throw new Open311Error(422, [
+        'This Idempotency-Key was already used for a different request; use a new key for a new request.',
+      ]);
     }
     return stored.response as CreatedRequest;
   };
@@ -187,7 +191,11 @@ export async function createRequest(
   const service = await intake.lookups.service(jurisdiction.jurisdiction_id, serviceCode, intake.fresh ?? false);
   if (!service) throw notFound(`service_code ${serviceCode} was not found.`);
   const input = raw as unknown as CreateRequestInput;
-  const { answers, problems: attributeProblems } = checkAttributes(service.attributes, input.attributes ?? {}, jurisdiction.time_zone);
+  const { answers, problems: attributeProblems } = checkAttributes(
+    service.attributes,
+    input.attributes ?? {},
+    jurisdiction.time_zone,
+  );
   problems.push(...attributeProblems);
   if (problems.length > 0) throw badRequest(...problems);
   const { mediaSink, duplicateSearch } = intake;
@@ -197,30 +205,30 @@ export async function createRequest(
   // (its files are removed again) and is revalidated by the caller.
   return withUploads(uploads, mediaSink!, async (urls) => {
     const created = await intake.writer.insert({
-    jurisdiction_id: jurisdiction.jurisdiction_id,
-    service,
-    description: input.description ?? null,
-    lat: input.lat ?? null,
-    long: input.long ?? null,
-    address: input.address_string ?? null,
-    address_id: input.address_id ?? null,
-    zipcode: input.zipcode ?? null,
-    media_urls: urls.length > 0 ? urls : (input.media_url ?? []),
-    attributes: answers,
-    submitter: {
-      email: input.email ?? null,
-      phone: input.phone ?? null,
-      first_name: input.first_name ?? null,
-      last_name: input.last_name ?? null,
-      device_id: input.device_id ?? null,
-      account_id: input.account_id ?? null,
-    },
-    api_key_id: apiKeyId,
-    token: service.type === 'batch' ? randomBytes(12).toString('hex') : null,
-    channel: 'api',
-    title: input.title ?? null,
-    ...(duplicateSearch ? { duplicate_search: duplicateSearch } : {}),
-    ...(idempotency ? { idempotency } : {}),
+      jurisdiction_id: jurisdiction.jurisdiction_id,
+      service,
+      description: input.description ?? null,
+      lat: input.lat ?? null,
+      long: input.long ?? null,
+      address: input.address_string ?? null,
+      address_id: input.address_id ?? null,
+      zipcode: input.zipcode ?? null,
+      media_urls: urls.length > 0 ? urls : (input.media_url ?? []),
+      attributes: answers,
+      submitter: {
+        email: input.email ?? null,
+        phone: input.phone ?? null,
+        first_name: input.first_name ?? null,
+        last_name: input.last_name ?? null,
+        device_id: input.device_id ?? null,
+        account_id: input.account_id ?? null,
+      },
+      api_key_id: apiKeyId,
+      token: service.type === 'batch' ? randomBytes(12).toString('hex') : null,
+      channel: 'api',
+      title: input.title ?? null,
+      ...(duplicateSearch ? { duplicate_search: duplicateSearch } : {}),
+      ...(idempotency ? { idempotency } : {}),
     });
     if (!created) throw new StaleIntake();
     return created;
@@ -258,7 +266,9 @@ export function parseBbox(text: string): NonNullable<RequestQuery['bbox']> {
   const [a, b, c, d] = text.split(/[,;]/).map((part) => Number(part.trim())) as [number, number, number, number];
   const box = { min_long: Math.min(a, c), min_lat: Math.min(b, d), max_long: Math.max(a, c), max_lat: Math.max(b, d) };
   if (box.min_lat < -90 || box.max_lat > 90 || box.min_long < -180 || box.max_long > 180) {
-    throw badRequest('bbox must be minLong,minLat,maxLong,maxLat with longitudes within ±180 and latitudes within ±90 (longitude first).');
+    throw badRequest(
+      'bbox must be minLong,minLat,maxLong,maxLat with longitudes within ±180 and latitudes within ±90 (longitude first).',
+    );
   }
   return box;
 }
@@ -299,7 +309,9 @@ export function buildRequestQuery(
   if (start && end) {
     if (start.date > end) throw badRequest('start_date must not be after end_date.');
     if (!bulk && end.getTime() - start.date.getTime() > DEFAULT_WINDOW_DAYS * DAY) {
-      throw badRequest(`The span from start_date to end_date may not exceed ${DEFAULT_WINDOW_DAYS} days; ask for several smaller windows.`);
+      throw badRequest(
+        `The span from start_date to end_date may not exceed ${DEFAULT_WINDOW_DAYS} days; ask for several smaller windows.`,
+      );
     }
     result.requested_from = start.date;
     result.requested_to = end;
@@ -335,7 +347,10 @@ export interface RequestList {
 }
 
 async function withExtensions(db: Db, requests: ServiceRequest[]): Promise<ExtendedServiceRequest[]> {
-  const extensions = await requestsStore.loadExtensions(db, requests.map((request) => request.service_request_id));
+  const extensions = await requestsStore.loadExtensions(
+    db,
+    requests.map((request) => request.service_request_id),
+  );
   return requests.map((request) => {
     const extra = extensions.get(request.service_request_id);
     return {
@@ -408,7 +423,12 @@ export function wantsExtensions(parameters: QueryObject): boolean {
   return input.extensions === true;
 }
 
-export async function getRequestWithExtensions(db: Db, jurisdiction: Jurisdiction, serviceRequestId: string, extensions: boolean): Promise<ServiceRequest | ExtendedServiceRequest> {
+export async function getRequestWithExtensions(
+  db: Db,
+  jurisdiction: Jurisdiction,
+  serviceRequestId: string,
+  extensions: boolean,
+): Promise<ServiceRequest | ExtendedServiceRequest> {
   const request = await getRequest(db, jurisdiction, serviceRequestId);
   return extensions ? (await withExtensions(db, [request]))[0]! : request;
 }

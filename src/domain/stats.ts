@@ -76,7 +76,9 @@ export function resolveWindow(input: CommonInput, timeZone: string, now: Date, m
   const start = startParsed ? startParsed.date : new Date(end.getTime() - DEFAULT_WINDOW_DAYS * DAY);
   if (start > end) throw badRequest('start_date must not be after end_date.');
   if (end.getTime() - start.getTime() > maxDays * DAY) {
-    throw badRequest(`The span from start_date to end_date may not exceed ${maxDays} days${maxDays === MAX_DAY_BUCKETS ? ' with interval=day' : ''}; ask for a shorter window or a longer interval.`);
+    throw badRequest(
+      `The span from start_date to end_date may not exceed ${maxDays} days${maxDays === MAX_DAY_BUCKETS ? ' with interval=day' : ''}; ask for a shorter window or a longer interval.`,
+    );
   }
   return { start, end };
 }
@@ -127,7 +129,12 @@ export interface CountsDocument {
 }
 
 /** GET /api/v1/stats: requests requested in the window, per bucket and key. */
-export async function counts(db: Db, jurisdictions: JurisdictionRegistry, query: QueryObject, now: Date): Promise<Report<CountsDocument>> {
+export async function counts(
+  db: Db,
+  jurisdictions: JurisdictionRegistry,
+  query: QueryObject,
+  now: Date,
+): Promise<Report<CountsDocument>> {
   const input = read<CommonInput & { group_by?: GroupBy; interval?: Interval }>('stats-input.json', query);
   const groupBy = input.group_by ?? DEFAULT_GROUP_BY;
   const interval = input.interval ?? DEFAULT_INTERVAL;
@@ -161,7 +168,12 @@ export interface BacklogDocument {
 }
 
 /** GET /api/v1/stats/backlog: the requests open at the end of each bucket. */
-export async function backlog(db: Db, jurisdictions: JurisdictionRegistry, query: QueryObject, now: Date): Promise<Report<BacklogDocument>> {
+export async function backlog(
+  db: Db,
+  jurisdictions: JurisdictionRegistry,
+  query: QueryObject,
+  now: Date,
+): Promise<Report<BacklogDocument>> {
   const input = read<CommonInput & { interval?: BucketInterval }>('stats-backlog-input.json', query);
   const interval = input.interval ?? DEFAULT_INTERVAL;
   const { jurisdiction, filter } = await prepare(jurisdictions, input);
@@ -186,7 +198,12 @@ export interface TimeToCloseDocument {
 }
 
 /** GET /api/v1/stats/time-to-close: median and 90th percentile hours per service, closed in the window. */
-export async function timeToClose(db: Db, jurisdictions: JurisdictionRegistry, query: QueryObject, now: Date): Promise<Report<TimeToCloseDocument>> {
+export async function timeToClose(
+  db: Db,
+  jurisdictions: JurisdictionRegistry,
+  query: QueryObject,
+  now: Date,
+): Promise<Report<TimeToCloseDocument>> {
   const input = read<CommonInput>('stats-time-to-close-input.json', query);
   const { jurisdiction, filter } = await prepare(jurisdictions, input);
   const window = resolveWindow(input, jurisdiction.time_zone, now);
@@ -210,7 +227,12 @@ export interface OverdueDocument {
 }
 
 /** GET /api/v1/stats/overdue: open requests past their expected_datetime, now. */
-export async function overdue(db: Db, jurisdictions: JurisdictionRegistry, query: QueryObject, now: Date): Promise<Report<OverdueDocument>> {
+export async function overdue(
+  db: Db,
+  jurisdictions: JurisdictionRegistry,
+  query: QueryObject,
+  now: Date,
+): Promise<Report<OverdueDocument>> {
   const input = read<CommonInput>('stats-overdue-input.json', query);
   const { jurisdiction, filter } = await prepare(jurisdictions, input);
   const result = await statsStore.overdue(db, filter, now);
@@ -245,7 +267,12 @@ export interface HotspotsDocument {
 const roundCoordinate = (value: number): number => Math.round(value * 1e7) / 1e7;
 
 /** GET /api/v1/stats/hotspots: grid cells of `cell` metres with their request counts, busiest first. */
-export async function hotspots(db: Db, jurisdictions: JurisdictionRegistry, query: QueryObject, now: Date): Promise<Report<HotspotsDocument>> {
+export async function hotspots(
+  db: Db,
+  jurisdictions: JurisdictionRegistry,
+  query: QueryObject,
+  now: Date,
+): Promise<Report<HotspotsDocument>> {
   const input = read<CommonInput & { cell?: number; min_count?: number; limit?: number }>('stats-hotspots-input.json', query);
   const cell = input.cell ?? DEFAULT_CELL_METRES;
   const minCount = input.min_count ?? DEFAULT_MIN_COUNT;
@@ -254,12 +281,28 @@ export async function hotspots(db: Db, jurisdictions: JurisdictionRegistry, quer
   const window = resolveWindow(input, jurisdiction.time_zone, now);
   const cells = await statsStore.hotspots(db, filter, window, { cell_metres: cell, min_count: minCount, limit: limit + 1 });
   const features = cells.slice(0, limit).map((row): HotspotFeature => {
-    const [west, south, east, north] = [row.west, row.south, row.east, row.north].map(roundCoordinate) as [number, number, number, number];
+    const [west, south, east, north] = [row.west, row.south, row.east, row.north].map(roundCoordinate) as [
+      number,
+      number,
+      number,
+      number,
+    ];
     return {
       type: 'Feature',
       id: row.cell_id,
       // Exterior ring counter-clockwise (RFC 7946 §3.1.6).
-      geometry: { type: 'Polygon', coordinates: [[[west, south], [east, south], [east, north], [west, north], [west, south]]] },
+      geometry: {
+        type: 'Polygon',
+        coordinates: [
+          [
+            [west, south],
+            [east, south],
+            [east, north],
+            [west, north],
+            [west, south],
+          ],
+        ],
+      },
       properties: { cell_id: row.cell_id, count: row.count, open: row.open },
     };
   });

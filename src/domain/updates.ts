@@ -49,10 +49,13 @@ export async function addComment(
     }
   }
   if (mediaUrls.length > 0) raw.media_url = mediaUrls;
-  const input = validate<{ service_request_id: string; update_id: string; status: string; description?: string; media_url?: string[] }>(
-    'create-update-input.json',
-    raw,
-  );
+  const input = validate<{
+    service_request_id: string;
+    update_id: string;
+    status: string;
+    description?: string;
+    media_url?: string[];
+  }>('create-update-input.json', raw);
   if (uploads.length > 0 && !mediaSink) throw new Error('addComment got uploads without a media sink');
   const stored = await withUploads(uploads, mediaSink!, async (urls) => {
     const result = await updatesStore.insertComment(db, {
@@ -70,4 +73,3 @@ export async function addComment(
   });
   return stored;
 }
-

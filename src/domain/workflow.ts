@@ -58,15 +58,21 @@ export function expectedVersion(id: string, ifMatch: string | undefined, bodyVer
     return version;
   }
   if (bodyVersion !== undefined) return bodyVersion;
-  throw new Open311Error(428, ['Say which version you changed: send If-Match with the ETag of the request, or "version" in the body.']);
+  throw new Open311Error(428, [
+    'Say which version you changed: send If-Match with the ETag of the request, or "version" in the body.',
+  ]);
 }
 
 export const etagOf = (id: string, version: number): string => `"${id}-v${version}"`;
 
 function conflict(id: string, current: number): Open311Error {
-  return new Open311Error(412, [`Request ${id} was changed by someone else (it is now at version ${current}); reload it and apply your change again.`], {
-    ETag: etagOf(id, current),
-  });
+  return new Open311Error(
+    412,
+    [`Request ${id} was changed by someone else (it is now at version ${current}); reload it and apply your change again.`],
+    {
+      ETag: etagOf(id, current),
+    },
+  );
 }
 
 export async function changeRequest(
@@ -86,9 +92,11 @@ export async function changeRequest(
   if (patch.agency_responsible !== undefined) change.agency_responsible = patch.agency_responsible;
   if (patch.service_notice !== undefined) change.service_notice = patch.service_notice;
   if (patch.expected_datetime !== undefined) {
-    change.expected_datetime = patch.expected_datetime === null ? null : parseDateTime(patch.expected_datetime, jurisdiction.time_zone)!.date;
+    change.expected_datetime =
+      patch.expected_datetime === null ? null : parseDateTime(patch.expected_datetime, jurisdiction.time_zone)!.date;
   }
-  if (patch.status === 'duplicate') throw badRequest('Use POST /api/v1/requests/{id}/duplicate-of to mark a duplicate: it needs the original.');
+  if (patch.status === 'duplicate')
+    throw badRequest('Use POST /api/v1/requests/{id}/duplicate-of to mark a duplicate: it needs the original.');
   const result = await staffStore.applyChange(db, {
     jurisdiction_id: jurisdiction.jurisdiction_id,
     id,
@@ -116,7 +124,8 @@ export async function markDuplicate(
   if (input.original === id) throw badRequest('A request cannot be a duplicate of itself.');
   const original = await staffStore.getStaffRequest(db, jurisdiction.jurisdiction_id, input.original);
   if (!original) throw notFound(`No service request with id ${input.original} (the original).`);
-  if (original.duplicate_of) throw badRequest(`Request ${input.original} is itself a duplicate of ${original.duplicate_of}; point to that one.`);
+  if (original.duplicate_of)
+    throw badRequest(`Request ${input.original} is itself a duplicate of ${original.duplicate_of}; point to that one.`);
   const result = await staffStore.applyChange(db, {
     jurisdiction_id: jurisdiction.jurisdiction_id,
     id,
@@ -141,13 +150,21 @@ export async function getForStaff(db: Db, jurisdiction: Jurisdiction, id: string
   return found;
 }
 
-export async function findDuplicates(db: Db, jurisdiction: Jurisdiction, id: string, query: QueryObject, defaults: { radius_meters: number; window_hours: number }) {
+export async function findDuplicates(
+  db: Db,
+  jurisdiction: Jurisdiction,
+  id: string,
+  query: QueryObject,
+  defaults: { radius_meters: number; window_hours: number },
+) {
   const radius = scalarParameter(query, 'radius');
   const hours = scalarParameter(query, 'hours');
   const radiusMeters = radius === undefined ? defaults.radius_meters : coerceNumber(radius);
   const windowHours = hours === undefined ? defaults.window_hours : coerceNumber(hours);
-  if (typeof radiusMeters !== 'number' || radiusMeters <= 0 || radiusMeters > 5000) throw badRequest('radius must be a number of metres greater than 0 and at most 5000.');
-  if (typeof windowHours !== 'number' || windowHours <= 0 || windowHours > 24 * 365) throw badRequest('hours must be a number of hours greater than 0 and at most 8760.');
+  if (typeof radiusMeters !== 'number' || radiusMeters <= 0 || radiusMeters > 5000)
+    throw badRequest('radius must be a number of metres greater than 0 and at most 5000.');
+  if (typeof windowHours !== 'number' || windowHours <= 0 || windowHours > 24 * 365)
+    throw badRequest('hours must be a number of hours greater than 0 and at most 8760.');
   const found = await staffStore.findDuplicateCandidates(db, jurisdiction.jurisdiction_id, id, radiusMeters, windowHours);
   if (!found) throw notFound(`No service request with id ${id}.`);
   return found;
@@ -209,7 +226,9 @@ export async function queue(db: Db, jurisdiction: Jurisdiction, query: QueryObje
     ...(input.q ? { text: input.q } : {}),
     ...(input.start_date ? { from: parseDateTime(input.start_date, zone)!.date } : {}),
     ...(input.end_date ? { to: endOf(parseDateTime(input.end_date, zone)!, zone) } : {}),
-    ...(input.lat !== undefined && input.long !== undefined && input.radius !== undefined ? { near: { lat: input.lat, long: input.long, radius: input.radius } } : {}),
+    ...(input.lat !== undefined && input.long !== undefined && input.radius !== undefined
+      ? { near: { lat: input.lat, long: input.long, radius: input.radius } }
+      : {}),
     ...(bbox ? { bbox } : {}),
     sort: input.sort ?? '-requested_datetime',
     limit: pageSize,

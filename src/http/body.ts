@@ -66,10 +66,12 @@ function readMultipart(req: Request, limits: UploadLimits): Promise<FormBody> {
     parser.on('field', (rawName, value, info) => {
       // busboy reports a part without a name as undefined.
       const name = typeof rawName === 'string' ? rawName : '';
-      if (info.valueTruncated) failure ??= payloadTooLarge(`The form field ${name.slice(0, 50)} is larger than ${MAX_FORM_BYTES} bytes.`);
+      if (info.valueTruncated)
+        failure ??= payloadTooLarge(`The form field ${name.slice(0, 50)} is larger than ${MAX_FORM_BYTES} bytes.`);
       // The 1 MiB form limit is for all text fields together, as for urlencoded bodies (files aside).
       textBytes += Buffer.byteLength(name) + Buffer.byteLength(value);
-      if (textBytes > MAX_FORM_BYTES) failure ??= payloadTooLarge(`The form's text fields are larger than ${MAX_FORM_BYTES} bytes together.`);
+      if (textBytes > MAX_FORM_BYTES)
+        failure ??= payloadTooLarge(`The form's text fields are larger than ${MAX_FORM_BYTES} bytes together.`);
       else pairs.push([name, value]);
     });
     parser.on('file', (rawField, stream) => {
@@ -85,7 +87,8 @@ function readMultipart(req: Request, limits: UploadLimits): Promise<FormBody> {
       });
       stream.on('close', () => {
         const bytes = Buffer.concat(chunks);
-        if (bytes.length > limits.maxFileBytes) failure ??= payloadTooLarge(`Each media file may be at most ${limits.maxFileBytes} bytes.`);
+        if (bytes.length > limits.maxFileBytes)
+          failure ??= payloadTooLarge(`Each media file may be at most ${limits.maxFileBytes} bytes.`);
         // An empty file part is what browsers send for a file input left empty.
         if (bytes.length > 0 && !failure) files.push({ field, bytes });
       });
@@ -109,7 +112,9 @@ export async function readFormBody(req: Request, limits: UploadLimits): Promise<
   // NUL can be stored neither in PostgreSQL text nor in XML.
   for (const [key, value] of body.pairs) {
     if (key.includes('\0') || value.includes('\0')) {
-      throw badRequest(`The parameter ${key.replace(/\0/g, '').slice(0, 50) || '(unnamed)'} contains a NUL character, which no parameter may hold.`);
+      throw badRequest(
+        `The parameter ${key.replace(/\0/g, '').slice(0, 50) || '(unnamed)'} contains a NUL character, which no parameter may hold.`,
+      );
     }
   }
   return body;
@@ -138,7 +143,9 @@ async function readTextForm(req: Request, contentType: string): Promise<FormPair
     if (pairs.length > MAX_FORM_FIELDS) throw payloadTooLarge(`The body has more than ${MAX_FORM_FIELDS} parameters.`);
     return pairs;
   }
-  throw unsupportedMediaType('Send the parameters as application/x-www-form-urlencoded, multipart/form-data or application/json.');
+  throw unsupportedMediaType(
+    'Send the parameters as application/x-www-form-urlencoded, multipart/form-data or application/json.',
+  );
 }
 
 /** api_key from the form, else the query string, else Authorization: Bearer (digest §1.8). */

@@ -2,7 +2,17 @@
 // POST (with Authorization or JSON bodies) are answered here, before routing.
 import type { NextFunction, Request, Response } from 'express';
 
-const EXPOSED = ['ETag', 'Last-Modified', 'Link', 'X-Result-Count', 'X-Page-Count', 'X-Page-Size', 'X-Next-Page-URL', 'X-Previous-Page-URL', 'Retry-After'];
+const EXPOSED = [
+  'ETag',
+  'Last-Modified',
+  'Link',
+  'X-Result-Count',
+  'X-Page-Count',
+  'X-Page-Size',
+  'X-Next-Page-URL',
+  'X-Previous-Page-URL',
+  'Retry-After',
+];
 
 export function cors(req: Request, res: Response, next: NextFunction): void {
   res.set('Access-Control-Allow-Origin', '*');

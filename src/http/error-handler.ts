@@ -14,7 +14,10 @@ export function notFoundHandler(req: Request, _res: Response, next: NextFunction
 export function methodNotAllowedHandler(allow: string[]) {
   return (req: Request, res: Response, next: NextFunction): void => {
     if (req.method === 'OPTIONS') {
-      res.set('Allow', [...allow, 'OPTIONS'].join(', ')).status(204).end();
+      res
+        .set('Allow', [...allow, 'OPTIONS'].join(', '))
+        .status(204)
+        .end();
       return;
     }
     next(methodNotAllowed(req.method, allow));
@@ -23,10 +26,16 @@ export function methodNotAllowedHandler(allow: string[]) {
 
 function fromFramework(error: unknown): Open311Error | undefined {
   // Errors raised by Express or Node while reading the request (bad percent-encoding, aborted bodies…).
-  const status = (error as { status?: unknown; statusCode?: unknown } | null)?.status ?? (error as { statusCode?: unknown } | null)?.statusCode;
+  const status =
+    (error as { status?: unknown; statusCode?: unknown } | null)?.status ??
+    (error as { statusCode?: unknown } | null)?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     const description =
-      status === 413 ? 'The request is too large.' : error instanceof URIError || status === 400 ? 'The request could not be read: check its encoding.' : 'The request could not be processed.';
+      status === 413
+        ? 'The request is too large.'
+        : error instanceof URIError || status === 400
+          ? 'The request could not be read: check its encoding.'
+          : 'The request could not be processed.';
     return new Open311Error(status, [description]);
   }
   if (error instanceof URIError) return new Open311Error(400, ['The request URL is not correctly percent-encoded.']);
@@ -57,7 +66,9 @@ export function isUnavailable(error: unknown): boolean {
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
   if (error.name === 'KnexTimeoutError') return true;
-  return /Connection terminated|connect ECONNREFUSED|PGlite is closed|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(error.message);
+  return /Connection terminated|connect ECONNREFUSED|PGlite is closed|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(
+    error.message,
+  );
 }
 
 export const serviceUnavailable = (description = 'The service is temporarily unavailable; please retry shortly.'): Open311Error =>

@@ -56,7 +56,9 @@ export function formatSuffix(req: Request, res: Response, next: NextFunction): v
  * refused at once, whatever parameter or path segment holds it.
  */
 export function refuseNul(req: Request, _res: Response, next: NextFunction): void {
-  next(/%00/i.test(req.url) ? badRequest('The request URL contains a NUL character (%00), which no parameter may hold.') : undefined);
+  next(
+    /%00/i.test(req.url) ? badRequest('The request URL contains a NUL character (%00), which no parameter may hold.') : undefined,
+  );
 }
 
 /** Several clients are configured with a base URL ending in "/" and then add another one. */

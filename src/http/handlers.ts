@@ -13,7 +13,7 @@ import { csvHeader, csvRows } from '../serialize/csv.js';
 import { findActiveKey } from '../store/api-keys-store.js';
 import { coerceCommonQuery, scalarParameter, type FormPairs, type QueryObject } from '../validate/coerce.js';
 import { validate } from '../validate/validate.js';
-import { type MediaSink } from '../domain/media.js';
+import type { MediaSink } from '../domain/media.js';
 import { saveMedia } from '../media/media-store.js';
 import { apiKeyOf, pairValue, readFormBody, type UploadedFile } from './body.js';
 import type { AppContext } from './context.js';
@@ -85,7 +85,8 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
   }
 
   const uploadLimits = { maxFileBytes: config.mediaMaxBytes, maxFiles: config.mediaMaxFiles };
-  const mediaSink: MediaSink = (type, bytes) => saveMedia({ directory: config.mediaDirectory, publicUrl: config.publicUrl }, type, bytes);
+  const mediaSink: MediaSink = (type, bytes) =>
+    saveMedia({ directory: config.mediaDirectory, publicUrl: config.publicUrl }, type, bytes);
 
   /**
    * Checks the key of a POST body first: an unauthenticated client learns nothing else. `remembered` may answer
@@ -98,7 +99,11 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
   ): Promise<{ keyId: string; jurisdiction: Jurisdiction }> {
     const key = apiKeyOf(req, pairs);
     const record =
-      key === undefined ? undefined : options.remembered ? await context.intakeLookups.apiKey(key, false) : await findActiveKey(db, key);
+      key === undefined
+        ? undefined
+        : options.remembered
+          ? await context.intakeLookups.apiKey(key, false)
+          : await findActiveKey(db, key);
     if (!record) throw forbidden(key === undefined ? 'api_key is required to submit this request.' : 'The api_key is not valid.');
     const wait = options.rateLimit ? (context.keyRateLimiter?.take(record.id) ?? 0) : 0;
     if (wait > 0) throw tooManyRequests(wait, 'API key');
@@ -107,7 +112,9 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
     return { keyId: record.id, jurisdiction };
   }
 
-  async function authenticatedForm(req: Request): Promise<{ pairs: FormPairs; files: UploadedFile[]; keyId: string; jurisdiction: Jurisdiction }> {
+  async function authenticatedForm(
+    req: Request,
+  ): Promise<{ pairs: FormPairs; files: UploadedFile[]; keyId: string; jurisdiction: Jurisdiction }> {
     const { pairs, files } = await readFormBody(req, uploadLimits);
     return { pairs, files, ...(await authenticate(req, pairs, { remembered: false, rateLimit: true })) };
   }
@@ -131,7 +138,10 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
       // The retry is the same POST: it is not counted against the key's rate limit again.
       const { keyId, jurisdiction } = await authenticate(req, pairs, { remembered: !fresh, rateLimit: !fresh });
       try {
-        return { created: await requests.createRequestIdempotently(intake(fresh), jurisdiction, pairs, keyId, idempotencyKey, files), jurisdiction };
+        return {
+          created: await requests.createRequestIdempotently(intake(fresh), jurisdiction, pairs, keyId, idempotencyKey, files),
+          jurisdiction,
+        };
       } catch (error) {
         if (!(error instanceof StaleIntake)) throw error;
       }
@@ -147,7 +157,12 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
         endpointUrl: `${config.publicUrl}${GEOREPORT_BASE_PATH}`,
         endpointType: config.endpointType,
       });
-      respond(req, res, 'discovery', document, { timeZone: config.timeZone, cache: 'catalog', lastModified: document.changeset, honorModifiedSince: true });
+      respond(req, res, 'discovery', document, {
+        timeZone: config.timeZone,
+        cache: 'catalog',
+        lastModified: document.changeset,
+        honorModifiedSince: true,
+      });
     },
 
     async listServices(req, res) {
@@ -155,7 +170,12 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
       // The catalog changeset moves with every change of the list (availability included): it is the
       // cache's change marker.
       const changed = await services.catalogChangedAt(db, jurisdiction);
-      const options: RespondOptions = { timeZone: jurisdiction.time_zone, cache: 'catalog', lastModified: changed, honorModifiedSince: true };
+      const options: RespondOptions = {
+        timeZone: jurisdiction.time_zone,
+        cache: 'catalog',
+        lastModified: changed,
+        honorModifiedSince: true,
+      };
       const key = `services|${jurisdiction.jurisdiction_id}|${scalarParameter(req.query, 'lat') ?? ''}|${scalarParameter(req.query, 'long') ?? ''}`;
       await respondCached(req, res, context.cache, key, String(changed?.getTime() ?? 0), options, async () =>
         render(req, res, 'services', await services.listServices(db, jurisdiction, req.query), options),
@@ -168,7 +188,12 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
         services.getServiceDefinition(db, jurisdiction, pathParameter(req, 'service_code')),
         services.catalogChangedAt(db, jurisdiction),
       ]);
-      respond(req, res, 'service_definition', definition, { timeZone: jurisdiction.time_zone, cache: 'catalog', lastModified: changed, honorModifiedSince: true });
+      respond(req, res, 'service_definition', definition, {
+        timeZone: jurisdiction.time_zone,
+        cache: 'catalog',
+        lastModified: changed,
+        honorModifiedSince: true,
+      });
     },
 
     async createRequest(req, res) {
@@ -229,15 +254,28 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
       // Paging totals live in headers, which the cache keeps with the body.
       await respondCached(req, res, context.cache, `requests|${plan.key}`, version, options, async () => {
         const cache = context.cache;
-        const list = await requests.runRequestList(db, plan, cache ? (key, compute) => cache.value(key, version, compute) : undefined);
+        const list = await requests.runRequestList(
+          db,
+          plan,
+          cache ? (key, compute) => cache.value(key, version, compute) : undefined,
+        );
         // Last-Modified is informative here: If-Modified-Since is not honoured on lists, because a request
         // can leave a filtered list (closed, aged out of the window) without any remaining row changing.
-        const answer = render(req, res, list.options.extensions ? 'service_requests_extended' : 'service_requests', list.requests, {
-          ...options,
-          lastModified: latestUpdate(list.requests),
-        });
+        const answer = render(
+          req,
+          res,
+          list.options.extensions ? 'service_requests_extended' : 'service_requests',
+          list.requests,
+          {
+            ...options,
+            lastModified: latestUpdate(list.requests),
+          },
+        );
         if (list.total !== undefined) {
-          answer.extraHeaders = { ...answer.extraHeaders, ...pagingHeaders(req, list.total, list.options.page, list.options.page_size) };
+          answer.extraHeaders = {
+            ...answer.extraHeaders,
+            ...pagingHeaders(req, list.total, list.options.page, list.options.page_size),
+          };
         }
         return answer;
       });
@@ -249,13 +287,21 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
       const id = pathParameter(req, 'service_request_id');
       const options: RespondOptions = { timeZone: jurisdiction.time_zone, cache: 'requests', honorModifiedSince: true };
       const version = await cachedVersion(jurisdiction);
-      await respondCached(req, res, context.cache, `request|${jurisdiction.jurisdiction_id}|${id}|${extensions}`, version, options, async () => {
-        const request = await requests.getRequestWithExtensions(db, jurisdiction, id, extensions);
-        return render(req, res, extensions ? 'service_requests_extended' : 'service_requests', [request], {
-          ...options,
-          lastModified: latestUpdate([request]),
-        });
-      });
+      await respondCached(
+        req,
+        res,
+        context.cache,
+        `request|${jurisdiction.jurisdiction_id}|${id}|${extensions}`,
+        version,
+        options,
+        async () => {
+          const request = await requests.getRequestWithExtensions(db, jurisdiction, id, extensions);
+          return render(req, res, extensions ? 'service_requests_extended' : 'service_requests', [request], {
+            ...options,
+            lastModified: latestUpdate([request]),
+          });
+        },
+      );
     },
   };
 }

@@ -66,7 +66,6 @@ function rewriteRefs(node: unknown, within: string | undefined, schemaNames: Rea
     } else if (key === '$ref' && typeof value === 'string') {
       node.$ref = rewriteRef(value, within, schemaNames);
     } else if (key === 'example' || key === 'const' || key === 'enum') {
-      continue;
     } else if (key === 'examples') {
       // OpenAPI: a map of Example Objects (or references to them) whose `value` is data.
       // JSON Schema: an array of instances.
@@ -112,7 +111,11 @@ export function buildSelfContainedDocument(
   for (const file of files) {
     const name = file.slice(0, -'.json'.length);
     if (name in schemas) throw new Error(`spec: components.schemas.${name} of openapi.json clashes with schemas/${file}`);
-    const { $id: _id, $schema: _schema, ...schema } = JSON.parse(fs.readFileSync(path.join(schemasDirectory, file), 'utf8')) as JsonObject;
+    const {
+      $id: _id,
+      $schema: _schema,
+      ...schema
+    } = JSON.parse(fs.readFileSync(path.join(schemasDirectory, file), 'utf8')) as JsonObject;
     rewriteRefs(schema, name, schemaNames);
     schemas[name] = schema;
   }
@@ -123,17 +126,22 @@ function mergeFragments(document: JsonObject, directory: string): void {
   if (!fs.existsSync(directory)) return;
   const paths = isObject(document.paths) ? document.paths : (document.paths = {});
   const components = isObject(document.components) ? document.components : (document.components = {});
-  for (const file of fs.readdirSync(directory).filter((name) => name.endsWith('.json')).sort()) {
+  for (const file of fs
+    .readdirSync(directory)
+    .filter((name) => name.endsWith('.json'))
+    .sort()) {
     const fragment = JSON.parse(fs.readFileSync(path.join(directory, file), 'utf8')) as JsonObject;
     for (const [route, item] of Object.entries(isObject(fragment.paths) ? fragment.paths : {})) {
       if (route in paths) throw new Error(`spec: path ${route} of openapi-fragments/${file} is documented twice`);
-      if (!route.startsWith('/') || route.startsWith(GEOREPORT_BASE_PATH)) throw new Error(`spec: fragment path ${route} must be absolute and outside the GeoReport base`);
+      if (!route.startsWith('/') || route.startsWith(GEOREPORT_BASE_PATH))
+        throw new Error(`spec: fragment path ${route} must be absolute and outside the GeoReport base`);
       paths[route] = { servers: [{ url: '/', description: 'This server (absolute path)' }], ...(item as JsonObject) };
     }
     for (const [section, entries] of Object.entries(isObject(fragment.components) ? fragment.components : {})) {
       const target = isObject(components[section]) ? (components[section] as JsonObject) : (components[section] = {});
       for (const [name, value] of Object.entries(entries as JsonObject)) {
-        if (name in (target as JsonObject)) throw new Error(`spec: components.${section}.${name} of openapi-fragments/${file} clashes`);
+        if (name in (target as JsonObject))
+          throw new Error(`spec: components.${section}.${name} of openapi-fragments/${file} clashes`);
         (target as JsonObject)[name] = value;
       }
     }

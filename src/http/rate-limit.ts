@@ -39,7 +39,10 @@ export function tooManyRequests(retryAfterSeconds: number, who: string): Open311
 /** Limits POSTs per client address (before the body is read). */
 export function limitPostsByAddress(limiter: RateLimiter) {
   return (req: Request, _res: Response, next: NextFunction): void => {
-    if (req.method !== 'POST') return next();
+    if (req.method !== 'POST') {
+      next();
+      return;
+    }
     const wait = limiter.take(req.ip ?? 'unknown');
     next(wait > 0 ? tooManyRequests(wait, 'address') : undefined);
   };

@@ -36,7 +36,10 @@ export function jsonpCallback(req: Request, res: Response): string | undefined {
   const raw = req.query.callback;
   const value = Array.isArray(raw) ? raw[0] : raw;
   if (typeof value !== 'string' || value === '') return undefined;
-  if (!CALLBACK.test(value)) throw badRequest('callback must be a JavaScript name: letters, digits, _, $ and dots, starting with a letter, _ or $ (at most 64 characters).');
+  if (!CALLBACK.test(value))
+    throw badRequest(
+      'callback must be a JavaScript name: letters, digits, _, $ and dots, starting with a letter, _ or $ (at most 64 characters).',
+    );
   return value;
 }
 
@@ -55,12 +58,19 @@ function notModified(req: Request, answer: RenderedAnswer, options: RespondOptio
 }
 
 /** Serializes a successful GET answer (body, type, ETag) without sending it, so it can be cached. */
-export function render(req: Request, res: Response, documentName: DocumentName, value: unknown, options: RespondOptions): RenderedAnswer {
+export function render(
+  req: Request,
+  res: Response,
+  documentName: DocumentName,
+  value: unknown,
+  options: RespondOptions,
+): RenderedAnswer {
   const format = formatOf(res);
   let body: string;
   let contentType: string;
   if (format === 'geojson') {
-    if (!GEOJSON_DOCUMENTS.has(documentName)) throw notFound('The .geojson format is only served for requests (requests.geojson, requests/{id}.geojson).');
+    if (!GEOJSON_DOCUMENTS.has(documentName))
+      throw notFound('The .geojson format is only served for requests (requests.geojson, requests/{id}.geojson).');
     body = serializeGeoJson(value as Array<Record<string, unknown>>, { timeZone: options.timeZone });
     contentType = CONTENT_TYPES.geojson;
   } else {
@@ -103,7 +113,10 @@ export function respond(req: Request, res: Response, documentName: DocumentName,
     return;
   }
   const format = formatOf(res);
-  const body = format === 'geojson' ? serializeGeoJson(value as Array<Record<string, unknown>>, options) : serialize(documentName, value, format, options);
+  const body =
+    format === 'geojson'
+      ? serializeGeoJson(value as Array<Record<string, unknown>>, options)
+      : serialize(documentName, value, format, options);
   res.status(status).set('Cache-Control', 'no-store').set('Content-Type', CONTENT_TYPES[format]).send(body);
 }
 

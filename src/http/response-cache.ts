@@ -55,7 +55,8 @@ export class ResponseCache {
   /** A small computed value (a count) under the same validity rules as answers. */
   async value<T>(key: string, version: string, compute: () => Promise<T>, now = Date.now()): Promise<T> {
     const known = this.values.get(key);
-    if (known && known.version === version && known.generation === this.generation && now - known.at <= this.ttlMs) return known.value as T;
+    if (known && known.version === version && known.generation === this.generation && now - known.at <= this.ttlMs)
+      return known.value as T;
     const generation = this.generation;
     const value = await this.once(`value|${key}`, compute);
     if (generation === this.generation) {

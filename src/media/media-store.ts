@@ -14,7 +14,12 @@ export interface MediaSettings {
 const EXTENSIONS: Record<ImageType, string> = { jpeg: 'jpg', png: 'png', gif: 'gif', webp: 'webp' };
 
 /** Writes the file (fsync'd, so an acknowledged request's photo survives a crash) and returns its public URL. */
-export async function saveMedia(settings: MediaSettings, type: ImageType, bytes: Buffer, now = new Date()): Promise<{ url: string; file: string }> {
+export async function saveMedia(
+  settings: MediaSettings,
+  type: ImageType,
+  bytes: Buffer,
+  now = new Date(),
+): Promise<{ url: string; file: string }> {
   const folder = `${now.getUTCFullYear()}/${String(now.getUTCMonth() + 1).padStart(2, '0')}`;
   const name = `${randomUUID()}.${EXTENSIONS[type]}`;
   const directory = path.join(settings.directory, folder);

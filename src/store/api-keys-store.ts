@@ -25,7 +25,12 @@ function columns(db: Db) {
   return [db.raw('id::text AS id'), 'name', 'key_prefix', 'role', 'created_at', 'revoked_at'];
 }
 
-export async function createKey(db: Db, name: string, role: KeyRole = 'client', key = generateKey()): Promise<{ key: string; record: ApiKeyRecord }> {
+export async function createKey(
+  db: Db,
+  name: string,
+  role: KeyRole = 'client',
+  key = generateKey(),
+): Promise<{ key: string; record: ApiKeyRecord }> {
   const [record] = (await db('api_keys')
     .insert({ name, key_hash: hashKey(key), key_prefix: prefixOf(key), role })
     .returning(columns(db) as string[])) as ApiKeyRecord[];

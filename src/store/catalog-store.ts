@@ -45,10 +45,7 @@ export async function ensureJurisdiction(
   db: Db,
   jurisdiction: { jurisdiction_id: string; name: string; time_zone: string },
 ): Promise<void> {
-  await db('jurisdictions')
-    .insert(jurisdiction)
-    .onConflict('jurisdiction_id')
-    .merge(['name', 'time_zone']);
+  await db('jurisdictions').insert(jurisdiction).onConflict('jurisdiction_id').merge(['name', 'time_zone']);
 }
 
 export async function catalogChangeset(db: Db, jurisdictionId?: string): Promise<Date | undefined> {
@@ -58,8 +55,7 @@ export async function catalogChangeset(db: Db, jurisdictionId?: string): Promise
   return row?.changed ?? undefined;
 }
 
-const joinKeywords = (keywords: string[] | null): string | null =>
-  keywords && keywords.length > 0 ? keywords.join(',') : null;
+const joinKeywords = (keywords: string[] | null): string | null => (keywords && keywords.length > 0 ? keywords.join(',') : null);
 
 /**
  * Active services of a jurisdiction. With `at`, only those offered at that point: a service with no
@@ -128,13 +124,26 @@ async function attributesOf(db: Db, serviceIds: string[]): Promise<Map<string, A
   const result = new Map<string, Attribute[]>();
   if (serviceIds.length === 0) return result;
   const attributes: AttributeRow[] = await db('service_attributes')
-    .select(db.raw('id::text AS id'), db.raw('service_id::text AS service_id'), 'code', 'variable', 'datatype', 'required', 'datatype_description', 'sort_order', 'description')
+    .select(
+      db.raw('id::text AS id'),
+      db.raw('service_id::text AS service_id'),
+      'code',
+      'variable',
+      'datatype',
+      'required',
+      'datatype_description',
+      'sort_order',
+      'description',
+    )
     .whereIn('service_id', serviceIds)
     .orderBy([{ column: 'service_id' }, { column: 'sort_order' }]);
   const values: Array<{ attribute_id: string; key: string; name: string }> = attributes.length
     ? await db('service_attribute_values')
         .select(db.raw('attribute_id::text AS attribute_id'), 'key', 'name')
-        .whereIn('attribute_id', attributes.map((attribute) => attribute.id))
+        .whereIn(
+          'attribute_id',
+          attributes.map((attribute) => attribute.id),
+        )
         .orderBy([{ column: 'attribute_id' }, { column: 'sort_order' }])
     : [];
   const valuesByAttribute = new Map<string, Array<{ key: string; name: string }>>();
@@ -212,13 +221,28 @@ export async function exportCatalog(db: Db, jurisdictionId: string, onlyCodes?: 
     response_hours: number | null;
     active: boolean;
   }> = await db('services')
-    .select(db.raw('id::text AS id'), 'service_code', 'service_name', 'description', 'type', 'keywords', 'service_group', 'service_notice', 'agency_responsible', 'response_hours', 'active')
+    .select(
+      db.raw('id::text AS id'),
+      'service_code',
+      'service_name',
+      'description',
+      'type',
+      'keywords',
+      'service_group',
+      'service_notice',
+      'agency_responsible',
+      'response_hours',
+      'active',
+    )
     .where({ jurisdiction_id: jurisdictionId })
     .modify((query) => {
       if (onlyCodes) query.whereIn('service_code', onlyCodes);
     })
     .orderBy([{ column: 'display_order' }, { column: 'service_code' }]);
-  const attributes = await attributesOf(db, rows.map((row) => row.id));
+  const attributes = await attributesOf(
+    db,
+    rows.map((row) => row.id),
+  );
   return rows.map((row) => ({
     service_code: row.service_code,
     service_name: row.service_name,
@@ -288,7 +312,12 @@ export async function upsertCatalog(db: Db, jurisdictionId: string, services: Ca
  * Writes one normalised service with its attributes and values (replacing them). `displayOrder` 'keep'
  * keeps an existing service's place in the list and puts a new one last.
  */
-async function writeService(trx: Db, jurisdictionId: string, service: CatalogService, displayOrder: number | 'keep'): Promise<void> {
+async function writeService(
+  trx: Db,
+  jurisdictionId: string,
+  service: CatalogService,
+  displayOrder: number | 'keep',
+): Promise<void> {
   const columns = {
     jurisdiction_id: jurisdictionId,
     service_code: service.service_code,
@@ -308,7 +337,9 @@ async function writeService(trx: Db, jurisdictionId: string, service: CatalogSer
       ? trx('services')
           .insert({
             ...columns,
-            display_order: trx.raw('(SELECT COALESCE(MAX(display_order), -1) + 1 FROM services WHERE jurisdiction_id = ?)', [jurisdictionId]),
+            display_order: trx.raw('(SELECT COALESCE(MAX(display_order), -1) + 1 FROM services WHERE jurisdiction_id = ?)', [
+              jurisdictionId,
+            ]),
           })
           .onConflict(['jurisdiction_id', 'service_code'])
           .merge(Object.keys(columns))

@@ -74,7 +74,10 @@ export function knexConfig(options: DbOptions): Knex.Config {
         max: options.poolMax ?? 10,
         // No JIT: it spends ~20 ms compiling for the spatial lists whose estimated cost looks high but which
         // run in tens of milliseconds; nothing this server asks benefits from it.
-        afterCreate: (connection: { query: (sql: string, callback: (error: Error | null) => void) => void }, done: (error: Error | null, connection: unknown) => void) => {
+        afterCreate: (
+          connection: { query: (sql: string, callback: (error: Error | null) => void) => void },
+          done: (error: Error | null, connection: unknown) => void,
+        ) => {
           connection.query('SET jit = off', (error) => done(error, connection));
         },
       },

@@ -2,7 +2,11 @@
 // the request: see insertRequests).
 import type { Db } from './db.js';
 
-export async function findRemembered(db: Db, apiKeyId: string, key: string): Promise<{ fingerprint: string; response: unknown } | undefined> {
+export async function findRemembered(
+  db: Db,
+  apiKeyId: string,
+  key: string,
+): Promise<{ fingerprint: string; response: unknown } | undefined> {
   return db('idempotency_keys').select('fingerprint', 'response').where({ api_key_id: apiKeyId, idempotency_key: key }).first();
 }
 

@@ -64,7 +64,10 @@ export async function claimDueDeliveries(db: Db, limit: number, leaseMs: number)
     }));
     if (rows.length > 0) {
       await trx('webhook_deliveries')
-        .whereIn('id', rows.map((row) => row.id))
+        .whereIn(
+          'id',
+          rows.map((row) => row.id),
+        )
         .update({ next_attempt_at: trx.raw(`now() + make_interval(secs => ?)`, [leaseMs / 1000]) });
     }
     return rows;
@@ -96,7 +99,9 @@ export async function markAttemptFailed(
       attempts: db.raw('attempts + 1'),
       last_error: outcome.error.slice(0, 1000),
       last_status_code: outcome.statusCode,
-      ...(outcome.retryInMs === undefined ? {} : { next_attempt_at: db.raw(`now() + make_interval(secs => ?)`, [outcome.retryInMs / 1000]) }),
+      ...(outcome.retryInMs === undefined
+        ? {}
+        : { next_attempt_at: db.raw(`now() + make_interval(secs => ?)`, [outcome.retryInMs / 1000]) }),
     });
 }
 

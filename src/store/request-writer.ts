@@ -70,7 +70,7 @@ export class RequestWriter {
         this.db,
         batch.map((item) => item.request),
       );
-      batch.forEach((item, index) => item.resolve(created[index]));
+      for (const [index, item] of batch.entries()) item.resolve(created[index]);
     } catch (error) {
       if (batch.length === 1) {
         batch[0]!.reject(error);

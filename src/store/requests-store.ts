@@ -203,7 +203,9 @@ export async function insertRequests(db: Db, batch: NewServiceRequest[]): Promis
   // as a text parameter would.
   let json = JSON.stringify(rows);
   if (json.includes('\\ud')) {
-    json = JSON.stringify(rows, (_key, value: unknown) => (typeof value === 'string' ? value.replace(LONE_SURROGATE, '\ufffd') : value));
+    json = JSON.stringify(rows, (_key, value: unknown) =>
+      typeof value === 'string' ? value.replace(LONE_SURROGATE, '\ufffd') : value,
+    );
   }
   const result = await db.raw(INSERT_REQUESTS_SQL, [json]);
   const ids = new Map<number, string>();
@@ -258,12 +260,22 @@ export async function countRequests(db: Db, query: RequestQuery): Promise<number
 }
 
 /** Bulk export: walks the matching requests newest first in batches (keyset paging), never the whole table at once. */
-export async function* exportRequests(db: Db, query: RequestQuery, batchSize = 1000): AsyncGenerator<Array<ServiceRequest & { closed_datetime: Date | null; detailed_status: string; channel: string | null }>> {
+export async function* exportRequests(
+  db: Db,
+  query: RequestQuery,
+  batchSize = 1000,
+): AsyncGenerator<Array<ServiceRequest & { closed_datetime: Date | null; detailed_status: string; channel: string | null }>> {
   let after: { requested: Date; id: string } | undefined;
   for (;;) {
     const builder = applyFilters(
       db,
-      fromRequests(db).select([...publicColumns(db), 'r.closed_datetime', 'r.detailed_status', 'r.channel', db.raw('r.id AS sort_id')]),
+      fromRequests(db).select([
+        ...publicColumns(db),
+        'r.closed_datetime',
+        'r.detailed_status',
+        'r.channel',
+        db.raw('r.id AS sort_id'),
+      ]),
       query,
     );
     if (after) builder.whereRaw('(r.requested_datetime, r.id) < (?, ?)', [after.requested, after.id]);
@@ -296,10 +308,23 @@ export async function loadExtensions(
 ): Promise<Map<string, { extended_attributes: ExtendedAttributes; notes: Note[] }>> {
   const result = new Map<string, { extended_attributes: ExtendedAttributes; notes: Note[] }>();
   if (ids.length === 0) return result;
-  const rows: Array<{ id: string; channel: string | null; detailed_status: string; title: string | null; media_urls: string[]; duplicate_of: string | null }> =
-    await db('service_requests')
-      .select(db.raw('id::text AS id'), 'channel', 'detailed_status', 'title', 'media_urls', db.raw('duplicate_of::text AS duplicate_of'))
-      .whereIn('id', ids);
+  const rows: Array<{
+    id: string;
+    channel: string | null;
+    detailed_status: string;
+    title: string | null;
+    media_urls: string[];
+    duplicate_of: string | null;
+  }> = await db('service_requests')
+    .select(
+      db.raw('id::text AS id'),
+      'channel',
+      'detailed_status',
+      'title',
+      'media_urls',
+      db.raw('duplicate_of::text AS duplicate_of'),
+    )
+    .whereIn('id', ids);
   for (const row of rows) {
     result.set(row.id, {
       extended_attributes: {
@@ -313,12 +338,17 @@ export async function loadExtensions(
       notes: [],
     });
   }
-  const notes: Array<{ service_request_id: string; updated_datetime: Date; note_type: string; summary: string | null; description: string | null }> =
-    await db('service_request_updates')
-      .select(db.raw('service_request_id::text AS service_request_id'), 'updated_datetime', 'note_type', 'summary', 'description')
-      .whereIn('service_request_id', ids)
-      .andWhere('is_public', true)
-      .orderBy([{ column: 'service_request_id' }, { column: 'updated_datetime' }, { column: 'id' }]);
+  const notes: Array<{
+    service_request_id: string;
+    updated_datetime: Date;
+    note_type: string;
+    summary: string | null;
+    description: string | null;
+  }> = await db('service_request_updates')
+    .select(db.raw('service_request_id::text AS service_request_id'), 'updated_datetime', 'note_type', 'summary', 'description')
+    .whereIn('service_request_id', ids)
+    .andWhere('is_public', true)
+    .orderBy([{ column: 'service_request_id' }, { column: 'updated_datetime' }, { column: 'id' }]);
   for (const note of notes) {
     result.get(note.service_request_id)?.notes.push({
       datetime: note.updated_datetime,
@@ -336,7 +366,9 @@ export async function findToken(db: Db, jurisdictionId: string, token: string): 
     .where({ jurisdiction_id: jurisdictionId, token })
     .first();
   if (!row) return undefined;
-  return row.service_request_id === null ? { token: row.token } : { token: row.token, service_request_id: row.service_request_id };
+  return row.service_request_id === null
+    ? { token: row.token }
+    : { token: row.token, service_request_id: row.service_request_id };
 }
 
 /**

@@ -33,7 +33,11 @@ export async function findAgency(db: Db, jurisdictionId: string, code: string): 
 }
 
 /** Inserts the agency; undefined when the code is taken. */
-export async function insertAgency(db: Db, jurisdictionId: string, agency: { code: string; name: string }): Promise<Agency | undefined> {
+export async function insertAgency(
+  db: Db,
+  jurisdictionId: string,
+  agency: { code: string; name: string },
+): Promise<Agency | undefined> {
   const [row] = (await db('agencies')
     .insert({ jurisdiction_id: jurisdictionId, code: agency.code, name: agency.name })
     .onConflict(['jurisdiction_id', 'code'])
@@ -58,15 +62,23 @@ function areaColumns(db: Db) {
 
 type AreaRow = Omit<ServiceArea, 'geometry'> & { geojson: string };
 
-const toArea = ({ geojson, ...row }: AreaRow): ServiceArea => ({ ...row, geometry: JSON.parse(geojson) as ServiceArea['geometry'] });
+const toArea = ({ geojson, ...row }: AreaRow): ServiceArea => ({
+  ...row,
+  geometry: JSON.parse(geojson) as ServiceArea['geometry'],
+});
 
 export async function listAreas(db: Db, jurisdictionId: string): Promise<ServiceArea[]> {
-  const rows = (await db('service_areas').select(areaColumns(db)).where({ jurisdiction_id: jurisdictionId }).orderBy('code')) as AreaRow[];
+  const rows = (await db('service_areas')
+    .select(areaColumns(db))
+    .where({ jurisdiction_id: jurisdictionId })
+    .orderBy('code')) as AreaRow[];
   return rows.map(toArea);
 }
 
 export async function findArea(db: Db, jurisdictionId: string, code: string): Promise<ServiceArea | undefined> {
-  const row = (await db('service_areas').select(areaColumns(db)).where({ jurisdiction_id: jurisdictionId, code }).first()) as AreaRow | undefined;
+  const row = (await db('service_areas').select(areaColumns(db)).where({ jurisdiction_id: jurisdictionId, code }).first()) as
+    | AreaRow
+    | undefined;
   return row && toArea(row);
 }
 
@@ -123,7 +135,11 @@ export async function insertArea(
 }
 
 /** What still refers to an area: services offered in it, services with a routing rule for it. */
-export async function areaUses(db: Db, jurisdictionId: string, code: string): Promise<{ availability: string[]; routing: string[] }> {
+export async function areaUses(
+  db: Db,
+  jurisdictionId: string,
+  code: string,
+): Promise<{ availability: string[]; routing: string[] }> {
   const [availability, routing] = await Promise.all([
     db('service_availability as av')
       .join('service_areas as area', 'area.id', 'av.service_area_id')
@@ -149,26 +165,41 @@ export async function deleteArea(db: Db, jurisdictionId: string, code: string): 
 // ---- routing rules and availability ----
 
 export async function serviceIdOf(db: Db, jurisdictionId: string, serviceCode: string): Promise<string | undefined> {
-  const row = (await db('services').select(db.raw('id::text AS id')).where({ jurisdiction_id: jurisdictionId, service_code: serviceCode }).first()) as
-    | { id: string }
-    | undefined;
+  const row = (await db('services')
+    .select(db.raw('id::text AS id'))
+    .where({ jurisdiction_id: jurisdictionId, service_code: serviceCode })
+    .first()) as { id: string } | undefined;
   return row?.id;
 }
 
-async function idsByCode(db: Db, table: 'agencies' | 'service_areas', jurisdictionId: string, codes: string[]): Promise<Map<string, string>> {
+async function idsByCode(
+  db: Db,
+  table: 'agencies' | 'service_areas',
+  jurisdictionId: string,
+  codes: string[],
+): Promise<Map<string, string>> {
   if (codes.length === 0) return new Map();
-  const rows = (await db(table).select('code', db.raw('id::text AS id')).where({ jurisdiction_id: jurisdictionId }).whereIn('code', codes)) as Array<{
+  const rows = (await db(table)
+    .select('code', db.raw('id::text AS id'))
+    .where({ jurisdiction_id: jurisdictionId })
+    .whereIn('code', codes)) as Array<{
     code: string;
     id: string;
   }>;
   return new Map(rows.map((row) => [row.code, row.id]));
 }
 
-export const agencyIdsByCode = (db: Db, jurisdictionId: string, codes: string[]) => idsByCode(db, 'agencies', jurisdictionId, codes);
-export const areaIdsByCode = (db: Db, jurisdictionId: string, codes: string[]) => idsByCode(db, 'service_areas', jurisdictionId, codes);
+export const agencyIdsByCode = (db: Db, jurisdictionId: string, codes: string[]) =>
+  idsByCode(db, 'agencies', jurisdictionId, codes);
+export const areaIdsByCode = (db: Db, jurisdictionId: string, codes: string[]) =>
+  idsByCode(db, 'service_areas', jurisdictionId, codes);
 
 /** Routing rules per service code, rules with an area first, then by area code. */
-export async function routingByService(db: Db, jurisdictionId: string, serviceCodes?: string[]): Promise<Map<string, RoutingRule[]>> {
+export async function routingByService(
+  db: Db,
+  jurisdictionId: string,
+  serviceCodes?: string[],
+): Promise<Map<string, RoutingRule[]>> {
   const rows = (await db('routing_rules as rule')
     .join('services as s', 's.id', 'rule.service_id')
     .join('agencies as agency', 'agency.id', 'rule.agency_id')
@@ -189,7 +220,11 @@ export async function routingByService(db: Db, jurisdictionId: string, serviceCo
 }
 
 /** Area codes where each service is offered (a service without rows is offered everywhere). */
-export async function availabilityByService(db: Db, jurisdictionId: string, serviceCodes?: string[]): Promise<Map<string, string[]>> {
+export async function availabilityByService(
+  db: Db,
+  jurisdictionId: string,
+  serviceCodes?: string[],
+): Promise<Map<string, string[]>> {
   const rows = (await db('service_availability as av')
     .join('services as s', 's.id', 'av.service_id')
     .join('service_areas as area', 'area.id', 'av.service_area_id')
@@ -204,16 +239,23 @@ export async function availabilityByService(db: Db, jurisdictionId: string, serv
   return result;
 }
 
-export async function replaceRoutingRules(db: Db, serviceId: string, rules: Array<{ agencyId: string; areaId: string | null }>): Promise<void> {
+export async function replaceRoutingRules(
+  db: Db,
+  serviceId: string,
+  rules: Array<{ agencyId: string; areaId: string | null }>,
+): Promise<void> {
   await db('routing_rules').where({ service_id: serviceId }).delete();
   if (rules.length > 0) {
-    await db('routing_rules').insert(rules.map((rule) => ({ service_id: serviceId, agency_id: rule.agencyId, service_area_id: rule.areaId })));
+    await db('routing_rules').insert(
+      rules.map((rule) => ({ service_id: serviceId, agency_id: rule.agencyId, service_area_id: rule.areaId })),
+    );
   }
 }
 
 export async function replaceAvailability(db: Db, serviceId: string, areaIds: string[]): Promise<void> {
   await db('service_availability').where({ service_id: serviceId }).delete();
-  if (areaIds.length > 0) await db('service_availability').insert(areaIds.map((areaId) => ({ service_id: serviceId, service_area_id: areaId })));
+  if (areaIds.length > 0)
+    await db('service_availability').insert(areaIds.map((areaId) => ({ service_id: serviceId, service_area_id: areaId })));
 }
 
 // ---- audit ----

@@ -8,7 +8,11 @@ import type { Db } from './db.js';
 type JurisdictionSettings = Pick<Config, 'jurisdictionId' | 'jurisdictionName' | 'timeZone'>;
 
 export async function ensureConfiguredJurisdiction(db: Db, config: JurisdictionSettings): Promise<void> {
-  await ensureJurisdiction(db, { jurisdiction_id: config.jurisdictionId, name: config.jurisdictionName, time_zone: config.timeZone });
+  await ensureJurisdiction(db, {
+    jurisdiction_id: config.jurisdictionId,
+    name: config.jurisdictionName,
+    time_zone: config.timeZone,
+  });
 }
 
 /** Returns the codes of services that were created or changed. */

@@ -28,7 +28,11 @@ export function withinMeters(db: Db, column: string, near: { lat: number; long: 
 }
 
 /** `column` inside the box given in degrees (ST_Intersects with the envelope as geography). */
-export function insideBox(db: Db, column: string, box: { min_long: number; min_lat: number; max_long: number; max_lat: number }): Knex.Raw {
+export function insideBox(
+  db: Db,
+  column: string,
+  box: { min_long: number; min_lat: number; max_long: number; max_lat: number },
+): Knex.Raw {
   const st = postgis(db);
   return st.intersects(column, st.geography(st.makeEnvelope(box.min_long, box.min_lat, box.max_long, box.max_lat, 4326)));
 }

@@ -57,7 +57,16 @@ export interface StaffRequest extends StaffRequestSummary {
   media_urls: string[];
   attributes: Record<string, string[]>;
   submitter: Record<string, string | null> | null;
-  history: Array<{ update_id: string; datetime: Date; type: string; public: boolean; status: string; detailed_status: string; summary: string | null; description: string | null }>;
+  history: Array<{
+    update_id: string;
+    datetime: Date;
+    type: string;
+    public: boolean;
+    status: string;
+    detailed_status: string;
+    summary: string | null;
+    description: string | null;
+  }>;
   audit: Array<{ occurred_at: Date; actor: string; action: string; changes: unknown }>;
 }
 
@@ -108,12 +117,15 @@ function applyQueueFilter(db: Db, builder: Knex.QueryBuilder, filter: QueueFilte
   if (filter.service_codes) builder.whereIn('s.service_code', filter.service_codes);
   if (filter.agencies) builder.whereIn('r.agency_responsible', filter.agencies);
   if (filter.overdue === true) builder.where('r.status', 'open').andWhereRaw('r.expected_datetime < now()');
-  if (filter.overdue === false) builder.whereRaw(`NOT (r.status = 'open' AND r.expected_datetime IS NOT NULL AND r.expected_datetime < now())`);
+  if (filter.overdue === false)
+    builder.whereRaw(`NOT (r.status = 'open' AND r.expected_datetime IS NOT NULL AND r.expected_datetime < now())`);
   if (filter.suspected_duplicate === true) builder.whereNotNull('r.suspected_duplicate_of');
   if (filter.suspected_duplicate === false) builder.whereNull('r.suspected_duplicate_of');
   if (filter.text) {
     const pattern = `%${escapeLike(filter.text)}%`;
-    builder.where((where) => where.whereRaw(`r.description ILIKE ? ESCAPE '\\'`, [pattern]).orWhereRaw(`r.address ILIKE ? ESCAPE '\\'`, [pattern]));
+    builder.where((where) =>
+      where.whereRaw(`r.description ILIKE ? ESCAPE '\\'`, [pattern]).orWhereRaw(`r.address ILIKE ? ESCAPE '\\'`, [pattern]),
+    );
   }
   if (filter.from) builder.where('r.requested_datetime', '>=', filter.from);
   if (filter.to) builder.where('r.requested_datetime', '<=', filter.to);
@@ -134,7 +146,10 @@ export async function queryQueue(db: Db, filter: QueueFilter): Promise<{ total: 
       .offset(filter.offset),
     applyQueueFilter(db, fromRequests(db), filter).count({ count: '*' }).first(),
   ]);
-  return { total: Number((count as { count: string | number } | undefined)?.count ?? 0), requests: rows as StaffRequestSummary[] };
+  return {
+    total: Number((count as { count: string | number } | undefined)?.count ?? 0),
+    requests: rows as StaffRequestSummary[],
+  };
 }
 
 export async function getStaffRequest(db: Db, jurisdictionId: string, id: string): Promise<StaffRequest | undefined> {
@@ -145,7 +160,10 @@ export async function getStaffRequest(db: Db, jurisdictionId: string, id: string
     .first()) as (StaffRequest & { attributes: Record<string, string[]> }) | undefined;
   if (!row) return undefined;
   const [submitter, history, audit] = await Promise.all([
-    db('service_request_submitters').select('email', 'phone', 'first_name', 'last_name', 'device_id', 'account_id').where({ service_request_id: id }).first(),
+    db('service_request_submitters')
+      .select('email', 'phone', 'first_name', 'last_name', 'device_id', 'account_id')
+      .where({ service_request_id: id })
+      .first(),
     db('service_request_updates')
       .select(
         db.raw('id::text AS update_id'),
@@ -177,7 +195,10 @@ export interface RequestChange {
   duplicate_of?: string;
 }
 
-export type ChangeResult = { outcome: 'changed' | 'unchanged'; version: number } | { outcome: 'not_found' } | { outcome: 'conflict'; current_version: number };
+export type ChangeResult =
+  | { outcome: 'changed' | 'unchanged'; version: number }
+  | { outcome: 'not_found' }
+  | { outcome: 'conflict'; current_version: number };
 
 const same = (a: unknown, b: unknown): boolean =>
   a instanceof Date || b instanceof Date ? (a as Date | null)?.getTime?.() === (b as Date | null)?.getTime?.() : a === b;
@@ -202,7 +223,16 @@ export async function applyChange(
   if (!isStorableId(input.id)) return { outcome: 'not_found' };
   return db.transaction(async (trx) => {
     const current = (await trx('service_requests')
-      .select('status', 'detailed_status', 'status_notes', 'agency_responsible', 'service_notice', 'expected_datetime', db.raw('duplicate_of::text AS duplicate_of'), 'version')
+      .select(
+        'status',
+        'detailed_status',
+        'status_notes',
+        'agency_responsible',
+        'service_notice',
+        'expected_datetime',
+        db.raw('duplicate_of::text AS duplicate_of'),
+        'version',
+      )
       .where({ id: input.id, jurisdiction_id: input.jurisdiction_id })
       .forUpdate()
       .first()) as (Required<RequestChange> & { version: number }) | undefined;
@@ -213,7 +243,8 @@ export async function applyChange(
     for (const [field, value] of Object.entries(input.change) as Array<[keyof RequestChange, unknown]>) {
       if (!same(current[field], value)) changes[field] = { from: current[field] ?? null, to: value ?? null };
     }
-    if (Object.keys(changes).length === 0 && !input.internal_note) return { outcome: 'unchanged', version: current.version } as const;
+    if (Object.keys(changes).length === 0 && !input.internal_note)
+      return { outcome: 'unchanged', version: current.version } as const;
 
     const version = current.version + 1;
     const update: Record<string, unknown> = { version, updated_datetime: trx.fn.now() };
@@ -264,7 +295,11 @@ export async function applyChange(
       entity_type: 'service_request',
       entity_id: input.id,
       action: 'update',
-      changes: JSON.stringify({ ...changes, ...(input.internal_note ? { internal_note: { added: true } } : {}), version: { from: current.version, to: version } }),
+      changes: JSON.stringify({
+        ...changes,
+        ...(input.internal_note ? { internal_note: { added: true } } : {}),
+        version: { from: current.version, to: version },
+      }),
     });
     const publicView = (await trx('service_requests as r')
       .join('services as s', 's.id', 'r.service_id')
@@ -300,7 +335,13 @@ export async function applyChange(
 }
 
 /** Open requests of the same service near this one and recent (PostGIS), nearest first. */
-export async function findDuplicateCandidates(db: Db, jurisdictionId: string, id: string, radiusMeters: number, windowHours: number) {
+export async function findDuplicateCandidates(
+  db: Db,
+  jurisdictionId: string,
+  id: string,
+  radiusMeters: number,
+  windowHours: number,
+) {
   if (!isStorableId(id)) return undefined;
   const self = await db('service_requests').select('id').where({ id, jurisdiction_id: jurisdictionId }).first();
   if (!self) return undefined;

@@ -58,7 +58,11 @@ export async function countRequests(
   const bucket: Knex.Raw =
     interval === 'none'
       ? db.raw('NULL::timestamptz AS bucket')
-      : db.raw('date_trunc(?::text, r.requested_datetime AT TIME ZONE ?::text) AT TIME ZONE ?::text AS bucket', [interval, filter.time_zone, filter.time_zone]);
+      : db.raw('date_trunc(?::text, r.requested_datetime AT TIME ZONE ?::text) AT TIME ZONE ?::text AS bucket', [
+          interval,
+          filter.time_zone,
+          filter.time_zone,
+        ]);
   const inner = db('service_requests as r')
     .join('services as s', 's.id', 'r.service_id')
     .select(bucket, db.raw(`${KEYS[groupBy]} AS key`))
@@ -118,10 +122,17 @@ export async function backlog(db: Db, filter: StatsFilter, window: StatsWindow, 
     FROM buckets b
     ORDER BY b.bucket`;
   const bindings = [
-    interval, window.start, zone,
-    interval, window.end, zone,
+    interval,
+    window.start,
+    zone,
+    interval,
+    window.end,
+    zone,
     step,
-    zone, step, zone, window.end,
+    zone,
+    step,
+    zone,
+    window.end,
     filter.jurisdiction_id,
     ...services.bindings,
   ];
@@ -177,7 +188,9 @@ export async function timeToClose(
   const total = rows.find((row) => Number(row.overall) === 1);
   return {
     overall: total ? times(total) : { closed: 0, median_hours: null, p90_hours: null, mean_hours: null },
-    rows: rows.filter((row) => Number(row.overall) === 0).map((row) => ({ service_code: String(row.service_code), ...times(row) })),
+    rows: rows
+      .filter((row) => Number(row.overall) === 0)
+      .map((row) => ({ service_code: String(row.service_code), ...times(row) })),
   };
 }
 
@@ -206,9 +219,13 @@ export async function overdue(db: Db, filter: StatsFilter, now: Date): Promise<O
       AND r.expected_datetime < ?${services.sql}
     GROUP BY GROUPING SETS ((s.service_code), (r.agency_responsible), ())
     ORDER BY count(*) DESC, s.service_code, r.agency_responsible NULLS LAST`;
-  const rows = rowsOf<{ service_code: string | null; agency: string | null; without_service: number; without_agency: number; count: number }>(
-    await db.raw(sql, [filter.jurisdiction_id, now, ...services.bindings]),
-  );
+  const rows = rowsOf<{
+    service_code: string | null;
+    agency: string | null;
+    without_service: number;
+    without_agency: number;
+    count: number;
+  }>(await db.raw(sql, [filter.jurisdiction_id, now, ...services.bindings]));
   const result: OverdueCounts = { total: 0, by_service_code: [], by_agency: [] };
   for (const row of rows) {
     const byService = Number(row.without_service) === 0;

@@ -49,7 +49,11 @@ export async function insertComment(db: Db, comment: NewComment): Promise<{ upda
     if (!request) return undefined;
     const existing = await trx('service_request_updates')
       .select(trx.raw('id::text AS update_id'))
-      .where({ service_request_id: comment.service_request_id, api_key_id: comment.api_key_id, client_update_id: comment.client_update_id })
+      .where({
+        service_request_id: comment.service_request_id,
+        api_key_id: comment.api_key_id,
+        client_update_id: comment.client_update_id,
+      })
       .first();
     if (existing) return existing as { update_id: string };
     const [row] = (await trx('service_request_updates')

@@ -82,12 +82,21 @@ export async function getWebhook(db: Db, jurisdictionId: string, id: string): Pr
  * Deactivates an active webhook: no new deliveries are recorded for it and its pending ones are given up.
  * Returns false when there is no such active webhook.
  */
-export async function deactivateWebhook(db: Db, jurisdictionId: string, id: string, actor: { key_id: string; name: string }): Promise<boolean> {
+export async function deactivateWebhook(
+  db: Db,
+  jurisdictionId: string,
+  id: string,
+  actor: { key_id: string; name: string },
+): Promise<boolean> {
   if (!isStorableId(id)) return false;
   return db.transaction(async (trx) => {
-    const changed = await trx('webhooks').where({ jurisdiction_id: jurisdictionId, id, active: true }).update({ active: false, deactivated_at: trx.fn.now() });
+    const changed = await trx('webhooks')
+      .where({ jurisdiction_id: jurisdictionId, id, active: true })
+      .update({ active: false, deactivated_at: trx.fn.now() });
     if (changed === 0) return false;
-    await trx('webhook_deliveries').where({ webhook_id: id, status: 'pending' }).update({ status: 'failed', last_error: 'webhook deactivated' });
+    await trx('webhook_deliveries')
+      .where({ webhook_id: id, status: 'pending' })
+      .update({ status: 'failed', last_error: 'webhook deactivated' });
     await trx('audit_log').insert({
       actor_key_id: actor.key_id,
       actor_name: actor.name,

@@ -71,7 +71,9 @@ function schemaAt(root: AnySchemaObject, schemaPath: string): AnySchemaObject | 
   let node: unknown = root;
   let lastProperty: AnySchemaObject | undefined;
   for (let index = 0; index < segments.length && node && typeof node === 'object'; index++) {
-    const segment = decodeURIComponent(segments[index] ?? '').replace(/~1/g, '/').replace(/~0/g, '~');
+    const segment = decodeURIComponent(segments[index] ?? '')
+      .replace(/~1/g, '/')
+      .replace(/~0/g, '~');
     node = (node as Record<string, unknown>)[segment];
     if (segments[index - 1] === 'properties' && node && typeof node === 'object') lastProperty = node as AnySchemaObject;
   }

@@ -8,7 +8,13 @@ import { createHmac } from 'node:crypto';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Db } from '../store/db.js';
-import { claimDueDeliveries, markAbandoned, markAttemptFailed, markDelivered, type ClaimedDelivery } from '../store/outbox-store.js';
+import {
+  claimDueDeliveries,
+  markAbandoned,
+  markAttemptFailed,
+  markDelivered,
+  type ClaimedDelivery,
+} from '../store/outbox-store.js';
 
 export interface WebhookDispatcher {
   /** Stops polling and waits for the attempts in flight to be sent and recorded. */
@@ -36,7 +42,12 @@ export function retryDelayMs(config: Pick<Config, 'webhookRetryBaseMs'>, attempt
 
 /** The body of a delivery: the same bytes on every attempt of it. */
 export function deliveryBody(delivery: Pick<ClaimedDelivery, 'event_id' | 'event_type' | 'created_at' | 'payload'>): string {
-  return JSON.stringify({ id: delivery.event_id, type: delivery.event_type, created_at: delivery.created_at.toISOString(), data: delivery.payload });
+  return JSON.stringify({
+    id: delivery.event_id,
+    type: delivery.event_type,
+    created_at: delivery.created_at.toISOString(),
+    data: delivery.payload,
+  });
 }
 
 export function startWebhookDispatcher({ db, logger, config }: { db: Db; logger: Logger; config: Config }): WebhookDispatcher {
@@ -81,7 +92,8 @@ export function startWebhookDispatcher({ db, logger, config }: { db: Db; logger:
       error = statusCode >= 300 && statusCode < 400 ? `HTTP ${statusCode} (redirects are not followed)` : `HTTP ${statusCode}`;
     } catch (caught) {
       const reason = caught instanceof Error ? ((caught.cause as Error | undefined)?.message ?? caught.message) : String(caught);
-      error = caught instanceof Error && caught.name === 'TimeoutError' ? `timed out after ${config.webhookTimeoutMs} ms` : reason;
+      error =
+        caught instanceof Error && caught.name === 'TimeoutError' ? `timed out after ${config.webhookTimeoutMs} ms` : reason;
     }
     const attempts = delivery.attempts + 1;
     const retryInMs = attempts >= config.webhookMaxAttempts ? undefined : retryDelayMs(config, attempts);
@@ -103,7 +115,10 @@ export function startWebhookDispatcher({ db, logger, config }: { db: Db; logger:
       const running: Promise<void> = attempt(delivery)
         .catch((caught: unknown) => {
           // Recording the outcome failed (store unavailable): the lease runs out and the delivery is retried.
-          logger.error('webhook delivery could not be recorded', { delivery_id: delivery.id, error: caught instanceof Error ? caught.message : String(caught) });
+          logger.error('webhook delivery could not be recorded', {
+            delivery_id: delivery.id,
+            error: caught instanceof Error ? caught.message : String(caught),
+          });
         })
         .finally(() => {
           inFlight.delete(running);
@@ -127,7 +142,8 @@ export function startWebhookDispatcher({ db, logger, config }: { db: Db; logger:
     pokedWhilePolling = false;
     polling = poll()
       .catch((caught: unknown) => {
-        if (!stopped) logger.error('webhook outbox poll failed', { error: caught instanceof Error ? caught.message : String(caught) });
+        if (!stopped)
+          logger.error('webhook outbox poll failed', { error: caught instanceof Error ? caught.message : String(caught) });
       })
       .finally(() => {
         polling = undefined;

@@ -2,7 +2,17 @@
 // the principle that a client sending no extension parameter sees exactly the standard response.
 import { expect } from 'chai';
 import { addServices, createRequest } from '../helpers/build.js';
-import { assertSchema, BASE, ctx, FORMATS, get, unique, type Answer, type Format, STANDARD_REQUEST_FIELDS } from '../helpers/test-server.js';
+import {
+  assertSchema,
+  BASE,
+  ctx,
+  FORMATS,
+  get,
+  unique,
+  type Answer,
+  type Format,
+  STANDARD_REQUEST_FIELDS,
+} from '../helpers/test-server.js';
 
 type Row = Record<string, unknown>;
 
@@ -55,8 +65,16 @@ describe('EXT extensions=true on GET requests and GET requests/{id} (checklist 5
   let plainId: string;
 
   before(async () => {
-    await addServices([{ service_code: code, service_name: 'Extensions test', description: 'Rows of the extensions tests.', type: 'realtime' }]);
-    id = await createRequest({ service_code: code, title, ...privateData, media_url: [photo, photo2], address_string: unique('1 Test St') });
+    await addServices([
+      { service_code: code, service_name: 'Extensions test', description: 'Rows of the extensions tests.', type: 'realtime' },
+    ]);
+    id = await createRequest({
+      service_code: code,
+      title,
+      ...privateData,
+      media_url: [photo, photo2],
+      address_string: unique('1 Test St'),
+    });
     plainId = await createRequest({ service_code: code });
   });
 
@@ -95,7 +113,9 @@ describe('EXT extensions=true on GET requests and GET requests/{id} (checklist 5
         expect(notes[0]!.summary).to.equal('Request received');
         // JSON writes the empty description as "", XML as an empty element.
         expect(notes[0]!.description).to.be.oneOf(['', null]);
-        expect(Math.abs(Date.parse(notes[0]!.datetime as string) - Date.parse(row.requested_datetime as string))).to.be.below(2000);
+        expect(Math.abs(Date.parse(notes[0]!.datetime as string) - Date.parse(row.requested_datetime as string))).to.be.below(
+          2000,
+        );
       });
 
       it('every request of a list gains the members (also one without title or media)', async () => {
@@ -167,7 +187,10 @@ describe('EXT extensions=true on GET requests and GET requests/{id} (checklist 5
 
       for (const value of ['maybe', '2', 'on?']) {
         it(`extensions=${value} → 400 naming extensions, on the list and the single request`, async () => {
-          for (const path of [`${BASE}/requests.${format}?extensions=${encodeURIComponent(value)}`, `${BASE}/requests/${id}.${format}?extensions=${encodeURIComponent(value)}`]) {
+          for (const path of [
+            `${BASE}/requests.${format}?extensions=${encodeURIComponent(value)}`,
+            `${BASE}/requests/${id}.${format}?extensions=${encodeURIComponent(value)}`,
+          ]) {
             const answer = await get(path);
             expect(answer.status, `${path}: ${answer.text.slice(0, 300)}`).to.equal(400);
             assertSchema('errors.json', answer.body);

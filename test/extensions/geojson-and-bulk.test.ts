@@ -101,9 +101,17 @@ describe('EXT requests.geojson', () => {
   const point = { lat: 39.72 + Math.random() / 100, long: -82.61 + Math.random() / 100 };
 
   before(async () => {
-    await addServices([{ service_code: code, service_name: 'GeoJSON test', description: 'Rows of the GeoJSON tests.', type: 'realtime' }]);
+    await addServices([
+      { service_code: code, service_name: 'GeoJSON test', description: 'Rows of the GeoJSON tests.', type: 'realtime' },
+    ]);
     pointId = await createRequest({ service_code: code, lat: String(point.lat), long: String(point.long), ...privateData });
-    addressId = await createRequest({ service_code: code, lat: '', long: '', address_string: unique('215 N Broad St'), ...privateData });
+    addressId = await createRequest({
+      service_code: code,
+      lat: '',
+      long: '',
+      address_string: unique('215 N Broad St'),
+      ...privateData,
+    });
   });
 
   it('is a FeatureCollection of Features: Point [long, lat], null geometry without a location, the public fields as properties', async () => {
@@ -134,9 +142,14 @@ describe('EXT requests.geojson', () => {
   });
 
   it('never carries private data', async () => {
-    for (const query of [`service_code=${code}`, `service_code=${code}&extensions=true`, `service_request_id=${pointId},${addressId}`]) {
+    for (const query of [
+      `service_code=${code}`,
+      `service_code=${code}&extensions=true`,
+      `service_request_id=${pointId},${addressId}`,
+    ]) {
       const { answer } = await geojson(query);
-      for (const [name, value] of Object.entries(privateData)) expect(answer.text, `${query} leaks ${name}`).not.to.include(value);
+      for (const [name, value] of Object.entries(privateData))
+        expect(answer.text, `${query} leaks ${name}`).not.to.include(value);
     }
   });
 
@@ -159,7 +172,12 @@ describe('EXT requests.geojson', () => {
   });
 
   it('services.geojson (and other documents) → 404 errors body', async () => {
-    for (const path of [`${BASE}/services.geojson`, `${BASE}/services/${code}.geojson`, `${BASE}/discovery.geojson`, `${BASE}/servicerequestupdates.geojson`]) {
+    for (const path of [
+      `${BASE}/services.geojson`,
+      `${BASE}/services/${code}.geojson`,
+      `${BASE}/discovery.geojson`,
+      `${BASE}/servicerequestupdates.geojson`,
+    ]) {
       const answer = await get(path);
       expectErrors(answer, 404);
     }
@@ -179,7 +197,9 @@ describe('EXT bulk CSV export (/open311/bulk/requests.csv)', () => {
       { service_code: bigCode, service_name: 'Bulk big test', description: 'Many rows for the bulk export.', type: 'realtime' },
     ]);
     const { db, config } = ctx();
-    const service = (await db('services').where({ jurisdiction_id: config.jurisdictionId, service_code: bigCode }).first('id')) as { id: string | number };
+    const service = (await db('services')
+      .where({ jurisdiction_id: config.jurisdictionId, service_code: bigCode })
+      .first('id')) as { id: string | number };
     bigServiceId = String(service.id);
     // 1100 rows, 150 days old (outside the default list window, so other tests' lists never see them),
     // one second apart — except 31 rows around the 1000th that share one requested_datetime, so that the
@@ -215,7 +235,14 @@ describe('EXT bulk CSV export (/open311/bulk/requests.csv)', () => {
   it('writes one row per request with the bulk fields', async () => {
     const description = unique('A plain description');
     const address = unique('120 E Main St');
-    const id = await createRequest({ service_code: code, description, address_string: address, lat: '39.71367', long: '-82.59932', email: 'bulk-private@example.org' });
+    const id = await createRequest({
+      service_code: code,
+      description,
+      address_string: address,
+      lat: '39.71367',
+      long: '-82.59932',
+      email: 'bulk-private@example.org',
+    });
     const { rows, answer } = await exportCsv(`service_code=${code}`);
     const row = rows.find((item) => item.service_request_id === id)!;
     expect(row, answer.text.slice(0, 1000)).to.exist;
@@ -240,7 +267,12 @@ describe('EXT bulk CSV export (/open311/bulk/requests.csv)', () => {
 
   it('a closed request has its closed_date and the Closed status description', async () => {
     const closedAt = new Date(Math.floor((Date.now() - 3 * DAY) / 1000) * 1000);
-    const id = await insertRequest({ service_code: code, status: 'closed', requested_datetime: new Date(Date.now() - 5 * DAY), updated_datetime: closedAt });
+    const id = await insertRequest({
+      service_code: code,
+      status: 'closed',
+      requested_datetime: new Date(Date.now() - 5 * DAY),
+      updated_datetime: closedAt,
+    });
     await ctx().db('service_requests').where({ id }).update({ detailed_status: 'closed', closed_datetime: closedAt });
     const { rows } = await exportCsv(`service_code=${code}&status=closed`);
     expect(rows.map((row) => row.service_request_id)).to.deep.equal([id]);
@@ -274,9 +306,13 @@ describe('EXT bulk CSV export (/open311/bulk/requests.csv)', () => {
     expect((await exportCsv('')).rows.map((row) => row.service_request_id)).to.include(old);
     // A start_date alone runs to now, and an explicit window may be longer than 90 days.
     const start = new Date(Date.now() - 365 * DAY).toISOString().slice(0, 10);
-    expect((await exportCsv(`service_code=${code}&start_date=${start}`)).rows.map((row) => row.service_request_id)).to.include(old);
+    expect((await exportCsv(`service_code=${code}&start_date=${start}`)).rows.map((row) => row.service_request_id)).to.include(
+      old,
+    );
     const end = new Date(Date.now() + DAY).toISOString().slice(0, 10);
-    expect((await exportCsv(`service_code=${code}&start_date=${start}&end_date=${end}`)).rows.map((row) => row.service_request_id)).to.include(old);
+    expect(
+      (await exportCsv(`service_code=${code}&start_date=${start}&end_date=${end}`)).rows.map((row) => row.service_request_id),
+    ).to.include(old);
     // The list refuses that window.
     expect((await get(`${BASE}/requests.json?service_code=${code}&start_date=${start}&end_date=${end}`)).status).to.equal(400);
   });
@@ -292,7 +328,8 @@ describe('EXT bulk CSV export (/open311/bulk/requests.csv)', () => {
       const current = rows[index]!;
       const order = Date.parse(previous.requested_datetime!) - Date.parse(current.requested_datetime!);
       expect(order, `row ${index}`).to.be.at.least(0);
-      if (order === 0) expect(Number(previous.service_request_id), `row ${index} id order`).to.be.above(Number(current.service_request_id));
+      if (order === 0)
+        expect(Number(previous.service_request_id), `row ${index} id order`).to.be.above(Number(current.service_request_id));
     }
     // The list API, by contrast, stays capped at 1000 (and never shows rows older than 90 days by default).
     expect((await get(`${BASE}/requests.json?service_code=${bigCode}`)).body).to.deep.equal([]);
@@ -302,10 +339,19 @@ describe('EXT bulk CSV export (/open311/bulk/requests.csv)', () => {
     const a = await createRequest({ service_code: code, lat: '39.70001', long: '-82.60001' });
     const b = await createRequest({ service_code: code, lat: '39.75001', long: '-82.65001' });
     expect((await exportCsv(`service_request_id=${a},${b}`)).rows.map((row) => row.service_request_id)).to.have.members([a, b]);
-    expect((await exportCsv(`service_code=${code}&bbox=-82.601,39.699,-82.599,39.701`)).rows.map((row) => row.service_request_id)).to.deep.equal([a]);
+    expect(
+      (await exportCsv(`service_code=${code}&bbox=-82.601,39.699,-82.599,39.701`)).rows.map((row) => row.service_request_id),
+    ).to.deep.equal([a]);
   });
 
-  for (const query of ['status=pending', 'start_date=yesterday', 'bbox=1,2,3', 'lat=39.7&long=-82.6', 'start_date=2026-05-02&end_date=2026-05-01', 'radius=0&lat=1&long=1']) {
+  for (const query of [
+    'status=pending',
+    'start_date=yesterday',
+    'bbox=1,2,3',
+    'lat=39.7&long=-82.6',
+    'start_date=2026-05-02&end_date=2026-05-01',
+    'radius=0&lat=1&long=1',
+  ]) {
     it(`a bad filter (${query}) → 400 errors body`, async () => {
       const answer = await get(`${BULK_PATH}?${query}`);
       expectErrors(answer, 400);

@@ -8,7 +8,19 @@ import { Open311Error } from '../../src/errors.js';
 import { createLogger } from '../../src/logger.js';
 import { cleanImage } from '../../src/media/images.js';
 import { addServices } from '../helpers/build.js';
-import { assertSchema, BASE, ctx, FORMATS, get, postMultipart, testConfig, unique, xmlToJsonShape, type Answer, type Format } from '../helpers/test-server.js';
+import {
+  assertSchema,
+  BASE,
+  ctx,
+  FORMATS,
+  get,
+  postMultipart,
+  testConfig,
+  unique,
+  xmlToJsonShape,
+  type Answer,
+  type Format,
+} from '../helpers/test-server.js';
 
 type Row = Record<string, unknown>;
 type Upload = { field: string; content: Buffer; filename: string; contentType: string };
@@ -35,10 +47,16 @@ const EXIF_APP1 = jpegSegment(
   Buffer.concat([
     Buffer.from('Exif\0\0', 'latin1'),
     Buffer.from([0x49, 0x49, 0x2a, 0x00, 0x08, 0x00, 0x00, 0x00]),
-    Buffer.from('GPSLatitude 39.713670 N GPSLongitude 82.599320 W BodySerialNumber CAM-0042 DateTimeOriginal 2026:11:24 08:00:00', 'latin1'),
+    Buffer.from(
+      'GPSLatitude 39.713670 N GPSLongitude 82.599320 W BodySerialNumber CAM-0042 DateTimeOriginal 2026:11:24 08:00:00',
+      'latin1',
+    ),
   ]),
 );
-const XMP_APP1 = jpegSegment(0xe1, Buffer.from('http://ns.adobe.com/xap/1.0/\0<x:xmpmeta><exif:GPSLatitude>39,42.82N</exif:GPSLatitude></x:xmpmeta>', 'latin1'));
+const XMP_APP1 = jpegSegment(
+  0xe1,
+  Buffer.from('http://ns.adobe.com/xap/1.0/\0<x:xmpmeta><exif:GPSLatitude>39,42.82N</exif:GPSLatitude></x:xmpmeta>', 'latin1'),
+);
 const IPTC_APP13 = jpegSegment(0xed, Buffer.from('Photoshop 3.0\x008BIM\x04\x04\0\0\0\0\0\x10GPS city Lancaster', 'latin1'));
 const COMMENT = jpegSegment(0xfe, Buffer.from('GPS 39.7137,-82.5993 taken by Exif-writer', 'latin1'));
 
@@ -67,13 +85,29 @@ const IEND = pngChunk('IEND', Buffer.alloc(0));
 const BASE_PNG = Buffer.concat([PNG_SIGNATURE, IHDR, IDAT, IEND]);
 const PNG_METADATA = [
   pngChunk('tEXt', Buffer.from('Comment\0GPSLatitude 39.7137', 'latin1')),
-  pngChunk('eXIf', Buffer.concat([Buffer.from([0x4d, 0x4d, 0x00, 0x2a, 0x00, 0x00, 0x00, 0x08]), Buffer.from('GPS Exif serial CAM-0042', 'latin1')])),
+  pngChunk(
+    'eXIf',
+    Buffer.concat([
+      Buffer.from([0x4d, 0x4d, 0x00, 0x2a, 0x00, 0x00, 0x00, 0x08]),
+      Buffer.from('GPS Exif serial CAM-0042', 'latin1'),
+    ]),
+  ),
   pngChunk('zTXt', Buffer.concat([Buffer.from('Author\0\0', 'latin1'), zlib.deflateSync(Buffer.from('GPS resident name'))])),
   pngChunk('iTXt', Buffer.from('XML:com.adobe.xmp\0\0\0\0\0<x:xmpmeta>GPS</x:xmpmeta>', 'latin1')),
   pngChunk('tIME', Buffer.from([0x07, 0xea, 11, 24, 8, 0, 0])),
 ];
 /** BASE_PNG with the metadata chunks between IHDR and IDAT (tEXt and eXIf) and after IDAT (the rest). */
-const PNG_WITH_METADATA = Buffer.concat([PNG_SIGNATURE, IHDR, PNG_METADATA[0]!, PNG_METADATA[1]!, IDAT, PNG_METADATA[2]!, PNG_METADATA[3]!, PNG_METADATA[4]!, IEND]);
+const PNG_WITH_METADATA = Buffer.concat([
+  PNG_SIGNATURE,
+  IHDR,
+  PNG_METADATA[0]!,
+  PNG_METADATA[1]!,
+  IDAT,
+  PNG_METADATA[2]!,
+  PNG_METADATA[3]!,
+  PNG_METADATA[4]!,
+  IEND,
+]);
 
 function riffChunk(type: string, data: Buffer): Buffer {
   const header = Buffer.alloc(8);
@@ -106,10 +140,17 @@ const hasMetadataText = (bytes: Buffer): boolean => /Exif|GPS|xmpmeta|CAM-0042|P
 
 // ---- HTTP helpers -------------------------------------------------------------------------------------
 
-const jpegFile = (field: string, content: Buffer = jpegWith(EXIF_APP1)): Upload => ({ field, content, filename: 'photo.jpg', contentType: 'image/jpeg' });
+const jpegFile = (field: string, content: Buffer = jpegWith(EXIF_APP1)): Upload => ({
+  field,
+  content,
+  filename: 'photo.jpg',
+  contentType: 'image/jpeg',
+});
 
 /** GET a path of the app as raw bytes. */
-async function fetchBytes(path: string): Promise<{ status: number; type: string; bytes: Buffer; headers: Record<string, string> }> {
+async function fetchBytes(
+  path: string,
+): Promise<{ status: number; type: string; bytes: Buffer; headers: Record<string, string> }> {
   const response = await request(ctx().app)
     .get(path)
     .buffer(true)
@@ -118,7 +159,12 @@ async function fetchBytes(path: string): Promise<{ status: number; type: string;
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => callback(null, Buffer.concat(chunks)));
     });
-  return { status: response.status, type: String(response.headers['content-type'] ?? ''), bytes: response.body as Buffer, headers: response.headers as Record<string, string> };
+  return {
+    status: response.status,
+    type: String(response.headers['content-type'] ?? ''),
+    bytes: response.body as Buffer,
+    headers: response.headers as Record<string, string>,
+  };
 }
 
 function createdId(answer: Answer): string {
@@ -170,7 +216,11 @@ describe('EXT media: cleanImage removes identifying metadata (unit)', () => {
     const padded = jpegOfSize(200);
     expect(cleanImage(padded).bytes.equals(padded)).to.equal(true);
     expect(cleanImage(BASE_JPEG).bytes.equals(BASE_JPEG)).to.equal(true);
-    expect(cleanImage(jpegWith(EXIF_APP1, jpegSegment(0xe2, Buffer.from('ICC_PROFILE\0')))).bytes.equals(jpegWith(jpegSegment(0xe2, Buffer.from('ICC_PROFILE\0'))))).to.equal(true);
+    expect(
+      cleanImage(jpegWith(EXIF_APP1, jpegSegment(0xe2, Buffer.from('ICC_PROFILE\0')))).bytes.equals(
+        jpegWith(jpegSegment(0xe2, Buffer.from('ICC_PROFILE\0'))),
+      ),
+    ).to.equal(true);
   });
 
   it('PNG: drops tEXt, eXIf, zTXt, iTXt and tIME, keeps IHDR, IDAT and IEND byte for byte', () => {
@@ -209,21 +259,29 @@ describe('EXT media: cleanImage removes identifying metadata (unit)', () => {
     ['SVG', Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"/>')],
   ] as const) {
     it(`${name} → 400 Open311Error`, () => {
-      expect(() => cleanImage(bytes)).to.throw(Open311Error).with.property('status', 400);
+      expect(() => cleanImage(bytes))
+        .to.throw(Open311Error)
+        .with.property('status', 400);
     });
   }
 
   it('damaged images → 400 Open311Error', () => {
     // A JPEG segment running past the end of the file.
     const truncated = jpegWith(EXIF_APP1).subarray(0, 12);
-    expect(() => cleanImage(truncated)).to.throw(Open311Error).with.property('status', 400);
+    expect(() => cleanImage(truncated))
+      .to.throw(Open311Error)
+      .with.property('status', 400);
     // A PNG whose chunk claims more bytes than there are.
     const badPng = Buffer.concat([PNG_SIGNATURE, IHDR.subarray(0, 10)]);
-    expect(() => cleanImage(Buffer.concat([badPng, Buffer.alloc(8)]))).to.throw(Open311Error).with.property('status', 400);
+    expect(() => cleanImage(Buffer.concat([badPng, Buffer.alloc(8)])))
+      .to.throw(Open311Error)
+      .with.property('status', 400);
     // A WebP chunk longer than the file.
     const badWebp = webp(riffChunk('VP8L', Buffer.alloc(4)));
     badWebp.writeUInt32LE(1000, 16);
-    expect(() => cleanImage(badWebp)).to.throw(Open311Error).with.property('status', 400);
+    expect(() => cleanImage(badWebp))
+      .to.throw(Open311Error)
+      .with.property('status', 400);
   });
 });
 
@@ -247,7 +305,9 @@ describe('EXT media upload on POST requests (checklist 62)', () => {
   };
 
   before(async () => {
-    await addServices([{ service_code: code, service_name: 'Media test', description: 'Rows of the media tests.', type: 'realtime' }]);
+    await addServices([
+      { service_code: code, service_name: 'Media test', description: 'Rows of the media tests.', type: 'realtime' },
+    ]);
   });
 
   for (const format of FORMATS) {
@@ -269,7 +329,11 @@ describe('EXT media upload on POST requests (checklist 62)', () => {
       }
 
       it('a PNG with tEXt and eXIf chunks is served as image/png without them', async () => {
-        const id = createdId(await postMultipart(`${BASE}/requests.${format}`, fields(), [{ field: 'media', content: PNG_WITH_METADATA, filename: 'shot.png', contentType: 'image/png' }]));
+        const id = createdId(
+          await postMultipart(`${BASE}/requests.${format}`, fields(), [
+            { field: 'media', content: PNG_WITH_METADATA, filename: 'shot.png', contentType: 'image/png' },
+          ]),
+        );
         const served = await fetchBytes(mediaPath((await readRequest(id, format)).media_url));
         expect(served.status).to.equal(200);
         expect(served.type).to.match(/^image\/png/);
@@ -279,7 +343,11 @@ describe('EXT media upload on POST requests (checklist 62)', () => {
 
       it('a WebP is served as image/webp without its EXIF and XMP chunks; the type comes from the bytes, not the name', async () => {
         const content = webp(vp8x(EXIF_FLAG | XMP_FLAG), VP8L, WEBP_EXIF, WEBP_XMP);
-        const id = createdId(await postMultipart(`${BASE}/requests.${format}`, fields(), [{ field: 'photo1', content, filename: 'shot.jpg', contentType: 'image/jpeg' }]));
+        const id = createdId(
+          await postMultipart(`${BASE}/requests.${format}`, fields(), [
+            { field: 'photo1', content, filename: 'shot.jpg', contentType: 'image/jpeg' },
+          ]),
+        );
         const served = await fetchBytes(mediaPath((await readRequest(id, format)).media_url));
         expect(served.type).to.match(/^image\/webp/);
         expect(served.bytes.equals(webp(vp8x(0), VP8L))).to.equal(true);
@@ -309,7 +377,9 @@ describe('EXT media upload on POST requests (checklist 62)', () => {
 
       it('files win over a media_url sent in the same POST', async () => {
         const posted = `https://photos.example.org/${unique('ignored')}.jpg`;
-        const id = createdId(await postMultipart(`${BASE}/requests.${format}`, [...fields(), ['media_url', posted]], [jpegFile('media')]));
+        const id = createdId(
+          await postMultipart(`${BASE}/requests.${format}`, [...fields(), ['media_url', posted]], [jpegFile('media')]),
+        );
         const row = await readRequest(id, format, true);
         mediaPath(row.media_url);
         expect((row.extended_attributes as Row).media_urls).not.to.include(posted);
@@ -324,9 +394,28 @@ describe('EXT media upload on POST requests (checklist 62)', () => {
       });
 
       for (const [name, upload] of [
-        ['a text file', { field: 'media', content: Buffer.from('just some text, not a picture'), filename: 'notes.txt', contentType: 'text/plain' }],
-        ['a PDF named .jpg', { field: 'media', content: Buffer.from('%PDF-1.4\n1 0 obj\n<<>>\nendobj\n'), filename: 'photo.jpg', contentType: 'image/jpeg' }],
-        ['a damaged JPEG', { field: 'photo1', content: jpegWith(EXIF_APP1).subarray(0, 20), filename: 'photo.jpg', contentType: 'image/jpeg' }],
+        [
+          'a text file',
+          {
+            field: 'media',
+            content: Buffer.from('just some text, not a picture'),
+            filename: 'notes.txt',
+            contentType: 'text/plain',
+          },
+        ],
+        [
+          'a PDF named .jpg',
+          {
+            field: 'media',
+            content: Buffer.from('%PDF-1.4\n1 0 obj\n<<>>\nendobj\n'),
+            filename: 'photo.jpg',
+            contentType: 'image/jpeg',
+          },
+        ],
+        [
+          'a damaged JPEG',
+          { field: 'photo1', content: jpegWith(EXIF_APP1).subarray(0, 20), filename: 'photo.jpg', contentType: 'image/jpeg' },
+        ],
       ] as const) {
         it(`${name} → 400 errors body, and no request is stored`, async () => {
           const before = await countRequests();
@@ -337,7 +426,13 @@ describe('EXT media upload on POST requests (checklist 62)', () => {
 
       it('one bad file among good ones refuses the whole POST (400)', async () => {
         const before = await countRequests();
-        expectErrors(await postMultipart(`${BASE}/requests.${format}`, fields(), [jpegFile('photo1'), { field: 'photo2', content: Buffer.from('nope'), filename: 'x.png', contentType: 'image/png' }]), 400);
+        expectErrors(
+          await postMultipart(`${BASE}/requests.${format}`, fields(), [
+            jpegFile('photo1'),
+            { field: 'photo2', content: Buffer.from('nope'), filename: 'x.png', contentType: 'image/png' },
+          ]),
+          400,
+        );
         expect(await countRequests()).to.equal(before);
       });
 
@@ -353,7 +448,11 @@ describe('EXT media upload on POST requests (checklist 62)', () => {
 
       /** POST one media file to an app whose MEDIA_MAX_BYTES is 2048. */
       async function postToSmallLimit(content: Buffer): Promise<Answer> {
-        const { app } = createApp({ config: testConfig({ MEDIA_MAX_BYTES: '2048' }), db: ctx().db, logger: createLogger('silent') });
+        const { app } = createApp({
+          config: testConfig({ MEDIA_MAX_BYTES: '2048' }),
+          db: ctx().db,
+          logger: createLogger('silent'),
+        });
         let call = request(app).post(`${BASE}/requests.${format}`);
         for (const [name, value] of fields()) call = call.field(name, value);
         const response = await call.attach('media', content, { filename: 'big.jpg', contentType: 'image/jpeg' });
@@ -378,7 +477,11 @@ describe('EXT media upload on POST requests (checklist 62)', () => {
 
       it('an upload without a valid key → 403 (the key is checked before anything is stored)', async () => {
         const before = await countRequests();
-        const answer = await postMultipart(`${BASE}/requests.${format}`, fields().filter(([name]) => name !== 'api_key'), [jpegFile('media')]);
+        const answer = await postMultipart(
+          `${BASE}/requests.${format}`,
+          fields().filter(([name]) => name !== 'api_key'),
+          [jpegFile('media')],
+        );
         expectErrors(answer, 403);
         expect(await countRequests()).to.equal(before);
       });

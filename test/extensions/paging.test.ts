@@ -32,7 +32,11 @@ function parseLink(header: string | undefined): Record<string, string> {
 /** The page and page_size of a paging URL (relative or absolute). */
 function pageOf(url: string): { page: string | null; page_size: string | null; service_code: string | null } {
   const parsed = new URL(url, 'http://placeholder');
-  return { page: parsed.searchParams.get('page'), page_size: parsed.searchParams.get('page_size'), service_code: parsed.searchParams.get('service_code') };
+  return {
+    page: parsed.searchParams.get('page'),
+    page_size: parsed.searchParams.get('page_size'),
+    service_code: parsed.searchParams.get('service_code'),
+  };
 }
 
 describe('EXT paging: page and page_size on GET requests (checklist 59)', () => {
@@ -41,7 +45,9 @@ describe('EXT paging: page and page_size on GET requests (checklist 59)', () => 
   let expected: string[] = [];
 
   before(async () => {
-    await addServices([{ service_code: code, service_name: 'Paging test', description: 'Rows of the paging tests.', type: 'realtime' }]);
+    await addServices([
+      { service_code: code, service_name: 'Paging test', description: 'Rows of the paging tests.', type: 'realtime' },
+    ]);
     const base = Date.now() - 30 * MINUTE;
     const made: Array<{ id: string; at: number }> = [];
     // 7 rows; three share one requested_datetime so that the id decides their order.
@@ -63,7 +69,8 @@ describe('EXT paging: page and page_size on GET requests (checklist 59)', () => 
 
       it('consecutive pages are disjoint slices of the same ordered list and together equal it', async () => {
         const pages: string[][] = [];
-        for (let page = 1; page <= 3; page++) pages.push(idsOf(await list(format, `service_code=${code}&page=${page}&page_size=3`)));
+        for (let page = 1; page <= 3; page++)
+          pages.push(idsOf(await list(format, `service_code=${code}&page=${page}&page_size=3`)));
         expect(pages.map((ids) => ids.length)).to.deep.equal([3, 3, 1]);
         expect(pages.flat()).to.deep.equal(expected);
         expect(new Set(pages.flat()).size).to.equal(expected.length);
@@ -134,7 +141,10 @@ describe('EXT paging: page and page_size on GET requests (checklist 59)', () => 
       });
 
       it('filters apply before paging', async () => {
-        const answer = await list(format, `service_code=${code}&service_request_id=${expected.slice(0, 5).join(',')}&page=2&page_size=2`);
+        const answer = await list(
+          format,
+          `service_code=${code}&service_request_id=${expected.slice(0, 5).join(',')}&page=2&page_size=2`,
+        );
         // service_request_id overrides the other filters; paging slices what it selects.
         expect(answer.headers['x-result-count']).to.equal('5');
         expect(idsOf(answer)).to.have.length(2);

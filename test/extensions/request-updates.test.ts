@@ -4,7 +4,18 @@ import { expect } from 'chai';
 import request from 'supertest';
 import { createKey } from '../../src/store/api-keys-store.js';
 import { addServices, createRequest, insertRequest } from '../helpers/build.js';
-import { assertSchema, BASE, ctx, FORMATS, get, postForm, postMultipart, unique, type Answer, type Format } from '../helpers/test-server.js';
+import {
+  assertSchema,
+  BASE,
+  ctx,
+  FORMATS,
+  get,
+  postForm,
+  postMultipart,
+  unique,
+  type Answer,
+  type Format,
+} from '../helpers/test-server.js';
 
 type Row = Record<string, unknown>;
 
@@ -28,7 +39,8 @@ async function feed(format: Format, query: string): Promise<Row[]> {
 }
 
 /** The feed around now (a minute either side). */
-const recentFeed = (format: Format): Promise<Row[]> => feed(format, `start_date=${q(ago(MINUTE))}&end_date=${q(new Date(Date.now() + MINUTE))}`);
+const recentFeed = (format: Format): Promise<Row[]> =>
+  feed(format, `start_date=${q(ago(MINUTE))}&end_date=${q(new Date(Date.now() + MINUTE))}`);
 
 const forRequest = (items: Row[], id: string): Row[] => items.filter((item) => item.service_request_id === id);
 
@@ -45,7 +57,11 @@ function comment(id: string, overrides: Record<string, string | undefined> = {})
   return Object.entries(fields).filter((entry): entry is [string, string] => entry[1] !== undefined);
 }
 
-async function postComment(format: Format, pairs: Array<[string, string]>, headers: Record<string, string> = {}): Promise<Answer> {
+async function postComment(
+  format: Format,
+  pairs: Array<[string, string]>,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
   return postForm(`${BASE}/servicerequestupdates.${format}`, pairs, headers);
 }
 
@@ -69,7 +85,11 @@ async function readRequest(id: string, format: Format, extensions = false): Prom
 }
 
 /** Inserts a public history entry directly (a staff activity), at a chosen instant. */
-async function insertUpdate(requestId: string, at: Date, values: { is_public?: boolean; description?: string } = {}): Promise<string> {
+async function insertUpdate(
+  requestId: string,
+  at: Date,
+  values: { is_public?: boolean; description?: string } = {},
+): Promise<string> {
   const { db, config } = ctx();
   const [row] = (await db('service_request_updates')
     .insert({
@@ -91,7 +111,9 @@ describe('EXT servicerequestupdates (checklist 63, 64)', () => {
   const code = unique('UPDATES').toUpperCase();
 
   before(async () => {
-    await addServices([{ service_code: code, service_name: 'Updates test', description: 'Rows of the update tests.', type: 'realtime' }]);
+    await addServices([
+      { service_code: code, service_name: 'Updates test', description: 'Rows of the update tests.', type: 'realtime' },
+    ]);
   });
 
   describe('GET servicerequestupdates: the window on updated_datetime', () => {
@@ -120,7 +142,9 @@ describe('EXT servicerequestupdates (checklist 63, 64)', () => {
           expect(first.service_request_id).to.equal(requestId);
           expect(first.status).to.equal('open');
           expect(Date.parse(first.updated_datetime as string)).to.equal(at.getTime());
-          expect(first.description).to.be.a('string').and.match(/^crew assigned/);
+          expect(first.description)
+            .to.be.a('string')
+            .and.match(/^crew assigned/);
           // No media: JSON writes "", XML an empty element.
           expect(first.media_url).to.be.oneOf(['', null]);
           expect(items[1]!.description).to.be.oneOf(['', null]);
@@ -142,8 +166,18 @@ describe('EXT servicerequestupdates (checklist 63, 64)', () => {
         it('the window is inclusive at both ends', async () => {
           const exact = forRequest(await feed(format, `start_date=${q(at)}&end_date=${q(at)}`), requestId);
           expect(exact.map((item) => item.update_id)).to.deep.equal([atId]);
-          expect(forRequest(await feed(format, `start_date=${q(new Date(at.getTime() + SECOND))}&end_date=${q(ago(HOUR))}`), requestId).map((item) => item.update_id)).to.deep.equal([twoHoursId]);
-          expect(forRequest(await feed(format, `start_date=${q(ago(4 * HOUR))}&end_date=${q(new Date(at.getTime() - SECOND))}`), requestId)).to.deep.equal([]);
+          expect(
+            forRequest(
+              await feed(format, `start_date=${q(new Date(at.getTime() + SECOND))}&end_date=${q(ago(HOUR))}`),
+              requestId,
+            ).map((item) => item.update_id),
+          ).to.deep.equal([twoHoursId]);
+          expect(
+            forRequest(
+              await feed(format, `start_date=${q(ago(4 * HOUR))}&end_date=${q(new Date(at.getTime() - SECOND))}`),
+              requestId,
+            ),
+          ).to.deep.equal([]);
         });
 
         it('with neither date: the last 24 hours, oldest first', async () => {
@@ -152,8 +186,12 @@ describe('EXT servicerequestupdates (checklist 63, 64)', () => {
         });
 
         it('start_date alone runs to now; end_date alone spans the 24 hours before it', async () => {
-          expect(forRequest(await feed(format, `start_date=${q(ago(31 * HOUR))}`), requestId).map((item) => item.update_id)).to.deep.equal([thirtyHoursId, atId, twoHoursId]);
-          expect(forRequest(await feed(format, `end_date=${q(ago(29 * HOUR))}`), requestId).map((item) => item.update_id)).to.deep.equal([thirtyHoursId]);
+          expect(
+            forRequest(await feed(format, `start_date=${q(ago(31 * HOUR))}`), requestId).map((item) => item.update_id),
+          ).to.deep.equal([thirtyHoursId, atId, twoHoursId]);
+          expect(
+            forRequest(await feed(format, `end_date=${q(ago(29 * HOUR))}`), requestId).map((item) => item.update_id),
+          ).to.deep.equal([thirtyHoursId]);
         });
 
         it('update_ids are stable across calls', async () => {
@@ -162,7 +200,9 @@ describe('EXT servicerequestupdates (checklist 63, 64)', () => {
           const second = forRequest(await feed(format, query), requestId);
           expect(second).to.deep.equal(first);
           const other = format === 'json' ? 'xml' : 'json';
-          expect(forRequest(await feed(other, query), requestId).map((item) => item.update_id)).to.deep.equal(first.map((item) => item.update_id));
+          expect(forRequest(await feed(other, query), requestId).map((item) => item.update_id)).to.deep.equal(
+            first.map((item) => item.update_id),
+          );
         });
 
         it('private history entries are not in the feed', async () => {
@@ -177,12 +217,20 @@ describe('EXT servicerequestupdates (checklist 63, 64)', () => {
         });
 
         it('an api_key on the GET is accepted and ignored', async () => {
-          const items = forRequest(await feed(format, `start_date=${q(at)}&end_date=${q(at)}&api_key=${unique('whatever')}`), requestId);
+          const items = forRequest(
+            await feed(format, `start_date=${q(at)}&end_date=${q(at)}&api_key=${unique('whatever')}`),
+            requestId,
+          );
           expect(items.map((item) => item.update_id)).to.deep.equal([atId]);
         });
 
         it('start_date after end_date → 400', async () => {
-          expect(expectErrors(await get(`${BASE}/servicerequestupdates.${format}?start_date=${q(ago(HOUR))}&end_date=${q(ago(2 * HOUR))}`), 400)).to.match(/start_date/);
+          expect(
+            expectErrors(
+              await get(`${BASE}/servicerequestupdates.${format}?start_date=${q(ago(HOUR))}&end_date=${q(ago(2 * HOUR))}`),
+              400,
+            ),
+          ).to.match(/start_date/);
         });
 
         for (const [name, value] of [
@@ -206,7 +254,9 @@ describe('EXT servicerequestupdates (checklist 63, 64)', () => {
           const updateId = createdUpdateId(await postComment(format, comment(id, { description })));
           if (format === 'xml') {
             const raw = await postComment(format, comment(id));
-            expect(raw.text).to.match(/<service_request_updates><request_update><update_id>[^<]+<\/update_id><\/request_update><\/service_request_updates>/);
+            expect(raw.text).to.match(
+              /<service_request_updates><request_update><update_id>[^<]+<\/update_id><\/request_update><\/service_request_updates>/,
+            );
           }
           const items = forRequest(await recentFeed(format), id);
           const item = items.find((entry) => entry.update_id === updateId);
@@ -279,7 +329,9 @@ describe('EXT servicerequestupdates (checklist 63, 64)', () => {
 
         it('the key may come as Authorization: Bearer (no api_key field)', async () => {
           const id = await createRequest({ service_code: code });
-          createdUpdateId(await postComment(format, comment(id, { api_key: undefined }), { Authorization: `Bearer ${ctx().apiKey}` }));
+          createdUpdateId(
+            await postComment(format, comment(id, { api_key: undefined }), { Authorization: `Bearer ${ctx().apiKey}` }),
+          );
         });
 
         it('a photo sent as a file part becomes the update’s media_url, stripped of EXIF', async () => {
@@ -292,16 +344,24 @@ describe('EXT servicerequestupdates (checklist 63, 64)', () => {
           const app1 = Buffer.concat([Buffer.from([0xff, 0xe1, 0, exif.length + 2]), exif]);
           const updateId = createdUpdateId(
             await postMultipart(`${BASE}/servicerequestupdates.${format}`, comment(id, { description: '' }), [
-              { field: 'photo1', content: Buffer.concat([jpeg.subarray(0, 2), app1, jpeg.subarray(2)]), filename: 'p.jpg', contentType: 'image/jpeg' },
+              {
+                field: 'photo1',
+                content: Buffer.concat([jpeg.subarray(0, 2), app1, jpeg.subarray(2)]),
+                filename: 'p.jpg',
+                contentType: 'image/jpeg',
+              },
             ]),
           );
           const item = forRequest(await recentFeed(format), id).find((entry) => entry.update_id === updateId)!;
           expect(item.media_url).to.match(/^http:\/\/311\.test\.example\/media\//);
-          const served = await request(ctx().app).get(new URL(item.media_url as string).pathname).buffer(true).parse((res, done) => {
-            const chunks: Buffer[] = [];
-            res.on('data', (chunk: Buffer) => chunks.push(chunk));
-            res.on('end', () => done(null, Buffer.concat(chunks)));
-          });
+          const served = await request(ctx().app)
+            .get(new URL(item.media_url as string).pathname)
+            .buffer(true)
+            .parse((res, done) => {
+              const chunks: Buffer[] = [];
+              res.on('data', (chunk: Buffer) => chunks.push(chunk));
+              res.on('end', () => done(null, Buffer.concat(chunks)));
+            });
           expect(served.status).to.equal(200);
           expect((served.body as Buffer).includes(Buffer.from('GPS'))).to.equal(false);
           expect((served.body as Buffer).equals(jpeg)).to.equal(true);
@@ -325,7 +385,10 @@ describe('EXT servicerequestupdates (checklist 63, 64)', () => {
           const id = await createRequest({ service_code: code });
           expectErrors(await postComment(format, comment(id, { api_key: undefined })), 403);
           expectErrors(await postComment(format, comment(id, { api_key: unique('not-a-key') })), 403);
-          expectErrors(await postComment(format, comment(id, { api_key: undefined }), { Authorization: `Bearer ${unique('not-a-key')}` }), 403);
+          expectErrors(
+            await postComment(format, comment(id, { api_key: undefined }), { Authorization: `Bearer ${unique('not-a-key')}` }),
+            403,
+          );
           expect(forRequest(await recentFeed(format), id)).to.deep.equal([]);
         });
 

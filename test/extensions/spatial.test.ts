@@ -1,10 +1,8 @@
 // EXT geographic filters on GET requests (digest §3.3, checklist 61): lat/long/radius and bbox.
 import { expect } from 'chai';
 import { addServices, insertRequest } from '../helpers/build.js';
-import { assertSchema, BASE, ctx, FORMATS, get, unique, type Format } from '../helpers/test-server.js';
+import { ctx, FORMATS, unique } from '../helpers/test-server.js';
 import { requestIds as ids, refusedQuery as refused } from '../helpers/queries.js';
-
-type Row = Record<string, unknown>;
 
 // A spot of our own, far from Lancaster (and from other tests' rows): somewhere in southern Africa, with
 // latitude and longitude of opposite signs and different sizes so that a swapped order finds nothing.
@@ -24,7 +22,9 @@ describe('EXT spatial filters on GET requests (checklist 61)', () => {
   const near = `lat=${SPOT.lat}&long=${SPOT.long}`;
 
   before(async () => {
-    await addServices([{ service_code: code, service_name: 'Spatial test', description: 'Rows of the spatial tests.', type: 'realtime' }]);
+    await addServices([
+      { service_code: code, service_name: 'Spatial test', description: 'Rows of the spatial tests.', type: 'realtime' },
+    ]);
     const points: Record<string, { lat: number; long: number } | undefined> = {
       north50: offset(50, 0), // in radius 200
       east150: offset(0, 150), // in radius 200
@@ -42,8 +42,14 @@ describe('EXT spatial filters on GET requests (checklist 61)', () => {
   it('the fixture points lie where the test thinks (distances computed by PostGIS)', async () => {
     const { db } = ctx();
     const rows = (await db('service_requests')
-      .select(db.raw('id::text AS id'), db.raw('ST_Distance(location, ST_SetSRID(ST_MakePoint(?, ?), 4326)::geography) AS metres', [SPOT.long, SPOT.lat]))
-      .whereIn('id', Object.values(made).map((row) => row.id))) as Array<{ id: string; metres: number | null }>;
+      .select(
+        db.raw('id::text AS id'),
+        db.raw('ST_Distance(location, ST_SetSRID(ST_MakePoint(?, ?), 4326)::geography) AS metres', [SPOT.long, SPOT.lat]),
+      )
+      .whereIn(
+        'id',
+        Object.values(made).map((row) => row.id),
+      )) as Array<{ id: string; metres: number | null }>;
     const distance = (name: string): number => Number(rows.find((row) => row.id === made[name]!.id)!.metres);
     expect(distance('north50')).to.be.within(45, 55);
     expect(distance('east150')).to.be.within(140, 160);
@@ -114,17 +120,27 @@ describe('EXT spatial filters on GET requests (checklist 61)', () => {
         const inside = (): string[] => [made.north50!.id, made.east150!.id];
 
         it('longitude first: only requests inside the box', async () => {
-          expect(await ids(format, `service_code=${code}&bbox=${sw.long},${sw.lat},${ne.long},${ne.lat}`)).to.have.members(inside());
+          expect(await ids(format, `service_code=${code}&bbox=${sw.long},${sw.lat},${ne.long},${ne.lat}`)).to.have.members(
+            inside(),
+          );
         });
 
         it('either corner order', async () => {
-          expect(await ids(format, `service_code=${code}&bbox=${ne.long},${ne.lat},${sw.long},${sw.lat}`)).to.have.members(inside());
-          expect(await ids(format, `service_code=${code}&bbox=${sw.long},${ne.lat},${ne.long},${sw.lat}`)).to.have.members(inside());
+          expect(await ids(format, `service_code=${code}&bbox=${ne.long},${ne.lat},${sw.long},${sw.lat}`)).to.have.members(
+            inside(),
+          );
+          expect(await ids(format, `service_code=${code}&bbox=${sw.long},${ne.lat},${ne.long},${sw.lat}`)).to.have.members(
+            inside(),
+          );
         });
 
         it('; separates as well as , (also with spaces)', async () => {
-          expect(await ids(format, `service_code=${code}&bbox=${encodeURIComponent(`${sw.long};${sw.lat};${ne.long};${ne.lat}`)}`)).to.have.members(inside());
-          expect(await ids(format, `service_code=${code}&bbox=${encodeURIComponent(`${sw.long}, ${sw.lat}, ${ne.long}, ${ne.lat}`)}`)).to.have.members(inside());
+          expect(
+            await ids(format, `service_code=${code}&bbox=${encodeURIComponent(`${sw.long};${sw.lat};${ne.long};${ne.lat}`)}`),
+          ).to.have.members(inside());
+          expect(
+            await ids(format, `service_code=${code}&bbox=${encodeURIComponent(`${sw.long}, ${sw.lat}, ${ne.long}, ${ne.lat}`)}`),
+          ).to.have.members(inside());
         });
 
         it('a wider box takes the 500 m point; the latitude-first reading of the same numbers finds nothing', async () => {
@@ -138,10 +154,20 @@ describe('EXT spatial filters on GET requests (checklist 61)', () => {
         });
 
         it('combines with lat/long/radius (both must hold)', async () => {
-          expect(await ids(format, `service_code=${code}&bbox=${sw.long},${sw.lat},${ne.long},${ne.lat}&${near}&radius=100`)).to.deep.equal([made.north50!.id]);
+          expect(
+            await ids(format, `service_code=${code}&bbox=${sw.long},${sw.lat},${ne.long},${ne.lat}&${near}&radius=100`),
+          ).to.deep.equal([made.north50!.id]);
         });
 
-        for (const bbox of ['24,-29,25', 'a,b,c,d', '24,-29,25,-28,1', '0,0,1,100', '0,-100,1,0', '-190,0,0,1', '24,-29,25,north']) {
+        for (const bbox of [
+          '24,-29,25',
+          'a,b,c,d',
+          '24,-29,25,-28,1',
+          '0,0,1,100',
+          '0,-100,1,0',
+          '-190,0,0,1',
+          '24,-29,25,north',
+        ]) {
           it(`bbox=${bbox} → 400 naming bbox`, async () => {
             expect(await refused(format, `bbox=${encodeURIComponent(bbox)}`)).to.include('bbox');
           });

@@ -25,12 +25,23 @@ describe('EXT transport conveniences (checklist 65–67)', () => {
     description: 'A service whose definition the caching tests change.',
     type: 'realtime' as const,
     attributes: [
-      { variable: true, code: 'WHERE', datatype: 'string' as const, required: false, datatype_description: null, order: 1, description },
+      {
+        variable: true,
+        code: 'WHERE',
+        datatype: 'string' as const,
+        required: false,
+        datatype_description: null,
+        order: 1,
+        description,
+      },
     ],
   });
 
   before(async () => {
-    await addServices([{ service_code: code, service_name: 'Transport test', description: 'Rows of the transport tests.', type: 'realtime' }, definition('Where exactly?')]);
+    await addServices([
+      { service_code: code, service_name: 'Transport test', description: 'Rows of the transport tests.', type: 'realtime' },
+      definition('Where exactly?'),
+    ]);
     id = await createRequest({ service_code: code });
   });
 
@@ -75,10 +86,16 @@ describe('EXT transport conveniences (checklist 65–67)', () => {
     it('the paging and caching headers are exposed to scripts', async () => {
       const answer = await get(`${BASE}/requests.json?service_code=${code}&page_size=1`);
       const exposed = String(answer.headers['access-control-expose-headers'] ?? '').toLowerCase();
-      for (const name of ['etag', 'link', 'x-result-count', 'x-page-count', 'x-next-page-url']) expect(exposed, name).to.include(name);
+      for (const name of ['etag', 'link', 'x-result-count', 'x-page-count', 'x-next-page-url'])
+        expect(exposed, name).to.include(name);
     });
 
-    for (const path of [`${BASE}/requests.json`, `${BASE}/requests.xml`, `${BASE}/servicerequestupdates.json`, `${BASE}/services.json`]) {
+    for (const path of [
+      `${BASE}/requests.json`,
+      `${BASE}/requests.xml`,
+      `${BASE}/servicerequestupdates.json`,
+      `${BASE}/services.json`,
+    ]) {
       it(`OPTIONS preflight on ${path} → 204 allowing POST and the Authorization header`, async () => {
         const response = await request(ctx().app)
           .options(path)
@@ -88,9 +105,14 @@ describe('EXT transport conveniences (checklist 65–67)', () => {
         expect(response.status).to.equal(204);
         expect(response.text ?? '').to.equal('');
         expect(response.headers['access-control-allow-origin']).to.equal('*');
-        const methods = String(response.headers['access-control-allow-methods']).split(',').map((method) => method.trim());
+        const methods = String(response.headers['access-control-allow-methods'])
+          .split(',')
+          .map((method) => method.trim());
         expect(methods).to.include.members(['GET', 'POST']);
-        const headers = String(response.headers['access-control-allow-headers']).toLowerCase().split(',').map((header) => header.trim());
+        const headers = String(response.headers['access-control-allow-headers'])
+          .toLowerCase()
+          .split(',')
+          .map((header) => header.trim());
         expect(headers).to.include.members(['authorization', 'content-type']);
       });
     }
@@ -179,7 +201,14 @@ describe('EXT transport conveniences (checklist 65–67)', () => {
       });
 
       it(`a Bearer header with an unknown key → 403 (${format})`, async () => {
-        const answer = await postForm(`${BASE}/requests.${format}`, [['service_code', code], ['address_string', '1 Main St']], { Authorization: `Bearer ${unique('nope')}` });
+        const answer = await postForm(
+          `${BASE}/requests.${format}`,
+          [
+            ['service_code', code],
+            ['address_string', '1 Main St'],
+          ],
+          { Authorization: `Bearer ${unique('nope')}` },
+        );
         expectErrors(answer, 403);
       });
     }
@@ -211,7 +240,9 @@ describe('EXT transport conveniences (checklist 65–67)', () => {
             expect(first.status, path).to.equal(200);
             expect(first.headers['cache-control'], path).to.equal(cacheControl);
             const etag = first.headers.etag;
-            expect(etag, `${path} ETag`).to.be.a('string').and.match(/^(W\/)?"[^"]+"$/);
+            expect(etag, `${path} ETag`)
+              .to.be.a('string')
+              .and.match(/^(W\/)?"[^"]+"$/);
             // Unchanged data, same ETag.
             expect((await get(path)).headers.etag, path).to.equal(etag);
             await expectNotModified(path, { 'If-None-Match': etag! });
@@ -231,7 +262,12 @@ describe('EXT transport conveniences (checklist 65–67)', () => {
         });
 
         it('Last-Modified + If-Modified-Since → 304 on services, definitions, discovery and single requests', async () => {
-          for (const path of [`${BASE}/services.${format}`, `${BASE}/services/${defCode}.${format}`, `${BASE}/discovery.${format}`, `${BASE}/requests/${id}.${format}`]) {
+          for (const path of [
+            `${BASE}/services.${format}`,
+            `${BASE}/services/${defCode}.${format}`,
+            `${BASE}/discovery.${format}`,
+            `${BASE}/requests/${id}.${format}`,
+          ]) {
             const first = await get(path);
             const lastModified = first.headers['last-modified'];
             expect(lastModified, `${path} Last-Modified`).to.be.a('string');
@@ -249,15 +285,33 @@ describe('EXT transport conveniences (checklist 65–67)', () => {
           // Two open requests of a service of their own; the newer one is then closed, so it leaves the
           // status=open list while the remaining row (and so the list's Last-Modified) stays as it was.
           const listCode = unique('TRANSLIST').toUpperCase();
-          await addServices([{ service_code: listCode, service_name: 'Transport list test', description: 'Rows of the Last-Modified test.', type: 'realtime' }]);
-          await insertRequest({ service_code: listCode, requested_datetime: new Date(Date.now() - 3 * DAY), updated_datetime: new Date(Date.now() - 2 * DAY) });
-          const leaving = await insertRequest({ service_code: listCode, requested_datetime: new Date(Date.now() - 2 * DAY), updated_datetime: new Date(Date.now() - DAY) });
+          await addServices([
+            {
+              service_code: listCode,
+              service_name: 'Transport list test',
+              description: 'Rows of the Last-Modified test.',
+              type: 'realtime',
+            },
+          ]);
+          await insertRequest({
+            service_code: listCode,
+            requested_datetime: new Date(Date.now() - 3 * DAY),
+            updated_datetime: new Date(Date.now() - 2 * DAY),
+          });
+          const leaving = await insertRequest({
+            service_code: listCode,
+            requested_datetime: new Date(Date.now() - 2 * DAY),
+            updated_datetime: new Date(Date.now() - DAY),
+          });
           const path = `${BASE}/requests.${format}?service_code=${listCode}&status=open`;
           const before = await get(path);
           expect((before.body as Row[]).length).to.equal(2);
           const lastModified = before.headers['last-modified'];
           expect(lastModified, 'Last-Modified').to.be.a('string');
-          await ctx().db('service_requests').where({ id: leaving }).update({ status: 'closed', detailed_status: 'closed', closed_datetime: new Date(), updated_datetime: new Date() });
+          await ctx()
+            .db('service_requests')
+            .where({ id: leaving })
+            .update({ status: 'closed', detailed_status: 'closed', closed_datetime: new Date(), updated_datetime: new Date() });
           const after = await get(path, { 'If-Modified-Since': lastModified! });
           expect(after.status, 'the list changed: a 304 would keep the closed request in the client’s copy').to.equal(200);
           expect((after.body as Row[]).map((row) => row.service_request_id)).not.to.include(leaving);
@@ -298,7 +352,14 @@ describe('EXT transport conveniences (checklist 65–67)', () => {
         it('a catalog change (addServices) changes the services ETag; the old one then gets 200', async () => {
           const path = `${BASE}/services.${format}`;
           const etag = (await get(path)).headers.etag!;
-          await addServices([{ service_code: unique('TRANSNEW').toUpperCase(), service_name: 'Transport new service', description: 'Added by the caching test.', type: 'realtime' }]);
+          await addServices([
+            {
+              service_code: unique('TRANSNEW').toUpperCase(),
+              service_name: 'Transport new service',
+              description: 'Added by the caching test.',
+              type: 'realtime',
+            },
+          ]);
           const after = await get(path, { 'If-None-Match': etag });
           expect(after.status).to.equal(200);
           expect(after.headers.etag).not.to.equal(etag);
@@ -314,7 +375,11 @@ describe('EXT transport conveniences (checklist 65–67)', () => {
         });
 
         it('errors are Cache-Control: no-store, without ETag', async () => {
-          for (const path of [`${BASE}/requests/999999999999.${format}`, `${BASE}/requests.${format}?page_size=0`, `${BASE}/services/${unique('NOPE')}.${format}`]) {
+          for (const path of [
+            `${BASE}/requests/999999999999.${format}`,
+            `${BASE}/requests.${format}?page_size=0`,
+            `${BASE}/services/${unique('NOPE')}.${format}`,
+          ]) {
             const answer = await get(path);
             expect(answer.status, path).to.be.oneOf([400, 404]);
             expect(answer.headers['cache-control'], path).to.equal('no-store');
@@ -348,14 +413,27 @@ describe('EXT transport conveniences (checklist 65–67)', () => {
   describe('no extension parameter: exactly the standard response', () => {
     for (const format of FORMATS) {
       it(`requests.${format} and requests/{id}.${format}: standard keys only, no paging headers (${format})`, async () => {
-        for (const path of [`${BASE}/requests.${format}`, `${BASE}/requests.${format}?service_code=${code}`, `${BASE}/requests/${id}.${format}`]) {
+        for (const path of [
+          `${BASE}/requests.${format}`,
+          `${BASE}/requests.${format}?service_code=${code}`,
+          `${BASE}/requests/${id}.${format}`,
+        ]) {
           const answer = await get(path);
           expect(answer.status).to.equal(200);
           assertSchema('service-requests.json', answer.body);
-          for (const header of ['x-result-count', 'x-page-count', 'x-page-size', 'x-next-page-url', 'x-previous-page-url', 'link']) {
+          for (const header of [
+            'x-result-count',
+            'x-page-count',
+            'x-page-size',
+            'x-next-page-url',
+            'x-previous-page-url',
+            'link',
+          ]) {
             expect(answer.headers, `${path} ${header}`).not.to.have.property(header);
           }
-          expect(answer.headers['content-type']).to.equal(format === 'json' ? 'application/json; charset=utf-8' : 'text/xml; charset=utf-8');
+          expect(answer.headers['content-type']).to.equal(
+            format === 'json' ? 'application/json; charset=utf-8' : 'text/xml; charset=utf-8',
+          );
         }
       });
     }

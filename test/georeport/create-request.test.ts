@@ -23,7 +23,8 @@ const firstOf = (answer: Answer): Row => {
   expect(rows, answer.text.slice(0, 500)).to.be.an('array').with.length(1);
   return rows[0]!;
 };
-const descriptions = (answer: Answer): string => (answer.body as Array<{ description: string }>).map((error) => error.description).join(' | ');
+const descriptions = (answer: Answer): string =>
+  (answer.body as Array<{ description: string }>).map((error) => error.description).join(' | ');
 
 /** A 200 POST answer of a realtime service: checks the schema and returns the new id. */
 function createdId(answer: Answer): string {
@@ -69,7 +70,10 @@ async function submitWithout(omit: string[], fields: Record<string, string>, for
     description: unique('description'),
     ...fields,
   };
-  return postForm(`${BASE}/requests.${format}`, Object.entries(merged).filter(([key]) => !omit.includes(key)));
+  return postForm(
+    `${BASE}/requests.${format}`,
+    Object.entries(merged).filter(([key]) => !omit.includes(key)),
+  );
 }
 
 const keyPair = (): string => `api_key=${encodeURIComponent(ctx().apiKey)}`;
@@ -88,8 +92,24 @@ describe('POST requests (checklist 33–45)', () => {
         keywords: ['test'],
         group: 'Tests',
         attributes: [
-          { variable: true, code: '3', datatype: 'string', required: true, datatype_description: null, order: 1, description: 'Question three' },
-          { variable: true, code: '7', datatype: 'string', required: false, datatype_description: null, order: 2, description: 'Question seven' },
+          {
+            variable: true,
+            code: '3',
+            datatype: 'string',
+            required: true,
+            datatype_description: null,
+            order: 1,
+            description: 'Question three',
+          },
+          {
+            variable: true,
+            code: '7',
+            datatype: 'string',
+            required: false,
+            datatype_description: null,
+            order: 2,
+            description: 'Question seven',
+          },
         ],
       },
     ]);
@@ -238,7 +258,10 @@ describe('POST requests (checklist 33–45)', () => {
         });
 
         it(`39: numeric codes attribute[3]=x&attribute[7]=y are stored under "3" and "7" (${format})`, async () => {
-          const answer = await postForm(`${BASE}/requests.${format}`, `${keyPair()}&service_code=${NUMERIC}&${latLong}&attribute[3]=x&attribute[7]=y`);
+          const answer = await postForm(
+            `${BASE}/requests.${format}`,
+            `${keyPair()}&service_code=${NUMERIC}&${latLong}&attribute[3]=x&attribute[7]=y`,
+          );
           const id = createdId(answer);
           const attributes = await storedAttributes(id);
           expect(attributes['3']).to.deep.equal(['x']);
@@ -248,7 +271,10 @@ describe('POST requests (checklist 33–45)', () => {
         });
 
         it(`39: numeric code above 20 (attribute[21]) is an unknown code, kept under "21" (${format})`, async () => {
-          const answer = await postForm(`${BASE}/requests.${format}`, `${keyPair()}&service_code=${NUMERIC}&${latLong}&attribute[3]=x&attribute[21]=z`);
+          const answer = await postForm(
+            `${BASE}/requests.${format}`,
+            `${keyPair()}&service_code=${NUMERIC}&${latLong}&attribute[3]=x&attribute[21]=z`,
+          );
           const id = createdId(answer);
           const attributes = await storedAttributes(id);
           expect(attributes['3']).to.deep.equal(['x']);
@@ -262,7 +288,10 @@ describe('POST requests (checklist 33–45)', () => {
           );
           const id = createdId(answer);
           const attributes = await storedAttributes(id);
-          expect((attributes.SURFACE ?? []).filter((value) => value !== ''), 'no answer stored for SURFACE').to.deep.equal([]);
+          expect(
+            (attributes.SURFACE ?? []).filter((value) => value !== ''),
+            'no answer stored for SURFACE',
+          ).to.deep.equal([]);
           expect(attributes.OFFENSIVE).to.deep.equal(['YES']);
         });
 
@@ -345,7 +374,9 @@ describe('POST requests (checklist 33–45)', () => {
           const description = unique('visible');
           const address = unique('10 Broad St');
           const before = Date.now();
-          const id = createdId(await submit({ service_code: 'POTHOLE', 'attribute[SIZE]': 'SMALL', description, address_string: address }, format));
+          const id = createdId(
+            await submit({ service_code: 'POTHOLE', 'attribute[SIZE]': 'SMALL', description, address_string: address }, format),
+          );
           const after = Date.now();
           for (const readFormat of FORMATS) {
             const stored = await readBack(id, readFormat);
@@ -358,7 +389,10 @@ describe('POST requests (checklist 33–45)', () => {
             expect(stored.long).to.be.closeTo(LANCASTER.long, 1e-6);
             const requested = Date.parse(stored.requested_datetime as string);
             const updated = Date.parse(stored.updated_datetime as string);
-            expect(requested, `requested_datetime ${String(stored.requested_datetime)}`).to.be.within(before - 2000, after + 2000);
+            expect(requested, `requested_datetime ${String(stored.requested_datetime)}`).to.be.within(
+              before - 2000,
+              after + 2000,
+            );
             expect(updated, `updated_datetime ${String(stored.updated_datetime)}`).to.be.at.least(requested);
           }
         });

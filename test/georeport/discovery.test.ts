@@ -94,7 +94,9 @@ describe('service discovery (checklist 21–24)', () => {
         expect(document.endpoints).to.be.an('array').with.length.of.at.least(1);
         for (const endpoint of document.endpoints) {
           expect(endpoint.specification).to.equal(SPECIFICATION);
-          expect(endpoint.url).to.be.a('string').and.match(/^https?:\/\/\S+$/);
+          expect(endpoint.url)
+            .to.be.a('string')
+            .and.match(/^https?:\/\/\S+$/);
           expect(endpoint.changeset).to.match(DATETIME);
           expect(endpoint.type).to.be.oneOf(['production', 'test']);
           expect(endpoint.formats).to.be.an('array');
@@ -132,8 +134,12 @@ describe('service discovery (checklist 21–24)', () => {
         keywords: ['probe'],
         group: 'Tests',
       };
-      const read = async (): Promise<{ json: Discovery; xml: Discovery }> => ({ json: await discovery('json'), xml: await discovery('xml') });
-      const stamps = (document: Discovery): number[] => [document.changeset, ...document.endpoints.map((endpoint) => endpoint.changeset)].map((text) => Date.parse(text));
+      const read = async (): Promise<{ json: Discovery; xml: Discovery }> => ({
+        json: await discovery('json'),
+        xml: await discovery('xml'),
+      });
+      const stamps = (document: Discovery): number[] =>
+        [document.changeset, ...document.endpoints.map((endpoint) => endpoint.changeset)].map((text) => Date.parse(text));
 
       const before = await read();
       expect(before.xml.changeset).to.equal(before.json.changeset);
@@ -143,7 +149,8 @@ describe('service discovery (checklist 21–24)', () => {
       await addServices([service]);
       const added = await read();
       expect(added.xml.changeset).to.equal(added.json.changeset);
-      for (const [index, stamp] of stamps(added.json).entries()) expect(stamp, 'after adding a service').to.be.greaterThan(stamps(before.json)[index]!);
+      for (const [index, stamp] of stamps(added.json).entries())
+        expect(stamp, 'after adding a service').to.be.greaterThan(stamps(before.json)[index]!);
       for (const stamp of stamps(added.json)) expect(stamp).to.be.at.most(Date.now());
       await sleep(1100);
 
@@ -152,12 +159,21 @@ describe('service discovery (checklist 21–24)', () => {
         {
           ...service,
           attributes: [
-            { variable: true, code: 'NEW', datatype: 'string', required: false, datatype_description: null, order: 1, description: 'A new question' },
+            {
+              variable: true,
+              code: 'NEW',
+              datatype: 'string',
+              required: false,
+              datatype_description: null,
+              order: 1,
+              description: 'A new question',
+            },
           ],
         },
       ]);
       const redefined = await read();
-      for (const [index, stamp] of stamps(redefined.json).entries()) expect(stamp, 'after changing a definition').to.be.greaterThan(stamps(added.json)[index]!);
+      for (const [index, stamp] of stamps(redefined.json).entries())
+        expect(stamp, 'after changing a definition').to.be.greaterThan(stamps(added.json)[index]!);
       for (const [index, stamp] of stamps(redefined.xml).entries()) expect(stamp).to.be.greaterThan(stamps(added.xml)[index]!);
       await sleep(1100);
 
@@ -167,7 +183,15 @@ describe('service discovery (checklist 21–24)', () => {
           ...service,
           service_name: 'Changeset probe, renamed',
           attributes: [
-            { variable: true, code: 'NEW', datatype: 'string', required: false, datatype_description: null, order: 1, description: 'A reworded question' },
+            {
+              variable: true,
+              code: 'NEW',
+              datatype: 'string',
+              required: false,
+              datatype_description: null,
+              order: 1,
+              description: 'A reworded question',
+            },
           ],
         },
       ]);

@@ -165,7 +165,10 @@ describe('errors (checklist 15–20)', () => {
       ['%ZZ in a service code', () => getRaw(`${BASE}/services/%ZZ.${format}`)],
       ['overlong UTF-8 in a token', () => getRaw(`${BASE}/tokens/%C0%AF.${format}`)],
       ['an encoded lone surrogate in a service code', () => getRaw(`${BASE}/services/%ED%A0%80.${format}`)],
-      ['bad percent-encoding in the query', () => getRaw(`${BASE}/requests.${format}?service_code=%ZZ&status=%&start_date=%E0%A4%A`)],
+      [
+        'bad percent-encoding in the query',
+        () => getRaw(`${BASE}/requests.${format}?service_code=%ZZ&status=%&start_date=%E0%A4%A`),
+      ],
       ['NUL in a service code', () => getRaw(`${BASE}/services/A%00B.${format}`)],
       ['NUL in a token', () => getRaw(`${BASE}/tokens/abc%00def.${format}`)],
       ['NUL in a request id', () => getRaw(`${BASE}/requests/1%00.${format}`)],
@@ -174,7 +177,10 @@ describe('errors (checklist 15–20)', () => {
       ['NUL in jurisdiction_id', () => getRaw(`${BASE}/services.${format}?jurisdiction_id=x%00y`)],
       ['NUL in start_date', () => getRaw(`${BASE}/requests.${format}?start_date=2024-01-01%00`)],
       ['a huge request id', () => getRaw(`${BASE}/requests/99999999999999999999999999999.${format}`)],
-      ['a huge service_request_id filter', () => getRaw(`${BASE}/requests.${format}?service_request_id=99999999999999999999999999999`)],
+      [
+        'a huge service_request_id filter',
+        () => getRaw(`${BASE}/requests.${format}?service_request_id=99999999999999999999999999999`),
+      ],
       ['a negative request id', () => getRaw(`${BASE}/requests/-1.${format}`)],
       ['an exponent request id', () => getRaw(`${BASE}/requests/1e999.${format}`)],
       ['a hex request id', () => getRaw(`${BASE}/requests/0x1F.${format}`)],
@@ -198,48 +204,288 @@ describe('errors (checklist 15–20)', () => {
       ['JSON array', () => postJson(`${BASE}/requests.${format}`, [1, 2, 3])],
       ['JSON null', () => postRaw(`${BASE}/requests.${format}`, 'application/json', 'null')],
       ['JSON string', () => postRaw(`${BASE}/requests.${format}`, 'application/json', '"api_key"')],
-      ['JSON with objects as values', () => postJson(`${BASE}/requests.${format}`, { api_key: key(), service_code: { $ne: 1 }, lat: [1, 2], long: { a: 1 } })],
-      ['JSON with wrong types', () => postJson(`${BASE}/requests.${format}`, { api_key: key(), service_code: 123, lat: 'abc', long: true, description: 42 })],
-      ['JSON with a deep nesting', () => postRaw(`${BASE}/requests.${format}`, 'application/json', `${'['.repeat(5000)}${']'.repeat(5000)}`)],
-      ['JSON with a wrong key type', () => postRaw(`${BASE}/requests.${format}`, 'application/json', JSON.stringify({ api_key: [key(), key()], service_code: ['SIDEWALK', 'POTHOLE'], address_string: 'x' }))],
-      ['XML body', () => postRaw(`${BASE}/requests.${format}`, 'application/xml', '<request><service_code>SIDEWALK</service_code></request>')],
+      [
+        'JSON with objects as values',
+        () => postJson(`${BASE}/requests.${format}`, { api_key: key(), service_code: { $ne: 1 }, lat: [1, 2], long: { a: 1 } }),
+      ],
+      [
+        'JSON with wrong types',
+        () =>
+          postJson(`${BASE}/requests.${format}`, { api_key: key(), service_code: 123, lat: 'abc', long: true, description: 42 }),
+      ],
+      [
+        'JSON with a deep nesting',
+        () => postRaw(`${BASE}/requests.${format}`, 'application/json', `${'['.repeat(5000)}${']'.repeat(5000)}`),
+      ],
+      [
+        'JSON with a wrong key type',
+        () =>
+          postRaw(
+            `${BASE}/requests.${format}`,
+            'application/json',
+            JSON.stringify({ api_key: [key(), key()], service_code: ['SIDEWALK', 'POTHOLE'], address_string: 'x' }),
+          ),
+      ],
+      [
+        'XML body',
+        () =>
+          postRaw(`${BASE}/requests.${format}`, 'application/xml', '<request><service_code>SIDEWALK</service_code></request>'),
+      ],
       ['text/csv body', () => postRaw(`${BASE}/requests.${format}`, 'text/csv', 'a,b,c\n1,2,3')],
       ['a made-up content type', () => postRaw(`${BASE}/requests.${format}`, 'application/x-nonsense', 'whatever')],
       ['a malformed content type', () => postRaw(`${BASE}/requests.${format}`, ';;;===', 'whatever')],
       ['multipart without boundary', () => postRaw(`${BASE}/requests.${format}`, 'multipart/form-data', 'garbage')],
-      ['multipart with a garbage body', () => postRaw(`${BASE}/requests.${format}`, 'multipart/form-data; boundary=XYZ', '--XYZ\r\nnonsense without headers\r\n--X')],
-      ['binary body as a form', () => postRaw(`${BASE}/requests.${format}`, 'application/x-www-form-urlencoded', Buffer.from([0xff, 0xfe, 0x00, 0x01, 0x80, 0x3d, 0x26]))],
-      ['urlencoded garbage', () => postRaw(`${BASE}/requests.${format}`, 'application/x-www-form-urlencoded', '%%%&&&===&=&%ZZ=%ZZ')],
-      ['bad percent-encoding in a form', () => postRaw(`${BASE}/requests.${format}`, 'application/x-www-form-urlencoded', `api_key=${key()}&service_code=%ZZ&address_string=%E0%A4%A`)],
-      ['lat=abc', () => postForm(`${BASE}/requests.${format}`, [['api_key', key()], ['service_code', 'SIDEWALK'], ['lat', 'abc'], ['long', '-82']])],
-      ['lat=1e400', () => postForm(`${BASE}/requests.${format}`, [['api_key', key()], ['service_code', 'SIDEWALK'], ['lat', '1e400'], ['long', '-82']])],
-      ['lat=NaN', () => postForm(`${BASE}/requests.${format}`, [['api_key', key()], ['service_code', 'SIDEWALK'], ['lat', 'NaN'], ['long', 'Infinity']])],
-      ['lat=1e-400', () => postForm(`${BASE}/requests.${format}`, [['api_key', key()], ['service_code', 'SIDEWALK'], ['lat', '1e-400'], ['long', '-0']])],
-      ['lat/long 1e308', () => postForm(`${BASE}/requests.${format}`, [['api_key', key()], ['service_code', 'SIDEWALK'], ['lat', '1e308'], ['long', '1e308']])],
-      ['repeated lat', () => postForm(`${BASE}/requests.${format}`, [['api_key', key()], ['service_code', 'SIDEWALK'], ['lat', '39'], ['lat', 'x'], ['long', '-82']])],
-      ['NUL in a description', () => postForm(`${BASE}/requests.${format}`, [...located(), ['service_code', 'SIDEWALK'], ['description', 'before\u0000after']])],
-      ['NUL in an address', () => postForm(`${BASE}/requests.${format}`, [['api_key', key()], ['service_code', 'SIDEWALK'], ['address_string', 'Main\u0000St']])],
+      [
+        'multipart with a garbage body',
+        () =>
+          postRaw(`${BASE}/requests.${format}`, 'multipart/form-data; boundary=XYZ', '--XYZ\r\nnonsense without headers\r\n--X'),
+      ],
+      [
+        'binary body as a form',
+        () =>
+          postRaw(
+            `${BASE}/requests.${format}`,
+            'application/x-www-form-urlencoded',
+            Buffer.from([0xff, 0xfe, 0x00, 0x01, 0x80, 0x3d, 0x26]),
+          ),
+      ],
+      [
+        'urlencoded garbage',
+        () => postRaw(`${BASE}/requests.${format}`, 'application/x-www-form-urlencoded', '%%%&&&===&=&%ZZ=%ZZ'),
+      ],
+      [
+        'bad percent-encoding in a form',
+        () =>
+          postRaw(
+            `${BASE}/requests.${format}`,
+            'application/x-www-form-urlencoded',
+            `api_key=${key()}&service_code=%ZZ&address_string=%E0%A4%A`,
+          ),
+      ],
+      [
+        'lat=abc',
+        () =>
+          postForm(`${BASE}/requests.${format}`, [
+            ['api_key', key()],
+            ['service_code', 'SIDEWALK'],
+            ['lat', 'abc'],
+            ['long', '-82'],
+          ]),
+      ],
+      [
+        'lat=1e400',
+        () =>
+          postForm(`${BASE}/requests.${format}`, [
+            ['api_key', key()],
+            ['service_code', 'SIDEWALK'],
+            ['lat', '1e400'],
+            ['long', '-82'],
+          ]),
+      ],
+      [
+        'lat=NaN',
+        () =>
+          postForm(`${BASE}/requests.${format}`, [
+            ['api_key', key()],
+            ['service_code', 'SIDEWALK'],
+            ['lat', 'NaN'],
+            ['long', 'Infinity'],
+          ]),
+      ],
+      [
+        'lat=1e-400',
+        () =>
+          postForm(`${BASE}/requests.${format}`, [
+            ['api_key', key()],
+            ['service_code', 'SIDEWALK'],
+            ['lat', '1e-400'],
+            ['long', '-0'],
+          ]),
+      ],
+      [
+        'lat/long 1e308',
+        () =>
+          postForm(`${BASE}/requests.${format}`, [
+            ['api_key', key()],
+            ['service_code', 'SIDEWALK'],
+            ['lat', '1e308'],
+            ['long', '1e308'],
+          ]),
+      ],
+      [
+        'repeated lat',
+        () =>
+          postForm(`${BASE}/requests.${format}`, [
+            ['api_key', key()],
+            ['service_code', 'SIDEWALK'],
+            ['lat', '39'],
+            ['lat', 'x'],
+            ['long', '-82'],
+          ]),
+      ],
+      [
+        'NUL in a description',
+        () =>
+          postForm(`${BASE}/requests.${format}`, [
+            ...located(),
+            ['service_code', 'SIDEWALK'],
+            ['description', 'before\u0000after'],
+          ]),
+      ],
+      [
+        'NUL in an address',
+        () =>
+          postForm(`${BASE}/requests.${format}`, [
+            ['api_key', key()],
+            ['service_code', 'SIDEWALK'],
+            ['address_string', 'Main\u0000St'],
+          ]),
+      ],
       ['NUL in a service_code', () => postForm(`${BASE}/requests.${format}`, [...located(), ['service_code', 'SIDE\u0000WALK']])],
-      ['NUL in an unknown attribute code', () => postForm(`${BASE}/requests.${format}`, [...located(), ['service_code', 'SIDEWALK'], ['attribute[a\u0000b]', 'x']])],
-      ['NUL in an unknown attribute value', () => postForm(`${BASE}/requests.${format}`, [...located(), ['service_code', 'SIDEWALK'], ['attribute[EXTRA]', 'x\u0000y']])],
-      ['NUL in private fields', () => postForm(`${BASE}/requests.${format}`, [...located(), ['service_code', 'SIDEWALK'], ['email', 'a\u0000@b.c'], ['first_name', '\u0000'], ['phone', '1\u00002']])],
-      ['NUL in the api_key', () => postForm(`${BASE}/requests.${format}`, [['api_key', 'bad\u0000key'], ['service_code', 'SIDEWALK'], ['address_string', 'x']])],
-      ['a lone surrogate in JSON', () => postRaw(`${BASE}/requests.${format}`, 'application/json', `{"api_key":"${key()}","service_code":"SIDEWALK","address_string":"x","description":"\\ud800 lone"}`)],
-      ['a 10000-character api_key', () => postForm(`${BASE}/requests.${format}`, [['api_key', long(10000)], ['service_code', 'SIDEWALK'], ['address_string', 'x']])],
-      ['a 5000-character service_code', () => postForm(`${BASE}/requests.${format}`, [...located(), ['service_code', long(5000)]])],
-      ['a 100000-character attribute value', () => postForm(`${BASE}/requests.${format}`, [...located(), ['service_code', 'NOISE'], ['attribute[NOISE_SOURCE]', long(100000)]])],
-      ['a 300-character unknown attribute code', () => postForm(`${BASE}/requests.${format}`, [...located(), ['service_code', 'SIDEWALK'], [`attribute[${long(300)}]`, 'x']])],
-      ['300 unknown attributes', () => postForm(`${BASE}/requests.${format}`, [...located(), ['service_code', 'SIDEWALK'], ...Array.from({ length: 300 }, (_, index): [string, string] => [`attribute[X${index}]`, 'v'])])],
-      ['a huge number attribute', () => postForm(`${BASE}/requests.${format}`, [...located(), ['service_code', 'POTHOLE'], ['attribute[SIZE]', 'SMALL'], ['attribute[DEPTH]', '1e400']])],
-      ['a year-99999 datetime attribute', () => postForm(`${BASE}/requests.${format}`, [...located(), ['service_code', 'NOISE'], ['attribute[NOISE_SOURCE]', 'BUSINESS'], ['attribute[STARTED_AT]', '99999-01-01T00:00:00Z']])],
-      ['a far datetime attribute', () => postForm(`${BASE}/requests.${format}`, [...located(), ['service_code', 'NOISE'], ['attribute[NOISE_SOURCE]', 'BUSINESS'], ['attribute[STARTED_AT]', '9999-12-31T23:59:59-14:00']])],
-      ['a not-a-URL media_url', () => postForm(`${BASE}/requests.${format}`, [...located(), ['service_code', 'SIDEWALK'], ['media_url', 'javascript:alert(1)']])],
-      ['a 2 MB body', () => postRaw(`${BASE}/requests.${format}`, 'application/x-www-form-urlencoded', `api_key=${key()}&service_code=SIDEWALK&description=${long(2 * 1024 * 1024)}`)],
-      ['5000 form fields', () => postRaw(`${BASE}/requests.${format}`, 'application/x-www-form-urlencoded', Array.from({ length: 5000 }, (_, index) => `f${index}=1`).join('&'))],
-      ['multipart with NUL and a bogus file', () =>
-        postMultipart(`${BASE}/requests.${format}`, [['api_key', key()], ['service_code', 'SIDEWALK'], ['address_string', 'a\u0000b']], [
-          { field: 'media', content: Buffer.from('not an image'), filename: '../../etc/passwd', contentType: 'image/png' },
-        ])],
+      [
+        'NUL in an unknown attribute code',
+        () => postForm(`${BASE}/requests.${format}`, [...located(), ['service_code', 'SIDEWALK'], ['attribute[a\u0000b]', 'x']]),
+      ],
+      [
+        'NUL in an unknown attribute value',
+        () =>
+          postForm(`${BASE}/requests.${format}`, [...located(), ['service_code', 'SIDEWALK'], ['attribute[EXTRA]', 'x\u0000y']]),
+      ],
+      [
+        'NUL in private fields',
+        () =>
+          postForm(`${BASE}/requests.${format}`, [
+            ...located(),
+            ['service_code', 'SIDEWALK'],
+            ['email', 'a\u0000@b.c'],
+            ['first_name', '\u0000'],
+            ['phone', '1\u00002'],
+          ]),
+      ],
+      [
+        'NUL in the api_key',
+        () =>
+          postForm(`${BASE}/requests.${format}`, [
+            ['api_key', 'bad\u0000key'],
+            ['service_code', 'SIDEWALK'],
+            ['address_string', 'x'],
+          ]),
+      ],
+      [
+        'a lone surrogate in JSON',
+        () =>
+          postRaw(
+            `${BASE}/requests.${format}`,
+            'application/json',
+            `{"api_key":"${key()}","service_code":"SIDEWALK","address_string":"x","description":"\\ud800 lone"}`,
+          ),
+      ],
+      [
+        'a 10000-character api_key',
+        () =>
+          postForm(`${BASE}/requests.${format}`, [
+            ['api_key', long(10000)],
+            ['service_code', 'SIDEWALK'],
+            ['address_string', 'x'],
+          ]),
+      ],
+      [
+        'a 5000-character service_code',
+        () => postForm(`${BASE}/requests.${format}`, [...located(), ['service_code', long(5000)]]),
+      ],
+      [
+        'a 100000-character attribute value',
+        () =>
+          postForm(`${BASE}/requests.${format}`, [
+            ...located(),
+            ['service_code', 'NOISE'],
+            ['attribute[NOISE_SOURCE]', long(100000)],
+          ]),
+      ],
+      [
+        'a 300-character unknown attribute code',
+        () =>
+          postForm(`${BASE}/requests.${format}`, [...located(), ['service_code', 'SIDEWALK'], [`attribute[${long(300)}]`, 'x']]),
+      ],
+      [
+        '300 unknown attributes',
+        () =>
+          postForm(`${BASE}/requests.${format}`, [
+            ...located(),
+            ['service_code', 'SIDEWALK'],
+            ...Array.from({ length: 300 }, (_, index): [string, string] => [`attribute[X${index}]`, 'v']),
+          ]),
+      ],
+      [
+        'a huge number attribute',
+        () =>
+          postForm(`${BASE}/requests.${format}`, [
+            ...located(),
+            ['service_code', 'POTHOLE'],
+            ['attribute[SIZE]', 'SMALL'],
+            ['attribute[DEPTH]', '1e400'],
+          ]),
+      ],
+      [
+        'a year-99999 datetime attribute',
+        () =>
+          postForm(`${BASE}/requests.${format}`, [
+            ...located(),
+            ['service_code', 'NOISE'],
+            ['attribute[NOISE_SOURCE]', 'BUSINESS'],
+            ['attribute[STARTED_AT]', '99999-01-01T00:00:00Z'],
+          ]),
+      ],
+      [
+        'a far datetime attribute',
+        () =>
+          postForm(`${BASE}/requests.${format}`, [
+            ...located(),
+            ['service_code', 'NOISE'],
+            ['attribute[NOISE_SOURCE]', 'BUSINESS'],
+            ['attribute[STARTED_AT]', '9999-12-31T23:59:59-14:00'],
+          ]),
+      ],
+      [
+        'a not-a-URL media_url',
+        () =>
+          postForm(`${BASE}/requests.${format}`, [
+            ...located(),
+            ['service_code', 'SIDEWALK'],
+            ['media_url', 'javascript:alert(1)'],
+          ]),
+      ],
+      [
+        'a 2 MB body',
+        () =>
+          postRaw(
+            `${BASE}/requests.${format}`,
+            'application/x-www-form-urlencoded',
+            `api_key=${key()}&service_code=SIDEWALK&description=${long(2 * 1024 * 1024)}`,
+          ),
+      ],
+      [
+        '5000 form fields',
+        () =>
+          postRaw(
+            `${BASE}/requests.${format}`,
+            'application/x-www-form-urlencoded',
+            Array.from({ length: 5000 }, (_, index) => `f${index}=1`).join('&'),
+          ),
+      ],
+      [
+        'multipart with NUL and a bogus file',
+        () =>
+          postMultipart(
+            `${BASE}/requests.${format}`,
+            [
+              ['api_key', key()],
+              ['service_code', 'SIDEWALK'],
+              ['address_string', 'a\u0000b'],
+            ],
+            [{ field: 'media', content: Buffer.from('not an image'), filename: '../../etc/passwd', contentType: 'image/png' }],
+          ),
+      ],
     ];
 
     for (const format of FORMATS) {
@@ -274,9 +520,21 @@ describe('errors (checklist 15–20)', () => {
     it('validation problems are 400, not 5xx: lat=95, lat without long, missing service_code', async () => {
       for (const format of FORMATS) {
         const cases: Array<Array<[string, string]>> = [
-          [['api_key', key()], ['service_code', 'SIDEWALK'], ['lat', '95'], ['long', '-82']],
-          [['api_key', key()], ['service_code', 'SIDEWALK'], ['lat', '39']],
-          [['api_key', key()], ['address_string', '1 Main St']],
+          [
+            ['api_key', key()],
+            ['service_code', 'SIDEWALK'],
+            ['lat', '95'],
+            ['long', '-82'],
+          ],
+          [
+            ['api_key', key()],
+            ['service_code', 'SIDEWALK'],
+            ['lat', '39'],
+          ],
+          [
+            ['api_key', key()],
+            ['address_string', '1 Main St'],
+          ],
         ];
         for (const form of cases) assertErrorBody(await postForm(`${BASE}/requests.${format}`, form), 400, format);
       }
@@ -306,8 +564,16 @@ describe('errors (checklist 15–20)', () => {
       it(`unknown api_key → 403, in the body, the query string or a Bearer header (${format})`, async () => {
         assertErrorBody(await postForm(`${BASE}/requests.${format}`, [['api_key', unique('not-a-key')], ...fields]), 403, format);
         assertErrorBody(await postForm(`${BASE}/requests.${format}?api_key=${unique('not-a-key')}`, fields), 403, format);
-        assertErrorBody(await postForm(`${BASE}/requests.${format}`, fields, { Authorization: `Bearer ${unique('not-a-key')}` }), 403, format);
-        assertErrorBody(await postMultipart(`${BASE}/requests.${format}`, [['api_key', unique('not-a-key')], ...fields]), 403, format);
+        assertErrorBody(
+          await postForm(`${BASE}/requests.${format}`, fields, { Authorization: `Bearer ${unique('not-a-key')}` }),
+          403,
+          format,
+        );
+        assertErrorBody(
+          await postMultipart(`${BASE}/requests.${format}`, [['api_key', unique('not-a-key')], ...fields]),
+          403,
+          format,
+        );
       });
 
       it(`a bad key is 403 even when the rest of the request is also wrong (${format})`, async () => {
@@ -346,7 +612,12 @@ describe('errors (checklist 15–20)', () => {
   describe('20: unknown paths and wrong verbs', () => {
     for (const format of FORMATS) {
       it(`an unknown path → 404 with an errors body (${format})`, async () => {
-        for (const path of [`${BASE}/nothing.${format}`, `${BASE}/services/POTHOLE/extra.${format}`, `${BASE}/requests/1/2.${format}`, `${BASE}/servicerequests.${format}`]) {
+        for (const path of [
+          `${BASE}/nothing.${format}`,
+          `${BASE}/services/POTHOLE/extra.${format}`,
+          `${BASE}/requests/1/2.${format}`,
+          `${BASE}/servicerequests.${format}`,
+        ]) {
           const answer = await get(path);
           expect(answer.status, path).to.equal(404);
           assertErrorBody(answer, 404, format);

@@ -15,7 +15,9 @@ type Row = Record<string, unknown>;
 /** The raw XML framing every response must have: declaration at byte 0, no namespace, no attributes. */
 function assertXmlFraming(answer: Answer): void {
   expect(answer.headers['content-type']).to.equal(CONTENT_TYPE.xml);
-  expect(answer.text.startsWith(XML_DECLARATION), `XML must start with the declaration: ${answer.text.slice(0, 80)}`).to.equal(true);
+  expect(answer.text.startsWith(XML_DECLARATION), `XML must start with the declaration: ${answer.text.slice(0, 80)}`).to.equal(
+    true,
+  );
   const rest = answer.text.slice(XML_DECLARATION.length);
   expect(rest).not.to.match(/xmlns/);
   expect(rest, 'no XML attributes').not.to.match(/<[A-Za-z_][\w.:-]*\s+[^>]*=/);
@@ -98,7 +100,9 @@ describe('framing and formats (checklist 1–14)', () => {
   });
 
   // Every endpoint of the standard, for one format: how to call it, its schema, its top-level JSON shape.
-  async function endpoints(format: Format): Promise<Array<{ name: string; answer: Answer; schema: SchemaId; shape: 'array' | 'object' }>> {
+  async function endpoints(
+    format: Format,
+  ): Promise<Array<{ name: string; answer: Answer; schema: SchemaId; shape: 'array' | 'object' }>> {
     const id = await createRequest();
     const batch = await submit({ service_code: 'MISSED_TRASH', 'attribute[COLLECTION_TYPE]': 'TRASH' });
     expect(batch.status, JSON.stringify(batch.body)).to.equal(200);
@@ -106,14 +110,39 @@ describe('framing and formats (checklist 1–14)', () => {
     return [
       { name: 'discovery', answer: await get(`${BASE}/discovery.${format}`), schema: 'discovery.json', shape: 'object' },
       { name: 'services', answer: await get(`${BASE}/services.${format}`), schema: 'services.json', shape: 'array' },
-      { name: 'definition', answer: await get(`${BASE}/services/POTHOLE.${format}`), schema: 'service-definition.json', shape: 'object' },
-      { name: 'definition without attributes', answer: await get(`${BASE}/services/SIDEWALK.${format}`), schema: 'service-definition.json', shape: 'object' },
+      {
+        name: 'definition',
+        answer: await get(`${BASE}/services/POTHOLE.${format}`),
+        schema: 'service-definition.json',
+        shape: 'object',
+      },
+      {
+        name: 'definition without attributes',
+        answer: await get(`${BASE}/services/SIDEWALK.${format}`),
+        schema: 'service-definition.json',
+        shape: 'object',
+      },
       { name: 'POST requests', answer: await submit({}, format), schema: 'created-requests.json', shape: 'array' },
-      { name: 'POST requests (batch)', answer: await submit({ service_code: 'MISSED_TRASH', 'attribute[COLLECTION_TYPE]': 'TRASH' }, format), schema: 'created-requests.json', shape: 'array' },
-      { name: 'POST requests (blackbox)', answer: await submit({ service_code: 'DEAD_ANIMAL' }, format), schema: 'created-requests.json', shape: 'array' },
+      {
+        name: 'POST requests (batch)',
+        answer: await submit({ service_code: 'MISSED_TRASH', 'attribute[COLLECTION_TYPE]': 'TRASH' }, format),
+        schema: 'created-requests.json',
+        shape: 'array',
+      },
+      {
+        name: 'POST requests (blackbox)',
+        answer: await submit({ service_code: 'DEAD_ANIMAL' }, format),
+        schema: 'created-requests.json',
+        shape: 'array',
+      },
       { name: 'tokens', answer: await get(`${BASE}/tokens/${token}.${format}`), schema: 'tokens.json', shape: 'array' },
       { name: 'requests', answer: await get(`${BASE}/requests.${format}`), schema: 'service-requests.json', shape: 'array' },
-      { name: 'one request', answer: await get(`${BASE}/requests/${id}.${format}`), schema: 'service-requests.json', shape: 'array' },
+      {
+        name: 'one request',
+        answer: await get(`${BASE}/requests/${id}.${format}`),
+        schema: 'service-requests.json',
+        shape: 'array',
+      },
     ];
   }
 
@@ -128,13 +157,20 @@ describe('framing and formats (checklist 1–14)', () => {
       });
 
       it(`error bodies are framed like the rest: top-level array, content type, declaration (${format})`, async () => {
-        for (const path of [`${BASE}/services/NO_SUCH_${unique('S')}.${format}`, `${BASE}/requests/999999999999.${format}`, `${BASE}/tokens/${unique('t')}.${format}`]) {
+        for (const path of [
+          `${BASE}/services/NO_SUCH_${unique('S')}.${format}`,
+          `${BASE}/requests/999999999999.${format}`,
+          `${BASE}/tokens/${unique('t')}.${format}`,
+        ]) {
           const answer = await get(path);
           expect(answer.status, path).to.equal(404);
           assertFraming(answer, format, 'array');
           assertSchema('errors.json', answer.body);
         }
-        const forbidden = await postForm(`${BASE}/requests.${format}`, [['service_code', 'SIDEWALK'], ['address_string', '1 Main St']]);
+        const forbidden = await postForm(`${BASE}/requests.${format}`, [
+          ['service_code', 'SIDEWALK'],
+          ['address_string', '1 Main St'],
+        ]);
         expect(forbidden.status).to.equal(403);
         assertFraming(forbidden, format, 'array');
         assertSchema('errors.json', forbidden.body);
@@ -168,7 +204,11 @@ describe('framing and formats (checklist 1–14)', () => {
         const answer =
           method === 'GET'
             ? await get(path)
-            : await postForm(path, [['api_key', ctx().apiKey], ['service_code', 'SIDEWALK'], ['address_string', '1 Main St']]);
+            : await postForm(path, [
+                ['api_key', ctx().apiKey],
+                ['service_code', 'SIDEWALK'],
+                ['address_string', '1 Main St'],
+              ]);
         expect(answer.status).to.equal(404);
         assertXmlFraming(answer);
         expect(answer.text).to.match(/<errors>\s*<error>/);
@@ -259,7 +299,10 @@ describe('framing and formats (checklist 1–14)', () => {
         for (const service of services.body as Row[]) expect(service.service_code).to.be.a('string');
 
         const definition = await get(`${BASE}/services/${ZERO}.${format}`);
-        const body = definition.body as { service_code: unknown; attributes: Array<{ code: unknown; values: Array<{ key: unknown }> }> };
+        const body = definition.body as {
+          service_code: unknown;
+          attributes: Array<{ code: unknown; values: Array<{ key: unknown }> }>;
+        };
         expect(body.service_code).to.equal(ZERO);
         expect(body.attributes[0]!.code).to.equal('007');
         expect(body.attributes[0]!.values[0]!.key).to.equal('01');
@@ -360,7 +403,9 @@ describe('framing and formats (checklist 1–14)', () => {
           expect(answer.status).to.equal(200);
           for (const [key, value] of datetimesIn(answer.body)) {
             if (value === null && key !== 'requested_datetime' && key !== 'changeset') continue;
-            expect(value, `${key} in ${answer.text.slice(0, 120)}`).to.be.a('string').and.match(DATETIME);
+            expect(value, `${key} in ${answer.text.slice(0, 120)}`)
+              .to.be.a('string')
+              .and.match(DATETIME);
             checked++;
           }
           if (format === 'xml') {
@@ -368,7 +413,8 @@ describe('framing and formats (checklist 1–14)', () => {
               for (const text of elementTexts(answer.text, name)) if (text !== '') expect(text, name).to.match(DATETIME);
             }
           } else {
-            for (const match of answer.text.matchAll(/"(\w*(?:datetime|changeset))":"([^"]*)"/g)) expect(match[2], match[1]).to.match(DATETIME);
+            for (const match of answer.text.matchAll(/"(\w*(?:datetime|changeset))":"([^"]*)"/g))
+              expect(match[2], match[1]).to.match(DATETIME);
           }
         }
         expect(checked).to.be.greaterThan(8);
@@ -389,12 +435,18 @@ describe('framing and formats (checklist 1–14)', () => {
         expect(created.status, created.text).to.equal(200);
         if (format === 'xml') assertXmlFraming(created);
         const id = (created.body as Array<{ service_request_id: string }>)[0]!.service_request_id;
-        for (const path of [`${BASE}/requests/${id}.xml`, `${BASE}/requests.xml?service_request_id=${id}`, `${BASE}/requests.xml`]) {
+        for (const path of [
+          `${BASE}/requests/${id}.xml`,
+          `${BASE}/requests.xml?service_request_id=${id}`,
+          `${BASE}/requests.xml`,
+        ]) {
           const answer = await get(path);
           expect(answer.status, path).to.equal(200);
           assertXmlFraming(answer);
           assertSchema('service-requests.json', answer.body);
-          const row = (answer.body as Array<{ service_request_id: string; description: string }>).find((item) => item.service_request_id === id);
+          const row = (answer.body as Array<{ service_request_id: string; description: string }>).find(
+            (item) => item.service_request_id === id,
+          );
           expect(row, path).to.not.equal(undefined);
           expect(row!.description).to.include(`${marker} Tom & Jerry <script> ]]> end`);
           expect(row!.description).to.include('vertical tab > done');
@@ -472,7 +524,11 @@ describe('framing and formats (checklist 1–14)', () => {
   describe('14: every success is 200, also POST; empty results are 200 with an empty list', () => {
     for (const format of FORMATS) {
       it(`POST creation for realtime, batch and blackbox services answers 200 (${format})`, async () => {
-        const cases: Array<Record<string, string>> = [{}, { service_code: 'MISSED_TRASH', 'attribute[COLLECTION_TYPE]': 'TRASH' }, { service_code: 'DEAD_ANIMAL' }];
+        const cases: Array<Record<string, string>> = [
+          {},
+          { service_code: 'MISSED_TRASH', 'attribute[COLLECTION_TYPE]': 'TRASH' },
+          { service_code: 'DEAD_ANIMAL' },
+        ];
         for (const fields of cases) {
           const answer = await submit(fields, format);
           expect(answer.status, answer.text).to.equal(200);
@@ -494,7 +550,9 @@ describe('framing and formats (checklist 1–14)', () => {
           if (format === 'json') expect(answer.text.trim()).to.equal('[]');
           else {
             assertXmlFraming(answer);
-            expect(answer.text.slice(XML_DECLARATION.length).trim()).to.match(/^<service_requests\s*(\/>|>\s*<\/service_requests>)$/);
+            expect(answer.text.slice(XML_DECLARATION.length).trim()).to.match(
+              /^<service_requests\s*(\/>|>\s*<\/service_requests>)$/,
+            );
           }
         }
       });

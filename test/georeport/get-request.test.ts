@@ -65,7 +65,13 @@ describe('GET requests/{id} (checklist 52)', () => {
 
     it(`a closed request inserted directly reads back with all fields (${format})`, async () => {
       const closedAt = new Date(Date.now() - 60_000);
-      const id = await insertRequest({ status: 'closed', requested_datetime: new Date(Date.now() - 3600_000), updated_datetime: closedAt, lat: 39.7, long: -82.6 });
+      const id = await insertRequest({
+        status: 'closed',
+        requested_datetime: new Date(Date.now() - 3600_000),
+        updated_datetime: closedAt,
+        lat: 39.7,
+        long: -82.6,
+      });
       const { row } = await one(`${BASE}/requests/${id}.${format}`);
       expect(Object.keys(row)).to.deep.equal(FIELDS);
       expect(row.status).to.equal('closed');

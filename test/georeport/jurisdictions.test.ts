@@ -32,7 +32,9 @@ describe('jurisdiction_id on a multi-jurisdiction store (digest §1.7)', () => {
 
         const foreign = await request(app).get(`/open311/v2/requests.${format}?jurisdiction_id=nowhere.example`);
         expect(foreign.status).to.equal(404);
-        expect(await parse(foreign)).to.deep.equal([{ code: 404, description: 'jurisdiction_id nowhere.example was not found.' }]);
+        expect(await parse(foreign)).to.deep.equal([
+          { code: 404, description: 'jurisdiction_id nowhere.example was not found.' },
+        ]);
       } finally {
         await db('jurisdictions').where({ jurisdiction_id: 'second.example' }).delete();
       }

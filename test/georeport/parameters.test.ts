@@ -64,9 +64,17 @@ describe('parameters (checklist 54, 55, 57)', () => {
         const id = await createRequest();
         const reference = await get(`${BASE}/requests.${format}?service_code=SIDEWALK`);
         expect((reference.body as Array<{ service_request_id: string }>).map((row) => row.service_request_id)).to.include(id);
-        expectSame(await get(`${BASE}/requests.${format}?service_code=SIDEWALK&status=&start_date=&jurisdiction_id=`), reference, 'status= next to service_code');
+        expectSame(
+          await get(`${BASE}/requests.${format}?service_code=SIDEWALK&status=&start_date=&jurisdiction_id=`),
+          reference,
+          'status= next to service_code',
+        );
         const one = await get(`${BASE}/requests.${format}?service_request_id=${id}`);
-        expectSame(await get(`${BASE}/requests.${format}?service_request_id=${id}&service_code=&status=&end_date=`), one, 'empties next to service_request_id');
+        expectSame(
+          await get(`${BASE}/requests.${format}?service_request_id=${id}&service_code=&status=&end_date=`),
+          one,
+          'empties next to service_request_id',
+        );
       });
 
       it(`empty jurisdiction_id on every GET endpoint is like none (${format})`, async () => {

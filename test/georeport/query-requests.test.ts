@@ -1,7 +1,7 @@
 // GET Service Requests (digest §2.6, §1.5, §1.6; conformance checklist items 46–51 and 53).
 import { expect } from 'chai';
 import { addServices, createRequest, insertRequest } from '../helpers/build.js';
-import { assertSchema, BASE, ctx, FORMATS, get, unique, type Answer, type Format } from '../helpers/test-server.js';
+import { assertSchema, BASE, ctx, FORMATS, get, unique, type Format } from '../helpers/test-server.js';
 import { refusedQuery as refused } from '../helpers/queries.js';
 
 type Row = Record<string, unknown>;
@@ -38,7 +38,9 @@ function expectNewestFirst(rows: Row[]): void {
   for (let index = 1; index < rows.length; index++) {
     const previous = Date.parse(rows[index - 1]!.requested_datetime as string);
     const current = Date.parse(rows[index]!.requested_datetime as string);
-    expect(current, `row ${index} (${String(rows[index]!.requested_datetime)}) is newer than row ${index - 1}`).to.be.at.most(previous);
+    expect(current, `row ${index} (${String(rows[index]!.requested_datetime)}) is newer than row ${index - 1}`).to.be.at.most(
+      previous,
+    );
   }
 }
 
@@ -49,10 +51,18 @@ describe('GET requests (checklist 46–51, 53)', () => {
 
   before(async () => {
     await addServices(
-      Object.values(S).map((code) => ({ service_code: code, service_name: `Query test ${code}`, description: 'Rows of the query tests.', type: 'realtime' as const, group: 'Tests' })),
+      Object.values(S).map((code) => ({
+        service_code: code,
+        service_name: `Query test ${code}`,
+        description: 'Rows of the query tests.',
+        type: 'realtime' as const,
+        group: 'Tests',
+      })),
     );
     const { db, config } = ctx();
-    const service = (await db('services').where({ jurisdiction_id: config.jurisdictionId, service_code: S.bulk }).first('id')) as { id: string | number };
+    const service = (await db('services')
+      .where({ jurisdiction_id: config.jurisdictionId, service_code: S.bulk })
+      .first('id')) as { id: string | number };
     bulkServiceId = String(service.id);
     // 1100 requests inside the default window, all older than anything the other tests create (89 days
     // ago, one second apart), in one statement.
@@ -88,7 +98,10 @@ describe('GET requests (checklist 46–51, 53)', () => {
         expect(rows).to.have.length(1000);
         expectNewestFirst(rows);
         for (const row of rows) {
-          expect(Date.parse(row.requested_datetime as string), `${String(row.service_request_id)} is older than 90 days`).to.be.at.least(now - 90 * DAY - 60_000);
+          expect(
+            Date.parse(row.requested_datetime as string),
+            `${String(row.service_request_id)} is older than 90 days`,
+          ).to.be.at.least(now - 90 * DAY - 60_000);
         }
         const ids = idsOf(rows);
         expect(ids).not.to.include(tooOld);
@@ -130,7 +143,11 @@ describe('GET requests (checklist 46–51, 53)', () => {
     let closed: string;
     const closedAt = new Date(Date.now() - 30 * 60 * 1000);
     before(async () => {
-      open = await insertRequest({ service_code: S.status, status: 'open', requested_datetime: new Date(Date.now() - 2 * 3600 * 1000) });
+      open = await insertRequest({
+        service_code: S.status,
+        status: 'open',
+        requested_datetime: new Date(Date.now() - 2 * 3600 * 1000),
+      });
       closed = await insertRequest({
         service_code: S.status,
         status: 'closed',
@@ -199,7 +216,11 @@ describe('GET requests (checklist 46–51, 53)', () => {
 
     for (const format of FORMATS) {
       it(`service_code=A,B returns only those types (comma list, repeated, with blanks) (${format})`, async () => {
-        for (const query of [`service_code=${S.a},${S.b}`, `service_code=${S.a}&service_code=${S.b}`, `service_code=${S.b},%20${S.a},`]) {
+        for (const query of [
+          `service_code=${S.a},${S.b}`,
+          `service_code=${S.a}&service_code=${S.b}`,
+          `service_code=${S.b},%20${S.a},`,
+        ]) {
           const rows = await list(format, query);
           expect(idsOf(rows), query).to.deep.equal([b, a]);
           for (const row of rows) expect(row.service_code).to.be.oneOf([S.a, S.b]);
@@ -245,12 +266,17 @@ describe('GET requests (checklist 46–51, 53)', () => {
       });
 
       it(`the same instants written with a negative offset (${format})`, async () => {
-        const rows = await list(format, `service_code=${S.dates}&start_date=2024-03-01T05:00:00-05:00&end_date=2024-03-10T06:00:00-04:00`);
+        const rows = await list(
+          format,
+          `service_code=${S.dates}&start_date=2024-03-01T05:00:00-05:00&end_date=2024-03-10T06:00:00-04:00`,
+        );
         expect(idsOf(rows)).to.deep.equal([ids.end, ids.middle, ids.start]);
       });
 
       it(`start_date after end_date → 400 (${format})`, async () => {
-        expect(await refused(format, 'start_date=2024-03-10T00:00:00Z&end_date=2024-03-01T00:00:00Z')).to.match(/start_date|end_date/);
+        expect(await refused(format, 'start_date=2024-03-10T00:00:00Z&end_date=2024-03-01T00:00:00Z')).to.match(
+          /start_date|end_date/,
+        );
       });
 
       it(`a span over 90 days → 400 with a clear description; exactly 90 days is accepted (${format})`, async () => {
@@ -278,12 +304,18 @@ describe('GET requests (checklist 46–51, 53)', () => {
 
     for (const format of FORMATS) {
       it(`start_date=2024-05-01T00:00:00+01:00 sent with a raw "+" is read as +01:00 (${format})`, async () => {
-        const rows = await list(format, `service_code=${S.zone}&start_date=2024-05-01T00:00:00+01:00&end_date=2024-05-01T12:00:00+01:00`);
+        const rows = await list(
+          format,
+          `service_code=${S.zone}&start_date=2024-05-01T00:00:00+01:00&end_date=2024-05-01T12:00:00+01:00`,
+        );
         expect(idsOf(rows)).to.deep.equal([ids.end, ids.inside, ids.boundary]);
       });
 
       it(`the same with the "+" percent-encoded (${format})`, async () => {
-        const rows = await list(format, `service_code=${S.zone}&start_date=2024-05-01T00:00:00%2B01:00&end_date=2024-05-01T12:00:00%2B01:00`);
+        const rows = await list(
+          format,
+          `service_code=${S.zone}&start_date=2024-05-01T00:00:00%2B01:00&end_date=2024-05-01T12:00:00%2B01:00`,
+        );
         expect(idsOf(rows)).to.deep.equal([ids.end, ids.inside, ids.boundary]);
       });
     }
@@ -296,7 +328,11 @@ describe('GET requests (checklist 46–51, 53)', () => {
     let fresh: string;
     before(async () => {
       old = await insertRequest({ service_code: 'SIDEWALK', requested_datetime: new Date(Date.now() - 200 * DAY) });
-      closed = await insertRequest({ service_code: 'TALL_GRASS', status: 'closed', requested_datetime: new Date(Date.now() - 5 * DAY) });
+      closed = await insertRequest({
+        service_code: 'TALL_GRASS',
+        status: 'closed',
+        requested_datetime: new Date(Date.now() - 5 * DAY),
+      });
       other = await insertRequest({ service_code: S.c, requested_datetime: new Date(Date.now() - 100 * DAY) });
       fresh = await createRequest({ description: unique('by-id') });
     });

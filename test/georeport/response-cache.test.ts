@@ -40,7 +40,9 @@ describe('response cache', () => {
     const list = '/open311/v2/requests.json?service_code=TALL_GRASS&status=open';
     const before = await request(app).get(list);
     const { db, config } = ctx();
-    const service = await db('services').where({ jurisdiction_id: config.jurisdictionId, service_code: 'TALL_GRASS' }).first('id');
+    const service = await db('services')
+      .where({ jurisdiction_id: config.jurisdictionId, service_code: 'TALL_GRASS' })
+      .first('id');
     const description = unique('written elsewhere');
     await db('service_requests').insert({ jurisdiction_id: config.jurisdictionId, service_id: service.id, description });
     await new Promise((resolve) => setTimeout(resolve, 150)); // past the 100 ms memo of the marker
@@ -64,14 +66,22 @@ describe('response cache', () => {
       }).catch(next);
     });
     const within = <T>(promise: Promise<T>, ms: number): Promise<T> =>
-      Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms))]);
+      Promise.race([
+        promise,
+        new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)),
+      ]);
 
     expect((await request(app).get('/list')).text).to.equal('["render 1"]');
     let release!: () => void;
     gate = new Promise((resolve) => (release = resolve));
     await new Promise((resolve) => setTimeout(resolve, 250)); // past the TTL, within twice the TTL
     // The refresh is blocked, yet the poll is answered at once with the confirmed entry.
-    const stale = await within(request(app).get('/list').then((response) => response), 1000);
+    const stale = await within(
+      request(app)
+        .get('/list')
+        .then((response) => response),
+      1000,
+    );
     expect(stale.text).to.equal('["render 1"]');
     expect(renders).to.equal(2);
     release();
@@ -95,7 +105,8 @@ describe('response cache', () => {
     expect(cache.lookup('a', 'v2', 1500)).to.equal(undefined); // never once the marker moved
     // 480 bytes an entry (UTF-16), budget 2000: the fifth entry pushes out the least recent one.
     const big = new ResponseCache(2000, 1000);
-    for (const key of ['b', 'c', 'd', 'e', 'f']) big.set(key, 'v1', { body: key.repeat(240), contentType: 'text/plain', etag: `W/"${key}"` }, 0);
+    for (const key of ['b', 'c', 'd', 'e', 'f'])
+      big.set(key, 'v1', { body: key.repeat(240), contentType: 'text/plain', etag: `W/"${key}"` }, 0);
     expect(big.get('b', 'v1', 1)).to.equal(undefined);
     expect(big.get('f', 'v1', 1)?.etag).to.equal('W/"f"');
     big.bump();

@@ -25,7 +25,9 @@ async function insertArea(code: string, at: { lat: number; long: number }): Prom
 
 async function offerIn(serviceCode: string, areaIds: string[]): Promise<void> {
   const { db, config } = ctx();
-  const service = (await db('services').where({ jurisdiction_id: config.jurisdictionId, service_code: serviceCode }).first(db.raw('id::text AS id'))) as { id: string };
+  const service = (await db('services')
+    .where({ jurisdiction_id: config.jurisdictionId, service_code: serviceCode })
+    .first(db.raw('id::text AS id'))) as { id: string };
   await db('service_availability').insert(areaIds.map((areaId) => ({ service_id: service.id, service_area_id: areaId })));
 }
 
@@ -84,7 +86,10 @@ describe('GET services with lat/long (services offered at a point)', () => {
         const answer = await get(`${BASE}/services.${format}${query}`);
         expect(answer.status, query).to.equal(400);
         expect(answer.headers['content-type']).to.match(format === 'json' ? /^application\/json/ : /^text\/xml/);
-        expect((answer.body as Array<{ code: number; description: string }>).map((error) => error.description), query).to.include(description);
+        expect(
+          (answer.body as Array<{ code: number; description: string }>).map((error) => error.description),
+          query,
+        ).to.include(description);
       }
     });
   }

@@ -74,12 +74,65 @@ describe('services and definitions (checklist 25–32, 56)', () => {
       keywords: ['single'],
       group: null,
       attributes: [
-        { variable: true, code: 'MULTI', datatype: 'multivaluelist', required: false, datatype_description: 'Several', order: 30, description: 'Pick several', values: [{ key: 'A', name: 'Apple' }, { key: 'B', name: 'Banana' }] },
-        { variable: false, code: 'NOTE', datatype: 'string', required: false, datatype_description: null, order: 5, description: 'Read me' },
-        { variable: true, code: 'WHEN', datatype: 'datetime', required: false, datatype_description: null, order: 50, description: 'When?' },
-        { variable: true, code: 'SINGLE', datatype: 'singlevaluelist', required: true, datatype_description: null, order: 20, description: 'Pick one', values: [{ key: '1', name: 'One' }] },
-        { variable: true, code: 'COUNT', datatype: 'number', required: false, datatype_description: 'How many', order: 40, description: 'Count' },
-        { variable: true, code: 'LONG', datatype: 'text', required: false, datatype_description: null, order: 60, description: 'Tell us more' },
+        {
+          variable: true,
+          code: 'MULTI',
+          datatype: 'multivaluelist',
+          required: false,
+          datatype_description: 'Several',
+          order: 30,
+          description: 'Pick several',
+          values: [
+            { key: 'A', name: 'Apple' },
+            { key: 'B', name: 'Banana' },
+          ],
+        },
+        {
+          variable: false,
+          code: 'NOTE',
+          datatype: 'string',
+          required: false,
+          datatype_description: null,
+          order: 5,
+          description: 'Read me',
+        },
+        {
+          variable: true,
+          code: 'WHEN',
+          datatype: 'datetime',
+          required: false,
+          datatype_description: null,
+          order: 50,
+          description: 'When?',
+        },
+        {
+          variable: true,
+          code: 'SINGLE',
+          datatype: 'singlevaluelist',
+          required: true,
+          datatype_description: null,
+          order: 20,
+          description: 'Pick one',
+          values: [{ key: '1', name: 'One' }],
+        },
+        {
+          variable: true,
+          code: 'COUNT',
+          datatype: 'number',
+          required: false,
+          datatype_description: 'How many',
+          order: 40,
+          description: 'Count',
+        },
+        {
+          variable: true,
+          code: 'LONG',
+          datatype: 'text',
+          required: false,
+          datatype_description: null,
+          order: 60,
+          description: 'Tell us more',
+        },
       ],
     },
   ];
@@ -99,7 +152,8 @@ describe('services and definitions (checklist 25–32, 56)', () => {
           expect(service.service_name).to.be.a('string').and.not.equal('');
         }
         if (format === 'json') {
-          for (const raw of JSON.parse(answer.text) as Array<Record<string, unknown>>) expect(Object.keys(raw), String(raw.service_code)).to.deep.equal(SERVICE_FIELDS);
+          for (const raw of JSON.parse(answer.text) as Array<Record<string, unknown>>)
+            expect(Object.keys(raw), String(raw.service_code)).to.deep.equal(SERVICE_FIELDS);
         } else {
           const roots = childElementNames(answer.text, 'services');
           expect(roots).to.have.length(1);
@@ -148,7 +202,10 @@ describe('services and definitions (checklist 25–32, 56)', () => {
           keywords: 'alpha,beta,gamma',
           group: 'Test Group',
         });
-        expect(services.find((service) => service.service_code === ORDERED)).to.deep.include({ metadata: true, type: 'blackbox' });
+        expect(services.find((service) => service.service_code === ORDERED)).to.deep.include({
+          metadata: true,
+          type: 'blackbox',
+        });
       });
     }
   });
@@ -175,7 +232,22 @@ describe('services and definitions (checklist 25–32, 56)', () => {
         (await serviceList(format)).services.find((service) => service.service_code === code)?.metadata;
       await addServices([base]);
       for (const format of FORMATS) expect(await metadataOf(format)).to.equal(false);
-      await addServices([{ ...base, attributes: [{ variable: true, code: 'X', datatype: 'string', required: false, datatype_description: null, order: 1, description: 'X?' }] }]);
+      await addServices([
+        {
+          ...base,
+          attributes: [
+            {
+              variable: true,
+              code: 'X',
+              datatype: 'string',
+              required: false,
+              datatype_description: null,
+              order: 1,
+              description: 'X?',
+            },
+          ],
+        },
+      ]);
       for (const format of FORMATS) expect(await metadataOf(format)).to.equal(true);
       await addServices([{ ...base, attributes: [] }]);
       for (const format of FORMATS) expect(await metadataOf(format)).to.equal(false);
@@ -220,9 +292,12 @@ describe('services and definitions (checklist 25–32, 56)', () => {
             const raw = JSON.parse(answer.text) as Record<string, unknown>;
             expect(Object.keys(raw)).to.deep.equal(DEFINITION_FIELDS);
             for (const attribute of raw.attributes as Array<Record<string, unknown>>) {
-              const expected = LIST_TYPES.includes(attribute.datatype as string) ? [...ATTRIBUTE_FIELDS, 'values'] : ATTRIBUTE_FIELDS;
+              const expected = LIST_TYPES.includes(attribute.datatype as string)
+                ? [...ATTRIBUTE_FIELDS, 'values']
+                : ATTRIBUTE_FIELDS;
               expect(Object.keys(attribute), `${service.service_code}/${String(attribute.code)}`).to.deep.equal(expected);
-              for (const value of (attribute.values ?? []) as Array<Record<string, unknown>>) expect(Object.keys(value)).to.deep.equal(VALUE_FIELDS);
+              for (const value of (attribute.values ?? []) as Array<Record<string, unknown>>)
+                expect(Object.keys(value)).to.deep.equal(VALUE_FIELDS);
             }
           } else {
             expect(childElementNames(answer.text, 'service_definition')).to.deep.equal([DEFINITION_FIELDS]);
@@ -233,7 +308,8 @@ describe('services and definitions (checklist 25–32, 56)', () => {
               expect(children).to.deep.equal(LIST_TYPES.includes(datatype) ? [...ATTRIBUTE_FIELDS, 'values'] : ATTRIBUTE_FIELDS);
             }
             for (const children of childElementNames(answer.text, 'value')) expect(children).to.deep.equal(VALUE_FIELDS);
-            for (const children of childElementNames(answer.text, 'values')) for (const child of children) expect(child).to.equal('value');
+            for (const children of childElementNames(answer.text, 'values'))
+              for (const child of children) expect(child).to.equal('value');
           }
         }
       });
@@ -244,7 +320,8 @@ describe('services and definitions (checklist 25–32, 56)', () => {
         for (const service of services) {
           const { definition: found } = await definition(service.service_code, format);
           const orders = found.attributes.map((attribute) => attribute.order);
-          for (const order of orders) expect(Number.isInteger(order) && order > 0, `${service.service_code}: order ${order}`).to.equal(true);
+          for (const order of orders)
+            expect(Number.isInteger(order) && order > 0, `${service.service_code}: order ${order}`).to.equal(true);
           expect(new Set(orders).size, `${service.service_code}: unique orders`).to.equal(orders.length);
           expect(orders, `${service.service_code}: sorted by order`).to.deep.equal([...orders].sort((a, b) => a - b));
           expect(new Set(found.attributes.map((attribute) => attribute.code)).size).to.equal(found.attributes.length);
@@ -272,10 +349,32 @@ describe('services and definitions (checklist 25–32, 56)', () => {
 
       it(`attributes given out of order come sorted by order, with their data (${format})`, async () => {
         const { answer, definition: found } = await definition(ORDERED, format);
-        expect(found.attributes.map((attribute) => attribute.code)).to.deep.equal(['NOTE', 'SINGLE', 'MULTI', 'COUNT', 'WHEN', 'LONG']);
+        expect(found.attributes.map((attribute) => attribute.code)).to.deep.equal([
+          'NOTE',
+          'SINGLE',
+          'MULTI',
+          'COUNT',
+          'WHEN',
+          'LONG',
+        ]);
         expect(found.attributes.map((attribute) => attribute.order)).to.deep.equal([5, 20, 30, 40, 50, 60]);
-        expect(found.attributes.map((attribute) => attribute.datatype)).to.deep.equal(['string', 'singlevaluelist', 'multivaluelist', 'number', 'datetime', 'text']);
-        expect(found.attributes[0]).to.deep.equal({ variable: false, code: 'NOTE', datatype: 'string', required: false, datatype_description: null, order: 5, description: 'Read me' });
+        expect(found.attributes.map((attribute) => attribute.datatype)).to.deep.equal([
+          'string',
+          'singlevaluelist',
+          'multivaluelist',
+          'number',
+          'datetime',
+          'text',
+        ]);
+        expect(found.attributes[0]).to.deep.equal({
+          variable: false,
+          code: 'NOTE',
+          datatype: 'string',
+          required: false,
+          datatype_description: null,
+          order: 5,
+          description: 'Read me',
+        });
         expect(found.attributes[1]).to.deep.equal({
           variable: true,
           code: 'SINGLE',
@@ -286,11 +385,21 @@ describe('services and definitions (checklist 25–32, 56)', () => {
           description: 'Pick one',
           values: [{ key: '1', name: 'One' }],
         });
-        expect(found.attributes[2]!.values).to.deep.equal([{ key: 'A', name: 'Apple' }, { key: 'B', name: 'Banana' }]);
+        expect(found.attributes[2]!.values).to.deep.equal([
+          { key: 'A', name: 'Apple' },
+          { key: 'B', name: 'Banana' },
+        ]);
         if (format === 'xml') {
           // Non-list attributes carry no <values> element at all.
           const attributes = childElementNames(answer.text, 'attribute');
-          expect(attributes.map((children) => children.includes('values'))).to.deep.equal([false, true, true, false, false, false]);
+          expect(attributes.map((children) => children.includes('values'))).to.deep.equal([
+            false,
+            true,
+            true,
+            false,
+            false,
+            false,
+          ]);
           expect(answer.text).to.include('<key>1</key>');
         } else {
           expect(answer.text).to.include('"key":"1"');
@@ -304,7 +413,11 @@ describe('services and definitions (checklist 25–32, 56)', () => {
     for (const format of FORMATS) {
       it(`absent, empty or our own jurisdiction_id give the same service list (${format})`, async () => {
         const absent = await serviceList(format);
-        for (const query of ['?jurisdiction_id=', `?jurisdiction_id=${ctx().config.jurisdictionId}`, '?jurisdiction_id=&jurisdiction_id=']) {
+        for (const query of [
+          '?jurisdiction_id=',
+          `?jurisdiction_id=${ctx().config.jurisdictionId}`,
+          '?jurisdiction_id=&jurisdiction_id=',
+        ]) {
           const { services } = await serviceList(format, query);
           expect(services, query).to.deep.equal(absent.services);
         }
@@ -318,7 +431,10 @@ describe('services and definitions (checklist 25–32, 56)', () => {
       });
 
       it(`a foreign jurisdiction_id → 404 with an errors body (${format})`, async () => {
-        for (const path of [`${BASE}/services.${format}?jurisdiction_id=elsewhere.example`, `${BASE}/services/POTHOLE.${format}?jurisdiction_id=elsewhere.example`]) {
+        for (const path of [
+          `${BASE}/services.${format}?jurisdiction_id=elsewhere.example`,
+          `${BASE}/services/POTHOLE.${format}?jurisdiction_id=elsewhere.example`,
+        ]) {
           const answer = await get(path);
           expect(answer.status, path).to.equal(404);
           expect(answer.headers['content-type']).to.equal(CONTENT_TYPE[format]);
@@ -333,7 +449,11 @@ describe('services and definitions (checklist 25–32, 56)', () => {
         const id = await createRequest();
         const batch = await submit({ service_code: 'MISSED_TRASH', 'attribute[COLLECTION_TYPE]': 'TRASH' });
         const token = (batch.body as Array<{ token: string }>)[0]!.token;
-        for (const path of [`${BASE}/requests.${format}`, `${BASE}/requests/${id}.${format}`, `${BASE}/tokens/${token}.${format}`]) {
+        for (const path of [
+          `${BASE}/requests.${format}`,
+          `${BASE}/requests/${id}.${format}`,
+          `${BASE}/tokens/${token}.${format}`,
+        ]) {
           expect((await get(`${path}?jurisdiction_id=`)).status, path).to.equal(200);
           expect((await get(`${path}?jurisdiction_id=${ctx().config.jurisdictionId}`)).status, path).to.equal(200);
           const foreign = await get(`${path}?jurisdiction_id=elsewhere.example`);

@@ -35,7 +35,10 @@ describe('GET tokens/{token} (checklist 43)', () => {
         expect(Object.keys(row)).to.deep.equal(['service_request_id', 'token']);
         expect(row.token).to.equal(token);
         expect(row.service_request_id).to.be.a('string').and.not.equal('');
-        if (format === 'xml') expect(answer.text).to.match(/<service_requests>\s*<request>\s*<service_request_id>[^<]+<\/service_request_id>\s*<token>/);
+        if (format === 'xml')
+          expect(answer.text).to.match(
+            /<service_requests>\s*<request>\s*<service_request_id>[^<]+<\/service_request_id>\s*<token>/,
+          );
 
         // The id is the request that was posted.
         const request = await get(`${BASE}/requests/${row.service_request_id as string}.${format}`);

@@ -40,22 +40,34 @@ describe('creates: remembered lookups and grouped writes', () => {
 
   it('stores the service_notice and agency of the catalog as it is now, not as it was remembered', async () => {
     const code = unique('NOTICE').toUpperCase();
-    await addServices([{ service_code: code, service_name: 'Notice', service_notice: 'first notice', agency_responsible: 'First agency' }]);
+    await addServices([
+      { service_code: code, service_name: 'Notice', service_notice: 'first notice', agency_responsible: 'First agency' },
+    ]);
     await createRequest({ service_code: code });
-    await addServices([{ service_code: code, service_name: 'Notice', service_notice: 'second notice', agency_responsible: 'Second agency' }]);
+    await addServices([
+      { service_code: code, service_name: 'Notice', service_notice: 'second notice', agency_responsible: 'Second agency' },
+    ]);
     const answer = await submit({ service_code: code });
     expect(answer.status).to.equal(200);
     const [created] = answer.body as Array<{ service_request_id: string; service_notice: string }>;
     expect(created!.service_notice).to.equal('second notice');
     const stored = await get(`${BASE}/requests/${created!.service_request_id}.json`);
-    expect((stored.body as Array<Record<string, unknown>>)[0]).to.include({ service_notice: 'second notice', agency_responsible: 'Second agency' });
+    expect((stored.body as Array<Record<string, unknown>>)[0]).to.include({
+      service_notice: 'second notice',
+      agency_responsible: 'Second agency',
+    });
   });
 
   it('answers 503 with Retry-After when the lookups prove stale twice in a row, and stores nothing', async () => {
     const { app, context } = createApp({ config: testConfig(), db: ctx().db, logger: createLogger('silent') });
     let attempts = 0;
     // A writer whose every statement finds the key or catalog moved (as while the catalog is being edited).
-    context.requestWriter = { insert: async () => ((attempts += 1), undefined) } as unknown as RequestWriter;
+    context.requestWriter = {
+      insert: async () => {
+        attempts += 1;
+        return undefined;
+      },
+    } as unknown as RequestWriter;
     const description = unique('never stored');
     const answer = await request(app)
       .post(`${BASE}/requests.json`)
@@ -63,22 +75,31 @@ describe('creates: remembered lookups and grouped writes', () => {
       .send({ api_key: ctx().apiKey, service_code: 'SIDEWALK', address_string: '1 Main St', description });
     expect(answer.status).to.equal(503);
     expect(answer.headers['retry-after']).to.equal('1');
-    expect(answer.body).to.deep.equal([{ code: 503, description: 'The service catalog is being changed; please retry in a moment.' }]);
+    expect(answer.body).to.deep.equal([
+      { code: 503, description: 'The service catalog is being changed; please retry in a moment.' },
+    ]);
     expect(attempts).to.equal(2);
     expect(await ctx().db('service_requests').where({ description }).first()).to.equal(undefined);
   });
 
   it('acknowledges and stores every create of a concurrent burst, each readable with its own fields', async () => {
     const descriptions = Array.from({ length: 40 }, () => unique('burst'));
-    const answers = await Promise.all(descriptions.map((description) => submit({ description, email: `${description}@example.com` })));
+    const answers = await Promise.all(
+      descriptions.map((description) => submit({ description, email: `${description}@example.com` })),
+    );
     const ids = answers.map((answer) => {
       expect(answer.status, JSON.stringify(answer.body)).to.equal(200);
       return (answer.body as Array<{ service_request_id: string }>)[0]!.service_request_id;
     });
     expect(new Set(ids).size).to.equal(40);
     const listed = await get(`${BASE}/requests.json?service_request_id=${ids.join(',')}`);
-    const byId = new Map((listed.body as Array<{ service_request_id: string; description: string }>).map((item) => [item.service_request_id, item.description]));
-    ids.forEach((id, index) => expect(byId.get(id)).to.equal(descriptions[index]));
+    const byId = new Map(
+      (listed.body as Array<{ service_request_id: string; description: string }>).map((item) => [
+        item.service_request_id,
+        item.description,
+      ]),
+    );
+    for (const [index, id] of ids.entries()) expect(byId.get(id)).to.equal(descriptions[index]);
     const submitters = await ctx().db('service_request_submitters').whereIn('service_request_id', ids).count({ n: '*' }).first();
     expect(Number(submitters?.n)).to.equal(40);
   });

@@ -9,7 +9,15 @@ import { createLogger } from '../../src/logger.js';
 import { createKey } from '../../src/store/api-keys-store.js';
 import { LANCASTER } from '../helpers/build.js';
 import { BASE, ctx, FORMATS, testConfig, unique, type Format } from '../helpers/test-server.js';
-import { captureUncaught, checkErrorsBody, expectNoUncaught, listen, rawRequest, type Listening, type RawAnswer } from './support.js';
+import {
+  captureUncaught,
+  checkErrorsBody,
+  expectNoUncaught,
+  listen,
+  rawRequest,
+  type Listening,
+  type RawAnswer,
+} from './support.js';
 
 const MIB = 1024 * 1024;
 const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
@@ -28,12 +36,22 @@ function validPairs(extra: Array<[string, string]> = [], key = ctx().apiKey): Ar
   ];
 }
 
-function multipart(fields: Array<[string, string]>, files: Array<{ field: string; bytes: Buffer; type: string }> = []): { body: Buffer; contentType: string } {
+function multipart(
+  fields: Array<[string, string]>,
+  files: Array<{ field: string; bytes: Buffer; type: string }> = [],
+): { body: Buffer; contentType: string } {
   const boundary = `----limits${Math.random().toString(16).slice(2)}`;
   const chunks: Buffer[] = [];
-  for (const [name, value] of fields) chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`));
+  for (const [name, value] of fields)
+    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`));
   for (const file of files) {
-    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${file.field}"; filename="photo"\r\nContent-Type: ${file.type}\r\n\r\n`), file.bytes, Buffer.from('\r\n'));
+    chunks.push(
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="${file.field}"; filename="photo"\r\nContent-Type: ${file.type}\r\n\r\n`,
+      ),
+      file.bytes,
+      Buffer.from('\r\n'),
+    );
   }
   chunks.push(Buffer.from(`--${boundary}--\r\n`));
   return { body: Buffer.concat(chunks), contentType: `multipart/form-data; boundary=${boundary}` };
@@ -68,7 +86,8 @@ describe('hardening: limits', function () {
   this.timeout(60_000);
   let server: Listening;
   let uncaught: ReturnType<typeof captureUncaught>;
-  const post = (path: string, headers: Record<string, string>, body: string | Buffer): Promise<RawAnswer> => rawRequest(server.port, { method: 'POST', path, headers, body });
+  const post = (path: string, headers: Record<string, string>, body: string | Buffer): Promise<RawAnswer> =>
+    rawRequest(server.port, { method: 'POST', path, headers, body });
 
   before(async () => {
     server = await listen(ctx().app);
@@ -91,19 +110,35 @@ describe('hardening: limits', function () {
 
       it(`JSON body over 1 MiB (.${format})`, async () => {
         const body = JSON.stringify({ ...Object.fromEntries(validPairs()), title: 'a'.repeat(MIB) });
-        await expectError(await post(`${BASE}/requests.${format}`, { 'Content-Type': 'application/json' }, body), 413, format, /larger than/);
+        await expectError(
+          await post(`${BASE}/requests.${format}`, { 'Content-Type': 'application/json' }, body),
+          413,
+          format,
+          /larger than/,
+        );
       });
 
       it(`multipart field over 1 MiB (.${format})`, async () => {
         const { body, contentType } = multipart(validPairs([['title', 'a'.repeat(MIB + 1)]]));
-        await expectError(await post(`${BASE}/requests.${format}`, { 'Content-Type': contentType }, body), 413, format, /larger than/);
+        await expectError(
+          await post(`${BASE}/requests.${format}`, { 'Content-Type': contentType }, body),
+          413,
+          format,
+          /larger than/,
+        );
       });
     }
 
     it('urlencoded body over 1 MiB sent chunked (no Content-Length) → 413 once the limit is crossed', async () => {
       const answer = await new Promise<RawAnswer>((resolve, reject) => {
         const call = http.request(
-          { host: '127.0.0.1', port: server.port, method: 'POST', path: `${BASE}/requests.json`, headers: { ...FORM, 'Transfer-Encoding': 'chunked' } },
+          {
+            host: '127.0.0.1',
+            port: server.port,
+            method: 'POST',
+            path: `${BASE}/requests.json`,
+            headers: { ...FORM, 'Transfer-Encoding': 'chunked' },
+          },
           (response) => {
             const chunks: Buffer[] = [];
             response.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -125,14 +160,21 @@ describe('hardening: limits', function () {
     it('multipart text fields that together exceed 1 MiB → 413 (the form limit is for the whole form, files aside)', async () => {
       const chunk = 'c'.repeat(400 * 1024);
       // Parameters the server ignores, so that no validation rule answers first.
-      const { body, contentType } = multipart(validPairs([['x1', chunk], ['x2', chunk], ['x3', chunk]]));
+      const { body, contentType } = multipart(
+        validPairs([
+          ['x1', chunk],
+          ['x2', chunk],
+          ['x3', chunk],
+        ]),
+      );
       expect(body.length).to.be.greaterThan(MIB);
       await expectError(await post(`${BASE}/requests.json`, { 'Content-Type': contentType }, body), 413, 'json');
     });
   });
 
   describe('number of parameters: more than 1000 → 413', () => {
-    const filler = (count: number): Array<[string, string]> => Array.from({ length: count }, (_, index) => [`x${index}`, '1'] as [string, string]);
+    const filler = (count: number): Array<[string, string]> =>
+      Array.from({ length: count }, (_, index) => [`x${index}`, '1'] as [string, string]);
 
     for (const format of FORMATS) {
       it(`1001 urlencoded fields (.${format})`, async () => {
@@ -144,13 +186,23 @@ describe('hardening: limits', function () {
       it(`1001 multipart fields (.${format})`, async () => {
         const pairs = validPairs();
         const { body, contentType } = multipart([...pairs, ...filler(1001 - pairs.length)]);
-        await expectError(await post(`${BASE}/requests.${format}`, { 'Content-Type': contentType }, body), 413, format, /1000 (fields|parts)/);
+        await expectError(
+          await post(`${BASE}/requests.${format}`, { 'Content-Type': contentType }, body),
+          413,
+          format,
+          /1000 (fields|parts)/,
+        );
       });
 
       it(`a JSON body with 1001 parameters (.${format})`, async () => {
         const pairs = validPairs();
         const body = JSON.stringify(Object.fromEntries([...pairs, ...filler(1001 - pairs.length)]));
-        await expectError(await post(`${BASE}/requests.${format}`, { 'Content-Type': 'application/json' }, body), 413, format, /1000/);
+        await expectError(
+          await post(`${BASE}/requests.${format}`, { 'Content-Type': 'application/json' }, body),
+          413,
+          format,
+          /1000/,
+        );
       });
     }
 
@@ -188,7 +240,10 @@ describe('hardening: limits', function () {
     it('4001 non-ASCII characters → 400; 4000 → 200', async () => {
       const over = urlencoded([...validPairs().filter(([key]) => key !== 'description'), ['description', '道'.repeat(4001)]]);
       await expectError(await post(`${BASE}/requests.json`, FORM, over), 400, 'json', /description/);
-      const at = urlencoded([...validPairs().filter(([key]) => key !== 'description'), ['description', `${unique('d')} ${'道'.repeat(3980)}`.slice(0, 4000)]]);
+      const at = urlencoded([
+        ...validPairs().filter(([key]) => key !== 'description'),
+        ['description', `${unique('d')} ${'道'.repeat(3980)}`.slice(0, 4000)],
+      ]);
       const answer = await post(`${BASE}/requests.json`, FORM, at);
       expect(answer.status, answer.text.slice(0, 300)).to.equal(200);
     });
@@ -197,14 +252,24 @@ describe('hardening: limits', function () {
   describe('page_size: at most 1000', () => {
     for (const format of FORMATS) {
       it(`page_size=1001 → 400 naming page_size (.${format})`, async () => {
-        await expectError(await rawRequest(server.port, { path: `${BASE}/requests.${format}?page_size=1001` }), 400, format, /page_size/);
+        await expectError(
+          await rawRequest(server.port, { path: `${BASE}/requests.${format}?page_size=1001` }),
+          400,
+          format,
+          /page_size/,
+        );
       });
     }
 
     it('page_size=1000 → 200; page_size=0 and page_size=1e9 → 400', async () => {
       expect((await rawRequest(server.port, { path: `${BASE}/requests.json?page_size=1000` })).status).to.equal(200);
       await expectError(await rawRequest(server.port, { path: `${BASE}/requests.json?page_size=0` }), 400, 'json', /page_size/);
-      await expectError(await rawRequest(server.port, { path: `${BASE}/requests.xml?page_size=1000000000` }), 400, 'xml', /page_size/);
+      await expectError(
+        await rawRequest(server.port, { path: `${BASE}/requests.xml?page_size=1000000000` }),
+        400,
+        'xml',
+        /page_size/,
+      );
     });
   });
 
@@ -220,9 +285,24 @@ describe('hardening: limits', function () {
     for (const format of FORMATS) {
       it(`a file of MEDIA_MAX_BYTES + 1 → 413 (.${format}); exactly MEDIA_MAX_BYTES → 200`, async () => {
         const over = multipart(validPairs(), [{ field: 'media', bytes: jpegOfSize(2049), type: 'image/jpeg' }]);
-        await expectError(await rawRequest(media.port, { method: 'POST', path: `${BASE}/requests.${format}`, headers: { 'Content-Type': over.contentType }, body: over.body }), 413, format, /2048 bytes/);
+        await expectError(
+          await rawRequest(media.port, {
+            method: 'POST',
+            path: `${BASE}/requests.${format}`,
+            headers: { 'Content-Type': over.contentType },
+            body: over.body,
+          }),
+          413,
+          format,
+          /2048 bytes/,
+        );
         const at = multipart(validPairs(), [{ field: 'media', bytes: jpegOfSize(2048), type: 'image/jpeg' }]);
-        const answer = await rawRequest(media.port, { method: 'POST', path: `${BASE}/requests.${format}`, headers: { 'Content-Type': at.contentType }, body: at.body });
+        const answer = await rawRequest(media.port, {
+          method: 'POST',
+          path: `${BASE}/requests.${format}`,
+          headers: { 'Content-Type': at.contentType },
+          body: at.body,
+        });
         expect(answer.status, answer.text.slice(0, 300)).to.equal(200);
       });
     }
@@ -230,7 +310,17 @@ describe('hardening: limits', function () {
     it('more files than MEDIA_MAX_FILES (5) → 413', async () => {
       const files = Array.from({ length: 6 }, () => ({ field: 'media', bytes: jpegOfSize(1024), type: 'image/jpeg' }));
       const { body, contentType } = multipart(validPairs(), files);
-      await expectError(await rawRequest(media.port, { method: 'POST', path: `${BASE}/requests.xml`, headers: { 'Content-Type': contentType }, body }), 413, 'xml', /5 media files/);
+      await expectError(
+        await rawRequest(media.port, {
+          method: 'POST',
+          path: `${BASE}/requests.xml`,
+          headers: { 'Content-Type': contentType },
+          body,
+        }),
+        413,
+        'xml',
+        /5 media files/,
+      );
     });
   });
 
@@ -249,7 +339,13 @@ describe('hardening: limits', function () {
         const started = Date.now();
         const answer = await new Promise<RawAnswer>((resolve, reject) => {
           const call = http.request(
-            { host: '127.0.0.1', port: slow.port, method: 'POST', path: `${BASE}/requests.${format}`, headers: { 'Content-Type': contentType, 'Content-Length': String(body.length) } },
+            {
+              host: '127.0.0.1',
+              port: slow.port,
+              method: 'POST',
+              path: `${BASE}/requests.${format}`,
+              headers: { 'Content-Type': contentType, 'Content-Length': String(body.length) },
+            },
             (response) => {
               const chunks: Buffer[] = [];
               response.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -284,15 +380,30 @@ describe('hardening: limits', function () {
         const limited = await listen(separateApp({ RATE_LIMIT_PER_ADDRESS: '3', RATE_LIMIT_PER_KEY: '0' }));
         try {
           for (let index = 0; index < 3; index++) {
-            const answer = await rawRequest(limited.port, { method: 'POST', path: `${BASE}/requests.${format}`, headers: FORM, body: urlencoded(validPairs()) });
+            const answer = await rawRequest(limited.port, {
+              method: 'POST',
+              path: `${BASE}/requests.${format}`,
+              headers: FORM,
+              body: urlencoded(validPairs()),
+            });
             expect(answer.status, answer.text).to.equal(200);
           }
-          const fourth = await rawRequest(limited.port, { method: 'POST', path: `${BASE}/requests.${format}`, headers: FORM, body: urlencoded(validPairs()) });
+          const fourth = await rawRequest(limited.port, {
+            method: 'POST',
+            path: `${BASE}/requests.${format}`,
+            headers: FORM,
+            body: urlencoded(validPairs()),
+          });
           expect(fourth.status, fourth.text).to.equal(429);
           expect(fourth.headers['retry-after']).to.match(/^\d+$/);
           expect(Number(fourth.headers['retry-after'])).to.be.at.least(1);
           // A POST without any key is limited too: the address limit runs before the body is read.
-          const anonymous = await rawRequest(limited.port, { method: 'POST', path: `${BASE}/servicerequestupdates.${format}`, headers: FORM, body: '' });
+          const anonymous = await rawRequest(limited.port, {
+            method: 'POST',
+            path: `${BASE}/servicerequestupdates.${format}`,
+            headers: FORM,
+            body: '',
+          });
           expect(anonymous.status).to.equal(429);
           for (let index = 0; index < 20; index++) {
             const answer = await rawRequest(limited.port, { path: `${BASE}/${index % 2 ? 'services' : 'requests'}.${format}` });
@@ -311,14 +422,29 @@ describe('hardening: limits', function () {
       try {
         const { key } = await createKey(ctx().db, unique('rate-limited client'));
         for (let index = 0; index < 2; index++) {
-          const answer = await rawRequest(limited.port, { method: 'POST', path: `${BASE}/requests.json`, headers: FORM, body: urlencoded(validPairs([], key)) });
+          const answer = await rawRequest(limited.port, {
+            method: 'POST',
+            path: `${BASE}/requests.json`,
+            headers: FORM,
+            body: urlencoded(validPairs([], key)),
+          });
           expect(answer.status, answer.text).to.equal(200);
         }
-        const third = await rawRequest(limited.port, { method: 'POST', path: `${BASE}/requests.xml`, headers: { Authorization: `Bearer ${key}`, ...FORM }, body: urlencoded(validPairs().slice(1)) });
+        const third = await rawRequest(limited.port, {
+          method: 'POST',
+          path: `${BASE}/requests.xml`,
+          headers: { Authorization: `Bearer ${key}`, ...FORM },
+          body: urlencoded(validPairs().slice(1)),
+        });
         await expectError(third, 429, 'xml', /API key/);
         expect(Number(third.headers['retry-after'])).to.be.at.least(1);
         expect(third.text.includes(key)).to.equal(false);
-        const other = await rawRequest(limited.port, { method: 'POST', path: `${BASE}/requests.json`, headers: FORM, body: urlencoded(validPairs()) });
+        const other = await rawRequest(limited.port, {
+          method: 'POST',
+          path: `${BASE}/requests.json`,
+          headers: FORM,
+          body: urlencoded(validPairs()),
+        });
         expect(other.status, other.text).to.equal(200);
         expect((await rawRequest(limited.port, { path: `${BASE}/requests.json` })).status).to.equal(200);
       } finally {

@@ -25,7 +25,16 @@ describe('hardening: privacy', function () {
     account_id: `acct-${tag}-account`,
   };
   // What must not appear, also partly or differently encoded (case-insensitive search).
-  const NEEDLES = [...Object.values(PRIVATE), `p${tag}mail`, `${digits[0]}-${digits[1]}`, `${digits[0]}${digits[1]}`, `fn${tag}`, `ln${tag}`, `dev-${tag}`, `acct-${tag}`];
+  const NEEDLES = [
+    ...Object.values(PRIVATE),
+    `p${tag}mail`,
+    `${digits[0]}-${digits[1]}`,
+    `${digits[0]}${digits[1]}`,
+    `fn${tag}`,
+    `ln${tag}`,
+    `dev-${tag}`,
+    `acct-${tag}`,
+  ];
   const ids: string[] = [];
   let token = '';
   const description = unique('privacy');
@@ -53,16 +62,30 @@ describe('hardening: privacy', function () {
     // urlencoded
     ids.push(createdId(await call('POST', `${BASE}/requests.json`, FORM, new URLSearchParams(fields('SIDEWALK')).toString())));
     // JSON
-    ids.push(createdId(await call('POST', `${BASE}/requests.json`, { 'Content-Type': 'application/json' }, JSON.stringify(fields('GRAFFITI')))));
+    ids.push(
+      createdId(
+        await call('POST', `${BASE}/requests.json`, { 'Content-Type': 'application/json' }, JSON.stringify(fields('GRAFFITI'))),
+      ),
+    );
     // multipart
     const boundary = `----privacy${tag}`;
-    const multipart = Object.entries(fields('SIDEWALK'))
-      .map(([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`)
-      .join('') + `--${boundary}--\r\n`;
-    ids.push(createdId(await call('POST', `${BASE}/requests.json`, { 'Content-Type': `multipart/form-data; boundary=${boundary}` }, multipart)));
+    const multipart =
+      Object.entries(fields('SIDEWALK'))
+        .map(([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`)
+        .join('') + `--${boundary}--\r\n`;
+    ids.push(
+      createdId(
+        await call('POST', `${BASE}/requests.json`, { 'Content-Type': `multipart/form-data; boundary=${boundary}` }, multipart),
+      ),
+    );
     // batch: a token
     token = createdId(
-      await call('POST', `${BASE}/requests.json`, FORM, new URLSearchParams({ ...fields('MISSED_TRASH'), 'attribute[COLLECTION_TYPE][]': 'TRASH' }).toString()),
+      await call(
+        'POST',
+        `${BASE}/requests.json`,
+        FORM,
+        new URLSearchParams({ ...fields('MISSED_TRASH'), 'attribute[COLLECTION_TYPE][]': 'TRASH' }).toString(),
+      ),
     );
     const resolved = await call('GET', `${BASE}/tokens/${token}.json`);
     const tokenId = (JSON.parse(resolved.text) as Array<{ service_request_id?: string }>)[0]?.service_request_id;
@@ -150,7 +173,11 @@ describe('hardening: privacy', function () {
   });
 
   it('a public GET sent with a client key (query and Authorization) is still the public answer', async () => {
-    const answer = await call('GET', `${BASE}/requests/${ids[0]}.json?extensions=true&api_key=${encodeURIComponent(ctx().apiKey)}`, { Authorization: `Bearer ${ctx().apiKey}` });
+    const answer = await call(
+      'GET',
+      `${BASE}/requests/${ids[0]}.json?extensions=true&api_key=${encodeURIComponent(ctx().apiKey)}`,
+      { Authorization: `Bearer ${ctx().apiKey}` },
+    );
     expect(answer.status).to.equal(200);
     for (const needle of NEEDLES) expect(answer.text.toLowerCase().includes(needle.toLowerCase()), needle).to.equal(false);
   });
@@ -162,7 +189,8 @@ describe('hardening: privacy', function () {
       const dump = JSON.stringify(row);
       expect(dump.includes(key)).to.equal(false);
       const secret = key.slice(12);
-      for (let start = 0; start + 8 <= secret.length; start++) expect(dump.includes(secret.slice(start, start + 8)), 'a piece of the secret is stored').to.equal(false);
+      for (let start = 0; start + 8 <= secret.length; start++)
+        expect(dump.includes(secret.slice(start, start + 8)), 'a piece of the secret is stored').to.equal(false);
       expect(row.key_hash).to.equal(createHash('sha256').update(key, 'utf8').digest('hex'));
       // The whole table holds no clear key, the suite's included.
       const all = JSON.stringify(await ctx().db('api_keys').select('*'));
@@ -175,7 +203,12 @@ describe('hardening: privacy', function () {
       const last = valid.at(-1) === 'A' ? 'B' : 'A';
       for (const guess of [valid.slice(0, -1) + last, valid.slice(0, 12), `${valid}x`, valid.toUpperCase()]) {
         if (guess === valid) continue;
-        const answer = await call('POST', `${BASE}/requests.json`, FORM, new URLSearchParams({ api_key: guess, service_code: 'SIDEWALK', address_string: 'x' }).toString());
+        const answer = await call(
+          'POST',
+          `${BASE}/requests.json`,
+          FORM,
+          new URLSearchParams({ api_key: guess, service_code: 'SIDEWALK', address_string: 'x' }).toString(),
+        );
         expect(answer.status, guess).to.equal(403);
       }
     });
@@ -197,7 +230,10 @@ describe('hardening: privacy', function () {
               const answer = await call('POST', path, headers, params.toString());
               expect(answer.status).to.be.below(500);
               const everything = `${answer.text}\n${JSON.stringify(answer.headers)}`;
-              expect(everything.includes(key), `${format}/${where}/${fields.service_code}: ${answer.status} echoes the key: ${everything.slice(0, 400)}`).to.equal(false);
+              expect(
+                everything.includes(key),
+                `${format}/${where}/${fields.service_code}: ${answer.status} echoes the key: ${everything.slice(0, 400)}`,
+              ).to.equal(false);
             }
           }
         }
@@ -218,7 +254,10 @@ describe('hardening: privacy', function () {
           const answer = await call('GET', path);
           expect(answer.status).to.be.below(500);
           const everything = `${answer.text}\n${JSON.stringify(answer.headers)}`;
-          expect(everything.includes(key), `${path}: ${answer.status} echoes the key: ${JSON.stringify(answer.headers)}`).to.equal(false);
+          expect(
+            everything.includes(key),
+            `${path}: ${answer.status} echoes the key: ${JSON.stringify(answer.headers)}`,
+          ).to.equal(false);
         }
       }
     });

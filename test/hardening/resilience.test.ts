@@ -16,7 +16,13 @@ const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const requestForm = (description: string, key = ctx().apiKey): string =>
-  new URLSearchParams({ api_key: key, service_code: 'SIDEWALK', lat: String(LANCASTER.lat), long: String(LANCASTER.long), description }).toString();
+  new URLSearchParams({
+    api_key: key,
+    service_code: 'SIDEWALK',
+    lat: String(LANCASTER.lat),
+    long: String(LANCASTER.long),
+    description,
+  }).toString();
 
 async function rowsWithDescription(description: string): Promise<number> {
   const [row] = (await ctx().db('service_requests').where({ description }).count({ n: '*' })) as Array<{ n: string | number }>;
@@ -61,7 +67,10 @@ describe('hardening: resilience', function () {
         expect(answer.status).to.be.below(500);
         const h = answer.headers;
         expect(h['access-control-allow-origin']).to.equal('*');
-        expect(String(h['access-control-expose-headers'])).to.match(/ETag/).and.match(/Link/).and.match(/Retry-After/);
+        expect(String(h['access-control-expose-headers']))
+          .to.match(/ETag/)
+          .and.match(/Link/)
+          .and.match(/Retry-After/);
         expect(h['x-content-type-options']).to.equal('nosniff');
         expect(h['x-frame-options']).to.equal('SAMEORIGIN');
         expect(h['referrer-policy']).to.equal('no-referrer');
@@ -121,7 +130,11 @@ describe('hardening: resilience', function () {
       const lines = answer.text.split('\n');
       const counter = (method: string, route: string, status: string): number | undefined => {
         const line = lines.find(
-          (item) => item.startsWith('http_requests_total{') && item.includes(`method="${method}"`) && item.includes(`route="${route}"`) && item.includes(`status="${status}"`),
+          (item) =>
+            item.startsWith('http_requests_total{') &&
+            item.includes(`method="${method}"`) &&
+            item.includes(`route="${route}"`) &&
+            item.includes(`status="${status}"`),
         );
         return line === undefined ? undefined : Number(line.split(' ').at(-1));
       };
@@ -129,7 +142,8 @@ describe('hardening: resilience', function () {
       expect(counter('GET', `${BASE}/requests/:service_request_id`, '404')).to.be.at.least(1);
       expect(answer.text).to.match(/^# TYPE http_requests_total counter$/m);
       expect(answer.text).to.match(/^http_request_duration_seconds_bucket\{/m);
-      for (const state of ['used', 'free', 'pending']) expect(answer.text).to.match(new RegExp(`^db_pool_connections\\{state="${state}"\\} \\d+$`, 'm'));
+      for (const state of ['used', 'free', 'pending'])
+        expect(answer.text).to.match(new RegExp(`^db_pool_connections\\{state="${state}"\\} \\d+$`, 'm'));
       // Route labels are patterns, never raw ids.
       expect(answer.text).to.not.match(/route="[^"]*86753091234/);
     });
@@ -140,7 +154,10 @@ describe('hardening: resilience', function () {
       stream.on('data', (chunk: Buffer) => lines.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
       const logged = await listen(createApp({ config: testConfig(), db: ctx().db, logger: createLogger('debug', stream) }).app);
       try {
-        const answer = await rawRequest(logged.port, { path: `${BASE}/services.json`, headers: { 'X-Request-Id': 'log-check-1' } });
+        const answer = await rawRequest(logged.port, {
+          path: `${BASE}/services.json`,
+          headers: { 'X-Request-Id': 'log-check-1' },
+        });
         expect(answer.headers['x-request-id']).to.equal('log-check-1');
         await sleep(50);
         const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
@@ -169,8 +186,18 @@ describe('hardening: resilience', function () {
       it(`a retried POST with the same key returns the original request, and the store holds one row (.${format})`, async () => {
         const description = unique('idempotent');
         const key = unique('idem');
-        const first = await call('POST', `${BASE}/requests.${format}`, { ...FORM, 'Idempotency-Key': key }, requestForm(description));
-        const second = await call('POST', `${BASE}/requests.${format}`, { ...FORM, 'Idempotency-Key': key }, requestForm(description));
+        const first = await call(
+          'POST',
+          `${BASE}/requests.${format}`,
+          { ...FORM, 'Idempotency-Key': key },
+          requestForm(description),
+        );
+        const second = await call(
+          'POST',
+          `${BASE}/requests.${format}`,
+          { ...FORM, 'Idempotency-Key': key },
+          requestForm(description),
+        );
         expect(first.status, first.text).to.equal(200);
         expect(second.status, second.text).to.equal(200);
         const id = /service_request_id(?:>|":")(\d+)/.exec(first.text)?.[1];
@@ -183,7 +210,11 @@ describe('hardening: resilience', function () {
     it('10 concurrent POSTs with the same key: exactly one row, every answer identical', async () => {
       const description = unique('idempotent-concurrent');
       const key = unique('idem-concurrent');
-      const answers = await Promise.all(Array.from({ length: 10 }, () => call('POST', `${BASE}/requests.json`, { ...FORM, 'Idempotency-Key': key }, requestForm(description))));
+      const answers = await Promise.all(
+        Array.from({ length: 10 }, () =>
+          call('POST', `${BASE}/requests.json`, { ...FORM, 'Idempotency-Key': key }, requestForm(description)),
+        ),
+      );
       for (const answer of answers) expect(answer.status, answer.text).to.equal(200);
       const bodies = new Set(answers.map((answer) => answer.text));
       expect([...bodies], 'different answers').to.have.length(1);
@@ -206,8 +237,15 @@ describe('hardening: resilience', function () {
         const key = unique('idem-conflict');
         const original = unique('idempotent-original');
         const other = unique('idempotent-other');
-        expect((await call('POST', `${BASE}/requests.json`, { ...FORM, 'Idempotency-Key': key }, requestForm(original))).status).to.equal(200);
-        const conflict = await call('POST', `${BASE}/requests.${format}`, { ...FORM, 'Idempotency-Key': key }, requestForm(other));
+        expect(
+          (await call('POST', `${BASE}/requests.json`, { ...FORM, 'Idempotency-Key': key }, requestForm(original))).status,
+        ).to.equal(200);
+        const conflict = await call(
+          'POST',
+          `${BASE}/requests.${format}`,
+          { ...FORM, 'Idempotency-Key': key },
+          requestForm(other),
+        );
         expect(conflict.status, conflict.text).to.equal(422);
         const errors = await checkErrorsBody(conflict, format, 'conflict');
         expect(errors[0]!.description).to.match(/Idempotency-Key/);
@@ -221,7 +259,12 @@ describe('hardening: resilience', function () {
       const key = unique('idem-clients');
       const { key: otherApiKey } = await createKey(ctx().db, unique('idempotency client'));
       const mine = await call('POST', `${BASE}/requests.json`, { ...FORM, 'Idempotency-Key': key }, requestForm(description));
-      const theirs = await call('POST', `${BASE}/requests.json`, { ...FORM, 'Idempotency-Key': key }, requestForm(description, otherApiKey));
+      const theirs = await call(
+        'POST',
+        `${BASE}/requests.json`,
+        { ...FORM, 'Idempotency-Key': key },
+        requestForm(description, otherApiKey),
+      );
       expect(mine.status).to.equal(200);
       expect(theirs.status).to.equal(200);
       expect(theirs.text).to.not.equal(mine.text);
@@ -266,12 +309,22 @@ describe('hardening: resilience', function () {
           await expectUnavailable(await rawRequest(dead.port, { path }), format, `GET ${path}`);
         }
         await expectUnavailable(
-          await rawRequest(dead.port, { method: 'POST', path: `${BASE}/requests.${format}`, headers: FORM, body: requestForm(unique('unavailable')) }),
+          await rawRequest(dead.port, {
+            method: 'POST',
+            path: `${BASE}/requests.${format}`,
+            headers: FORM,
+            body: requestForm(unique('unavailable')),
+          }),
           format,
           'POST requests',
         );
         await expectUnavailable(
-          await rawRequest(dead.port, { method: 'POST', path: `${BASE}/servicerequestupdates.${format}`, headers: { Authorization: `Bearer ${ctx().apiKey}`, ...FORM }, body: 'service_request_id=1' }),
+          await rawRequest(dead.port, {
+            method: 'POST',
+            path: `${BASE}/servicerequestupdates.${format}`,
+            headers: { Authorization: `Bearer ${ctx().apiKey}`, ...FORM },
+            body: 'service_request_id=1',
+          }),
           format,
           'POST servicerequestupdates',
         );
@@ -305,7 +358,13 @@ describe('hardening: resilience', function () {
       const db = quiet(openDb({ databaseUrl: proxied.toString() }));
       const app = await listen(createApp({ config: testConfig(), db, logger: createLogger('silent') }).app);
       const get = (path: string): Promise<RawAnswer> => rawRequest(app.port, { path });
-      const post = (format: Format): Promise<RawAnswer> => rawRequest(app.port, { method: 'POST', path: `${BASE}/requests.${format}`, headers: FORM, body: requestForm(unique('recovery')) });
+      const post = (format: Format): Promise<RawAnswer> =>
+        rawRequest(app.port, {
+          method: 'POST',
+          path: `${BASE}/requests.${format}`,
+          headers: FORM,
+          body: requestForm(unique('recovery')),
+        });
       try {
         expect((await get(`${BASE}/services.json`)).status).to.equal(200);
         expect((await post('json')).status).to.equal(200);

@@ -48,18 +48,22 @@ const agent = new http.Agent({ keepAlive: false, maxSockets: 16 });
 
 export function rawRequest(port: number, request: RawRequest): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
-    const body = request.body === undefined ? undefined : Buffer.isBuffer(request.body) ? request.body : Buffer.from(request.body, 'utf8');
+    const body =
+      request.body === undefined ? undefined : Buffer.isBuffer(request.body) ? request.body : Buffer.from(request.body, 'utf8');
     const headers: Record<string, string> = { ...(request.headers ?? {}) };
     if (body !== undefined) headers['Content-Length'] = String(body.length);
-    const call = http.request({ host: '127.0.0.1', port, method: request.method ?? 'GET', path: request.path, headers, agent }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => {
-        const bytes = Buffer.concat(chunks);
-        resolve({ status: response.statusCode ?? 0, headers: response.headers, bytes, text: bytes.toString('utf8') });
-      });
-      response.on('error', reject);
-    });
+    const call = http.request(
+      { host: '127.0.0.1', port, method: request.method ?? 'GET', path: request.path, headers, agent },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => {
+          const bytes = Buffer.concat(chunks);
+          resolve({ status: response.statusCode ?? 0, headers: response.headers, bytes, text: bytes.toString('utf8') });
+        });
+        response.on('error', reject);
+      },
+    );
     call.on('error', reject);
     call.end(body);
   });
@@ -80,7 +84,8 @@ export function encodeUtf8(text: string): string {
 }
 
 /** Percent-encodes raw bytes (not necessarily UTF-8: broken sequences on purpose). */
-export const encodeBytes = (bytes: Uint8Array): string => [...bytes].map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`).join('');
+export const encodeBytes = (bytes: Uint8Array): string =>
+  [...bytes].map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`).join('');
 
 /**
  * Keeps printable ASCII as is (so "%zz", "%", "+" and friends reach the server raw) except the characters in
@@ -120,12 +125,18 @@ export async function checkXml(answer: RawAnswer, context: string): Promise<Reco
   try {
     return (await parseStringPromise(answer.text, { strict: true })) as Record<string, unknown>;
   } catch (error) {
-    throw new Error(`${context}: XML is not well-formed (${(error as Error).message.split('\n')[0]}): ${answer.text.slice(0, 300)}`);
+    throw new Error(
+      `${context}: XML is not well-formed (${(error as Error).message.split('\n')[0]}): ${answer.text.slice(0, 300)}`,
+    );
   }
 }
 
 /** The answer is an Open311 errors document in `format`: code numeric, description non-empty. */
-export async function checkErrorsBody(answer: RawAnswer, format: 'json' | 'xml', context: string): Promise<Array<{ code: number; description: string }>> {
+export async function checkErrorsBody(
+  answer: RawAnswer,
+  format: 'json' | 'xml',
+  context: string,
+): Promise<Array<{ code: number; description: string }>> {
   const type = String(answer.headers['content-type'] ?? '');
   if (format === 'xml') {
     expect(type, `${context}: content type`).to.match(/^text\/xml/);
@@ -169,11 +180,15 @@ export function checkNoLeak(answer: RawAnswer, options: { sent: string; apiKey: 
   const text = answer.text;
   const sent = options.sent.toLowerCase();
   expect(text.includes(options.apiKey), `${options.context}: the API key is in the response`).to.equal(false);
-  expect(STACK_FRAME.test(text) && !STACK_FRAME.test(options.sent), `${options.context}: a stack frame is in the response: ${text.slice(0, 300)}`).to.equal(false);
+  expect(
+    STACK_FRAME.test(text) && !STACK_FRAME.test(options.sent),
+    `${options.context}: a stack frame is in the response: ${text.slice(0, 300)}`,
+  ).to.equal(false);
   const markers = options.data ? ['/work/', 'node_modules'] : ['/work/', 'node_modules', 'select ', 'insert ', 'knex', 'pg_'];
   const lower = text.toLowerCase();
   for (const marker of markers) {
-    if (lower.includes(marker) && !sent.includes(marker)) throw new Error(`${options.context}: "${marker}" is in the response: ${text.slice(0, 400)}`);
+    if (lower.includes(marker) && !sent.includes(marker))
+      throw new Error(`${options.context}: "${marker}" is in the response: ${text.slice(0, 400)}`);
   }
 }
 
@@ -192,7 +207,12 @@ export function sentForms(...parts: Array<string | Buffer | undefined>): string 
       // broken on purpose
     }
     try {
-      forms.push(Buffer.from(text.replace(/\+/g, ' ').replace(/%([0-9A-Fa-f]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1').toString('utf8'));
+      forms.push(
+        Buffer.from(
+          text.replace(/\+/g, ' ').replace(/%([0-9A-Fa-f]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+          'latin1',
+        ).toString('utf8'),
+      );
     } catch {
       // ignore
     }
@@ -255,6 +275,8 @@ export async function expectNoUncaught(capture: { take(): Error[] }, context: st
   await new Promise((resolve) => setImmediate(resolve));
   const errors = capture.take();
   if (errors.length > 0) {
-    throw new Error(`${context}: uncaught exception in the server (a production process would exit): ${errors.map((error) => error.stack ?? error.message).join('\n')}`);
+    throw new Error(
+      `${context}: uncaught exception in the server (a production process would exit): ${errors.map((error) => error.stack ?? error.message).join('\n')}`,
+    );
   }
 }

@@ -35,19 +35,24 @@ export async function createRequest(fields: Record<string, string | string[]> = 
  * Inserts a request row directly, for states the API cannot produce yet (old dates, closed).
  * Returns its service_request_id.
  */
-export async function insertRequest(values: {
-  service_code?: string;
-  status?: 'open' | 'closed';
-  requested_datetime?: Date;
-  updated_datetime?: Date;
-  description?: string;
-  lat?: number;
-  long?: number;
-} = {}): Promise<string> {
+export async function insertRequest(
+  values: {
+    service_code?: string;
+    status?: 'open' | 'closed';
+    requested_datetime?: Date;
+    updated_datetime?: Date;
+    description?: string;
+    lat?: number;
+    long?: number;
+  } = {},
+): Promise<string> {
   const { db, config } = ctx();
-  const service = await db('services').where({ jurisdiction_id: config.jurisdictionId, service_code: values.service_code ?? 'SIDEWALK' }).first('id');
+  const service = await db('services')
+    .where({ jurisdiction_id: config.jurisdictionId, service_code: values.service_code ?? 'SIDEWALK' })
+    .first('id');
   const requested = values.requested_datetime ?? new Date();
-  const location = values.lat === undefined ? null : db.raw('ST_SetSRID(ST_MakePoint(?, ?), 4326)::geography', [values.long ?? 0, values.lat]);
+  const location =
+    values.lat === undefined ? null : db.raw('ST_SetSRID(ST_MakePoint(?, ?), 4326)::geography', [values.long ?? 0, values.lat]);
   const [row] = await db('service_requests')
     .insert({
       jurisdiction_id: config.jurisdictionId,

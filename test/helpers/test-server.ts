@@ -143,7 +143,10 @@ function convert(name: string, node: XmlNode, parent: string | undefined): unkno
 
 /** Parses an Open311 XML document into the JSON shape of the same document (root dropped). */
 export async function xmlToJsonShape(xml: string): Promise<unknown> {
-  const parsed = (await parseStringPromise(xml, { explicitArray: true, explicitCharkey: false, trim: false })) as Record<string, XmlNode>;
+  const parsed = (await parseStringPromise(xml, { explicitArray: true, explicitCharkey: false, trim: false })) as Record<
+    string,
+    XmlNode
+  >;
   const [rootName, root] = Object.entries(parsed)[0]!;
   return convert(rootName, root, undefined);
 }
@@ -159,7 +162,7 @@ export interface Answer {
 async function answer(response: request.Response): Promise<Answer> {
   const text = response.text ?? '';
   const type = String(response.headers['content-type'] ?? '');
-  let body: unknown = undefined;
+  let body: unknown;
   if (type.startsWith('application/json') && text) body = JSON.parse(text);
   else if (type.startsWith('text/xml') && text) body = await xmlToJsonShape(text);
   return { status: response.status, headers: response.headers as Record<string, string>, text, body };
@@ -172,17 +175,26 @@ export async function get(path: string, headers: Record<string, string> = {}): P
 }
 
 /** POST an urlencoded body given as raw text or as pairs (order and repeats preserved). */
-export async function postForm(path: string, form: string | Array<[string, string]>, headers: Record<string, string> = {}): Promise<Answer> {
+export async function postForm(
+  path: string,
+  form: string | Array<[string, string]>,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
   const body = typeof form === 'string' ? form : new URLSearchParams(form).toString();
   let call = request(ctx().app).post(path).set('Content-Type', 'application/x-www-form-urlencoded; charset=utf-8');
   for (const [name, value] of Object.entries(headers)) call = call.set(name, value);
   return answer(await call.send(body));
 }
 
-export async function postMultipart(path: string, fields: Array<[string, string]>, files: Array<{ field: string; content: Buffer; filename: string; contentType: string }> = []): Promise<Answer> {
+export async function postMultipart(
+  path: string,
+  fields: Array<[string, string]>,
+  files: Array<{ field: string; content: Buffer; filename: string; contentType: string }> = [],
+): Promise<Answer> {
   let call = request(ctx().app).post(path);
   for (const [name, value] of fields) call = call.field(name, value);
-  for (const file of files) call = call.attach(file.field, file.content, { filename: file.filename, contentType: file.contentType });
+  for (const file of files)
+    call = call.attach(file.field, file.content, { filename: file.filename, contentType: file.contentType });
   return answer(await call);
 }
 
@@ -201,5 +213,8 @@ export async function send(method: string, path: string): Promise<Answer> {
 export function assertSchema(schemaId: SchemaId, body: unknown): void {
   const check = schemaRegistry().getSchema(schemaId);
   if (!check) throw new Error(`No schema ${schemaId}`);
-  if (!check(body)) throw new Error(`Response does not match ${schemaId}: ${JSON.stringify(check.errors, null, 1)}\n${JSON.stringify(body).slice(0, 2000)}`);
+  if (!check(body))
+    throw new Error(
+      `Response does not match ${schemaId}: ${JSON.stringify(check.errors, null, 1)}\n${JSON.stringify(body).slice(0, 2000)}`,
+    );
 }

@@ -13,9 +13,25 @@ import { BASE, ctx, get, unique } from '../helpers/test-server.js';
 const API = '/api/v1';
 
 // The documented answers (spec/openapi-fragments/staff-catalog.json), checked against the live ones.
-const FRAGMENT_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'spec', 'openapi-fragments', 'staff-catalog.json');
+const FRAGMENT_FILE = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'spec',
+  'openapi-fragments',
+  'staff-catalog.json',
+);
 const FRAGMENT = JSON.parse(fs.readFileSync(FRAGMENT_FILE, 'utf8')) as {
-  paths: Record<string, Record<string, { security: unknown; responses: Record<string, { content?: Record<string, { schema: { $ref: string }; example?: unknown }> }> }>>;
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        security: unknown;
+        responses: Record<string, { content?: Record<string, { schema: { $ref: string }; example?: unknown }> }>;
+      }
+    >
+  >;
 };
 const documented = new Ajv2020({ strict: false, allErrors: true });
 documented.addFormat('date-time', /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})$/);
@@ -23,7 +39,8 @@ documented.addSchema({ $id: 'staff-catalog', ...(FRAGMENT as object) });
 function assertDocumented(schemaName: string, body: unknown): void {
   const check = documented.getSchema(`staff-catalog#/components/schemas/${schemaName}`);
   if (!check) throw new Error(`No schema ${schemaName} in the fragment`);
-  if (!check(body)) throw new Error(`Not a ${schemaName}: ${JSON.stringify(check.errors, null, 1)}\n${JSON.stringify(body).slice(0, 2000)}`);
+  if (!check(body))
+    throw new Error(`Not a ${schemaName}: ${JSON.stringify(check.errors, null, 1)}\n${JSON.stringify(body).slice(0, 2000)}`);
 }
 
 const keys: Partial<Record<KeyRole, { key: string; name: string; id: string }>> = {};
@@ -38,11 +55,17 @@ async function keyFor(role: KeyRole): Promise<{ key: string; name: string; id: s
 
 interface Reply {
   status: number;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  // biome-ignore lint/suspicious/noExplicitAny: test bodies are read field by field
+  body: any;
   headers: Record<string, string>;
 }
 
-async function call(method: 'get' | 'post' | 'put' | 'delete' | 'patch', path: string, role: KeyRole | 'none', body?: unknown): Promise<Reply> {
+async function call(
+  method: 'get' | 'post' | 'put' | 'delete' | 'patch',
+  path: string,
+  role: KeyRole | 'none',
+  body?: unknown,
+): Promise<Reply> {
   let test = request(ctx().app)[method](path);
   if (role !== 'none') test = test.set('Authorization', `Bearer ${(await keyFor(role)).key}`);
   if (body !== undefined) test = test.set('Content-Type', 'application/json').send(JSON.stringify(body));
@@ -68,7 +91,15 @@ function definition(serviceCode: string, overrides: Record<string, unknown> = {}
     agency_responsible: 'Parks Department',
     response_hours: 72,
     attributes: [
-      { variable: false, code: 'NOTE', datatype: 'string', required: false, datatype_description: null, order: 1, description: 'Benches on private land are not ours.' },
+      {
+        variable: false,
+        code: 'NOTE',
+        datatype: 'string',
+        required: false,
+        datatype_description: null,
+        order: 1,
+        description: 'Benches on private land are not ours.',
+      },
       {
         variable: true,
         code: 'DAMAGE',
@@ -82,10 +113,43 @@ function definition(serviceCode: string, overrides: Record<string, unknown> = {}
           { key: 'TIPPED', name: 'Tipped over' },
         ],
       },
-      { variable: true, code: 'PARTS', datatype: 'multivaluelist', required: false, datatype_description: null, order: 3, description: 'Which parts?', values: [{ key: 'SEAT', name: 'Seat' }] },
-      { variable: true, code: 'COUNT', datatype: 'number', required: false, datatype_description: 'How many benches', order: 4, description: 'How many?' },
-      { variable: true, code: 'SEEN', datatype: 'datetime', required: false, datatype_description: null, order: 5, description: 'When did you notice?' },
-      { variable: true, code: 'MORE', datatype: 'text', required: false, datatype_description: null, order: 6, description: 'Anything else?' },
+      {
+        variable: true,
+        code: 'PARTS',
+        datatype: 'multivaluelist',
+        required: false,
+        datatype_description: null,
+        order: 3,
+        description: 'Which parts?',
+        values: [{ key: 'SEAT', name: 'Seat' }],
+      },
+      {
+        variable: true,
+        code: 'COUNT',
+        datatype: 'number',
+        required: false,
+        datatype_description: 'How many benches',
+        order: 4,
+        description: 'How many?',
+      },
+      {
+        variable: true,
+        code: 'SEEN',
+        datatype: 'datetime',
+        required: false,
+        datatype_description: null,
+        order: 5,
+        description: 'When did you notice?',
+      },
+      {
+        variable: true,
+        code: 'MORE',
+        datatype: 'text',
+        required: false,
+        datatype_description: null,
+        order: 6,
+        description: 'Anything else?',
+      },
     ],
     ...overrides,
   };
@@ -114,7 +178,9 @@ async function auditOf(entityType: string, entityId: string) {
 
 /** A square polygon (GeoJSON, [long, lat]) of `half` degrees around a point. */
 function square(lat: number, long: number, half = 0.01) {
-  const [west, east, south, north] = [long - half, long + half, lat - half, lat + half].map((value) => Number(value.toFixed(6))) as [number, number, number, number];
+  const [west, east, south, north] = [long - half, long + half, lat - half, lat + half].map((value) =>
+    Number(value.toFixed(6)),
+  ) as [number, number, number, number];
   return {
     type: 'Polygon',
     coordinates: [
@@ -134,7 +200,9 @@ describe('staff API: catalog documentation', () => {
     for (const [route, operations] of Object.entries(FRAGMENT.paths)) {
       expect(route.startsWith('/api/v1/'), route).to.equal(true);
       for (const [method, operation] of Object.entries(operations)) {
-        expect(operation.security, `${method} ${route}`).to.deep.equal(method === 'get' ? [{ staffKey: [] }] : [{ adminKey: [] }]);
+        expect(operation.security, `${method} ${route}`).to.deep.equal(
+          method === 'get' ? [{ staffKey: [] }] : [{ adminKey: [] }],
+        );
         for (const [status, response] of Object.entries(operation.responses)) {
           const json = response.content?.['application/json'];
           if (!json) continue;
@@ -191,8 +259,12 @@ describe('staff API: services', () => {
     expect((await admin('get', `${API}/services/${serviceCode}`)).body).to.deep.equal(created.body);
     const all = await call('get', `${API}/services`, 'staff');
     assertDocumented('CatalogServiceList', all.body);
-    expect(all.body.services.find((service: { service_code: string }) => service.service_code === serviceCode)).to.deep.equal(created.body);
-    expect(all.body.services.find((service: { service_code: string }) => service.service_code === 'POTHOLE')).to.include({ active: true });
+    expect(all.body.services.find((service: { service_code: string }) => service.service_code === serviceCode)).to.deep.equal(
+      created.body,
+    );
+    expect(all.body.services.find((service: { service_code: string }) => service.service_code === 'POTHOLE')).to.include({
+      active: true,
+    });
 
     const listed = (await get(`${BASE}/services.json`)).body as Array<Record<string, unknown>>;
     expect(listed.find((service) => service.service_code === serviceCode)).to.deep.equal({
@@ -232,7 +304,17 @@ describe('staff API: services', () => {
       agency_responsible: null,
       response_hours: null,
       active: true,
-      attributes: [{ variable: true, code: 'Q', datatype: 'string', required: false, datatype_description: null, order: 1, description: 'Question?' }],
+      attributes: [
+        {
+          variable: true,
+          code: 'Q',
+          datatype: 'string',
+          required: false,
+          datatype_description: null,
+          order: 1,
+          description: 'Question?',
+        },
+      ],
       availability: [],
       routing: [],
     });
@@ -270,7 +352,11 @@ describe('staff API: services', () => {
     const defined = await get(`${BASE}/services/${serviceCode}.json`);
     expect(defined.body).to.deep.equal({ service_code: serviceCode, attributes: edited.attributes });
     const listed = (await get(`${BASE}/services.xml`)).body as Array<Record<string, unknown>>;
-    expect(listed.find((service) => service.service_code === serviceCode)).to.include({ service_name: 'Damaged bench', keywords: 'bench', group: 'Parks and trees' });
+    expect(listed.find((service) => service.service_code === serviceCode)).to.include({
+      service_name: 'Damaged bench',
+      keywords: 'bench',
+      group: 'Parks and trees',
+    });
 
     const unknown = await admin('put', `${API}/services/${code('NOPE')}`, withoutCode);
     expect(unknown.status).to.equal(404);
@@ -303,10 +389,14 @@ describe('staff API: services', () => {
     const all = (await call('get', `${API}/services`, 'staff')).body.services as Array<{ service_code: string; active: boolean }>;
     expect(all.find((service) => service.service_code === serviceCode)!.active).to.equal(false);
     expect((await admin('delete', `${API}/services/${serviceCode}`)).body.active).to.equal(false);
-    expect((await admin('put', `${API}/services/${serviceCode}`, definition(serviceCode, { service_name: 'Renamed' }))).body.active).to.equal(false);
+    expect(
+      (await admin('put', `${API}/services/${serviceCode}`, definition(serviceCode, { service_name: 'Renamed' }))).body.active,
+    ).to.equal(false);
     const revived = await admin('put', `${API}/services/${serviceCode}`, definition(serviceCode, { active: true }));
     expect(revived.body.active).to.equal(true);
-    expect(((await get(`${BASE}/services.json`)).body as Array<{ service_code: string }>).map((service) => service.service_code)).to.include(serviceCode);
+    expect(
+      ((await get(`${BASE}/services.json`)).body as Array<{ service_code: string }>).map((service) => service.service_code),
+    ).to.include(serviceCode);
     expect((await admin('delete', `${API}/services/${code('NOPE')}`)).status).to.equal(404);
   });
 
@@ -322,7 +412,16 @@ describe('staff API: services', () => {
         { code: 'A', datatype: 'string', order: 1, description: 'A', values: [{ key: 'X', name: 'X' }] },
         { code: 'A', datatype: 'singlevaluelist', order: 1, description: 'B' },
         { code: 'C', datatype: 'colour', order: 0, description: 'C' },
-        { code: 'D', datatype: 'multivaluelist', order: 4, description: 'D', values: [{ key: 'K', name: 'One' }, { key: 'K', name: 'Two' }] },
+        {
+          code: 'D',
+          datatype: 'multivaluelist',
+          order: 4,
+          description: 'D',
+          values: [
+            { key: 'K', name: 'One' },
+            { key: 'K', name: 'Two' },
+          ],
+        },
         { code: 'E', datatype: 'multivaluelist', order: 5, description: 'E', values: [] },
       ],
     });
@@ -349,8 +448,16 @@ describe('staff API: services', () => {
     for (const error of bad.body as Array<{ code: number }>) expect(error.code).to.equal(400);
 
     const missing = await admin('post', `${API}/services`, { attributes: 'none' });
-    expect(descriptions(missing)).to.include.members(['service_code is required.', 'service_name is required.', 'attributes must be an array of attribute definitions.']);
-    const notJson = await request(ctx().app).post(`${API}/services`).set('Authorization', `Bearer ${(await keyFor('admin')).key}`).set('Content-Type', 'application/json').send('{');
+    expect(descriptions(missing)).to.include.members([
+      'service_code is required.',
+      'service_name is required.',
+      'attributes must be an array of attribute definitions.',
+    ]);
+    const notJson = await request(ctx().app)
+      .post(`${API}/services`)
+      .set('Authorization', `Bearer ${(await keyFor('admin')).key}`)
+      .set('Content-Type', 'application/json')
+      .send('{');
     expect(notJson.status).to.equal(400);
   });
 
@@ -363,7 +470,9 @@ describe('staff API: services', () => {
     await ageChangeset();
     expect((await admin('put', `${API}/services/${serviceCode}`, definition(serviceCode))).status).to.equal(200);
     expect(await changeset()).to.equal(LONG_AGO.getTime());
-    expect((await admin('put', `${API}/services/${serviceCode}`, definition(serviceCode, { description: 'Changed.' }))).status).to.equal(200);
+    expect(
+      (await admin('put', `${API}/services/${serviceCode}`, definition(serviceCode, { description: 'Changed.' }))).status,
+    ).to.equal(200);
     expect(await changeset()).to.be.greaterThan(LONG_AGO.getTime());
 
     await ageChangeset();
@@ -407,12 +516,20 @@ describe('staff API: catalog import and export', () => {
     const imported = await admin('put', `${API}/catalog`, { services: [first, second] });
     expect(imported.status, JSON.stringify(imported.body)).to.equal(200);
     assertDocumented('CatalogImportResult', imported.body);
-    expect(imported.body).to.deep.equal({ jurisdiction_id: ctx().config.jurisdictionId, changed: [first.service_code, second.service_code], retired: [], unchanged: 0 });
+    expect(imported.body).to.deep.equal({
+      jurisdiction_id: ctx().config.jurisdictionId,
+      changed: [first.service_code, second.service_code],
+      retired: [],
+      unchanged: 0,
+    });
     const again = (await admin('get', `${API}/catalog`)).body;
-    const byCode = (document: { services: Array<{ service_code: string }> }, wanted: string) => document.services.find((service) => service.service_code === wanted);
+    const byCode = (document: { services: Array<{ service_code: string }> }, wanted: string) =>
+      document.services.find((service) => service.service_code === wanted);
     expect(byCode(again, first.service_code)).to.deep.equal({ ...first, active: true });
     expect(byCode(again, second.service_code)).to.deep.equal(second);
-    expect(((await get(`${BASE}/services.json`)).body as Array<{ service_code: string }>).map((service) => service.service_code)).to.include(first.service_code).and.not.include(second.service_code);
+    expect(((await get(`${BASE}/services.json`)).body as Array<{ service_code: string }>).map((service) => service.service_code))
+      .to.include(first.service_code)
+      .and.not.include(second.service_code);
 
     // The whole export imports back unchanged, and exports the same again.
     const roundTrip = await admin('put', `${API}/catalog`, again);
@@ -422,7 +539,12 @@ describe('staff API: catalog import and export', () => {
     expect((await admin('get', `${API}/catalog`)).body.services).to.deep.equal(again.services);
 
     // An edited export: the changed service only.
-    const edited = { ...again, services: again.services.map((service: { service_code: string }) => (service.service_code === first.service_code ? { ...service, service_name: 'Imported bench' } : service)) };
+    const edited = {
+      ...again,
+      services: again.services.map((service: { service_code: string }) =>
+        service.service_code === first.service_code ? { ...service, service_name: 'Imported bench' } : service,
+      ),
+    };
     expect((await admin('put', `${API}/catalog`, edited)).body.changed).to.deep.equal([first.service_code]);
     expect((await admin('get', `${API}/services/${first.service_code}`)).body.service_name).to.equal('Imported bench');
     const rows = await auditOf('catalog', ctx().config.jurisdictionId);
@@ -434,16 +556,27 @@ describe('staff API: catalog import and export', () => {
     const dropped = definition(code('DROP'));
     expect((await admin('put', `${API}/catalog`, { services: [kept, dropped] })).status).to.equal(200);
     const whole = (await admin('get', `${API}/catalog`)).body;
-    const without = { services: whole.services.filter((service: { service_code: string }) => service.service_code !== dropped.service_code) };
+    const without = {
+      services: whole.services.filter((service: { service_code: string }) => service.service_code !== dropped.service_code),
+    };
     expect((await admin('put', `${API}/catalog?retire_missing=maybe`, without)).status).to.equal(400);
     const answer = await admin('put', `${API}/catalog?retire_missing=true`, without);
     expect(answer.status, JSON.stringify(answer.body)).to.equal(200);
     expect(answer.body.retired).to.deep.equal([dropped.service_code]);
-    expect(descriptions(await admin('put', `${API}/catalog?retire_missing=true`, { services: [] }))[0]).to.include('would retire every service');
+    expect(descriptions(await admin('put', `${API}/catalog?retire_missing=true`, { services: [] }))[0]).to.include(
+      'would retire every service',
+    );
     // A listed service without `active` stays retired.
-    const { active: _active, ...withoutActive } = whole.services.find((service: { service_code: string }) => service.service_code === dropped.service_code);
-    expect((await admin('put', `${API}/catalog`, { services: [{ ...withoutActive, service_name: 'Still retired' }] })).body.changed).to.deep.equal([dropped.service_code]);
-    expect((await admin('get', `${API}/services/${dropped.service_code}`)).body).to.include({ service_name: 'Still retired', active: false });
+    const { active: _active, ...withoutActive } = whole.services.find(
+      (service: { service_code: string }) => service.service_code === dropped.service_code,
+    );
+    expect(
+      (await admin('put', `${API}/catalog`, { services: [{ ...withoutActive, service_name: 'Still retired' }] })).body.changed,
+    ).to.deep.equal([dropped.service_code]);
+    expect((await admin('get', `${API}/services/${dropped.service_code}`)).body).to.include({
+      service_name: 'Still retired',
+      active: false,
+    });
     expect((await admin('get', `${API}/services/${dropped.service_code}`)).body.active).to.equal(false);
     expect((await admin('get', `${API}/services/${kept.service_code}`)).body.active).to.equal(true);
     expect((await admin('get', `${API}/services/POTHOLE`)).body.active).to.equal(true);
@@ -457,12 +590,19 @@ describe('staff API: catalog import and export', () => {
     });
     expect(answer.status).to.equal(400);
     const problems = descriptions(answer);
-    expect(problems.some((text) => /^services\[1\] \(CAT_BAD-[^)]+\): type must be realtime, batch or blackbox\.$/i.test(text)), problems.join(' | ')).to.equal(true);
-    expect(problems).to.include(`service_code ${good.service_code} is listed more than once: each service appears once in an import.`);
+    expect(
+      problems.some((text) => /^services\[1\] \(CAT_BAD-[^)]+\): type must be realtime, batch or blackbox\.$/i.test(text)),
+      problems.join(' | '),
+    ).to.equal(true);
+    expect(problems).to.include(
+      `service_code ${good.service_code} is listed more than once: each service appears once in an import.`,
+    );
     expect(problems).to.include('services[3]: service_code is required.');
     expect(problems).to.include('extra is not a known field.');
     expect((await admin('get', `${API}/services/${good.service_code}`)).status).to.equal(404);
-    expect(descriptions(await admin('put', `${API}/catalog`, { services: 'all' }))).to.include('services must be an array of at most 2000 service definitions.');
+    expect(descriptions(await admin('put', `${API}/catalog`, { services: 'all' }))).to.include(
+      'services must be an array of at most 2000 service definitions.',
+    );
   });
 });
 
@@ -475,7 +615,10 @@ describe('staff API: agencies, areas, routing and availability', () => {
     assertDocumented('CatalogAgency', created.body);
     expect((await admin('post', `${API}/agencies`, { code: agency, name: 'Again' })).status).to.equal(409);
     const bad = await admin('post', `${API}/agencies`, { code: 'a b', name: '' });
-    expect(descriptions(bad)).to.include.members(['code must be 1 to 100 letters, digits, dots, underscores or hyphens.', 'name must be 1 to 255 characters (not only blanks).']);
+    expect(descriptions(bad)).to.include.members([
+      'code must be 1 to 100 letters, digits, dots, underscores or hyphens.',
+      'name must be 1 to 255 characters (not only blanks).',
+    ]);
     const renamed = await admin('put', `${API}/agencies/${agency}`, { name: 'Parks and Trees Crew' });
     expect(renamed.status).to.equal(200);
     expect(renamed.body).to.include({ code: agency, name: 'Parks and Trees Crew' });
@@ -489,7 +632,12 @@ describe('staff API: agencies, areas, routing and availability', () => {
 
   it('stores areas as PostGIS polygons, lists them as GeoJSON, refuses invalid polygons and deletes unused areas', async () => {
     const ward = unique('ward');
-    const created = await admin('post', `${API}/areas`, { code: ward, name: 'East ward', kind: 'ward', geometry: square(39.9, -82.4) });
+    const created = await admin('post', `${API}/areas`, {
+      code: ward,
+      name: 'East ward',
+      kind: 'ward',
+      geometry: square(39.9, -82.4),
+    });
     expect(created.status, JSON.stringify(created.body)).to.equal(201);
     expect(created.body).to.deep.include({ type: 'Feature', id: ward });
     assertDocumented('CatalogAreaFeature', created.body);
@@ -508,17 +656,69 @@ describe('staff API: agencies, areas, routing and availability', () => {
     expect(district.body.properties.kind).to.equal('district');
     expect(district.body.geometry).to.deep.equal(twoParts);
 
-    const bowtie = { type: 'Polygon', coordinates: [[[-82.6, 39.7], [-82.5, 39.8], [-82.5, 39.7], [-82.6, 39.8], [-82.6, 39.7]]] };
+    const bowtie = {
+      type: 'Polygon',
+      coordinates: [
+        [
+          [-82.6, 39.7],
+          [-82.5, 39.8],
+          [-82.5, 39.7],
+          [-82.6, 39.8],
+          [-82.6, 39.7],
+        ],
+      ],
+    };
     const invalid = await admin('post', `${API}/areas`, { code: unique('bowtie'), name: 'Bow tie', geometry: bowtie });
     expect(invalid.status).to.equal(400);
     expect(descriptions(invalid)[0]).to.match(/^geometry is not a valid polygon: Self-intersection/);
-    const open = { type: 'Polygon', coordinates: [[[-82.6, 39.7], [-82.5, 39.7], [-82.5, 39.8], [-82.6, 39.8]]] };
-    expect((await admin('post', `${API}/areas`, { code: unique('open'), name: 'Open ring', geometry: open })).status).to.equal(400);
-    const far = { type: 'Polygon', coordinates: [[[0, 0], [1, 0], [1, 95], [0, 0]]] };
-    expect(descriptions(await admin('post', `${API}/areas`, { code: unique('far'), name: 'Far', geometry: far }))[0]).to.include('latitude');
-    const point = await admin('post', `${API}/areas`, { code: unique('point'), name: 'Point', geometry: { type: 'Point', coordinates: [0, 0] } });
+    const open = {
+      type: 'Polygon',
+      coordinates: [
+        [
+          [-82.6, 39.7],
+          [-82.5, 39.7],
+          [-82.5, 39.8],
+          [-82.6, 39.8],
+        ],
+      ],
+    };
+    expect((await admin('post', `${API}/areas`, { code: unique('open'), name: 'Open ring', geometry: open })).status).to.equal(
+      400,
+    );
+    const far = {
+      type: 'Polygon',
+      coordinates: [
+        [
+          [0, 0],
+          [1, 0],
+          [1, 95],
+          [0, 0],
+        ],
+      ],
+    };
+    expect(descriptions(await admin('post', `${API}/areas`, { code: unique('far'), name: 'Far', geometry: far }))[0]).to.include(
+      'latitude',
+    );
+    const point = await admin('post', `${API}/areas`, {
+      code: unique('point'),
+      name: 'Point',
+      geometry: { type: 'Point', coordinates: [0, 0] },
+    });
     expect(descriptions(point)[0]).to.match(/^geometry must be a GeoJSON Polygon or MultiPolygon/);
-    const short = await admin('post', `${API}/areas`, { code: unique('short'), name: 'Short', geometry: { type: 'Polygon', coordinates: [[[0, 0], [1, 0], [0, 0]]] } });
+    const short = await admin('post', `${API}/areas`, {
+      code: unique('short'),
+      name: 'Short',
+      geometry: {
+        type: 'Polygon',
+        coordinates: [
+          [
+            [0, 0],
+            [1, 0],
+            [0, 0],
+          ],
+        ],
+      },
+    });
     expect(descriptions(short)[0]).to.match(/^geometry must be a GeoJSON Polygon or MultiPolygon/);
     expect((await admin('post', `${API}/areas`, { code: ward, name: 'Again', geometry: square(10, 10) })).status).to.equal(409);
 
@@ -536,22 +736,41 @@ describe('staff API: agencies, areas, routing and availability', () => {
     await admin('post', `${API}/agencies`, { code: north, name: 'North Parks Crew' });
     await admin('post', `${API}/agencies`, { code: citywide, name: 'Citywide Parks Crew' });
     const ward = unique('ward');
-    expect((await admin('post', `${API}/areas`, { code: ward, name: 'North ward', kind: 'ward', geometry: square(39.95, -82.3) })).status).to.equal(201);
+    expect(
+      (await admin('post', `${API}/areas`, { code: ward, name: 'North ward', kind: 'ward', geometry: square(39.95, -82.3) }))
+        .status,
+    ).to.equal(201);
 
-    const routed = await admin('put', `${API}/services/${serviceCode}/routing`, { rules: [{ agency: citywide, area: null }, { agency: north, area: ward }] });
+    const routed = await admin('put', `${API}/services/${serviceCode}/routing`, {
+      rules: [
+        { agency: citywide, area: null },
+        { agency: north, area: ward },
+      ],
+    });
     expect(routed.status, JSON.stringify(routed.body)).to.equal(200);
-    expect(routed.body.routing).to.deep.equal([{ agency: north, area: ward }, { agency: citywide, area: null }]);
+    expect(routed.body.routing).to.deep.equal([
+      { agency: north, area: ward },
+      { agency: citywide, area: null },
+    ]);
     const inside = await submit({ service_code: serviceCode, lat: '39.95', long: '-82.3' });
     const outside = await submit({ service_code: serviceCode, lat: '39.70', long: '-82.6' });
     const agencyOf = async (answer: { body: unknown }) =>
-      ((await get(`${BASE}/requests/${(answer.body as Array<{ service_request_id: string }>)[0]!.service_request_id}.json`)).body as Array<{ agency_responsible: string }>)[0]!.agency_responsible;
+      (
+        (await get(`${BASE}/requests/${(answer.body as Array<{ service_request_id: string }>)[0]!.service_request_id}.json`))
+          .body as Array<{ agency_responsible: string }>
+      )[0]!.agency_responsible;
     expect(await agencyOf(inside)).to.equal('North Parks Crew');
-    const [insideRequest] = (await get(`${BASE}/requests/${(inside.body as Array<{ service_request_id: string }>)[0]!.service_request_id}.json`)).body as Array<{
+    const [insideRequest] = (
+      await get(`${BASE}/requests/${(inside.body as Array<{ service_request_id: string }>)[0]!.service_request_id}.json`)
+    ).body as Array<{
       requested_datetime: string;
       expected_datetime: string;
     }>;
     // response_hours (72) sets the deadline.
-    expect(Date.parse(insideRequest!.expected_datetime) - Date.parse(insideRequest!.requested_datetime)).to.be.closeTo(72 * 3600 * 1000, 2000);
+    expect(Date.parse(insideRequest!.expected_datetime) - Date.parse(insideRequest!.requested_datetime)).to.be.closeTo(
+      72 * 3600 * 1000,
+      2000,
+    );
     expect(await agencyOf(outside)).to.equal('Citywide Parks Crew');
 
     const badRules = await admin('put', `${API}/services/${serviceCode}/routing`, {
@@ -570,7 +789,9 @@ describe('staff API: agencies, areas, routing and availability', () => {
     expect(available.status).to.equal(200);
     expect(available.body.availability).to.deep.equal([ward]);
     expect(await changeset(), 'availability is part of the service list').to.be.greaterThan(LONG_AGO.getTime());
-    expect(descriptions(await admin('put', `${API}/services/${serviceCode}/availability`, { areas: ['no-such-area'] }))).to.deep.equal(['areas: service area no-such-area was not found.']);
+    expect(
+      descriptions(await admin('put', `${API}/services/${serviceCode}/availability`, { areas: ['no-such-area'] })),
+    ).to.deep.equal(['areas: service area no-such-area was not found.']);
 
     const inUse = await admin('delete', `${API}/areas/${ward}`);
     expect(inUse.status).to.equal(409);

@@ -15,12 +15,17 @@ async function keyFor(role: KeyRole): Promise<{ key: string; name: string }> {
 const staff = async () => `Bearer ${(await keyFor('staff')).key}`;
 
 async function patch(id: string, body: unknown, headers: Record<string, string> = {}) {
-  let call = request(ctx().app).patch(`/api/v1/requests/${id}`).set('Authorization', await staff()).set('Content-Type', 'application/json');
+  let call = request(ctx().app)
+    .patch(`/api/v1/requests/${id}`)
+    .set('Authorization', await staff())
+    .set('Content-Type', 'application/json');
   for (const [name, value] of Object.entries(headers)) call = call.set(name, value);
   return call.send(JSON.stringify(body));
 }
 async function staffGet(path: string) {
-  return request(ctx().app).get(path).set('Authorization', await staff());
+  return request(ctx().app)
+    .get(path)
+    .set('Authorization', await staff());
 }
 
 describe('staff API: access', () => {
@@ -28,21 +33,28 @@ describe('staff API: access', () => {
     const none = await request(ctx().app).get('/api/v1/requests');
     expect(none.status).to.equal(401);
     expect(none.headers['www-authenticate']).to.match(/^Bearer/);
-    expect(none.body).to.deep.equal([{ code: 401, description: 'This API needs a staff key: send Authorization: Bearer <key>.' }]);
+    expect(none.body).to.deep.equal([
+      { code: 401, description: 'This API needs a staff key: send Authorization: Bearer <key>.' },
+    ]);
     const client = await request(ctx().app).get('/api/v1/requests').set('Authorization', `Bearer ${ctx().apiKey}`);
     expect(client.status).to.equal(403);
     expect(client.body[0].code).to.equal(403);
     const bogus = await request(ctx().app).get('/api/v1/requests').set('Authorization', 'Bearer not-a-key');
     expect(bogus.status).to.equal(401);
     expect((await staffGet('/api/v1/requests')).status).to.equal(200);
-    const admin = await request(ctx().app).get('/api/v1/requests').set('Authorization', `Bearer ${(await keyFor('admin')).key}`);
+    const admin = await request(ctx().app)
+      .get('/api/v1/requests')
+      .set('Authorization', `Bearer ${(await keyFor('admin')).key}`);
     expect(admin.status).to.equal(200);
   });
 
   it('lets only admins manage keys; a new key is shown once and works at once', async () => {
     expect((await staffGet('/api/v1/keys')).status).to.equal(403);
     const admin = `Bearer ${(await keyFor('admin')).key}`;
-    const created = await request(ctx().app).post('/api/v1/keys').set('Authorization', admin).send({ name: unique('app'), role: 'client' });
+    const created = await request(ctx().app)
+      .post('/api/v1/keys')
+      .set('Authorization', admin)
+      .send({ name: unique('app'), role: 'client' });
     expect(created.status).to.equal(201);
     expect(created.body.key).to.match(/^o311_/);
     const listed = await request(ctx().app).get('/api/v1/keys').set('Authorization', admin);
@@ -52,7 +64,10 @@ describe('staff API: access', () => {
     expect((await submit({ api_key: created.body.key })).status).to.equal(403);
     const bad = await request(ctx().app).post('/api/v1/keys').set('Authorization', admin).send({ role: 'root' });
     expect(bad.status).to.equal(400);
-    expect(bad.body.map((error: { description: string }) => error.description)).to.include.members(['name is required.', 'role must be client, staff or admin.']);
+    expect(bad.body.map((error: { description: string }) => error.description)).to.include.members([
+      'name is required.',
+      'role must be client, staff or admin.',
+    ]);
   });
 });
 
@@ -64,7 +79,12 @@ describe('staff API: changing a request', () => {
     const response = await patch(id, { status: 'closed', status_notes: 'Filled the pothole', version: 1 });
     expect(response.status, response.text).to.equal(200);
     expect(response.headers.etag).to.equal(`"${id}-v2"`);
-    expect(response.body).to.include({ status: 'closed', detailed_status: 'closed', status_notes: 'Filled the pothole', version: 2 });
+    expect(response.body).to.include({
+      status: 'closed',
+      detailed_status: 'closed',
+      status_notes: 'Filled the pothole',
+      version: 2,
+    });
 
     for (const format of ['json', 'xml'] as const) {
       const [after] = (await get(`${BASE}/requests/${id}.${format}`)).body as Array<Record<string, string>>;
@@ -110,7 +130,11 @@ describe('staff API: changing a request', () => {
     expect(unversioned.status).to.equal(428);
     const state = await staffGet(`/api/v1/requests/${id}`);
     expect(state.body).to.include({ detailed_status: 'acknowledged', version: 2, status_notes: null });
-    const retry = await patch(id, { status: 'on_hold', status_notes: 'Waiting for parts' }, { 'If-Match': String(state.headers.etag) });
+    const retry = await patch(
+      id,
+      { status: 'on_hold', status_notes: 'Waiting for parts' },
+      { 'If-Match': String(state.headers.etag) },
+    );
     expect(retry.status).to.equal(200);
     expect(retry.body).to.include({ detailed_status: 'on_hold', status: 'open', version: 3 });
   });
@@ -120,7 +144,11 @@ describe('staff API: changing a request', () => {
     const id = await createRequest();
     const response = await patch(id, { internal_note: secret, version: 1 });
     expect(response.status).to.equal(200);
-    expect(response.body.history.some((entry: { description: string; public: boolean }) => entry.description === secret && !entry.public)).to.equal(true);
+    expect(
+      response.body.history.some(
+        (entry: { description: string; public: boolean }) => entry.description === secret && !entry.public,
+      ),
+    ).to.equal(true);
     for (const path of [
       `${BASE}/requests/${id}.json?extensions=true`,
       `${BASE}/requests/${id}.xml?extensions=true`,
@@ -138,12 +166,18 @@ describe('staff API: changing a request', () => {
     const bad = await patch(id, { status: 'done', expected_datetime: 'soon', colour: 'red', version: 1 });
     expect(bad.status).to.equal(400);
     const descriptions = bad.body.map((error: { description: string }) => error.description);
-    expect(descriptions).to.include('status must be one of submitted, acknowledged, in_progress, on_hold, closed, duplicate, rejected.');
+    expect(descriptions).to.include(
+      'status must be one of submitted, acknowledged, in_progress, on_hold, closed, duplicate, rejected.',
+    );
     expect(descriptions).to.include('expected_datetime must be a datetime such as 2024-05-08T14:00:00-04:00, or null.');
     expect(descriptions.join(' ')).to.include('colour');
     expect((await patch('99999999999', { status: 'closed', version: 1 })).status).to.equal(404);
     expect((await patch('abc', { status: 'closed', version: 1 })).status).to.equal(404);
-    const notJson = await request(ctx().app).patch(`/api/v1/requests/${id}`).set('Authorization', await staff()).set('Content-Type', 'application/json').send('{');
+    const notJson = await request(ctx().app)
+      .patch(`/api/v1/requests/${id}`)
+      .set('Authorization', await staff())
+      .set('Content-Type', 'application/json')
+      .send('{');
     expect(notJson.status).to.equal(400);
   });
 });
@@ -153,7 +187,12 @@ describe('staff API: the queue', () => {
     const tag = unique('queue');
     const near = { lat: '40.1000', long: '-83.2000' };
     const a = await createRequest({ description: `${tag} alpha`, ...near });
-    const b = await createRequest({ description: `${tag} beta`, address_string: `${tag} 12 Main St`, lat: '40.1005', long: '-83.2000' });
+    const b = await createRequest({
+      description: `${tag} beta`,
+      address_string: `${tag} 12 Main St`,
+      lat: '40.1005',
+      long: '-83.2000',
+    });
     const c = await createRequest({ description: `${tag} gamma`, lat: '40.2000', long: '-83.2000' });
     expect((await patch(a, { status: 'in_progress', agency_responsible: 'Night Crew', version: 1 })).status).to.equal(200);
     expect((await patch(b, { expected_datetime: '2020-01-01T00:00:00Z', version: 1 })).status).to.equal(200);
@@ -168,8 +207,12 @@ describe('staff API: the queue', () => {
     const agency = await staffGet(`/api/v1/requests?q=${encodeURIComponent(tag)}&agency=Night%20Crew`);
     expect(agency.body.total).to.equal(1);
     const overdue = await staffGet(`/api/v1/requests?q=${encodeURIComponent(tag)}&overdue=true`);
-    expect(overdue.body.requests.map((row: { service_request_id: string; overdue: boolean }) => [row.service_request_id, row.overdue])).to.deep.equal([[b, true]]);
-    const nearby = await staffGet(`/api/v1/requests?q=${encodeURIComponent(tag)}&lat=40.1&long=-83.2&radius=100&sort=requested_datetime`);
+    expect(
+      overdue.body.requests.map((row: { service_request_id: string; overdue: boolean }) => [row.service_request_id, row.overdue]),
+    ).to.deep.equal([[b, true]]);
+    const nearby = await staffGet(
+      `/api/v1/requests?q=${encodeURIComponent(tag)}&lat=40.1&long=-83.2&radius=100&sort=requested_datetime`,
+    );
     expect(nearby.body.requests.map((row: { service_request_id: string }) => row.service_request_id)).to.deep.equal([a, b]);
     const paged = await staffGet(`/api/v1/requests?q=${encodeURIComponent(tag)}&sort=-requested_datetime&page=2&page_size=2`);
     expect(paged.body).to.include({ total: 3, page: 2, page_size: 2 });
@@ -187,15 +230,21 @@ describe('routing, deadlines and duplicates on creation', () => {
     await addServices([{ service_code: code, service_name: 'Routed service', agency_responsible: 'Default Department' }]);
     const service = await db('services').where({ jurisdiction_id: config.jurisdictionId, service_code: code }).first('id');
     await db('services').where({ id: service.id }).update({ response_hours: 48 });
-    const [north] = await db('agencies').insert({ jurisdiction_id: config.jurisdictionId, code: unique('north'), name: 'North Crew' }).returning('id');
-    const [citywide] = await db('agencies').insert({ jurisdiction_id: config.jurisdictionId, code: unique('all'), name: 'Citywide Crew' }).returning('id');
+    const [north] = await db('agencies')
+      .insert({ jurisdiction_id: config.jurisdictionId, code: unique('north'), name: 'North Crew' })
+      .returning('id');
+    const [citywide] = await db('agencies')
+      .insert({ jurisdiction_id: config.jurisdictionId, code: unique('all'), name: 'Citywide Crew' })
+      .returning('id');
     const [area] = await db('service_areas')
       .insert({
         jurisdiction_id: config.jurisdictionId,
         code: unique('ward'),
         name: 'North ward',
         kind: 'ward',
-        area: db.raw(`ST_Multi(ST_GeomFromText('POLYGON((-82.62 39.73, -82.58 39.73, -82.58 39.75, -82.62 39.75, -82.62 39.73))', 4326))::geography`),
+        area: db.raw(
+          `ST_Multi(ST_GeomFromText('POLYGON((-82.62 39.73, -82.58 39.73, -82.58 39.75, -82.62 39.75, -82.62 39.73))', 4326))::geography`,
+        ),
       })
       .returning('id');
     await db('routing_rules').insert([
@@ -229,7 +278,9 @@ describe('routing, deadlines and duplicates on creation', () => {
 
     const candidates = await staffGet(`/api/v1/requests/${second}/duplicates`);
     expect(candidates.status).to.equal(200);
-    expect(candidates.body.candidates.map((row: { service_request_id: string }) => row.service_request_id)).to.deep.equal([original]);
+    expect(candidates.body.candidates.map((row: { service_request_id: string }) => row.service_request_id)).to.deep.equal([
+      original,
+    ]);
     expect(candidates.body.candidates[0].distance_meters).to.be.within(10, 13);
 
     const marked = await request(ctx().app)
@@ -244,7 +295,10 @@ describe('routing, deadlines and duplicates on creation', () => {
     }>;
     expect(extended!.status).to.equal('closed');
     expect(extended!.extended_attributes).to.include({ duplicate: true, parent_service_request_id: original });
-    const self = await request(ctx().app).post(`/api/v1/requests/${original}/duplicate-of`).set('Authorization', await staff()).send({ original, version: 1 });
+    const self = await request(ctx().app)
+      .post(`/api/v1/requests/${original}/duplicate-of`)
+      .set('Authorization', await staff())
+      .send({ original, version: 1 });
     expect(self.status).to.equal(400);
   });
 });

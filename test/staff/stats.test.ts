@@ -10,7 +10,14 @@ import { createKey } from '../../src/store/api-keys-store.js';
 import { addServices } from '../helpers/build.js';
 import { ctx, unique } from '../helpers/test-server.js';
 
-const FRAGMENT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'spec', 'openapi-fragments', 'staff-stats.json');
+const FRAGMENT = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'spec',
+  'openapi-fragments',
+  'staff-stats.json',
+);
 const HOUR = 3600 * 1000;
 
 // The documented response schemas (the OpenAPI fragment), so the documentation cannot drift from the answers.
@@ -21,7 +28,8 @@ ajv.addSchema({ $id: 'staff-stats', ...(JSON.parse(fs.readFileSync(FRAGMENT, 'ut
 function assertDocumented(schemaName: string, body: unknown): void {
   const check = ajv.getSchema(`staff-stats#/components/schemas/${schemaName}`);
   if (!check) throw new Error(`No schema ${schemaName} in the fragment`);
-  if (!check(body)) throw new Error(`Not a ${schemaName}: ${JSON.stringify(check.errors, null, 1)}\n${JSON.stringify(body).slice(0, 2000)}`);
+  if (!check(body))
+    throw new Error(`Not a ${schemaName}: ${JSON.stringify(check.errors, null, 1)}\n${JSON.stringify(body).slice(0, 2000)}`);
 }
 
 let staffKey = '';
@@ -54,7 +62,9 @@ interface Row {
 
 async function insertRows(serviceCode: string, rows: Row[]): Promise<void> {
   const { db, config } = ctx();
-  const service = (await db('services').where({ jurisdiction_id: config.jurisdictionId, service_code: serviceCode }).first('id')) as { id: string };
+  const service = (await db('services')
+    .where({ jurisdiction_id: config.jurisdictionId, service_code: serviceCode })
+    .first('id')) as { id: string };
   for (const row of rows) {
     const status = row.status ?? (row.closed ? 'closed' : 'open');
     await db('service_requests').insert({
@@ -68,7 +78,8 @@ async function insertRows(serviceCode: string, rows: Row[]): Promise<void> {
       updated_datetime: new Date(row.closed ?? row.requested),
       closed_datetime: row.closed ? new Date(row.closed) : null,
       expected_datetime: row.expected ? new Date(row.expected) : null,
-      location: row.lat === undefined ? null : db.raw('ST_SetSRID(ST_MakePoint(?, ?), 4326)::geography', [row.long ?? 0, row.lat]),
+      location:
+        row.lat === undefined ? null : db.raw('ST_SetSRID(ST_MakePoint(?, ?), 4326)::geography', [row.long ?? 0, row.lat]),
     });
   }
 }
@@ -109,7 +120,11 @@ describe('Staff API: trends (/api/v1/stats)', () => {
       expectErrors(await call('/stats/backlog', { interval: 'none' }), 400, /interval must be day, week or month/);
       expectErrors(await call('/stats', { start_date: 'yesterday' }), 400, /start_date must be/);
       expectErrors(await call('/stats/time-to-close', { end_date: '2024-02-30' }), 400, /end_date must be/);
-      expectErrors(await call('/stats', { start_date: '2024-05-02', end_date: '2024-05-01' }), 400, /start_date must not be after end_date/);
+      expectErrors(
+        await call('/stats', { start_date: '2024-05-02', end_date: '2024-05-01' }),
+        400,
+        /start_date must not be after end_date/,
+      );
       expectErrors(await call('/stats', { interval: 'day', start_date: '2020-01-01', end_date: '2024-01-01' }), 400, /1000 days/);
       expectErrors(await call('/stats/time-to-close', { start_date: '1990-01-01', end_date: '2024-01-01' }), 400, /3660 days/);
       expectErrors(await call('/stats/hotspots', { cell: 10 }), 400, /cell must be/);
@@ -153,17 +168,35 @@ describe('Staff API: trends (/api/v1/stats)', () => {
       ]);
       await insertRows(b, [
         { requested: '2019-03-10T12:00:00-04:00', agency: 'Roads' },
-        { requested: '2019-03-11T09:00:00-04:00', status: 'closed', closed: '2019-03-11T10:00:00-04:00', detailed_status: 'rejected' },
+        {
+          requested: '2019-03-11T09:00:00-04:00',
+          status: 'closed',
+          closed: '2019-03-11T10:00:00-04:00',
+          detailed_status: 'rejected',
+        },
       ]);
       await insertRows(c, [{ requested: '2019-03-31T23:00:00-04:00' }, { requested: '2019-04-01T00:00:00-04:00' }]);
     });
 
     it('counts per local day and service, with exact bucket boundaries across DST', async () => {
-      const response = await call('/stats', { group_by: 'service_code', interval: 'day', start_date: '2019-03-09', end_date: '2019-03-11', service_code: `${a},${b}` });
+      const response = await call('/stats', {
+        group_by: 'service_code',
+        interval: 'day',
+        start_date: '2019-03-09',
+        end_date: '2019-03-11',
+        service_code: `${a},${b}`,
+      });
       expect(response.status, response.text).to.equal(200);
       expect(response.headers['content-type']).to.equal('application/json; charset=utf-8');
       assertDocumented('StatsCounts', response.body);
-      expect(response.body).to.include({ group_by: 'service_code', interval: 'day', start_date: '2019-03-09T00:00:00-05:00', end_date: '2019-03-11T23:59:59-04:00', total: 6, time_zone: 'America/New_York' });
+      expect(response.body).to.include({
+        group_by: 'service_code',
+        interval: 'day',
+        start_date: '2019-03-09T00:00:00-05:00',
+        end_date: '2019-03-11T23:59:59-04:00',
+        total: 6,
+        time_zone: 'America/New_York',
+      });
       expect(response.body.service_code).to.deep.equal([a, b]);
       expect(response.body.rows).to.deep.equal([
         { bucket: '2019-03-09T00:00:00-05:00', key: a, count: 1 },
@@ -175,7 +208,12 @@ describe('Staff API: trends (/api/v1/stats)', () => {
     });
 
     it('counts per week (Monday) and per month', async () => {
-      const weeks = await call('/stats', { interval: 'week', start_date: '2019-03-09T00:00:00', end_date: '2019-03-11T23:59:59', service_code: [a, b].join(',') });
+      const weeks = await call('/stats', {
+        interval: 'week',
+        start_date: '2019-03-09T00:00:00',
+        end_date: '2019-03-11T23:59:59',
+        service_code: [a, b].join(','),
+      });
       expect(weeks.status, weeks.text).to.equal(200);
       expect(weeks.body.group_by).to.equal('service_code'); // the default
       expect(weeks.body.rows).to.deep.equal([
@@ -184,15 +222,30 @@ describe('Staff API: trends (/api/v1/stats)', () => {
         { bucket: '2019-03-11T00:00:00-04:00', key: a, count: 1 },
         { bucket: '2019-03-11T00:00:00-04:00', key: b, count: 1 },
       ]);
-      const months = await call('/stats', { interval: 'month', start_date: '2019-03-01', end_date: '2019-04-30', service_code: c });
+      const months = await call('/stats', {
+        interval: 'month',
+        start_date: '2019-03-01',
+        end_date: '2019-04-30',
+        service_code: c,
+      });
       expect(months.body.rows).to.deep.equal([
         { bucket: '2019-03-01T00:00:00-05:00', key: c, count: 1 },
         { bucket: '2019-04-01T00:00:00-04:00', key: c, count: 1 },
       ]);
       // A zone-less start_date is read in New York: 2019-04-01T00:00 there is 04:00Z.
-      const april = await call('/stats', { interval: 'none', start_date: '2019-04-01T00:00:00', end_date: '2019-04-30', service_code: c });
+      const april = await call('/stats', {
+        interval: 'none',
+        start_date: '2019-04-01T00:00:00',
+        end_date: '2019-04-30',
+        service_code: c,
+      });
       expect(april.body.rows).to.deep.equal([{ bucket: null, key: c, count: 1 }]);
-      const fromUtc = await call('/stats', { interval: 'none', start_date: '2019-04-01T00:00:00Z', end_date: '2019-04-30', service_code: c });
+      const fromUtc = await call('/stats', {
+        interval: 'none',
+        start_date: '2019-04-01T00:00:00Z',
+        end_date: '2019-04-30',
+        service_code: c,
+      });
       expect(fromUtc.body.rows).to.deep.equal([{ bucket: null, key: c, count: 2 }]);
     });
 
@@ -237,7 +290,11 @@ describe('Staff API: trends (/api/v1/stats)', () => {
     it('defaults to the last 30 days, per day, by service_code', async () => {
       const [d] = await newServices(['sd']);
       const now = Date.now();
-      await insertRows(d!, [{ requested: new Date(now - 2 * HOUR) }, { requested: new Date(now - 29 * 24 * HOUR) }, { requested: new Date(now - 31 * 24 * HOUR) }]);
+      await insertRows(d!, [
+        { requested: new Date(now - 2 * HOUR) },
+        { requested: new Date(now - 29 * 24 * HOUR) },
+        { requested: new Date(now - 31 * 24 * HOUR) },
+      ]);
       const response = await call('/stats', { service_code: d! });
       expect(response.status, response.text).to.equal(200);
       assertDocumented('StatsCounts', response.body);
@@ -267,10 +324,19 @@ describe('Staff API: trends (/api/v1/stats)', () => {
         { requested: '2019-03-09T11:00:00-05:00', status: 'closed' }, // closed, date unknown: never counted
         { requested: '2019-03-13T01:00:00-04:00' }, // after the window
       ]);
-      const response = await call('/stats/backlog', { interval: 'day', start_date: '2019-03-09', end_date: '2019-03-12', service_code: code! });
+      const response = await call('/stats/backlog', {
+        interval: 'day',
+        start_date: '2019-03-09',
+        end_date: '2019-03-12',
+        service_code: code!,
+      });
       expect(response.status, response.text).to.equal(200);
       assertDocumented('StatsBacklog', response.body);
-      expect(response.body).to.include({ interval: 'day', start_date: '2019-03-09T00:00:00-05:00', end_date: '2019-03-12T23:59:59-04:00' });
+      expect(response.body).to.include({
+        interval: 'day',
+        start_date: '2019-03-09T00:00:00-05:00',
+        end_date: '2019-03-12T23:59:59-04:00',
+      });
       expect(response.body.rows).to.deep.equal([
         { bucket: '2019-03-09T00:00:00-05:00', at: '2019-03-10T00:00:00-05:00', open: 2 },
         { bucket: '2019-03-10T00:00:00-05:00', at: '2019-03-11T00:00:00-04:00', open: 1 },
@@ -278,13 +344,23 @@ describe('Staff API: trends (/api/v1/stats)', () => {
         { bucket: '2019-03-12T00:00:00-04:00', at: '2019-03-12T23:59:59-04:00', open: 2 },
       ]);
 
-      const weeks = await call('/stats/backlog', { interval: 'week', start_date: '2019-03-05', end_date: '2019-03-13T12:00:00', service_code: code! });
+      const weeks = await call('/stats/backlog', {
+        interval: 'week',
+        start_date: '2019-03-05',
+        end_date: '2019-03-13T12:00:00',
+        service_code: code!,
+      });
       expect(weeks.body.rows).to.deep.equal([
         { bucket: '2019-03-04T00:00:00-05:00', at: '2019-03-11T00:00:00-04:00', open: 1 },
         { bucket: '2019-03-11T00:00:00-04:00', at: '2019-03-13T12:00:00-04:00', open: 2 },
       ]);
 
-      const months = await call('/stats/backlog', { interval: 'month', start_date: '2019-02-01', end_date: '2019-04-30', service_code: code! });
+      const months = await call('/stats/backlog', {
+        interval: 'month',
+        start_date: '2019-02-01',
+        end_date: '2019-04-30',
+        service_code: code!,
+      });
       expect(months.body.rows).to.deep.equal([
         { bucket: '2019-02-01T00:00:00-05:00', at: '2019-03-01T00:00:00-05:00', open: 0 },
         { bucket: '2019-03-01T00:00:00-05:00', at: '2019-04-01T00:00:00-04:00', open: 2 },
@@ -319,7 +395,11 @@ describe('Staff API: trends (/api/v1/stats)', () => {
         { requested: '2019-06-01T00:00:00-04:00', closed: '2019-06-02T00:00:00-04:00', status: 'open' }, // reopened
       ]);
       await insertRows(f!, [closedAfter(0.5), closedAfter(1.5)]);
-      const response = await call('/stats/time-to-close', { start_date: '2019-06-01', end_date: '2019-06-30', service_code: `${e},${f}` });
+      const response = await call('/stats/time-to-close', {
+        start_date: '2019-06-01',
+        end_date: '2019-06-30',
+        service_code: `${e},${f}`,
+      });
       expect(response.status, response.text).to.equal(200);
       assertDocumented('StatsTimeToClose', response.body);
       expect(response.body).to.include({ start_date: '2019-06-01T00:00:00-04:00', end_date: '2019-06-30T23:59:59-04:00' });
@@ -369,7 +449,11 @@ describe('Staff API: trends (/api/v1/stats)', () => {
       expect(Math.abs(Date.parse(response.body.as_of as string) - now)).to.be.below(60_000);
 
       const onlyH = await call('/stats/overdue', { service_code: h! });
-      expect(onlyH.body).to.deep.include({ total: 1, by_service_code: [{ service_code: h, count: 1 }], by_agency: [{ agency, count: 1 }] });
+      expect(onlyH.body).to.deep.include({
+        total: 1,
+        by_service_code: [{ service_code: h, count: 1 }],
+        by_agency: [{ agency, count: 1 }],
+      });
     });
 
     it('answers zero when nothing is overdue', async () => {
@@ -385,7 +469,7 @@ describe('Staff API: trends (/api/v1/stats)', () => {
     function cellOf(lat: number, long: number, metres: number) {
       const dlat = metres / METRES_PER_DEGREE;
       const row = Math.floor(lat / dlat);
-      const dlong = dlat / Math.max(Math.cos((((row + 0.5) * dlat) * Math.PI) / 180), 0.01);
+      const dlong = dlat / Math.max(Math.cos(((row + 0.5) * dlat * Math.PI) / 180), 0.01);
       const column = Math.floor(long / dlong);
       return { id: `${metres}m:${row}:${column}`, lat: (row + 0.5) * dlat, long: (column + 0.5) * dlong, dlat, dlong };
     }
@@ -400,7 +484,10 @@ describe('Staff API: trends (/api/v1/stats)', () => {
       const one = cellOf(39.7131, -82.5995, 250);
       const two = cellOf(39.7131, -82.5995 + 0.012, 250); // about 1 km east
       const three = cellOf(39.7031, -82.5995, 250); // about 1.1 km south
-      const near = (cell: typeof one, dy: number, dx: number) => ({ lat: cell.lat + dy * cell.dlat * 0.4, long: cell.long + dx * cell.dlong * 0.4 });
+      const near = (cell: typeof one, dy: number, dx: number) => ({
+        lat: cell.lat + dy * cell.dlat * 0.4,
+        long: cell.long + dx * cell.dlong * 0.4,
+      });
       const when = '2019-07-10T12:00:00-04:00';
       await insertRows(code!, [
         { requested: when, ...near(one, 0, 0) },
@@ -412,18 +499,37 @@ describe('Staff API: trends (/api/v1/stats)', () => {
         { requested: '2019-08-10T12:00:00-04:00', ...near(three, 0, 0) }, // after the window
         { requested: when }, // no location
       ]);
-      await insertRows(other!, [{ requested: when, ...near(three, 0, 0) }, { requested: when, ...near(three, 0, 0) }]);
+      await insertRows(other!, [
+        { requested: when, ...near(three, 0, 0) },
+        { requested: when, ...near(three, 0, 0) },
+      ]);
 
-      const response = await call('/stats/hotspots', { start_date: '2019-07-01', end_date: '2019-07-31', cell: 250, service_code: code! });
+      const response = await call('/stats/hotspots', {
+        start_date: '2019-07-01',
+        end_date: '2019-07-31',
+        cell: 250,
+        service_code: code!,
+      });
       expect(response.status, response.text).to.equal(200);
       expect(response.headers['content-type']).to.equal('application/geo+json; charset=utf-8');
       const body = JSON.parse(response.text) as {
         type: string;
-        features: Array<{ id: string; geometry: { type: string; coordinates: number[][][] }; properties: { cell_id: string; count: number; open: number } }>;
+        features: Array<{
+          id: string;
+          geometry: { type: string; coordinates: number[][][] };
+          properties: { cell_id: string; count: number; open: number };
+        }>;
         truncated: boolean;
       };
       assertDocumented('StatsHotspots', body);
-      expect(body).to.deep.include({ type: 'FeatureCollection', cell: 250, min_count: 2, limit: 500, truncated: false, start_date: '2019-07-01T00:00:00-04:00' });
+      expect(body).to.deep.include({
+        type: 'FeatureCollection',
+        cell: 250,
+        min_count: 2,
+        limit: 500,
+        truncated: false,
+        start_date: '2019-07-01T00:00:00-04:00',
+      });
       expect(body.features.map((feature) => feature.properties)).to.deep.equal([
         { cell_id: one.id, count: 3, open: 2 },
         { cell_id: two.id, count: 2, open: 2 },
@@ -436,29 +542,51 @@ describe('Staff API: trends (/api/v1/stats)', () => {
       expect(ring[0]).to.deep.equal(ring[4]);
       // Counter-clockwise: the shoelace sum is positive.
       let area = 0;
-      for (let index = 0; index < 4; index++) area += ring[index]![0]! * ring[index + 1]![1]! - ring[index + 1]![0]! * ring[index]![1]!;
+      for (let index = 0; index < 4; index++)
+        area += ring[index]![0]! * ring[index + 1]![1]! - ring[index + 1]![0]! * ring[index]![1]!;
       expect(area).to.be.above(0);
       expect(inside(ring, one.long, one.lat)).to.equal(true);
       expect(inside(ring, two.long, two.lat)).to.equal(false);
       // About 250 m on each side.
-      const heightMetres = (Math.max(...ring.map((point) => point[1]!)) - Math.min(...ring.map((point) => point[1]!))) * METRES_PER_DEGREE;
-      const widthMetres = (Math.max(...ring.map((point) => point[0]!)) - Math.min(...ring.map((point) => point[0]!))) * METRES_PER_DEGREE * Math.cos((one.lat * Math.PI) / 180);
+      const heightMetres =
+        (Math.max(...ring.map((point) => point[1]!)) - Math.min(...ring.map((point) => point[1]!))) * METRES_PER_DEGREE;
+      const widthMetres =
+        (Math.max(...ring.map((point) => point[0]!)) - Math.min(...ring.map((point) => point[0]!))) *
+        METRES_PER_DEGREE *
+        Math.cos((one.lat * Math.PI) / 180);
       expect(heightMetres).to.be.closeTo(250, 0.5);
       expect(widthMetres).to.be.closeTo(250, 0.5);
 
-      const all = await call('/stats/hotspots', { start_date: '2019-07-01', end_date: '2019-07-31', service_code: `${code},${other}`, min_count: 1 });
+      const all = await call('/stats/hotspots', {
+        start_date: '2019-07-01',
+        end_date: '2019-07-31',
+        service_code: `${code},${other}`,
+        min_count: 1,
+      });
       expect(JSON.parse(all.text).features.map((feature: { properties: unknown }) => feature.properties)).to.deep.equal([
         { cell_id: one.id, count: 3, open: 2 },
         { cell_id: three.id, count: 3, open: 2 },
         { cell_id: two.id, count: 2, open: 2 },
       ]); // equal counts: the northern cell first
 
-      const capped = JSON.parse((await call('/stats/hotspots', { start_date: '2019-07-01', end_date: '2019-07-31', service_code: code!, limit: 1 })).text);
+      const capped = JSON.parse(
+        (await call('/stats/hotspots', { start_date: '2019-07-01', end_date: '2019-07-31', service_code: code!, limit: 1 })).text,
+      );
       expect(capped.truncated).to.equal(true);
       expect(capped.features.map((feature: { id: string }) => feature.id)).to.deep.equal([one.id]);
 
       // A coarser grid: 5 km cells, every located request of the window in some cell.
-      const coarse = JSON.parse((await call('/stats/hotspots', { start_date: '2019-07-01', end_date: '2019-07-31', service_code: code!, cell: 5000, min_count: 1 })).text);
+      const coarse = JSON.parse(
+        (
+          await call('/stats/hotspots', {
+            start_date: '2019-07-01',
+            end_date: '2019-07-31',
+            service_code: code!,
+            cell: 5000,
+            min_count: 1,
+          })
+        ).text,
+      );
       const cells = coarse.features as Array<{ id: string; properties: { count: number; open: number } }>;
       const expected = new Map<string, number>();
       for (const cell of [one, one, one, two, two, three]) {

@@ -86,19 +86,37 @@ async function admin(): Promise<string> {
 }
 
 async function register(body: Record<string, unknown>): Promise<{ id: string; secret: string }> {
-  const response = await request(ctx().app).post('/api/v1/webhooks').set('Authorization', await admin()).send(body);
+  const response = await request(ctx().app)
+    .post('/api/v1/webhooks')
+    .set('Authorization', await admin())
+    .send(body);
   expect(response.status, JSON.stringify(response.body)).to.equal(201);
   webhookIds.push(response.body.id);
   return response.body;
 }
 
 async function deliveriesOf(webhookId: string) {
-  const response = await request(ctx().app).get(`/api/v1/webhooks/${webhookId}/deliveries`).set('Authorization', await admin());
+  const response = await request(ctx().app)
+    .get(`/api/v1/webhooks/${webhookId}/deliveries`)
+    .set('Authorization', await admin());
   expect(response.status, JSON.stringify(response.body)).to.equal(200);
-  return response.body.deliveries as Array<{ id: string; event_id: string; event_type: string; status: string; attempts: number; last_error: string | null; last_status_code: number | null; delivered_at: string | null }>;
+  return response.body.deliveries as Array<{
+    id: string;
+    event_id: string;
+    event_type: string;
+    status: string;
+    attempts: number;
+    last_error: string | null;
+    last_status_code: number | null;
+    delivered_at: string | null;
+  }>;
 }
 
-async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 5000): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 5000,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -122,7 +140,8 @@ describe('staff API: webhooks', () => {
     await stopDispatchers();
     // Leave no active webhook behind: later tests' requests would queue deliveries for it.
     const authorization = await admin();
-    for (const id of webhookIds.splice(0)) await request(ctx().app).delete(`/api/v1/webhooks/${id}`).set('Authorization', authorization);
+    for (const id of webhookIds.splice(0))
+      await request(ctx().app).delete(`/api/v1/webhooks/${id}`).set('Authorization', authorization);
     await Promise.all(receivers.splice(0).map((receiver) => receiver.close()));
   });
 
@@ -137,7 +156,9 @@ describe('staff API: webhooks', () => {
     const staff = (await createKey(ctx().db, unique('staff'), 'staff')).key;
     for (const call of [
       request(ctx().app).get('/api/v1/webhooks'),
-      request(ctx().app).post('/api/v1/webhooks').send({ url: 'http://127.0.0.1:9/x', events: ['request.created'] }),
+      request(ctx().app)
+        .post('/api/v1/webhooks')
+        .send({ url: 'http://127.0.0.1:9/x', events: ['request.created'] }),
       request(ctx().app).get('/api/v1/webhooks/1/deliveries'),
     ]) {
       const answer = await call.set('Authorization', `Bearer ${staff}`);
@@ -160,24 +181,57 @@ describe('staff API: webhooks', () => {
       [{ url: 'https://example.com/hook', events: ['request.created'], extra: 1 }, 'extra is not a known field.'],
     ];
     for (const [body, message] of cases) {
-      const answer = await request(ctx().app).post('/api/v1/webhooks').set('Authorization', await admin()).send(body);
+      const answer = await request(ctx().app)
+        .post('/api/v1/webhooks')
+        .set('Authorization', await admin())
+        .send(body);
       expect(answer.status, JSON.stringify(body)).to.equal(400);
-      expect(answer.body.map((error: { description: string }) => error.description).join(' | '), JSON.stringify(body)).to.include(message);
+      expect(answer.body.map((error: { description: string }) => error.description).join(' | '), JSON.stringify(body)).to.include(
+        message,
+      );
     }
-    const notJson = await request(ctx().app).post('/api/v1/webhooks').set('Authorization', await admin()).set('Content-Type', 'text/plain').send('x');
+    const notJson = await request(ctx().app)
+      .post('/api/v1/webhooks')
+      .set('Authorization', await admin())
+      .set('Content-Type', 'text/plain')
+      .send('x');
     expect(notJson.status).to.equal(415);
-    expect((await request(ctx().app).get('/api/v1/webhooks/abc/deliveries').set('Authorization', await admin())).status).to.equal(404);
-    expect((await request(ctx().app).get('/api/v1/webhooks/999999999/deliveries').set('Authorization', await admin())).status).to.equal(404);
-    expect((await request(ctx().app).delete('/api/v1/webhooks/999999999').set('Authorization', await admin())).status).to.equal(404);
+    expect(
+      (
+        await request(ctx().app)
+          .get('/api/v1/webhooks/abc/deliveries')
+          .set('Authorization', await admin())
+      ).status,
+    ).to.equal(404);
+    expect(
+      (
+        await request(ctx().app)
+          .get('/api/v1/webhooks/999999999/deliveries')
+          .set('Authorization', await admin())
+      ).status,
+    ).to.equal(404);
+    expect(
+      (
+        await request(ctx().app)
+          .delete('/api/v1/webhooks/999999999')
+          .set('Authorization', await admin())
+      ).status,
+    ).to.equal(404);
   });
 
   it('shows the secret once (generated when absent); the list never shows secrets', async () => {
     const created = await register({ url: 'https://hooks.example.com/311', events: ['request.created', 'request.updated'] });
     expect(created.secret).to.match(/^whsec_[A-Za-z0-9_-]{43}$/);
     expect(created).to.include({ url: 'https://hooks.example.com/311', active: true });
-    const chosen = await register({ url: 'https://hooks.example.com/other', events: ['request.updated'], secret: 'my-own-secret-0123456789' });
+    const chosen = await register({
+      url: 'https://hooks.example.com/other',
+      events: ['request.updated'],
+      secret: 'my-own-secret-0123456789',
+    });
     expect(chosen.secret).to.equal('my-own-secret-0123456789');
-    const listed = await request(ctx().app).get('/api/v1/webhooks').set('Authorization', await admin());
+    const listed = await request(ctx().app)
+      .get('/api/v1/webhooks')
+      .set('Authorization', await admin());
     expect(listed.status).to.equal(200);
     const ids = listed.body.webhooks.map((webhook: { id: string }) => webhook.id);
     expect(ids).to.include.members([created.id, chosen.id]);
@@ -192,7 +246,14 @@ describe('staff API: webhooks', () => {
     const webhook = await register({ url: receiver.url, events: ['request.created'] });
     const email = `${unique('someone')}@example.org`;
     const phone = '+1 740 555 0199';
-    const id = await createRequest({ email, phone, first_name: 'Alexandra', last_name: 'Privateperson', device_id: unique('device'), account_id: unique('account') });
+    const id = await createRequest({
+      email,
+      phone,
+      first_name: 'Alexandra',
+      last_name: 'Privateperson',
+      device_id: unique('device'),
+      account_id: unique('account'),
+    });
     startDispatcher();
     const [got] = await waitFor('the delivery', () => receiver.forRequest(id).length > 0 && receiver.forRequest(id));
     expect(got!.path).to.equal('/hooks/311');
@@ -206,20 +267,33 @@ describe('staff API: webhooks', () => {
     expect(got!.body.type).to.equal('request.created');
     expect(got!.body.id).to.match(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     expect(new Date(got!.body.created_at).toISOString()).to.equal(got!.body.created_at);
-    expect(got!.body.data).to.include({ service_request_id: id, service_code: 'SIDEWALK', status: 'open', detailed_status: 'submitted' });
+    expect(got!.body.data).to.include({
+      service_request_id: id,
+      service_code: 'SIDEWALK',
+      status: 'open',
+      detailed_status: 'submitted',
+    });
     // The event is built in SQL by the create statement: exactly the public fields of a request, plus detailed_status.
     expect(Object.keys(got!.body.data).sort()).to.deep.equal([...STANDARD_REQUEST_FIELDS, 'detailed_status'].sort());
     expect(got!.body.data.lat).to.be.a('number');
     expect(got!.body.data.long).to.be.a('number');
     expect(new Date(String(got!.body.data.requested_datetime)).toISOString()).to.equal(got!.body.data.requested_datetime);
-    for (const secret of [email, phone, 'Alexandra', 'Privateperson', 'device-', 'account-', 'api_key']) expect(got!.text).to.not.include(secret);
-    for (const field of ['email', 'phone', 'first_name', 'last_name', 'device_id', 'account_id', 'api_key_id']) expect(got!.body.data).to.not.have.property(field);
+    for (const secret of [email, phone, 'Alexandra', 'Privateperson', 'device-', 'account-', 'api_key'])
+      expect(got!.text).to.not.include(secret);
+    for (const field of ['email', 'phone', 'first_name', 'last_name', 'device_id', 'account_id', 'api_key_id'])
+      expect(got!.body.data).to.not.have.property(field);
 
     const [delivery] = await waitFor('the delivered status', async () => {
       const list = await deliveriesOf(webhook.id);
       return list[0]?.status === 'delivered' && list;
     });
-    expect(delivery).to.include({ id: got!.headers['x-open311-delivery'], event_id: got!.body.id, event_type: 'request.created', attempts: 1, last_status_code: 204 });
+    expect(delivery).to.include({
+      id: got!.headers['x-open311-delivery'],
+      event_id: got!.body.id,
+      event_type: 'request.created',
+      attempts: 1,
+      last_status_code: 204,
+    });
     expect(delivery!.delivered_at).to.be.a('string');
     await sleep(100);
     expect(receiver.forRequest(id)).to.have.length(1);
@@ -303,7 +377,10 @@ describe('staff API: webhooks', () => {
     const webhook = await register({ url: receiver.url, events: ['request.created'] });
     const id = await createRequest();
     // As if a dispatcher had claimed it and died: the lease (next_attempt_at) is in the future.
-    await ctx().db('webhook_deliveries').where({ webhook_id: webhook.id }).update({ next_attempt_at: ctx().db.raw(`now() + interval '300 milliseconds'`) });
+    await ctx()
+      .db('webhook_deliveries')
+      .where({ webhook_id: webhook.id })
+      .update({ next_attempt_at: ctx().db.raw(`now() + interval '300 milliseconds'`) });
     startDispatcher();
     await sleep(100);
     expect(receiver.forRequest(id)).to.have.length(0);
@@ -320,7 +397,11 @@ describe('staff API: webhooks', () => {
     expect(receiver.received).to.have.length(0);
     // The event it subscribed to does reach it.
     await ctx().db.transaction((trx) =>
-      enqueueEvent(trx, { jurisdiction_id: ctx().config.jurisdictionId, type: 'request.updated', payload: { service_request_id: id, status: 'closed' } }),
+      enqueueEvent(trx, {
+        jurisdiction_id: ctx().config.jurisdictionId,
+        type: 'request.updated',
+        payload: { service_request_id: id, status: 'closed' },
+      }),
     );
     const [got] = await waitFor('the update', () => receiver.forRequest(id).length > 0 && receiver.forRequest(id));
     expect(got!.headers['x-open311-event']).to.equal('request.updated');
@@ -333,9 +414,17 @@ describe('staff API: webhooks', () => {
     const webhook = await register({ url: receiver.url, events: ['request.created'] });
     const before = await createRequest();
     expect((await deliveriesOf(webhook.id))[0]).to.include({ status: 'pending' });
-    const removed = await request(ctx().app).delete(`/api/v1/webhooks/${webhook.id}`).set('Authorization', await admin());
+    const removed = await request(ctx().app)
+      .delete(`/api/v1/webhooks/${webhook.id}`)
+      .set('Authorization', await admin());
     expect(removed.status).to.equal(204);
-    expect((await request(ctx().app).delete(`/api/v1/webhooks/${webhook.id}`).set('Authorization', await admin())).status).to.equal(404);
+    expect(
+      (
+        await request(ctx().app)
+          .delete(`/api/v1/webhooks/${webhook.id}`)
+          .set('Authorization', await admin())
+      ).status,
+    ).to.equal(404);
     const after = await createRequest();
     startDispatcher();
     await sleep(200);
@@ -344,7 +433,9 @@ describe('staff API: webhooks', () => {
     const deliveries = await deliveriesOf(webhook.id);
     expect(deliveries).to.have.length(1);
     expect(deliveries[0]).to.include({ status: 'failed', attempts: 0, last_error: 'webhook deactivated' });
-    const listed = await request(ctx().app).get('/api/v1/webhooks').set('Authorization', await admin());
+    const listed = await request(ctx().app)
+      .get('/api/v1/webhooks')
+      .set('Authorization', await admin());
     expect(listed.body.webhooks.find((item: { id: string }) => item.id === webhook.id)).to.include({ active: false });
   });
 
@@ -352,7 +443,11 @@ describe('staff API: webhooks', () => {
     const receiver = await startReceiver();
     const webhook = await register({ url: receiver.url, events: ['request.created'] });
     const failing = ctx().db.transaction(async (trx) => {
-      await enqueueEvent(trx, { jurisdiction_id: ctx().config.jurisdictionId, type: 'request.created', payload: { service_request_id: 'x' } });
+      await enqueueEvent(trx, {
+        jurisdiction_id: ctx().config.jurisdictionId,
+        type: 'request.created',
+        payload: { service_request_id: 'x' },
+      });
       throw new Error('rolled back');
     });
     await failing.catch(() => undefined);

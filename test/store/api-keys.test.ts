@@ -48,14 +48,27 @@ describe('API keys', () => {
     const bootstrap = unique('bootstrap-key-value-0123456789');
     await ensureBootstrapKey(db, bootstrap);
     expect((await submit({ api_key: bootstrap })).status).to.equal(200);
-    const stored = await db('api_keys').where({ key_hash: hashKey(bootstrap) }).first();
+    const stored = await db('api_keys')
+      .where({ key_hash: hashKey(bootstrap) })
+      .first();
     expect(JSON.stringify(stored)).not.to.include(bootstrap);
-    await db('api_keys').where({ key_hash: hashKey(bootstrap) }).update({ revoked_at: db.fn.now() });
+    await db('api_keys')
+      .where({ key_hash: hashKey(bootstrap) })
+      .update({ revoked_at: db.fn.now() });
     expect((await submit({ api_key: bootstrap })).status).to.equal(403);
     await ensureBootstrapKey(db, bootstrap); // a restart with the variable still set
     expect((await submit({ api_key: bootstrap })).status).to.equal(200);
     await ensureKey(db, 'again', bootstrap, 'client');
-    expect(Number((await db('api_keys').where({ key_hash: hashKey(bootstrap) }).count({ n: '*' }).first())?.n)).to.equal(1);
+    expect(
+      Number(
+        (
+          await db('api_keys')
+            .where({ key_hash: hashKey(bootstrap) })
+            .count({ n: '*' })
+            .first()
+        )?.n,
+      ),
+    ).to.equal(1);
   });
 
   it('the keys CLI creates a key printed once, lists it without the secret, and revokes it', async function () {

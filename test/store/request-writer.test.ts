@@ -54,15 +54,24 @@ describe('store: grouped creates (request writer)', () => {
     const requests = await Promise.all(
       Array.from({ length: 25 }, async (_, index) =>
         newRequest({
-          submitter: { email: `grouped${index}@example.com`, phone: null, first_name: null, last_name: null, device_id: null, account_id: `acct-${index}` },
+          submitter: {
+            email: `grouped${index}@example.com`,
+            phone: null,
+            first_name: null,
+            last_name: null,
+            device_id: null,
+            account_id: `acct-${index}`,
+          },
         }),
       ),
     );
-    const { result: created, statements } = await countingStatements(() => Promise.all(requests.map((request) => writer.insert(request))));
+    const { result: created, statements } = await countingStatements(() =>
+      Promise.all(requests.map((request) => writer.insert(request))),
+    );
     expect(statements).to.equal(1);
     const ids = created.map((item) => item?.service_request_id);
     expect(new Set(ids).size).to.equal(25);
-    created.forEach((item, index) => expect(item?.account_id).to.equal(`acct-${index}`));
+    for (const [index, item] of created.entries()) expect(item?.account_id).to.equal(`acct-${index}`);
     for (const [index, request] of requests.entries()) {
       const row = await db('service_requests').where({ id: ids[index] }).first('description', 'status', 'detailed_status');
       expect(row).to.deep.equal({ description: request.description, status: 'open', detailed_status: 'submitted' });
@@ -94,13 +103,31 @@ describe('store: grouped creates (request writer)', () => {
     const writer = new RequestWriter(db, { maxInFlight: 1 });
     const base = await newRequest();
     const used = { api_key_id: base.api_key_id, key: unique('used-key'), fingerprint: 'a'.repeat(64) };
-    await db('idempotency_keys').insert({ api_key_id: used.api_key_id, idempotency_key: used.key, fingerprint: used.fingerprint, response: '{}' });
+    await db('idempotency_keys').insert({
+      api_key_id: used.api_key_id,
+      idempotency_key: used.key,
+      fingerprint: used.fingerprint,
+      response: '{}',
+    });
     const requests = await Promise.all(Array.from({ length: 6 }, () => newRequest()));
     requests[3] = { ...requests[3]!, idempotency: used };
     const outcomes = await Promise.allSettled(requests.map((request) => writer.insert(request)));
-    expect(outcomes.map((outcome) => outcome.status)).to.deep.equal(['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect(outcomes.map((outcome) => outcome.status)).to.deep.equal([
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+      'fulfilled',
+    ]);
     expect((outcomes[3] as PromiseRejectedResult).reason.code).to.equal('23505');
-    const stored = await db('service_requests').whereIn('description', requests.map((request) => request.description!)).count({ n: '*' }).first();
+    const stored = await db('service_requests')
+      .whereIn(
+        'description',
+        requests.map((request) => request.description!),
+      )
+      .count({ n: '*' })
+      .first();
     expect(Number(stored?.n)).to.equal(5);
   });
 
@@ -118,7 +145,10 @@ describe('store: grouped creates (request writer)', () => {
     expect(answers[0]?.service_request_id).to.be.a('string');
     expect(answers.slice(1)).to.deep.equal([undefined, undefined]);
     const stored = await db('service_requests')
-      .whereIn('description', [fresh, staleCatalog, revoked].map((request) => request.description!))
+      .whereIn(
+        'description',
+        [fresh, staleCatalog, revoked].map((request) => request.description!),
+      )
       .pluck('description');
     expect(stored).to.deep.equal([fresh.description]);
   });

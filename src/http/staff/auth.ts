@@ -20,12 +20,16 @@ export function requireRole(context: AppContext, role: 'staff' | 'admin') {
     const header = req.headers.authorization ?? '';
     const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
     if (!bearer) {
-      throw new Open311Error(401, ['This API needs a staff key: send Authorization: Bearer <key>.'], { 'WWW-Authenticate': 'Bearer' });
+      throw new Open311Error(401, ['This API needs a staff key: send Authorization: Bearer <key>.'], {
+        'WWW-Authenticate': 'Bearer',
+      });
     }
     const record = await findActiveKey(context.db, bearer);
     if (!record) throw new Open311Error(401, ['The key is not valid.'], { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
     if (RANK[record.role] < RANK[role]) {
-      throw new Open311Error(403, [`This operation needs a${role === 'admin' ? 'n admin' : ' staff'} key; this key's role is ${record.role}.`]);
+      throw new Open311Error(403, [
+        `This operation needs a${role === 'admin' ? 'n admin' : ' staff'} key; this key's role is ${record.role}.`,
+      ]);
     }
     res.locals.actor = { key_id: record.id, name: record.name, role: record.role } satisfies Actor;
     next();

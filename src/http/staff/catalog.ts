@@ -18,7 +18,9 @@ export function catalogRouter(context: AppContext): Router {
   const admin = requireRole(context, 'admin');
   // Every write drops the rendered GET answers cached in this process (request lists show service names).
   const jurisdictionOf = async (req: Request): Promise<Jurisdiction> =>
-    context.jurisdictions.resolve(validate<{ jurisdiction_id?: string }>('common-query-input.json', coerceCommonQuery(req.query)).jurisdiction_id);
+    context.jurisdictions.resolve(
+      validate<{ jurisdiction_id?: string }>('common-query-input.json', coerceCommonQuery(req.query)).jurisdiction_id,
+    );
   const param = (req: Request, name: string): string => String(req.params[name] ?? '');
   const actor = (res: Response): catalog.Actor => {
     const { key_id, name } = actorOf(res);
@@ -72,7 +74,10 @@ export function catalogRouter(context: AppContext): Router {
   // ---- the whole catalog ----
   router.get('/catalog', async (req, res) => {
     const jurisdiction = await jurisdictionOf(req);
-    res.set('Content-Disposition', `inline; filename="catalog-${jurisdiction.jurisdiction_id.replace(/[^A-Za-z0-9._-]/g, '_')}.json"`);
+    res.set(
+      'Content-Disposition',
+      `inline; filename="catalog-${jurisdiction.jurisdiction_id.replace(/[^A-Za-z0-9._-]/g, '_')}.json"`,
+    );
     sendJson(res, await catalog.exportCatalog(db, jurisdiction), jurisdiction.time_zone);
   });
   router.put('/catalog', admin, async (req, res) => {

@@ -16,7 +16,9 @@ export function staffRequestsRouter(context: AppContext): Router {
   const router = express.Router();
   router.use(markMount);
   const jurisdictionOf = async (req: Request) =>
-    context.jurisdictions.resolve(validate<{ jurisdiction_id?: string }>('common-query-input.json', coerceCommonQuery(req.query)).jurisdiction_id);
+    context.jurisdictions.resolve(
+      validate<{ jurisdiction_id?: string }>('common-query-input.json', coerceCommonQuery(req.query)).jurisdiction_id,
+    );
   const idOf = (req: Request): string => String(req.params.service_request_id ?? '');
   const ifMatchOf = (req: Request): string | undefined => req.headers['if-match'];
   const sendRequest = (res: Response, request: workflow.StaffRequestView, timeZone: string): void => {

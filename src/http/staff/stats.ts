@@ -10,14 +10,23 @@ import { sendJson } from './send.js';
 export const GEOJSON_CONTENT_TYPE = 'application/geo+json; charset=utf-8';
 
 function sendGeoJson(res: Response, document: stats.HotspotsDocument, timeZone: string): void {
-  const body = { ...document, start_date: formatDateTime(document.start_date, timeZone), end_date: formatDateTime(document.end_date, timeZone) };
+  const body = {
+    ...document,
+    start_date: formatDateTime(document.start_date, timeZone),
+    end_date: formatDateTime(document.end_date, timeZone),
+  };
   res.status(200).set('Content-Type', GEOJSON_CONTENT_TYPE).set('Cache-Control', 'no-store').send(JSON.stringify(body));
 }
 
 export function statsRouter(context: AppContext): Router {
   const { db, jurisdictions } = context;
   const router = express.Router();
-  type JsonReport = (db: AppContext['db'], registry: AppContext['jurisdictions'], query: Request['query'], now: Date) => Promise<stats.Report<unknown>>;
+  type JsonReport = (
+    db: AppContext['db'],
+    registry: AppContext['jurisdictions'],
+    query: Request['query'],
+    now: Date,
+  ) => Promise<stats.Report<unknown>>;
   const json = (report: JsonReport) => async (req: Request, res: Response) => {
     const { document, timeZone } = await report(db, jurisdictions, req.query, new Date());
     sendJson(res, document, timeZone);
@@ -32,6 +41,7 @@ export function statsRouter(context: AppContext): Router {
     sendGeoJson(res, document, timeZone);
   });
 
-  for (const path of ['/', '/backlog', '/time-to-close', '/overdue', '/hotspots']) router.all(path, methodNotAllowedHandler(['GET', 'HEAD']));
+  for (const path of ['/', '/backlog', '/time-to-close', '/overdue', '/hotspots'])
+    router.all(path, methodNotAllowedHandler(['GET', 'HEAD']));
   return router;
 }

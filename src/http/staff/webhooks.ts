@@ -24,10 +24,19 @@ function checkedUrl(text: string): string {
   try {
     url = new URL(text);
   } catch {
-    throw badRequest('url must be an absolute http:// or https:// URL of at most 2000 characters, without user name or password.');
+    throw badRequest(
+      'url must be an absolute http:// or https:// URL of at most 2000 characters, without user name or password.',
+    );
   }
-  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '' || url.username !== '' || url.password !== '') {
-    throw badRequest('url must be an absolute http:// or https:// URL of at most 2000 characters, without user name or password.');
+  if (
+    (url.protocol !== 'http:' && url.protocol !== 'https:') ||
+    url.hostname === '' ||
+    url.username !== '' ||
+    url.password !== ''
+  ) {
+    throw badRequest(
+      'url must be an absolute http:// or https:// URL of at most 2000 characters, without user name or password.',
+    );
   }
   return url.href;
 }
