@@ -1,0 +1,2 @@
+// Placeholder entry so the asset build always has one bundle; pages load their own entries.
+export {};
