@@ -35,7 +35,8 @@ export async function buildWebAssets(outDirectory = PUBLIC_DIRECTORY): Promise<v
     fs.cpSync(from, to, { recursive: true });
   };
   if (fs.existsSync(path.join(webDirectory, 'css'))) copy(path.join(webDirectory, 'css'), path.join(outDirectory, 'css'));
-  if (fs.existsSync(path.join(webDirectory, 'images'))) copy(path.join(webDirectory, 'images'), path.join(outDirectory, 'images'));
+  if (fs.existsSync(path.join(webDirectory, 'images')))
+    copy(path.join(webDirectory, 'images'), path.join(outDirectory, 'images'));
   const modules = path.join(PROJECT_ROOT, 'node_modules');
   copy(path.join(modules, 'leaflet', 'dist', 'leaflet.css'), path.join(outDirectory, 'vendor', 'leaflet', 'leaflet.css'));
   copy(path.join(modules, 'leaflet', 'dist', 'images'), path.join(outDirectory, 'vendor', 'leaflet', 'images'));

@@ -8,7 +8,9 @@ describe('browser harness', () => {
   it('drives Debian Chromium against a loopback page and runs axe', async () => {
     const server = http.createServer((_req, res) => {
       res.setHeader('Content-Type', 'text/html; charset=utf-8');
-      res.end('<!doctype html><html lang="en"><head><title>Harness</title></head><body><main><h1>Hello</h1><button>Press</button></main></body></html>');
+      res.end(
+        '<!doctype html><html lang="en"><head><title>Harness</title></head><body><main><h1>Hello</h1><button>Press</button></main></body></html>',
+      );
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const context = await newContext();
