@@ -48,6 +48,27 @@ export interface Config {
 
 export class ConfigError extends Error {}
 
+/** The demo city: its contact details are published only when the server is set up for it. */
+export const DEMO_JURISDICTION_ID = 'lancasterohio.gov';
+const DEMO_CITY = {
+  name: 'City of Lancaster, Ohio',
+  contact: '311 API team, City of Lancaster, Ohio: 311@lancasterohio.gov, +1 740 687 6600',
+  keyService: 'Ask the 311 API team (311@lancasterohio.gov) for an API key.',
+};
+
+/**
+ * Discovery's contact and key_service when OPEN311_CONTACT / OPEN311_KEY_SERVICE are unset: the demo city's
+ * for the demo jurisdiction, else neutral text derived from the configured city (never another city's
+ * address, never a command: key_service is read by members of the public).
+ */
+function discoveryDefaults(jurisdictionId: string, name: string, publicUrl: string): { contact: string; keyService: string } {
+  if (jurisdictionId === DEMO_JURISDICTION_ID) return { contact: DEMO_CITY.contact, keyService: DEMO_CITY.keyService };
+  return {
+    contact: `${name}: ${publicUrl}`,
+    keyService: `Ask ${name} for an API key (${publicUrl}).`,
+  };
+}
+
 export const GEOREPORT_BASE_PATH = '/open311/v2';
 
 function readInteger(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -114,11 +135,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const linkHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
   const publicUrl = (env.PUBLIC_URL || `http://${linkHost}:${port}`).replace(/\/+$/, '');
   if (!/^https?:\/\/[^\s]+$/.test(publicUrl)) throw new ConfigError('PUBLIC_URL must be an http(s) URL');
-  const jurisdictionId = env.OPEN311_JURISDICTION_ID || 'lancasterohio.gov';
+  const jurisdictionId = env.OPEN311_JURISDICTION_ID || DEMO_JURISDICTION_ID;
   if (!/^[A-Za-z0-9._-]{1,100}$/.test(jurisdictionId)) {
     throw new ConfigError('OPEN311_JURISDICTION_ID may only contain letters, digits, ".", "_" and "-"');
   }
   const dataDirectory = path.resolve(env.DATA_DIR || './data');
+  const jurisdictionName =
+    env.OPEN311_JURISDICTION_NAME || (jurisdictionId === DEMO_JURISDICTION_ID ? DEMO_CITY.name : jurisdictionId);
+  const defaults = discoveryDefaults(jurisdictionId, jurisdictionName, publicUrl);
   return Object.freeze({
     port,
     host,
@@ -127,12 +151,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bootstrapApiKey,
     publicUrl,
     jurisdictionId,
-    jurisdictionName: env.OPEN311_JURISDICTION_NAME || 'City of Lancaster, Ohio',
+    jurisdictionName,
     timeZone,
-    contact: env.OPEN311_CONTACT || '311 API team, City of Lancaster, Ohio: 311@lancasterohio.gov, +1 740 687 6600',
-    keyService:
-      env.OPEN311_KEY_SERVICE ||
-      'Ask the 311 API team (311@lancasterohio.gov) for an API key; keys are issued with `npm run keys -- create`.',
+    contact: env.OPEN311_CONTACT || defaults.contact,
+    keyService: env.OPEN311_KEY_SERVICE || defaults.keyService,
     endpointType: readChoice(env, 'OPEN311_ENDPOINT_TYPE', ['production', 'test'] as const, 'production'),
     seedDemo: readBoolean(env, 'SEED_DEMO', databaseUrl === undefined),
     logLevel: readChoice(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),

@@ -1,5 +1,6 @@
 // The one error type. Every expected failure is an Open311Error; src/http/error-handler.ts turns it into
 // the Open311 errors document (<errors><error><code/><description/></error></errors> or [{code, description}]).
+import { ConfigError } from './config.js';
 
 export interface ErrorItem {
   code: number;
@@ -38,3 +39,61 @@ export const unsupportedMediaType = (description: string): Open311Error => new O
 
 export const internalError = (): Open311Error =>
   new Open311Error(500, ['An unexpected error occurred. The problem has been logged; please try again later.']);
+
+// Errors an operator must act on (start-up, command-line tools): printed as one line without a stack, and
+// the process exits with the code (README "Command-line tools" lists them).
+export const EXIT_CODES = Object.freeze({
+  failure: 1,
+  usage: 2,
+  portInUse: 3,
+  dataFolderInUse: 4,
+  storeMismatch: 5,
+});
+
+export class OperatorError extends Error {
+  readonly exitCode: number;
+
+  constructor(message: string, exitCode: number = EXIT_CODES.failure) {
+    super(message);
+    this.name = 'OperatorError';
+    this.exitCode = exitCode;
+  }
+}
+
+export const usageError = (message: string): OperatorError => new OperatorError(message, EXIT_CODES.usage);
+
+export const portInUse = (host: string, port: number): OperatorError =>
+  new OperatorError(
+    `Port ${port} on ${host} is already in use (is another server running?): stop it or set PORT to a free port.`,
+    EXIT_CODES.portInUse,
+  );
+
+export const dataFolderInUse = (dataDirectory: string, pid: number, alternative: string): OperatorError =>
+  new OperatorError(
+    `The data folder ${dataDirectory} is in use by another process (pid ${pid}); only one process may write to it. ${alternative}`,
+    EXIT_CODES.dataFolderInUse,
+  );
+
+export const jurisdictionMismatch = (configured: string, stored: string[]): OperatorError =>
+  new OperatorError(
+    `OPEN311_JURISDICTION_ID is ${configured}, but this store holds ${stored.length === 1 ? 'the jurisdiction' : 'the jurisdictions'} ` +
+      `${stored.join(', ')}; going on would add a second one and make jurisdiction_id required on every call. ` +
+      `Set OPEN311_JURISDICTION_ID=${stored[0]}, or rename the stored one with the server stopped: ` +
+      `npm run jurisdictions -- rename ${stored[0]} ${configured} (or add it deliberately: npm run jurisdictions -- add ${configured}).`,
+    EXIT_CODES.storeMismatch,
+  );
+
+/** The message of a failure, as one line (or a few): no stack, no duplicate. */
+export function describeFailure(error: unknown): { message: string; exitCode: number } {
+  if (error instanceof OperatorError) return { message: error.message, exitCode: error.exitCode };
+  if (error instanceof ConfigError) return { message: `Configuration error: ${error.message}`, exitCode: EXIT_CODES.usage };
+  if (error instanceof Open311Error) return { message: error.message, exitCode: EXIT_CODES.usage };
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return {
+      message: `${error.message}${typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? ` (SQLSTATE ${code})` : ''}`,
+      exitCode: 1,
+    };
+  }
+  return { message: String(error), exitCode: 1 };
+}

@@ -2,12 +2,15 @@
 // With WEB_CONCURRENCY > 1 (PostgreSQL only) the primary process prepares the store once and forks that
 // many workers sharing the port; each worker is the same stateless server.
 import cluster from 'node:cluster';
-import type { Server } from 'node:http';
+import http, { type Server } from 'node:http';
+import type { Express } from 'express';
 import { createApp } from './app.js';
+import { describeFailure, portInUse } from './errors.js';
+import { startAdminServer } from './http/admin-server.js';
 import { ConfigError, GEOREPORT_BASE_PATH, loadConfig, type Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { countServices } from './store/catalog-store.js';
-import { isEmbedded, migrateLatest, openDb, type Db } from './store/db.js';
+import { dataFolderLockOf, isEmbedded, migrateLatest, openDb, type Db } from './store/db.js';
 import { startWebhookDispatcher } from './webhooks/dispatcher.js';
 import { ensureBootstrapAdminKey, ensureBootstrapKey, ensureConfiguredJurisdiction, seedDemoCatalog } from './store/seed.js';
 
@@ -36,16 +39,49 @@ async function prepareStore(db: Db, config: Config, logger: Logger): Promise<voi
   await ensureBootstrapAdminKey(db, config.bootstrapAdminKey);
 }
 
+/** Binds the port; "listening" is logged only once the bind succeeded. A port in use is one clear error. */
+function listen(app: Express, config: Config): Promise<Server> {
+  const server = http.createServer(app);
+  return new Promise<Server>((resolve, reject) => {
+    const failed = (error: NodeJS.ErrnoException): void => {
+      reject(error.code === 'EADDRINUSE' ? portInUse(config.host, config.port) : error);
+    };
+    server.once('error', failed);
+    server.listen(config.port, config.host, () => {
+      server.off('error', failed);
+      resolve(server);
+    });
+  });
+}
+
 async function serve(config: Config, logger: Logger, prepare: boolean): Promise<void> {
-  const db = openDb({ databaseUrl: config.databaseUrl, dataDirectory: config.dataDirectory });
+  const db = openDb({
+    databaseUrl: config.databaseUrl,
+    dataDirectory: config.dataDirectory,
+    holder: 'server',
+    lockAlternative: 'Stop that server first, or start this one with another DATA_DIR.',
+  });
   if (prepare) await prepareStore(db, config, logger);
 
   const { app, context } = createApp({ config, db, logger });
-  const server: Server = app.listen(config.port, config.host, () => {
-    logger.info(`open311-server listening; GeoReport v2 base URL: ${config.publicUrl}${GEOREPORT_BASE_PATH}`, {
-      pid: process.pid,
-    });
+  const server = await listen(app, config);
+  logger.info(`open311-server listening; GeoReport v2 base URL: ${config.publicUrl}${GEOREPORT_BASE_PATH}`, {
+    pid: process.pid,
   });
+  // The embedded data folder is this process's alone: its command-line tools work through this endpoint.
+  const lock = dataFolderLockOf(db);
+  const admin = lock
+    ? await startAdminServer({
+        db,
+        config,
+        logger,
+        changed: () => {
+          context.intakeLookups.forget();
+          context.cache?.bump();
+        },
+      })
+    : undefined;
+  if (lock && admin) lock.publishAdminEndpoint(admin.endpoint);
   // Slow clients: headers must arrive within 15 s and the whole request within 60 s (Node answers 408).
   server.headersTimeout = 15_000;
   server.requestTimeout = 60_000;
@@ -63,8 +99,8 @@ async function serve(config: Config, logger: Logger, prepare: boolean): Promise<
     logger.info('stopping: draining in-flight requests', { signal });
     // close() stops accepting, closes idle keep-alive connections and waits for in-flight requests.
     server.close(() => {
-      void dispatcher
-        .stop()
+      void Promise.resolve(admin?.close())
+        .then(() => dispatcher.stop())
         .then(() => db.destroy())
         .then(() => logger.info('stopped'))
         .finally(() => process.exit(0));
@@ -117,6 +153,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`open311-server failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exit(1);
+  // One line: the cause, without a stack trace (LOG_LEVEL=debug adds it), and the exit code of src/errors.ts.
+  const { message, exitCode } = describeFailure(error);
+  process.stderr.write(`open311-server failed to start: ${message}\n`);
+  if (process.env.LOG_LEVEL === 'debug' && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+  process.exit(exitCode);
 });

@@ -8,12 +8,14 @@
 // the embedded PGlite. Requests are generated oldest first, so ids grow with requested_datetime as in a
 // real system.
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config.js';
-import { isEmbedded, migrateLatest, openDb, type Db } from '../store/db.js';
+import { OperatorError } from '../errors.js';
+import { isEmbedded, type Db } from '../store/db.js';
 import { seedDemoCatalog } from '../store/seed.js';
-import { fail } from './open-store.js';
+import { runWhenMain, usageError, type Command } from './command.js';
+import { openStoreExclusively } from './store-access.js';
 
-const USAGE = 'Usage: npm run seed:synthetic -- --requests N [--batch 50000] [--seed 1]';
+const USAGE = `Usage: npm run seed:synthetic -- --requests N [--batch 50000] [--seed 1]
+Adds N synthetic requests to the configured store (for the benchmark); stop the server first on the embedded store.`;
 
 // Lancaster, Ohio: the city centre (Main St and Broad St) and the spread of the generated points.
 const CENTER = { lat: 39.71367, long: -82.59932 };
@@ -422,32 +424,32 @@ export class ProgressBar {
   }
 }
 
-async function main(): Promise<void> {
+async function seedSynthetic(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
   const { values } = parseArgs({
+    args: argv,
     options: {
       requests: { type: 'string' },
       batch: { type: 'string', default: '50000' },
       seed: { type: 'string', default: '1' },
-      help: { type: 'boolean' },
     },
   });
-  if (values.help) fail(USAGE);
   if (!values.requests || !/^\d+$/.test(values.requests) || Number(values.requests) < 1)
-    fail(`--requests N is required (a positive whole number).\n${USAGE}`);
-  if (!/^\d+$/.test(values.batch!) || Number(values.batch) < 1) fail(`--batch must be a positive whole number.\n${USAGE}`);
-  if (!/^\d+$/.test(values.seed!)) fail(`--seed must be a whole number.\n${USAGE}`);
+    throw usageError('--requests N is required (a positive whole number).');
+  if (!/^\d+$/.test(values.batch!) || Number(values.batch) < 1) throw usageError('--batch must be a positive whole number.');
+  if (!/^\d+$/.test(values.seed!)) throw usageError('--seed must be a whole number.');
   const total = Number(values.requests);
   const batchSize = Math.min(Number(values.batch), total);
   const seed = Number(values.seed);
 
   const started = Date.now();
-  const config = loadConfig();
-  const db = openDb({ databaseUrl: config.databaseUrl, dataDirectory: config.dataDirectory });
+  const { config, db, close } = await openStoreExclusively('seed:synthetic', {
+    env,
+    alternative: 'Stop the server first (the synthetic requests are for a benchmark store).',
+  });
   try {
-    await migrateLatest(db);
     await seedDemoCatalog(db, config);
     const catalog = await readCatalog(db, config.jurisdictionId);
-    if (catalog.length === 0) fail(`No active service in jurisdiction ${config.jurisdictionId}.`);
+    if (catalog.length === 0) throw new OperatorError(`No active service in jurisdiction ${config.jurisdictionId}.`);
     const statement = batchStatement(catalog);
     const now = new Date();
     process.stderr.write(
@@ -474,10 +476,16 @@ async function main(): Promise<void> {
       `Seeded ${total.toLocaleString('en-US')} synthetic requests in ${seconds.toFixed(1)} s (${Math.round(total / seconds).toLocaleString('en-US')} requests/s).\n`,
     );
   } finally {
-    await db.destroy();
+    await close();
   }
 }
 
-main().catch((error: unknown) =>
-  fail(`seed:synthetic: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
-);
+export const seedSyntheticCommand: Command = {
+  usage: USAGE,
+  async run(argv, { env }) {
+    await seedSynthetic(argv, env);
+    return 0;
+  },
+};
+
+runWhenMain(import.meta.url, seedSyntheticCommand);

@@ -6,11 +6,12 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
 import knexFactory, { type Knex } from 'knex';
 import type { PGlite } from '@electric-sql/pglite';
+import { acquireDataFolderLock, type DataFolderLock } from './data-folder-lock.js';
 
 // The embedded store's modules are loaded only when it is used: PGlite and its PostGIS build cost a server on
 // PostgreSQL about 100 MB of memory for nothing. They are loaded as CommonJS, the same copy knex-pglite loads.
 const require = createRequire(import.meta.url);
-function embeddedModules() {
+export function embeddedModules() {
   return {
     PGlite: (require('@electric-sql/pglite') as typeof import('@electric-sql/pglite')).PGlite,
     postgis: (require('@electric-sql/pglite-postgis') as typeof import('@electric-sql/pglite-postgis')).postgis,
@@ -56,7 +57,16 @@ export interface DbOptions {
   /** Folder for the embedded store; undefined keeps it in memory (tests). */
   dataDirectory?: string | undefined;
   poolMax?: number;
+  /**
+   * Who opens a data folder (the lock names it: "server" or a tool's name), and what the operator can do
+   * instead when another process holds the folder (said in the refusal).
+   */
+  holder?: string;
+  lockAlternative?: string;
 }
+
+const embeddedInstances = new WeakMap<object, () => PGlite | undefined>();
+const INSTANCE_OF_CONFIG = Symbol('embedded instance');
 
 export function knexConfig(options: DbOptions): Knex.Config {
   const migrations: Knex.MigratorConfig = {
@@ -82,6 +92,7 @@ export function knexConfig(options: DbOptions): Knex.Config {
         },
       },
       migrations,
+      log: KNEX_LOG,
     };
   }
   const { PGlite, postgis, ClientPgLite } = embeddedModules();
@@ -99,11 +110,70 @@ export function knexConfig(options: DbOptions): Knex.Config {
       return { pglite: instance };
     }) as unknown as Knex.StaticConnectionConfig,
     migrations,
-  };
+    log: KNEX_LOG,
+    [INSTANCE_OF_CONFIG]: () => instance,
+  } as Knex.Config;
 }
 
+// Knex prints "Acquire connection error" with a stack for every failed connection, and the same error then
+// reaches the caller, who reports it: printed twice at start-up. The caller's report is the one kept.
+const KNEX_LOG = {
+  warn(message: string) {
+    if (!String(message).startsWith('Acquire connection error')) process.stderr.write(`knex: ${message}\n`);
+  },
+  error(message: string) {
+    process.stderr.write(`knex: ${message}\n`);
+  },
+  deprecate(method: string, alternative: string) {
+    process.stderr.write(`knex: ${method} is deprecated, use ${alternative}\n`);
+  },
+  debug() {},
+};
+
+/**
+ * A data folder is opened by one process at a time (src/store/data-folder-lock.ts): the lock is taken here,
+ * before PGlite touches the folder, and released by db.destroy(). Throws the "in use" OperatorError when
+ * another live process holds it.
+ */
 export function openDb(options: DbOptions): Db {
-  return knexFactory(knexConfig(options));
+  const config = knexConfig(options);
+  const lock =
+    !options.databaseUrl && options.dataDirectory
+      ? acquireDataFolderLock(
+          options.dataDirectory,
+          options.holder ?? 'store',
+          options.lockAlternative ?? 'Stop that process first, or use a different DATA_DIR.',
+        )
+      : undefined;
+  const db = knexFactory(config);
+  const instance = (config as { [INSTANCE_OF_CONFIG]?: () => PGlite | undefined })[INSTANCE_OF_CONFIG];
+  if (instance) embeddedInstances.set(db, instance);
+  if (lock) {
+    dataFolderLocks.set(db, lock);
+    // knex.destroy() ends in client.destroy(), which closes PGlite: the folder is free after that.
+    const client = db.client as { destroy(callback?: (error?: unknown) => void): Promise<void> };
+    const destroy = client.destroy.bind(client);
+    client.destroy = async (callback) => {
+      try {
+        await destroy(callback);
+      } finally {
+        lock.release();
+      }
+    };
+  }
+  return db;
+}
+
+const dataFolderLocks = new WeakMap<object, DataFolderLock>();
+
+/** The lock this process holds on the store's data folder (embedded store in a folder only). */
+export function dataFolderLockOf(db: Db): DataFolderLock | undefined {
+  return dataFolderLocks.get(db);
+}
+
+/** The PGlite instance behind an embedded store (once it has been connected). */
+export function embeddedInstanceOf(db: Db): PGlite | undefined {
+  return embeddedInstances.get(db)?.();
 }
 
 export async function migrateLatest(db: Db): Promise<void> {

@@ -44,7 +44,9 @@ export type SchemaId =
   | 'staff-queue-input.json'
   | 'staff-key-input.json'
   | 'staff-webhook-input.json'
-  | 'staff-deliveries-query.json';
+  | 'staff-deliveries-query.json'
+  | 'operation-selector-input.json'
+  | 'operation-empty-input.json';
 
 let shared: Ajv | undefined;
 
