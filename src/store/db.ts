@@ -65,6 +65,8 @@ export interface DbOptions {
   lockAlternative?: string;
 }
 
+const EMBEDDED_START_TIMEOUT_MS = 180_000;
+
 const embeddedInstances = new WeakMap<object, () => PGlite | undefined>();
 const INSTANCE_OF_CONFIG = Symbol('embedded instance');
 
@@ -111,6 +113,7 @@ export function knexConfig(options: DbOptions): Knex.Config {
     }) as unknown as Knex.StaticConnectionConfig,
     migrations,
     log: KNEX_LOG,
+    acquireConnectionTimeout: EMBEDDED_START_TIMEOUT_MS,
     [INSTANCE_OF_CONFIG]: () => instance,
   } as Knex.Config;
 }
@@ -146,6 +149,11 @@ export function openDb(options: DbOptions): Db {
         )
       : undefined;
   const db = knexFactory(config);
+  // Starting PGlite and loading PostGIS takes ~10 s, several times that on a busy machine: the pool's 30 s
+  // for creating a connection would fail the start for no fault of the store (knex-pglite fixes the pool's
+  // settings, so the limit is raised on the pool itself).
+  const pool = (db.client as { pool?: { createTimeoutMillis?: number } }).pool;
+  if (!options.databaseUrl && pool) pool.createTimeoutMillis = EMBEDDED_START_TIMEOUT_MS;
   const instance = (config as { [INSTANCE_OF_CONFIG]?: () => PGlite | undefined })[INSTANCE_OF_CONFIG];
   if (instance) embeddedInstances.set(db, instance);
   if (lock) {

@@ -1,15 +1,13 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { expect } from 'chai';
+import { execute } from '../../src/cli/command.js';
+import { keysCommand } from '../../src/cli/keys.js';
 import { createKey, ensureKey, hashKey, revokeKey } from '../../src/store/api-keys-store.js';
 import { ensureBootstrapKey } from '../../src/store/seed.js';
 import { submit } from '../helpers/build.js';
 import { ctx, unique } from '../helpers/test-server.js';
-
-const run = promisify(execFile);
 
 describe('API keys', () => {
   it('are stored hashed, never in clear', async () => {
@@ -75,7 +73,15 @@ describe('API keys', () => {
     this.timeout(120_000);
     const dataDirectory = fs.mkdtempSync(path.join(os.tmpdir(), 'open311-keys-'));
     const env = { ...process.env, DATA_DIR: dataDirectory, LOG_LEVEL: 'silent' };
-    const cli = (args: string[]) => run(process.execPath, ['--import', 'tsx', 'src/cli/keys.ts', ...args], { env });
+    // In-process: execute() is what `npm run keys` runs (a tsx start per call cost ~25 s).
+    const cli = async (args: string[]) => {
+      let stdout = '';
+      let stderr = '';
+      const io = { env, out: (text: string) => (stdout += text), err: (text: string) => (stderr += text) };
+      const code = await execute(keysCommand, args, io, 'keys');
+      expect(code, stderr).to.equal(0);
+      return { stdout };
+    };
     try {
       const created = await cli(['create', '--name', 'FixMyStreet test']);
       const key = /Key \(shown once, store it now\): (\S+)/.exec(created.stdout)?.[1];
