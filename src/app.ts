@@ -10,6 +10,7 @@ import { cors } from './http/cors.js';
 import { collapseSlashes } from './http/format.js';
 import { BULK_BASE_PATH, bulkRouter, georeportRouter } from './http/routes.js';
 import { STAFF_BASE_PATH, staffRouter } from './http/staff/router.js';
+import { authPagesRouter, STAFF_PAGES_BASE_PATH } from './http/pages/console/auth-pages.js';
 import { MEDIA_URL_PATH } from './media/media-store.js';
 import { openApiDocument } from './http/openapi.js';
 import { healthz, readyz, requestTimeout } from './http/health.js';
@@ -80,6 +81,8 @@ export function createApp({ config, db, logger }: { config: Config; db: Db; logg
   app.use(GEOREPORT_BASE_PATH, cors, georeportRouter(context));
   app.use(BULK_BASE_PATH, cors, bulkRouter(context));
   app.use(STAFF_BASE_PATH, staffRouter(context));
+  // Staff sign-in and account pages (HTML); the console adds its own pages under /staff/.
+  app.use(STAFF_PAGES_BASE_PATH, authPagesRouter(context));
   // Uploaded images (already checked and stripped of metadata); nosniff so they are only ever images.
   app.use(
     MEDIA_URL_PATH,

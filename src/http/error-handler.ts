@@ -106,6 +106,12 @@ export function errorHandler(logger: Logger) {
       res.end();
       return;
     }
+    // HTML pages (staff sign-in and account pages) render their errors as a page.
+    const renderHtml = res.locals.renderHtmlError as ((res: Response, error: Open311Error) => void) | undefined;
+    if (renderHtml) {
+      renderHtml(res, known);
+      return;
+    }
     sendError(res, known);
   };
 }
