@@ -51,6 +51,9 @@ export interface Config {
   readonly firstAdminEmail: string;
   /** Single sign-on through an OpenID Connect provider, when OIDC_ISSUER is set. */
   readonly oidc: OidcConfig | undefined;
+  /** Raster tile URL template for the maps of the web pages ({z}/{x}/{y}, optional {s}), and its attribution. */
+  readonly mapTileUrl: string;
+  readonly mapAttribution: string;
 }
 
 export interface OidcConfig {
@@ -62,6 +65,16 @@ export interface OidcConfig {
   readonly defaultRole: 'staff' | 'admin';
   /** Shown on the button: "Sign in with <name>". */
   readonly providerName: string;
+}
+
+/** The OpenStreetMap standard tiles (their usage policy: attribution shown, a setting rather than hard-coded). */
+export const DEFAULT_MAP_TILE_URL = 'https://tile.openstreetmap.org/{z}/{x}/{y}.png';
+export const DEFAULT_MAP_ATTRIBUTION = '© OpenStreetMap contributors';
+
+/** The origin of a tile URL template, for the pages' Content-Security-Policy (img-src). */
+export function tileOriginOf(template: string): string {
+  const url = new URL(template.replace(/\{s\}/g, 'a').replace(/\{[a-z]+\}/g, '0'));
+  return template.includes('{s}') ? `${url.protocol}//*.${url.host.split('.').slice(1).join('.')}` : url.origin;
 }
 
 export class ConfigError extends Error {}
@@ -151,6 +164,13 @@ function readOidc(env: NodeJS.ProcessEnv): OidcConfig | undefined {
   });
 }
 
+function readTileUrl(raw: string | undefined): string {
+  const value = raw || DEFAULT_MAP_TILE_URL;
+  if (!/^https?:\/\/[^\s"'<>]+$/.test(value) || !value.includes('{z}') || !value.includes('{x}') || !value.includes('{y}'))
+    throw new ConfigError('MAP_TILE_URL must be an http(s) URL template with {z}, {x} and {y}');
+  return value;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = readInteger(env, 'PORT', 8080, 0, 65535);
   const host = env.HOST || '0.0.0.0';
@@ -213,5 +233,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionMaxHours: readInteger(env, 'SESSION_MAX_HOURS', 7 * 24, 1, 365 * 24),
     firstAdminEmail: readFirstAdminEmail(env.FIRST_ADMIN_EMAIL, jurisdictionId),
     oidc: readOidc(env),
+    mapTileUrl: readTileUrl(env.MAP_TILE_URL),
+    mapAttribution: (env.MAP_ATTRIBUTION || DEFAULT_MAP_ATTRIBUTION).slice(0, 500),
   });
 }

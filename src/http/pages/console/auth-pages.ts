@@ -11,7 +11,7 @@
 import express, { type Request, type Response, type Router } from 'express';
 import QRCode from 'qrcode';
 import * as accounts from '../../../domain/staff-accounts.js';
-import { endAllSessions, endSession, startSession, type ActiveSession } from '../../../domain/sessions.js';
+import { csrfTokenOf, endAllSessions, endSession, startSession, type ActiveSession } from '../../../domain/sessions.js';
 import { linkNotUsable, Open311Error } from '../../../errors.js';
 import type { SessionMethod } from '../../../store/sessions-store.js';
 import type { AppContext } from '../../context.js';
@@ -27,6 +27,7 @@ import {
 } from '../../session.js';
 import { html, type SafeHtml } from '../html.js';
 import { pageSecurityHeaders } from '../security.js';
+import { renderLayout } from './layout.js';
 import { OIDC_CALLBACK_PATH, OIDC_START_PATH, OIDC_STATE_COOKIE, SingleSignOn } from './oidc.js';
 import { ACCOUNT_PATH, SIGN_IN_PATH, csrfField, formBody, requireStaffPage, safeNext } from './session-middleware.js';
 
@@ -36,51 +37,38 @@ const VERIFY_PATH = `${SIGN_IN_PATH}/verify`;
 export const STAFF_PAGES_BASE_PATH = '/staff';
 const local = (path: string): string => path.slice(STAFF_PAGES_BASE_PATH.length);
 
-/** A minimal page frame until the console's layout takes over. */
-function layout(title: string, body: SafeHtml, options: { signedIn?: ActiveSession; res?: Response } = {}): string {
-  const signOut =
-    options.signedIn && options.res
-      ? html`<form method="post" action="/staff/sign-out">${csrfField(options.res)}<button type="submit">Sign out</button></form>`
-      : '';
-  return html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title} · 311 staff</title>
-</head>
-<body>
-<header><p><a href="/staff/">311 staff</a></p>${signOut}</header>
-<main id="main">
-${body}
-</main>
-</body>
-</html>`.value;
-}
-
-function sendPage(
-  res: Response,
-  status: number,
+/** Every page of this file renders through the console's layout (header, skip link, main landmark). */
+function pageHtml(
+  context: AppContext,
+  _res: Response,
   title: string,
   body: SafeHtml,
-  options: { signedIn?: ActiveSession } = {},
-): void {
-  res
-    .status(status)
-    .set('Content-Type', 'text/html; charset=utf-8')
-    .set('Cache-Control', 'no-store')
-    .send(layout(title, body, { ...options, res }));
+  options: { signedIn?: ActiveSession | undefined } = {},
+): string {
+  const session = options.signedIn;
+  return renderLayout({
+    title,
+    cityName: context.config.jurisdictionName,
+    section: session ? 'account' : 'none',
+    body,
+    person: session ? { name: session.account.display_name, role: session.account.role } : undefined,
+    csrfToken: session ? csrfTokenOf(session.id) : undefined,
+  });
 }
 
 const errorBox = (message: string | undefined): SafeHtml | string =>
   message ? html`<div role="alert"><p>${message}</p></div>` : '';
 
-/** Renders errors of these pages as HTML (the error handler calls this when the router set it). */
-function renderHtmlError(res: Response, error: Open311Error): void {
+/** Errors of these pages as a page (the error handler renders it; see res.locals.errorPage). */
+function errorPageHtml(context: AppContext, res: Response, error: Open311Error): string {
   const message = error.errors.map((item) => item.description).join(' ');
   const title = error.status === 404 ? 'Not found' : error.status === 403 ? 'Not allowed' : 'Something went wrong';
-  res.set(error.headers);
-  sendPage(res, error.status, title, html`<h1>${title}</h1><p>${message}</p><p><a href="${SIGN_IN_PATH}">Go to sign-in</a></p>`);
+  return pageHtml(
+    context,
+    res,
+    title,
+    html`<h1>${title}</h1><p>${message}</p><p><a href="${SIGN_IN_PATH}">Go to sign-in</a></p>`,
+  );
 }
 
 function signInPage(context: AppContext, next: string, options: { error?: string; email?: string } = {}): SafeHtml {
@@ -126,9 +114,31 @@ export function authPagesRouter(context: AppContext): Router {
   const singleSignOn = config.oidc ? new SingleSignOn(config.oidc, config.publicUrl) : undefined;
   router.use(pageSecurityHeaders([]));
   router.use((_req, res, next) => {
-    res.locals.renderHtmlError = renderHtmlError;
+    res.locals.errorPage = (error: Open311Error) => errorPageHtml(context, res, error);
     next();
   });
+  const sendPage = (
+    res: Response,
+    status: number,
+    title: string,
+    body: SafeHtml,
+    options: { signedIn?: ActiveSession } = {},
+  ): void => {
+    res
+      .status(status)
+      .set('Content-Type', 'text/html; charset=utf-8')
+      .set('Cache-Control', 'no-store')
+      .send(pageHtml(context, res, title, body, options));
+  };
+  /** Answers with the error page (for refusals that are the page's normal outcome, not a thrown error). */
+  const sendErrorPage = (res: Response, error: Open311Error): void => {
+    res.set(error.headers);
+    res
+      .status(error.status)
+      .set('Content-Type', 'text/html; charset=utf-8')
+      .set('Cache-Control', 'no-store')
+      .send(errorPageHtml(context, res, error));
+  };
 
   /** Signs the browser in with a new session id (ending any session it had), then redirects. */
   async function signIn(
@@ -214,7 +224,7 @@ export function authPagesRouter(context: AppContext): Router {
     const token = String(req.params.token ?? '');
     res.set('Referrer-Policy', 'no-referrer');
     if (!(await accounts.signInLinkUsable(db, token))) {
-      renderHtmlError(res, linkNotUsable());
+      sendErrorPage(res, linkNotUsable());
       return;
     }
     sendPage(
@@ -267,7 +277,7 @@ export function authPagesRouter(context: AppContext): Router {
           })
         : undefined;
       if (!account) {
-        renderHtmlError(
+        sendErrorPage(
           res,
           new Open311Error(403, [
             `Single sign-on did not sign you in: ${result ? 'your verified e-mail address has no active staff account here.' : 'the sign-in could not be completed; start again.'}`,
