@@ -23,16 +23,33 @@ import { ResponseCache } from './http/response-cache.js';
 import helmet from 'helmet';
 import type { Logger } from './logger.js';
 import type { Db } from './store/db.js';
+import type { ChangeFeed } from './store/change-feed.js';
+import { ReadPool } from './store/read-pool.js';
 
 export interface App {
   app: Express;
   context: AppContext;
 }
 
-export function createApp({ config, db, logger }: { config: Config; db: Db; logger: Logger }): App {
+export function createApp({
+  config,
+  db,
+  logger,
+  reads,
+  changes,
+}: {
+  config: Config;
+  db: Db;
+  logger: Logger;
+  /** Read replicas for the public GETs (default: the primary alone). */
+  reads?: ReadPool;
+  changes?: ChangeFeed;
+}): App {
   const context: AppContext = {
     config,
     db,
+    reads: reads ?? new ReadPool(db),
+    ...(changes ? { changes } : {}),
     logger,
     jurisdictions: createJurisdictionRegistry(db),
     intakeLookups: new IntakeLookups(db),

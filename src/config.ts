@@ -6,6 +6,13 @@ export interface Config {
   readonly host: string;
   readonly dataDirectory: string;
   readonly databaseUrl: string | undefined;
+  /** Read replicas (DATABASE_READ_URL, comma-separated) for the public GETs; empty: everything on DATABASE_URL. */
+  readonly databaseReadUrls: readonly string[];
+  /**
+   * A direct connection (never through a transaction pooler) for LISTEN: other servers' writes reach this one's
+   * response cache at once. Defaults to DATABASE_URL.
+   */
+  readonly databaseListenUrl: string | undefined;
   /** When set, this value is a valid client API key from start-up on (stored hashed). */
   readonly bootstrapApiKey: string | undefined;
   /** Public base URL of this server (no trailing slash), used in discovery and media links. */
@@ -178,6 +185,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL must be a postgres:// or postgresql:// URL');
   }
+  const databaseReadUrls = (env.DATABASE_READ_URL ?? '')
+    .split(',')
+    .map((url) => url.trim())
+    .filter((url) => url !== '');
+  if (databaseReadUrls.length > 0 && !databaseUrl) throw new ConfigError('DATABASE_READ_URL needs DATABASE_URL');
+  if (databaseReadUrls.length > 16) throw new ConfigError('DATABASE_READ_URL lists at most 16 replicas');
+  for (const url of databaseReadUrls) {
+    if (!/^postgres(ql)?:\/\//.test(url)) throw new ConfigError('DATABASE_READ_URL must list postgres:// or postgresql:// URLs');
+  }
+  const databaseListenUrl = env.DATABASE_LISTEN_URL || databaseUrl;
+  if (env.DATABASE_LISTEN_URL && !databaseUrl) throw new ConfigError('DATABASE_LISTEN_URL needs DATABASE_URL');
+  if (databaseListenUrl && !/^postgres(ql)?:\/\//.test(databaseListenUrl)) {
+    throw new ConfigError('DATABASE_LISTEN_URL must be a postgres:// or postgresql:// URL');
+  }
   const bootstrapApiKey = env.OPEN311_BOOTSTRAP_API_KEY || undefined;
   if (bootstrapApiKey !== undefined && bootstrapApiKey.length < 16) {
     throw new ConfigError('OPEN311_BOOTSTRAP_API_KEY must be at least 16 characters long');
@@ -201,6 +222,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host,
     dataDirectory,
     databaseUrl,
+    databaseReadUrls: Object.freeze(databaseReadUrls),
+    databaseListenUrl,
     bootstrapApiKey,
     publicUrl,
     jurisdictionId,
