@@ -40,6 +40,42 @@ export const unsupportedMediaType = (description: string): Open311Error => new O
 export const internalError = (): Open311Error =>
   new Open311Error(500, ['An unexpected error occurred. The problem has been logged; please try again later.']);
 
+export const unauthorized = (description: string, headers: Record<string, string> = {}): Open311Error =>
+  new Open311Error(401, [description], headers);
+
+export const conflict = (description: string): Open311Error => new Open311Error(409, [description]);
+
+export const tooManyRequests = (description: string, retryAfterSeconds: number): Open311Error =>
+  new Open311Error(429, [description], { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) });
+
+/** A cookie-authenticated write without the session's CSRF token, or sent from another site. */
+export const csrfRefused = (): Open311Error =>
+  new Open311Error(403, [
+    'This change was refused: it lacks the CSRF token of your session (X-CSRF-Token header or _csrf form field) or came from another site. Reload the page and try again.',
+  ]);
+
+/** Same answer for an unknown e-mail and a wrong password: nothing is revealed about which accounts exist. */
+export const signInRefused = (): Open311Error => new Open311Error(401, ['The e-mail address or password is not right.']);
+
+export const signInThrottled = (retryAfterSeconds: number): Open311Error =>
+  tooManyRequests(
+    `Too many failed sign-ins. Try again in ${Math.ceil(retryAfterSeconds / 60)} minutes, or ask an administrator for a sign-in link.`,
+    retryAfterSeconds,
+  );
+
+export const secondFactorRefused = (): Open311Error =>
+  new Open311Error(401, [
+    'That code is not right (or was already used). Enter the current code from your app, or a recovery code.',
+  ]);
+
+export const linkNotUsable = (): Open311Error =>
+  new Open311Error(404, [
+    'This sign-in link is not valid: it may have expired (links last 24 hours), been used already, or been mistyped. Ask an administrator for a new one.',
+  ]);
+
+export const twoFactorEnrolmentRequired = (): Open311Error =>
+  new Open311Error(403, ['Two-factor sign-in is required: set it up at /staff/account before doing anything else.']);
+
 // Errors an operator must act on (start-up, command-line tools): printed as one line without a stack, and
 // the process exits with the code (README "Command-line tools" lists them).
 export const EXIT_CODES = Object.freeze({
@@ -90,6 +126,8 @@ export function describeFailure(error: unknown): { message: string; exitCode: nu
   if (error instanceof Open311Error) return { message: error.message, exitCode: EXIT_CODES.usage };
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))
+      return { message: error.message, exitCode: EXIT_CODES.usage };
     return {
       message: `${error.message}${typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? ` (SQLSTATE ${code})` : ''}`,
       exitCode: 1,

@@ -3,7 +3,7 @@
 // function of its arguments and environment, so tests run it in-process; runWhenMain() runs it as a program.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describeFailure, EXIT_CODES, OperatorError, usageError } from '../errors.js';
+import { describeFailure, EXIT_CODES, usageError } from '../errors.js';
 
 export interface CommandIo {
   env: NodeJS.ProcessEnv;
@@ -14,6 +14,8 @@ export interface CommandIo {
 export interface Command {
   /** Printed by --help (and after a usage error). */
   usage: string;
+  /** A tool with help per sub-command: the text for these arguments when they ask for help. */
+  help?(argv: string[]): string | undefined;
   /** Returns the exit code. */
   run(argv: string[], io: CommandIo): Promise<number>;
 }
@@ -22,8 +24,9 @@ export const wantsHelp = (argv: string[]): boolean => argv.some((argument) => ar
 
 /** Runs a tool in-process: the exit code, with its output written through io. */
 export async function execute(command: Command, argv: string[], io: CommandIo, name: string): Promise<number> {
-  if (wantsHelp(argv)) {
-    io.out(`${command.usage}\n`);
+  const help = command.help ? command.help(argv) : wantsHelp(argv) ? command.usage : undefined;
+  if (help !== undefined) {
+    io.out(`${help}\n`);
     return 0;
   }
   try {
@@ -31,7 +34,7 @@ export async function execute(command: Command, argv: string[], io: CommandIo, n
   } catch (error) {
     const { message, exitCode } = describeFailure(error);
     io.err(`${name}: ${message}\n`);
-    if (exitCode === EXIT_CODES.usage && error instanceof OperatorError) io.err(`${command.usage}\n`);
+    if (exitCode === EXIT_CODES.usage && !message.includes('Usage:')) io.err(`${command.usage}\n`);
     if (io.env.LOG_LEVEL === 'debug' && error instanceof Error && error.stack) io.err(`${error.stack}\n`);
     return exitCode;
   }

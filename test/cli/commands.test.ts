@@ -16,6 +16,7 @@ import { migrateCommand } from '../../src/cli/migrate.js';
 import { restoreCommand } from '../../src/cli/restore.js';
 import { seedCommand } from '../../src/cli/seed.js';
 import { seedSyntheticCommand } from '../../src/cli/seed-synthetic.js';
+import { staffCommand } from '../../src/cli/staff.js';
 import { DEMO_JURISDICTION_ID, loadConfig } from '../../src/config.js';
 import { EXIT_CODES, OperatorError } from '../../src/errors.js';
 import { createLogger } from '../../src/logger.js';
@@ -33,6 +34,7 @@ const COMMANDS: Record<string, Command> = {
   jurisdictions: jurisdictionsCommand,
   backup: backupCommand,
   restore: restoreCommand,
+  staff: staffCommand,
 };
 
 /** Runs a tool in-process on an embedded data folder (never on the suite's DATABASE_URL). */
