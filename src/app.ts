@@ -10,6 +10,8 @@ import { cors } from './http/cors.js';
 import { collapseSlashes } from './http/format.js';
 import { BULK_BASE_PATH, bulkRouter, georeportRouter } from './http/routes.js';
 import { STAFF_BASE_PATH, staffRouter } from './http/staff/router.js';
+import { feedsRouter } from './http/feeds.js';
+import { notificationsRouter } from './http/notifications/router.js';
 import { MEDIA_URL_PATH } from './media/media-store.js';
 import { openApiDocument } from './http/openapi.js';
 import { healthz, readyz, requestTimeout } from './http/health.js';
@@ -32,7 +34,7 @@ export function createApp({ config, db, logger }: { config: Config; db: Db; logg
     logger,
     jurisdictions: createJurisdictionRegistry(db),
     intakeLookups: new IntakeLookups(db),
-    requestWriter: new RequestWriter(db),
+    requestWriter: new RequestWriter(db, { notifications: config.smtpUrl !== undefined }),
     keyRateLimiter: new RateLimiter(config.rateLimitPerKey),
     addressRateLimiter: new RateLimiter(config.rateLimitPerAddress),
     ...(config.responseCacheTtlMs > 0 ? { cache: new ResponseCache(16 * 1024 * 1024, config.responseCacheTtlMs) } : {}),
@@ -80,6 +82,8 @@ export function createApp({ config, db, logger }: { config: Config; db: Db; logg
   app.use(GEOREPORT_BASE_PATH, cors, georeportRouter(context));
   app.use(BULK_BASE_PATH, cors, bulkRouter(context));
   app.use(STAFF_BASE_PATH, staffRouter(context));
+  app.use(feedsRouter(context));
+  app.use(notificationsRouter(context));
   // Uploaded images (already checked and stripped of metadata); nosniff so they are only ever images.
   app.use(
     MEDIA_URL_PATH,
