@@ -10,7 +10,7 @@ import { cors } from './http/cors.js';
 import { collapseSlashes } from './http/format.js';
 import { BULK_BASE_PATH, bulkRouter, georeportRouter } from './http/routes.js';
 import { STAFF_BASE_PATH, staffRouter } from './http/staff/router.js';
-import { feedsRouter } from './http/feeds.js';
+import { FEEDS_PATH, feedsRouter } from './http/feeds.js';
 import { notificationsRouter } from './http/notifications/router.js';
 import { MEDIA_URL_PATH } from './media/media-store.js';
 import { openApiDocument } from './http/openapi.js';
@@ -74,6 +74,7 @@ export function createApp({ config, db, logger }: { config: Config; db: Db; logg
       georeport_v2: `${config.publicUrl}${GEOREPORT_BASE_PATH}`,
       discovery: `${config.publicUrl}${GEOREPORT_BASE_PATH}/discovery.json`,
       openapi: `${config.publicUrl}/openapi.json`,
+      feeds: `${config.publicUrl}${FEEDS_PATH}/requests.atom`,
     });
   });
   app.get('/openapi.json', (_req, res) => {

@@ -97,6 +97,17 @@ describe('Atom feeds', () => {
     expect((await request(ctx().app).get('/feeds/requests/999999999999.atom')).status).to.equal(404);
   });
 
+  it('is linked from discovery (Link: rel=alternate) and from the index', async () => {
+    for (const format of ['json', 'xml']) {
+      const discovery = await request(ctx().app).get(`/open311/v2/discovery.${format}`);
+      expect(discovery.headers.link).to.equal(
+        '<http://311.test.example/feeds/requests.atom>; rel="alternate"; type="application/atom+xml"',
+      );
+    }
+    const index = await request(ctx().app).get('/');
+    expect(index.body.feeds).to.equal('http://311.test.example/feeds/requests.atom');
+  });
+
   it('answers 304 to a conditional GET with the ETag, and a new body once something changed', async () => {
     const first = await request(ctx().app).get('/feeds/requests.atom?service_code=GRAFFITI');
     const etag = first.headers.etag;

@@ -305,6 +305,28 @@ describe('e-mail notifications (real SMTP server)', function () {
   });
 });
 
+describe('e-mail notifications without SMTP_URL', () => {
+  it('are off: a report with an e-mail queues nothing, following answers 404', async () => {
+    const answer = await request(ctx().app)
+      .post(`${BASE}/requests.json`)
+      .type('form')
+      .send({
+        api_key: ctx().apiKey,
+        service_code: 'SIDEWALK',
+        lat: '39.71',
+        long: '-82.6',
+        email: `${unique('off')}@example.org`,
+      });
+    expect(answer.status).to.equal(200);
+    const id = (answer.body as Array<{ service_request_id: string }>)[0]!.service_request_id;
+    expect(await messagesOf(id)).to.deep.equal([]);
+    expect(await ctx().db('notification_subscriptions').where({ service_request_id: id })).to.deep.equal([]);
+    const follow = await request(ctx().app).post(`/requests/${id}/follow`).type('form').send({ email: 'a@example.org' });
+    expect(follow.status).to.equal(404);
+    expect(follow.text).to.include('not offered');
+  });
+});
+
 describe('e-mail notifications when the SMTP server is down', function () {
   this.timeout(60_000);
 
