@@ -61,6 +61,19 @@ export interface Config {
   readonly notifyHourlyCap: number;
   /** Local hour (jurisdiction time zone) at which daily digests are written. */
   readonly notifyDigestHour: number;
+  /** Raster tile URL template for the maps of the web pages ({z}/{x}/{y}, optional {s}), and its attribution. */
+  readonly mapTileUrl: string;
+  readonly mapAttribution: string;
+}
+
+/** The OpenStreetMap standard tiles (their usage policy: attribution shown, a setting rather than hard-coded). */
+export const DEFAULT_MAP_TILE_URL = 'https://tile.openstreetmap.org/{z}/{x}/{y}.png';
+export const DEFAULT_MAP_ATTRIBUTION = '© OpenStreetMap contributors';
+
+/** The origin of a tile URL template, for the pages' Content-Security-Policy (img-src). */
+export function tileOriginOf(template: string): string {
+  const url = new URL(template.replace(/\{s\}/g, 'a').replace(/\{[a-z]+\}/g, '0'));
+  return template.includes('{s}') ? `${url.protocol}//*.${url.host.split('.').slice(1).join('.')}` : url.origin;
 }
 
 export class ConfigError extends Error {}
@@ -132,6 +145,13 @@ function isValidTimeZone(zone: string): boolean {
   }
 }
 
+function readTileUrl(raw: string | undefined): string {
+  const value = raw || DEFAULT_MAP_TILE_URL;
+  if (!/^https?:\/\/[^\s"'<>]+$/.test(value) || !value.includes('{z}') || !value.includes('{x}') || !value.includes('{y}'))
+    throw new ConfigError('MAP_TILE_URL must be an http(s) URL template with {z}, {x} and {y}');
+  return value;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = readInteger(env, 'PORT', 8080, 0, 65535);
   const host = env.HOST || '0.0.0.0';
@@ -199,5 +219,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     notifyPollMs: readInteger(env, 'NOTIFY_POLL_MS', 2000, 10, 60_000),
     notifyHourlyCap: readInteger(env, 'NOTIFY_HOURLY_CAP', 20, 1, 10_000),
     notifyDigestHour: readInteger(env, 'NOTIFY_DIGEST_HOUR', 7, 0, 23),
+    mapTileUrl: readTileUrl(env.MAP_TILE_URL),
+    mapAttribution: (env.MAP_ATTRIBUTION || DEFAULT_MAP_ATTRIBUTION).slice(0, 500),
   });
 }

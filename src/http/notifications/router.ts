@@ -43,7 +43,19 @@ export function notificationsRouter(context: AppContext): Router {
   const city = config.jurisdictionName;
   const router = express.Router();
   router.use(markMount);
-  router.use(['/requests/:service_request_id/follow', NOTIFICATIONS_PATH, ALERTS_PATH], pageSecurityHeaders([]));
+  // These are pages: their errors are HTML pages too (rendered by the app's error handler).
+  router.use(
+    ['/requests/:service_request_id/follow', NOTIFICATIONS_PATH, ALERTS_PATH],
+    pageSecurityHeaders([]),
+    (req: Request, res: Response, next: NextFunction) => {
+      res.locals.errorPage = (error: Open311Error): string => {
+        const language = languageFor(req);
+        const words = wordsOf(language);
+        return page(language, city, words.errorTitle, html`${error.errors.map((item) => message(item.description))}`);
+      };
+      next();
+    },
+  );
   const send = (res: Response, language: Language, title: string, body: ReturnType<typeof message>, status = 200): void => {
     res
       .status(status)
@@ -148,17 +160,5 @@ export function notificationsRouter(context: AppContext): Router {
     router.all(`${NOTIFICATIONS_PATH}/${name}/:token`, methodNotAllowedHandler(['GET', 'HEAD', 'POST']));
   }
 
-  // These are pages: an expected error is an HTML page with its message; anything else goes on to the
-  // app's error handler (logged, generic answer).
-  router.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
-    if (!(error instanceof Open311Error) || res.headersSent) {
-      next(error);
-      return;
-    }
-    const language = languageFor(req);
-    const words = wordsOf(language);
-    res.set(error.headers);
-    send(res, language, words.errorTitle, html`${error.errors.map((item) => message(item.description))}`, error.status);
-  });
   return router;
 }
