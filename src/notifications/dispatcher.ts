@@ -14,6 +14,7 @@ import {
   markSendFailed,
   markSent,
   markSuppressed,
+  releaseMessage,
   sentLastHour,
   type ClaimedMessage,
 } from '../store/notifications-store.js';
@@ -52,6 +53,7 @@ export function startNotificationDispatcher({
   let pokedWhilePolling = false;
   let lastDigests = 0;
   const inFlight = new Set<Promise<void>>();
+  const inFlightRecipients = new Set<string>();
 
   async function attempt(message: ClaimedMessage): Promise<void> {
     if (message.unsubscribed) {
@@ -100,7 +102,11 @@ export function startNotificationDispatcher({
     if (room <= 0) return;
     const claimed = await claimDueMessages(db, room, config.notifyTimeoutMs * 3 + LEASE_MARGIN_MS);
     for (const message of claimed) {
-      const running: Promise<void> = attempt(message)
+      // One address's messages go one after the other, so that the hourly cap counts each of them: a second
+      // one is handed back at once (never held past its lease) and claimed again at a later poll.
+      const busy = inFlightRecipients.has(message.recipient);
+      if (!busy) inFlightRecipients.add(message.recipient);
+      const running: Promise<void> = (busy ? releaseMessage(db, message.id) : attempt(message))
         .catch((caught: unknown) => {
           // Recording the outcome failed (store unavailable): the lease runs out and the message is retried.
           logger.error('notification could not be recorded', {
@@ -110,6 +116,7 @@ export function startNotificationDispatcher({
         })
         .finally(() => {
           inFlight.delete(running);
+          if (!busy) inFlightRecipients.delete(message.recipient);
           if (claimed.length === room) poke();
         });
       inFlight.add(running);

@@ -359,6 +359,11 @@ export async function deferMessage(db: Db, id: string, until: Date): Promise<voi
   await db('notification_messages').where({ id }).update({ next_attempt_at: until, last_error: 'hourly limit of the address' });
 }
 
+/** Hands a claimed message back without an attempt: due again at once. */
+export async function releaseMessage(db: Db, id: string): Promise<void> {
+  await db('notification_messages').where({ id, status: 'pending' }).update({ next_attempt_at: db.fn.now() });
+}
+
 /** A failed attempt: retried after `retryInMs`, or failed for good when `retryInMs` is undefined. */
 export async function markSendFailed(db: Db, id: string, error: string, retryInMs: number | undefined): Promise<void> {
   await db('notification_messages')

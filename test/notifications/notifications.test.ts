@@ -56,6 +56,24 @@ async function settled(id: string): Promise<void> {
   await sleep(100);
 }
 
+/** A square service area around a point, made through the admin API; returns its code. */
+async function makeArea(lat: number, long: number, half = 0.004): Promise<string> {
+  const code = unique('ward');
+  const ring = [
+    [long - half, lat - half],
+    [long + half, lat - half],
+    [long + half, lat + half],
+    [long - half, lat + half],
+    [long - half, lat - half],
+  ];
+  const answer = await request(notify.app)
+    .post('/api/v1/areas')
+    .set('Authorization', `Bearer ${adminKey}`)
+    .send({ code, name: `Ward ${code}`, geometry: { type: 'Polygon', coordinates: [ring] } });
+  expect(answer.status, answer.text).to.equal(201);
+  return code;
+}
+
 describe('e-mail notifications (real SMTP server)', function () {
   this.timeout(60_000);
 
@@ -241,6 +259,39 @@ describe('e-mail notifications (real SMTP server)', function () {
     expect(alert.headers.get('list-unsubscribe')).to.match(/\/notifications\/unsubscribe\//);
   });
 
+  it('area alerts inside a service area; the Atom feed of that area lists the same request', async () => {
+    const email = `${unique('ward-watcher')}@example.org`;
+    const center = { lat: 39.64 + Math.random() * 0.02, long: -82.64 - Math.random() * 0.02 };
+    const area = await makeArea(center.lat, center.long);
+    const asked = await request(notify.app).post('/alerts').type('form').send({ email, service_area: area });
+    expect(asked.status, asked.text).to.equal(200);
+    await smtp.waitFor(() => smtp.to(email).length === 1);
+    expect(smtp.to(email)[0]!.text).to.include(`in Ward ${area}`);
+    await request(notify.app).post(linkIn(smtp.to(email)[0]!.text, `${PUBLIC}/notifications/confirm/`).slice(PUBLIC.length));
+    const inside = await report({ lat: String(center.lat), long: String(center.long) });
+    const outside = await report({ lat: String(center.lat + 0.02), long: String(center.long) });
+    await smtp.waitFor(() => smtp.to(email).length === 2, 10_000, 'the service-area alert');
+    await settled(outside);
+    expect(smtp.to(email)).to.have.length(2);
+    expect(smtp.to(email)[1]!.subject).to.include(inside);
+    const feed = await request(notify.app).get(`/feeds/requests.atom?service_area=${area}`);
+    expect(feed.status).to.equal(200);
+    expect(feed.text).to.include(`${PUBLIC}/requests/${inside}<`).and.not.include(`${PUBLIC}/requests/${outside}<`);
+    const unknown = await request(notify.app).post('/alerts').type('form').send({ email, service_area: 'NO-SUCH-WARD' });
+    expect(unknown.status).to.equal(404);
+    const both = await request(notify.app)
+      .post('/alerts')
+      .type('form')
+      .send({ email, service_area: area, lat: '39.7', long: '-82.6', radius: '100' });
+    expect(both.status).to.equal(400);
+    const tooWide = await request(notify.app)
+      .post('/alerts')
+      .type('form')
+      .send({ email, lat: '39.7', long: '-82.6', radius: '50000' });
+    expect(tooWide.status).to.equal(400);
+    expect(tooWide.text).to.include('radius');
+  });
+
   it('area alerts as a daily digest list the new requests of the day once', async () => {
     const email = `${unique('digest')}@example.org`;
     // A spot of its own: requests of earlier runs on the same database are not in it.
@@ -382,6 +433,54 @@ describe('e-mail notifications when the SMTP server is down', function () {
       expect(mine!.last_error).to.be.a('string');
     } finally {
       await down.stop();
+    }
+  });
+});
+
+describe('e-mail notifications: limits and several nodes', function () {
+  this.timeout(60_000);
+
+  it('bounds what one address receives per hour: the rest waits for the next hour', async () => {
+    const smtpServer = await startSmtp();
+    const capped = startNotifyApp(smtpServer.url, { NOTIFY_HOURLY_CAP: '2' });
+    try {
+      notify = capped;
+      const email = `${unique('busy')}@example.org`;
+      const ids = [await report({ email }), await report({ email }), await report({ email })];
+      await smtpServer.waitFor(() => smtpServer.to(email).length === 2, 10_000, 'two messages');
+      await waitUntil(
+        async () =>
+          (await ctx().db('notification_messages').where({ service_request_id: ids[2] }).first('last_error')).last_error !== null,
+        10_000,
+        'the third to wait',
+      );
+      await sleep(300);
+      expect(smtpServer.to(email)).to.have.length(2);
+      const third = await ctx().db('notification_messages').where({ service_request_id: ids[2] }).first();
+      expect(third.status).to.equal('pending');
+      expect(third.last_error).to.equal('hourly limit of the address');
+      expect(new Date(third.next_attempt_at).getTime()).to.be.greaterThan(Date.now() + 50 * 60 * 1000);
+      expect(Number(third.attempts)).to.equal(0);
+    } finally {
+      await capped.stop();
+      await smtpServer.close();
+    }
+  });
+
+  it('two dispatchers on one store send each message once', async () => {
+    const smtpServer = await startSmtp();
+    const first = startNotifyApp(smtpServer.url);
+    const second = startNotifyApp(smtpServer.url);
+    try {
+      notify = first;
+      const emails = Array.from({ length: 12 }, () => `${unique('node')}@example.org`);
+      await Promise.all(emails.map((email) => report({ email })));
+      await smtpServer.waitFor(() => emails.every((email) => smtpServer.to(email).length >= 1), 20_000, 'all confirmations');
+      await sleep(500);
+      for (const email of emails) expect(smtpServer.to(email), email).to.have.length(1);
+    } finally {
+      await Promise.all([first.stop(), second.stop()]);
+      await smtpServer.close();
     }
   });
 });
