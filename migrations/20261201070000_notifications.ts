@@ -41,6 +41,18 @@ export async function up(knex: Knex): Promise<void> {
     `CREATE INDEX notification_subscriptions_area_idx ON notification_subscriptions (jurisdiction_id) WHERE kind = 'area' AND confirmed_at IS NOT NULL AND unsubscribed_at IS NULL`,
   );
 
+  // Staff: a daily digest of an agency's overdue requests, to the addresses an admin registers.
+  await knex.schema.createTable('agency_digest_recipients', (table) => {
+    table.bigIncrements('id', { primaryKey: true });
+    table.text('jurisdiction_id').notNullable().references('jurisdictions.jurisdiction_id').onDelete('CASCADE');
+    table.bigInteger('agency_id').notNullable().references('agencies.id').onDelete('CASCADE');
+    table.text('email').notNullable();
+    table.text('language').notNullable().defaultTo('en');
+    table.timestamp('last_digest_at', { useTz: true });
+    table.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+    table.unique(['agency_id', 'email']);
+  });
+
   await knex.schema.createTable('notification_messages', (table) => {
     table.bigIncrements('id', { primaryKey: true });
     table.text('jurisdiction_id').notNullable().references('jurisdictions.jurisdiction_id').onDelete('CASCADE');
@@ -75,5 +87,6 @@ export async function up(knex: Knex): Promise<void> {
 
 export async function down(knex: Knex): Promise<void> {
   await knex.schema.dropTableIfExists('notification_messages');
+  await knex.schema.dropTableIfExists('agency_digest_recipients');
   await knex.schema.dropTableIfExists('notification_subscriptions');
 }

@@ -139,3 +139,30 @@ export async function listNotifications(db: Db, jurisdiction: Jurisdiction, stat
     throw badRequest(`status must be one of ${MESSAGE_STATUSES.join(', ')}.`);
   return store.listMessages(db, jurisdiction.jurisdiction_id, status, 200);
 }
+
+/** Admins register staff addresses for an agency's daily digest of overdue requests. */
+export async function addOverdueDigestRecipient(
+  db: Db,
+  jurisdiction: Jurisdiction,
+  input: { agency?: unknown; email?: unknown; language?: unknown },
+) {
+  if (typeof input.agency !== 'string' || input.agency === '') throw badRequest('agency must be the code of an agency.');
+  const email = checkedEmail(typeof input.email === 'string' ? input.email : undefined);
+  const created = await store.addAgencyDigestRecipient(db, {
+    jurisdiction_id: jurisdiction.jurisdiction_id,
+    agency_code: input.agency,
+    email,
+    language: languageOf(typeof input.language === 'string' ? input.language : undefined),
+  });
+  if (!created) throw notFound(`No agency with code ${input.agency.slice(0, 40)}.`);
+  return created;
+}
+
+export async function listOverdueDigestRecipients(db: Db, jurisdiction: Jurisdiction) {
+  return store.listAgencyDigestRecipients(db, jurisdiction.jurisdiction_id);
+}
+
+export async function removeOverdueDigestRecipient(db: Db, jurisdiction: Jurisdiction, id: string): Promise<void> {
+  if (!(await store.removeAgencyDigestRecipient(db, jurisdiction.jurisdiction_id, id)))
+    throw notFound(`No overdue digest recipient with id ${id.slice(0, 40)}.`);
+}

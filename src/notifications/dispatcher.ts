@@ -11,6 +11,7 @@ import {
   claimDueMessages,
   deferMessage,
   enqueueDueDigests,
+  enqueueDueOverdueDigests,
   markSendFailed,
   markSent,
   markSuppressed,
@@ -91,7 +92,8 @@ export function startNotificationDispatcher({
 
   async function writeDigests(): Promise<number> {
     lastDigests = Date.now();
-    const written = await enqueueDueDigests(db, config.notifyDigestHour);
+    const written =
+      (await enqueueDueDigests(db, config.notifyDigestHour)) + (await enqueueDueOverdueDigests(db, config.notifyDigestHour));
     if (written > 0) logger.info('daily digests written', { count: written });
     return written;
   }

@@ -49,7 +49,9 @@ export function composeMail(config: Config, templates: MailTemplates, message: C
       service_name: text(item.service_name),
       address: text(item.address),
       tracking_url: trackingUrl(base, String(item.service_request_id)),
+      expected: text(item.expected),
     }));
+    data.agency = text(payload.agency);
     data.items = items;
     data.count = items.length;
   }

@@ -507,3 +507,102 @@ export async function enqueueDueDigests(db: Db, hour: number, batch = 100): Prom
     return written;
   });
 }
+
+export interface AgencyDigestRecipient {
+  id: string;
+  agency: string;
+  email: string;
+  language: string;
+  last_digest_at: Date | null;
+  created_at: Date;
+}
+
+export async function listAgencyDigestRecipients(db: Db, jurisdictionId: string): Promise<AgencyDigestRecipient[]> {
+  const rows = await db('agency_digest_recipients as d')
+    .join('agencies as a', 'a.id', 'd.agency_id')
+    .select(db.raw('d.id::text AS id'), 'a.code AS agency', 'd.email', 'd.language', 'd.last_digest_at', 'd.created_at')
+    .where('d.jurisdiction_id', jurisdictionId)
+    .orderBy('d.id');
+  return rows as AgencyDigestRecipient[];
+}
+
+/** Registers an address for an agency's overdue digest (again: nothing changes). undefined: no such agency. */
+export async function addAgencyDigestRecipient(
+  db: Db,
+  input: { jurisdiction_id: string; agency_code: string; email: string; language: string },
+): Promise<AgencyDigestRecipient | undefined> {
+  const agency = await db('agencies').where({ jurisdiction_id: input.jurisdiction_id, code: input.agency_code }).first('id');
+  if (!agency) return undefined;
+  await db.raw(
+    `INSERT INTO agency_digest_recipients (jurisdiction_id, agency_id, email, language) VALUES (?, ?, ?, ?)
+     ON CONFLICT (agency_id, email) DO UPDATE SET language = EXCLUDED.language`,
+    [input.jurisdiction_id, agency.id, input.email, input.language],
+  );
+  const all = await listAgencyDigestRecipients(db, input.jurisdiction_id);
+  return all.find((row) => row.agency === input.agency_code && row.email === input.email);
+}
+
+export async function removeAgencyDigestRecipient(db: Db, jurisdictionId: string, id: string): Promise<boolean> {
+  if (!isStorableId(id)) return false;
+  return (await db('agency_digest_recipients').where({ jurisdiction_id: jurisdictionId, id }).delete()) > 0;
+}
+
+/**
+ * Writes the overdue digests that are due (same clock as the area digests): for each registered address, the
+ * open requests of its agency past their expected_datetime, keyed by recipient and local date.
+ */
+export async function enqueueDueOverdueDigests(db: Db, hour: number, batch = 100): Promise<number> {
+  return db.transaction(async (trx) => {
+    const due = await trx.raw(
+      `SELECT d.id::text AS id, d.jurisdiction_id, d.agency_id, d.email, d.language, a.name AS agency_name,
+              to_char(now() AT TIME ZONE j.time_zone, 'YYYY-MM-DD') AS local_date
+       FROM agency_digest_recipients d
+       JOIN agencies a ON a.id = d.agency_id
+       JOIN jurisdictions j ON j.jurisdiction_id = d.jurisdiction_id
+       WHERE extract(hour FROM now() AT TIME ZONE j.time_zone) >= ?
+         AND COALESCE(d.last_digest_at, d.created_at)
+             < (date_trunc('day', now() AT TIME ZONE j.time_zone) + make_interval(hours => ?)) AT TIME ZONE j.time_zone
+       ORDER BY d.id
+       LIMIT ?
+       FOR UPDATE OF d SKIP LOCKED`,
+      [hour, hour, batch],
+    );
+    let written = 0;
+    for (const recipient of due.rows as Array<{
+      id: string;
+      jurisdiction_id: string;
+      agency_id: string;
+      email: string;
+      language: string;
+      agency_name: string;
+      local_date: string;
+    }>) {
+      const items = await trx.raw(
+        `SELECT r.id::text AS service_request_id, s.service_name, r.address,
+                to_char(r.expected_datetime AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI"Z"') AS expected
+         FROM service_requests r JOIN services s ON s.id = r.service_id
+         WHERE r.agency_id = ? AND r.status = 'open' AND r.expected_datetime < now()
+         ORDER BY r.expected_datetime, r.id
+         LIMIT 200`,
+        [recipient.agency_id],
+      );
+      const list = items.rows as Array<Record<string, unknown>>;
+      if (list.length > 0) {
+        await trx.raw(
+          `INSERT INTO notification_messages (jurisdiction_id, template, recipient, recipient_role, language, payload, delivery_key)
+           VALUES (?, 'overdue-digest', ?, 'staff', ?, ?::jsonb, ?) ON CONFLICT (delivery_key) DO NOTHING`,
+          [
+            recipient.jurisdiction_id,
+            recipient.email,
+            recipient.language,
+            JSON.stringify({ items: list, agency: recipient.agency_name }),
+            `overdue:${recipient.id}:${recipient.local_date}`,
+          ],
+        );
+        written += 1;
+      }
+      await trx('agency_digest_recipients').where({ id: recipient.id }).update({ last_digest_at: trx.fn.now() });
+    }
+    return written;
+  });
+}

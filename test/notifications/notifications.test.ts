@@ -325,6 +325,68 @@ describe('e-mail notifications (real SMTP server)', function () {
     }
   });
 
+  it('sends an agency its daily digest of overdue requests, to the staff addresses an admin registered', async () => {
+    const code = unique('AG')
+      .toUpperCase()
+      .replace(/[^A-Z0-9]/g, '_');
+    const agency = await request(notify.app)
+      .post('/api/v1/agencies')
+      .set('Authorization', `Bearer ${adminKey}`)
+      .send({ code, name: `Agency ${code}` });
+    expect(agency.status, agency.text).to.equal(201);
+    const supervisor = `${unique('supervisor')}@lancasterohio.gov`;
+    const registered = await request(notify.app)
+      .post('/api/v1/notifications/overdue-digests')
+      .set('Authorization', `Bearer ${adminKey}`)
+      .send({ agency: code, email: supervisor });
+    expect(registered.status, registered.text).to.equal(201);
+    expect(registered.body).to.include({ agency: code, email: supervisor });
+    const bad = await request(notify.app)
+      .post('/api/v1/notifications/overdue-digests')
+      .set('Authorization', `Bearer ${adminKey}`)
+      .send({ agency: code, email: 'nope' });
+    expect(bad.status).to.equal(400);
+    const overdue = await report({ address_string: '9 Overdue Ln' });
+    const onTime = await report({});
+    const agencyId = (await ctx().db('agencies').where({ code }).first('id')).id;
+    await ctx()
+      .db('service_requests')
+      .where({ id: overdue })
+      .update({ agency_id: agencyId, expected_datetime: ctx().db.raw(`now() - interval '2 days'`) });
+    await ctx()
+      .db('service_requests')
+      .where({ id: onTime })
+      .update({ agency_id: agencyId, expected_datetime: ctx().db.raw(`now() + interval '2 days'`) });
+    await ctx()
+      .db('agency_digest_recipients')
+      .where({ email: supervisor })
+      .update({ created_at: ctx().db.raw(`now() - interval '1 day'`) });
+    const digests = startNotifyApp(smtp.url, { NOTIFY_DIGEST_HOUR: '0' });
+    try {
+      await digests.dispatcher.writeDigests();
+      await digests.dispatcher.writeDigests();
+      await smtp.waitFor(() => smtp.to(supervisor).length === 1, 10_000, 'the overdue digest');
+      await sleep(300);
+      expect(smtp.to(supervisor)).to.have.length(1);
+      const digest = smtp.to(supervisor)[0]!;
+      expect(digest.subject).to.include(`1 overdue requests for Agency ${code}`);
+      expect(digest.text)
+        .to.include(`${PUBLIC}/requests/${overdue}`)
+        .and.include('9 Overdue Ln')
+        .and.not.include(`/requests/${onTime}`);
+    } finally {
+      await digests.stop();
+    }
+    const list = await request(notify.app)
+      .get('/api/v1/notifications/overdue-digests')
+      .set('Authorization', `Bearer ${adminKey}`);
+    const mine = (list.body.recipients as Array<{ id: string; email: string }>).find((item) => item.email === supervisor)!;
+    const removed = await request(notify.app)
+      .delete(`/api/v1/notifications/overdue-digests/${mine.id}`)
+      .set('Authorization', `Bearer ${adminKey}`);
+    expect(removed.status).to.equal(204);
+  });
+
   it('shows staff which notifications went out and when, never a follower address; admins list failures', async () => {
     const submitter = `${unique('submitter')}@example.org`;
     const follower = `${unique('follower')}@example.net`;
