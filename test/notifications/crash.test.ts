@@ -63,6 +63,12 @@ describe('e-mail notifications survive kill -9 of the server', function () {
     if (dataDirectory) fs.rmSync(dataDirectory, { recursive: true, force: true });
   });
 
+  afterEach(function () {
+    // A failure shows what the server processes said.
+    if (this.currentTest?.state === 'failed')
+      for (const child of children) process.stderr.write(`--- server output ---\n${child.output.join('\n')}\n`);
+  });
+
   it('a report committed before the send is mailed exactly once after the restart', async () => {
     const httpPort = await freePort();
     const smtpPort = await freePort();
