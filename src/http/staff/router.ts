@@ -10,6 +10,7 @@ import { keysRouter } from './keys.js';
 import { staffRequestsRouter } from './requests.js';
 import { webhooksRouter } from './webhooks.js';
 import { notificationsAdminRouter } from './notifications.js';
+import { identitySettingsRouter, meRouter, staffAccountsRouter } from './identity.js';
 import { statsRouter } from './stats.js';
 
 export const STAFF_BASE_PATH = '/api/v1';
@@ -22,6 +23,9 @@ export function staffRouter(context: AppContext): Router {
   });
   router.use(refuseNul);
   router.use(requireRole(context, 'staff'));
+  router.use('/me', meRouter(context));
+  router.use('/staff', staffAccountsRouter(context));
+  router.use('/identity-settings', identitySettingsRouter(context));
   router.use('/keys', requireRole(context, 'admin'), keysRouter(context));
   router.use('/stats', statsRouter(context));
   router.use('/webhooks', requireRole(context, 'admin'), webhooksRouter(context));
