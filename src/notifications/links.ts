@@ -9,3 +9,5 @@ export const confirmUrl = (publicUrl: string, token: string): string => `${publi
 export const unsubscribeUrl = (publicUrl: string, token: string): string =>
   `${publicUrl}${NOTIFICATIONS_PATH}/unsubscribe/${token}`;
 export const notFixedUrl = (publicUrl: string, token: string): string => `${publicUrl}${NOTIFICATIONS_PATH}/not-fixed/${token}`;
+/** The staff console's page of a request. */
+export const staffRequestUrl = (publicUrl: string, id: string): string => `${publicUrl}/staff/requests/${encodeURIComponent(id)}`;

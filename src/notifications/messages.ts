@@ -5,7 +5,7 @@ import type { Config } from '../config.js';
 import type { ClaimedMessage } from '../store/notifications-store.js';
 import { languageOf } from './address.js';
 import { frequencyLabel, statusLabel } from './labels.js';
-import { confirmUrl, notFixedUrl, trackingUrl, unsubscribeUrl } from './links.js';
+import { confirmUrl, notFixedUrl, staffRequestUrl, trackingUrl, unsubscribeUrl } from './links.js';
 import type { MailTemplates, RenderedMail, TemplateData } from './templates.js';
 
 export interface OutgoingMail extends RenderedMail {
@@ -31,6 +31,8 @@ export function composeMail(config: Config, templates: MailTemplates, message: C
             description: text(payload.description),
             address: text(payload.address),
             tracking_url: trackingUrl(base, requestId),
+            staff_url: staffRequestUrl(base, requestId),
+            assignee: text(payload.assignee),
           },
         }
       : {}),

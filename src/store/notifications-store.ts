@@ -86,6 +86,29 @@ export async function enqueueChangeNotifications(
   return Number(result.rowCount ?? result.affectedRows ?? 0);
 }
 
+/**
+ * The message to the staff member a request was just assigned to (an active account with an address). Call
+ * inside the change's transaction; one message per assignment (the request's new version).
+ */
+export async function enqueueAssignmentNotification(
+  trx: Db,
+  assignment: { service_request_id: string; version: number; staff_id: string },
+): Promise<void> {
+  await trx.raw(
+    `INSERT INTO notification_messages (jurisdiction_id, service_request_id, template, recipient, recipient_role,
+                                        language, payload, delivery_key)
+     SELECT request.jurisdiction_id, request.id, 'assigned', account.email, 'staff', 'en',
+            ${REQUEST_PAYLOAD_SQL('request', 'service')} || jsonb_build_object('assignee', account.display_name),
+            'assigned:' || request.id || ':v' || ?::text || ':' || account.id
+     FROM service_requests request
+     JOIN services service ON service.id = request.service_id
+     JOIN staff_accounts account ON account.id = ? AND account.active
+     WHERE request.id = ?
+     ON CONFLICT (delivery_key) DO NOTHING`,
+    [assignment.version, assignment.staff_id, assignment.service_request_id],
+  );
+}
+
 export interface Subscription {
   id: string;
   jurisdiction_id: string;
