@@ -2,7 +2,7 @@
 // store in memory or on PostgreSQL when DATABASE_URL is set, with a staff and an admin key and a client key.
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { createApp } from '../../src/app.js';
 import type { AppContext } from '../../src/http/context.js';
 import { createLogger } from '../../src/logger.js';
@@ -85,4 +85,17 @@ export async function publicRequest(server: ConsoleServer, id: string): Promise<
   const response = await fetch(`${server.url}/open311/v2/requests/${id}.json`);
   const answer = (await response.json()) as Array<Record<string, unknown>>;
   return answer[0]!;
+}
+
+// A 1×1 transparent PNG: this machine has no network, so map tiles are answered locally. Tests of the
+// no-tiles case leave them unanswered instead.
+const BLANK_TILE = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=',
+  'base64',
+);
+
+export async function answerTiles(context: BrowserContext): Promise<void> {
+  await context.route('https://tile.openstreetmap.org/**', (route) =>
+    route.fulfill({ status: 200, contentType: 'image/png', body: BLANK_TILE }),
+  );
 }

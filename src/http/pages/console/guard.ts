@@ -97,6 +97,8 @@ export interface Team {
   /** The queue query with "assigned_to=me" resolved to the person's id. */
   queueQuery(query: Record<string, string>): Record<string, string>;
   withAssignees<T extends { service_request_id: string }>(rows: T[]): Promise<T[]>;
+  /** The name of the person a request is assigned to, or null. */
+  assigneeOf(id: string): Promise<string | null>;
   templateText(id: string | undefined): string | undefined;
   assign(jurisdiction: Jurisdiction, id: string, version: number, assignee: string | undefined): Promise<void>;
 }
@@ -113,6 +115,7 @@ export async function teamOf(_context: AppContext, _res: Response): Promise<Team
       return copy;
     },
     withAssignees: async (rows) => rows,
+    assigneeOf: async () => null,
     templateText: () => undefined,
     assign: async () => {
       throw new Open311Error(400, ['Assignment needs staff accounts, which are not set up yet.']);

@@ -20,6 +20,9 @@ import { CONSOLE_BASE_PATH, type FieldError, setFlash } from './layout.js';
 import { apiQueryOf, queueBody, queueParametersOf, queryStringOf } from './queue-page.js';
 import { renderErrorPage, sendConsolePage } from './render.js';
 import { renderLayout } from './layout.js';
+import { type DuplicateCandidate, type RequestViewModel, requestBody, workOrderBody } from './request-page.js';
+import QRCode from 'qrcode';
+import { getServiceDefinition } from '../../../domain/services.js';
 
 /** Where a form asked to go back to: a console path only (never another site). */
 export function safeReturnTo(value: string | undefined, fallback: string): string {
@@ -218,6 +221,190 @@ export function consoleRouter(context: AppContext): Router {
     if (failures.length > 0) parts.push(`Not changed: ${failures.join('; ')}`);
     setFlash(res, { kind: conflicts.length + failures.length > 0 ? 'warning' : 'success', text: parts.join(' ') });
     res.redirect(303, back);
+  });
+
+  // --- One request ---------------------------------------------------------------------------------------
+  const requestModel = async (req: Request, res: Response, id: string, extra: Partial<RequestViewModel> = {}) => {
+    const current = await jurisdiction();
+    const request = await workflow.getForStaff(db, current, id);
+    const team = await teamOf(context, res);
+    const [definition, agencies, duplicates, assignee] = await Promise.all([
+      getServiceDefinition(db, current, request.service_code).catch(() => ({ attributes: [] })),
+      listAgencies(db, current),
+      request.status === 'open'
+        ? workflow.findDuplicates(db, current, id, {}, { radius_meters: 200, window_hours: config.duplicateWindowHours })
+        : Promise.resolve([]),
+      team.assigneeOf(request.service_request_id),
+    ]);
+    const referer = req.headers.referer;
+    const backTo =
+      referer && referer.startsWith(`${config.publicUrl}${CONSOLE_BASE_PATH}/?`)
+        ? referer.slice(config.publicUrl.length)
+        : `${CONSOLE_BASE_PATH}/`;
+    return {
+      request,
+      attributes: definition.attributes,
+      duplicates: duplicates as unknown as DuplicateCandidate[],
+      agencies: [...new Set(agencies.map((agency) => agency.name))],
+      people: team.people,
+      templates: team.templates,
+      assignmentAvailable: team.assignmentAvailable,
+      assignee,
+      timeZone: current.time_zone,
+      now: new Date(),
+      csrfToken: consoleUserOf(res).csrf_token,
+      map: { tileUrl: config.mapTileUrl, attribution: config.mapAttribution },
+      backTo,
+      ...extra,
+    } satisfies RequestViewModel;
+  };
+  const idParameter = (req: Request): string => String(req.params.service_request_id ?? '');
+  const showRequest = async (req: Request, res: Response, status: number, extra: Partial<RequestViewModel> = {}) => {
+    const model = await requestModel(req, res, idParameter(req), extra);
+    sendConsolePage(
+      context,
+      req,
+      res,
+      {
+        title: `Request ${model.request.service_request_id}`,
+        section: 'queue',
+        errors: extra.errors,
+        styles: ['leaflet'],
+        scripts: ['request'],
+        body: requestBody(model),
+      },
+      status,
+    );
+  };
+
+  router.get('/requests/:service_request_id', async (req, res) => showRequest(req, res, 200));
+
+  router.get('/requests/:service_request_id/work-order', async (req, res) => {
+    const model = await requestModel(req, res, idParameter(req));
+    const pageUrl = `${config.publicUrl}${CONSOLE_BASE_PATH}/requests/${model.request.service_request_id}`;
+    const svg = await QRCode.toString(pageUrl, { type: 'svg', errorCorrectionLevel: 'M', margin: 1 });
+    sendConsolePage(context, req, res, {
+      title: `Work order ${model.request.service_request_id}`,
+      section: 'queue',
+      styles: ['leaflet'],
+      scripts: ['request'],
+      body: workOrderBody(model, svg.replace('<svg ', '<svg role="img" aria-label="QR code of the request page" '), pageUrl),
+    });
+  });
+
+  router.post('/requests/:service_request_id/change', async (req, res) => {
+    const form = await readFormBody(req);
+    checkCsrf(req, res, form);
+    const current = await jurisdiction();
+    const user = consoleUserOf(res);
+    const team = await teamOf(context, res);
+    const id = idParameter(req);
+    const version = Number(formValue(form, 'version'));
+    const action = formValue(form, 'action');
+    const typed: Record<string, string> = Object.create(null);
+    for (const name of ['status', 'status_notes', 'internal_note', 'agency_responsible', 'expected_datetime'])
+      if (typeof form[name] === 'string') typed[name] = form[name] as string;
+    let message: string;
+    try {
+      if (action === 'status') {
+        const note = formValue(form, 'status_notes') ?? team.templateText(formValue(form, 'template'));
+        await workflow.changeRequest(
+          db,
+          current,
+          id,
+          { version, status: formValue(form, 'status'), status_notes: note ?? null },
+          undefined,
+          user.actor,
+        );
+        message = 'Saved the status and public note.';
+      } else if (action === 'internal_note') {
+        const note = formValue(form, 'internal_note');
+        if (!note) {
+          await showRequest(req, res, 400, { errors: [{ field: 'internal-note', message: 'Write the internal note first.' }] });
+          return;
+        }
+        await workflow.changeRequest(db, current, id, { version, internal_note: note }, undefined, user.actor);
+        message = 'Added the internal note.';
+      } else if (action === 'route') {
+        await workflow.changeRequest(
+          db,
+          current,
+          id,
+          {
+            version,
+            agency_responsible: formValue(form, 'agency_responsible') ?? null,
+            expected_datetime: formValue(form, 'expected_datetime') ?? null,
+          },
+          undefined,
+          user.actor,
+        );
+        message = 'Saved the agency and expected date.';
+      } else if (action === 'assign') {
+        const target = formValue(form, 'assigned_to') === 'me' ? user.staff_id : formValue(form, 'assigned_to_person');
+        await team.assign(current, id, version, target);
+        message = target ? 'Saved the assignment.' : 'Removed the assignment.';
+      } else {
+        throw new Open311Error(400, ['Choose an action.']);
+      }
+    } catch (error) {
+      if (error instanceof Open311Error && error.status === 412) {
+        const seen: Record<string, string> = Object.create(null);
+        for (const name of ['status', 'status_notes', 'agency_responsible', 'expected_datetime'])
+          seen[name] = typeof form[`seen_${name}`] === 'string' ? (form[`seen_${name}`] as string) : '';
+        await showRequest(req, res, 409, { conflict: { seen, typed } });
+        return;
+      }
+      if (error instanceof Open311Error && error.status === 400) {
+        const field = action === 'internal_note' ? 'internal-note' : action === 'route' ? 'route-expected' : 'change-status';
+        await showRequest(req, res, 400, {
+          errors: error.errors.map((item) => ({ field, message: item.description })),
+          conflict: undefined,
+        });
+        return;
+      }
+      throw error;
+    }
+    context.cache?.bump();
+    context.events?.poke();
+    setFlash(res, { kind: 'success', text: message });
+    res.redirect(303, `${CONSOLE_BASE_PATH}/requests/${id}`);
+  });
+
+  router.post('/requests/:service_request_id/duplicate', async (req, res) => {
+    const form = await readFormBody(req);
+    checkCsrf(req, res, form);
+    const current = await jurisdiction();
+    const id = idParameter(req);
+    const original = formValue(form, 'original');
+    try {
+      await workflow.markDuplicate(
+        db,
+        current,
+        id,
+        { original: original ?? '', version: Number(formValue(form, 'version')) },
+        undefined,
+        consoleUserOf(res).actor,
+      );
+    } catch (error) {
+      if (error instanceof Open311Error && error.status === 412) {
+        const seen: Record<string, string> = Object.create(null);
+        for (const name of ['status', 'status_notes', 'agency_responsible', 'expected_datetime'])
+          seen[name] = typeof form[`seen_${name}`] === 'string' ? (form[`seen_${name}`] as string) : '';
+        await showRequest(req, res, 409, { conflict: { seen, typed: {} } });
+        return;
+      }
+      if (error instanceof Open311Error && (error.status === 400 || error.status === 404)) {
+        await showRequest(req, res, 400, {
+          errors: error.errors.map((item) => ({ field: 'duplicate-original', message: item.description })),
+        });
+        return;
+      }
+      throw error;
+    }
+    context.cache?.bump();
+    context.events?.poke();
+    setFlash(res, { kind: 'success', text: `Closed as a duplicate of request ${original}.` });
+    res.redirect(303, `${CONSOLE_BASE_PATH}/requests/${id}`);
   });
 
   // --- Saved views ---------------------------------------------------------------------------------------
