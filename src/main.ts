@@ -9,6 +9,7 @@ import { createLogger, type Logger } from './logger.js';
 import { countServices } from './store/catalog-store.js';
 import { isEmbedded, migrateLatest, openDb, type Db } from './store/db.js';
 import { startWebhookDispatcher } from './webhooks/dispatcher.js';
+import { seedDemoRequests } from './store/demo-requests.js';
 import { ensureBootstrapAdminKey, ensureBootstrapKey, ensureConfiguredJurisdiction, seedDemoCatalog } from './store/seed.js';
 
 function readConfig(): Config {
@@ -31,6 +32,11 @@ async function prepareStore(db: Db, config: Config, logger: Logger): Promise<voi
   if (config.seedDemo && (await countServices(db, config.jurisdictionId)) === 0) {
     const seeded = await seedDemoCatalog(db, config);
     logger.info('seeded the demo catalog', { services: seeded.length });
+  }
+  // Demo requests for the console's queue, map and trends; written once (a marker makes a rerun a no-op).
+  if (config.seedDemo) {
+    const requests = await seedDemoRequests(db, config.jurisdictionId);
+    if (requests > 0) logger.info('seeded demo requests', { requests });
   }
   await ensureBootstrapKey(db, config.bootstrapApiKey);
   await ensureBootstrapAdminKey(db, config.bootstrapAdminKey);

@@ -25,8 +25,18 @@ let shared: Promise<ConsoleServer> | undefined;
 
 async function start(): Promise<ConsoleServer> {
   const config = testConfig();
-  const db = openDb({ databaseUrl: config.databaseUrl, dataDirectory: undefined });
-  await migrateLatest(db);
+  // Loading PGlite + PostGIS can outlast Knex's connection wait on a busy shared machine: open it again.
+  let db: Db;
+  for (let attempt = 1; ; attempt += 1) {
+    db = openDb({ databaseUrl: config.databaseUrl, dataDirectory: undefined });
+    try {
+      await migrateLatest(db);
+      break;
+    } catch (error) {
+      await db.destroy().catch(() => undefined);
+      if (attempt >= 3 || (error as Error).name !== 'KnexTimeoutError') throw error;
+    }
+  }
   await seedDemoCatalog(db, config);
   const stamp = Date.now().toString(36);
   const staffKey = (await createKey(db, `Sam Staff ${stamp}`, 'staff')).key;

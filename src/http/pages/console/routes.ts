@@ -20,6 +20,9 @@ import { CONSOLE_BASE_PATH, type FieldError, setFlash } from './layout.js';
 import { apiQueryOf, queueBody, queueParametersOf, queryStringOf } from './queue-page.js';
 import { renderErrorPage, sendConsolePage } from './render.js';
 import { renderLayout } from './layout.js';
+import { mapBody } from './map-page.js';
+import * as stats from '../../../domain/stats.js';
+import { tableCsv, trendTables, trendsBody } from './trends-page.js';
 import { type DuplicateCandidate, type RequestViewModel, requestBody, workOrderBody } from './request-page.js';
 import QRCode from 'qrcode';
 import { getServiceDefinition } from '../../../domain/services.js';
@@ -221,6 +224,130 @@ export function consoleRouter(context: AppContext): Router {
     if (failures.length > 0) parts.push(`Not changed: ${failures.join('; ')}`);
     setFlash(res, { kind: conflicts.length + failures.length > 0 ? 'warning' : 'success', text: parts.join(' ') });
     res.redirect(303, back);
+  });
+
+  // --- Map of the queue -----------------------------------------------------------------------------------
+  router.get('/map', async (req, res) => {
+    const current = await jurisdiction();
+    const parameters = queueParametersOf(req.query);
+    const team = await teamOf(context, res);
+    const [services, agencies] = await Promise.all([listServices(db, current), listAgencies(db, current)]);
+    let result: Awaited<ReturnType<typeof workflow.queue>> | undefined;
+    let errors: FieldError[] | undefined;
+    try {
+      // The map shows up to 500 markers: one page of the largest size the queue allows.
+      result = await workflow.queue(db, current, team.queueQuery({ ...apiQueryOf(parameters), page_size: '500', page: '1' }));
+    } catch (error) {
+      if (!(error instanceof Open311Error) || error.status !== 400) throw error;
+      errors = error.errors.map((item) => ({ field: fieldOf(item.description), message: item.description }));
+    }
+    sendConsolePage(
+      context,
+      req,
+      res,
+      {
+        title: 'Map',
+        section: 'map',
+        errors,
+        styles: ['leaflet'],
+        scripts: ['map'],
+        body: mapBody({
+          parameters,
+          services: services.filter((service) => service.active),
+          agencies: [...new Set(agencies.map((agency) => agency.name))],
+          people: team.people,
+          assignmentAvailable: team.assignmentAvailable,
+          timeZone: current.time_zone,
+          now: new Date(),
+          result,
+          map: { tileUrl: config.mapTileUrl, attribution: config.mapAttribution },
+        }),
+      },
+      errors ? 400 : 200,
+    );
+  });
+
+  // --- Trends ------------------------------------------------------------------------------------------------
+  const trendsInput = async (req: Request) => {
+    const current = await jurisdiction();
+    const day = (date: Date): string =>
+      new Intl.DateTimeFormat('en-CA', { timeZone: current.time_zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(
+        date,
+      );
+    const text = (name: string): string | undefined => {
+      const value = req.query[name];
+      return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+    };
+    const raw = req.query.service_code;
+    const codes = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw])
+      .filter((value): value is string => typeof value === 'string')
+      .flatMap((value) => value.split(','))
+      .filter((value) => value !== '')
+      .slice(0, 200);
+    const now = new Date();
+    const input = {
+      start_date: text('start_date') ?? day(new Date(now.getTime() - 89 * 86_400_000)),
+      end_date: text('end_date') ?? day(now),
+      service_code: codes,
+    };
+    const base: Record<string, string> = { start_date: input.start_date, end_date: input.end_date };
+    if (codes.length > 0) base.service_code = codes.join(',');
+    const spanDays = (Date.parse(input.end_date) - Date.parse(input.start_date)) / 86_400_000;
+    const reports = {
+      counts: (await stats.counts(db, context.jurisdictions, { ...base, group_by: 'service_code', interval: 'week' }, now))
+        .document,
+      backlog: (await stats.backlog(db, context.jurisdictions, { ...base, interval: spanDays > 900 ? 'week' : 'day' }, now))
+        .document,
+      timeToClose: (await stats.timeToClose(db, context.jurisdictions, base, now)).document,
+      overdue: (await stats.overdue(db, context.jurisdictions, base, now)).document,
+      hotspots: (await stats.hotspots(db, context.jurisdictions, base, now)).document,
+    };
+    const search = new URLSearchParams(base).toString();
+    return { current, input, reports, query: `?${search}` };
+  };
+
+  router.get('/trends', async (req, res) => {
+    const services = await listServices(db, await jurisdiction());
+    try {
+      const { current, input, reports, query } = await trendsInput(req);
+      sendConsolePage(context, req, res, {
+        title: 'Trends',
+        section: 'trends',
+        styles: ['uplot', 'leaflet'],
+        scripts: ['trends'],
+        body: trendsBody(trendTables(reports, services, current.time_zone), input, services, query, {
+          tileUrl: config.mapTileUrl,
+          attribution: config.mapAttribution,
+        }),
+      });
+    } catch (error) {
+      if (!(error instanceof Open311Error) || error.status !== 400) throw error;
+      sendConsolePage(
+        context,
+        req,
+        res,
+        {
+          title: 'Trends',
+          section: 'trends',
+          errors: error.errors.map((item) => ({ field: 'trends-start', message: item.description })),
+          body: html`<h1>Trends</h1><p><a href="${CONSOLE_BASE_PATH}/trends">Show the last 90 days</a></p>`,
+        },
+        400,
+      );
+    }
+  });
+
+  router.get('/trends/:name.csv', async (req, res) => {
+    const services = await listServices(db, await jurisdiction());
+    const { current, reports } = await trendsInput(req);
+    const table = trendTables(reports, services, current.time_zone)[String(req.params.name)];
+    if (!table) throw new Open311Error(404, ['There is no such trend.']);
+    res
+      .status(200)
+      .set('Content-Type', 'text/csv; charset=utf-8')
+      .set('Content-Disposition', `attachment; filename="${String(req.params.name)}.csv"`)
+      .set('Cache-Control', 'no-store')
+      .send(tableCsv(table));
   });
 
   // --- One request ---------------------------------------------------------------------------------------
