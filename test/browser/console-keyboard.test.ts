@@ -2,7 +2,14 @@
 // the ? list, and focus that is always visible.
 import { expect } from 'chai';
 import type { BrowserContext, Page } from 'playwright-core';
-import { answerTiles, type ConsoleServer, consoleServer, createPublicRequest, publicRequest } from './console-support.js';
+import {
+  answerTiles,
+  type ConsoleServer,
+  consoleServer,
+  createPublicRequest,
+  publicRequest,
+  signInLinkPath,
+} from './console-support.js';
 import { collectPageErrors, expectNoAxeViolations, newContext } from './support.js';
 
 async function focusedHasVisibleOutline(page: Page): Promise<boolean> {
@@ -52,13 +59,15 @@ describe('staff console: keyboard', () => {
     const word = `keyword${Date.now().toString(36)}`;
     const first = await createPublicRequest(server, { service_code: 'GRAFFITI', description: `Tag one ${word}` });
     const second = await createPublicRequest(server, { service_code: 'GRAFFITI', description: `Tag two ${word}` });
-    await page.goto(`${server.url}/staff/`);
-    // The skip link is the first stop.
+    await page.goto(`${server.url}${await signInLinkPath(server)}`);
+    // The skip link is the first stop; then Tab reaches the link's sign-in button.
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.textContent)).to.equal('Skip to main content');
     expect(await focusedHasVisibleOutline(page)).to.equal(true);
-    await tabTo(page, '');
-    await page.keyboard.type(server.staffKey);
+    await tabTo(page, 'Sign in');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/staff\/account/);
+    await tabTo(page, 'Queue');
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { level: 1, name: 'Queue' }).waitFor();
 

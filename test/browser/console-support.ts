@@ -7,6 +7,7 @@ import { createApp } from '../../src/app.js';
 import type { AppContext } from '../../src/http/context.js';
 import { createLogger } from '../../src/logger.js';
 import { createKey } from '../../src/store/api-keys-store.js';
+import { createAccount, issueSignInLink, type StaffAccount } from '../../src/domain/staff-accounts.js';
 import { migrateLatest, openDb, type Db } from '../../src/store/db.js';
 import { seedDemoCatalog } from '../../src/store/seed.js';
 import { testConfig } from '../helpers/test-server.js';
@@ -18,6 +19,8 @@ export interface ConsoleServer {
   staffKey: string;
   adminKey: string;
   clientKey: string;
+  staffPerson: StaffAccount;
+  adminPerson: StaffAccount;
   close(): Promise<void>;
 }
 
@@ -42,6 +45,16 @@ async function start(): Promise<ConsoleServer> {
   const staffKey = (await createKey(db, `Sam Staff ${stamp}`, 'staff')).key;
   const adminKey = (await createKey(db, `Ada Admin ${stamp}`, 'admin')).key;
   const clientKey = (await createKey(db, `console tests ${stamp}`, 'client')).key;
+  const staffPerson = await createAccount(db, {
+    email: `sam.${stamp}@city.example`,
+    display_name: `Sam Staff ${stamp}`,
+    role: 'staff',
+  });
+  const adminPerson = await createAccount(db, {
+    email: `ada.${stamp}@city.example`,
+    display_name: `Ada Admin ${stamp}`,
+    role: 'admin',
+  });
   const { app, context } = createApp({ config, db, logger: createLogger('silent') });
   const server: http.Server = await new Promise((resolve) => {
     const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
@@ -54,6 +67,8 @@ async function start(): Promise<ConsoleServer> {
     staffKey,
     adminKey,
     clientKey,
+    staffPerson,
+    adminPerson,
     close: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await db.destroy();
@@ -74,11 +89,19 @@ export async function closeConsoleServer(): Promise<void> {
   await server.close();
 }
 
-/** Signs in through the sign-in page as a person would. */
+/** A one-time sign-in link for the person (what `npm run staff -- link` prints), as a path on the test server. */
+export async function signInLinkPath(server: ConsoleServer, role: 'staff' | 'admin' = 'staff'): Promise<string> {
+  const person = role === 'admin' ? server.adminPerson : server.staffPerson;
+  const link = await issueSignInLink(server.db, person, 'console tests', server.url);
+  return new URL(link.url).pathname;
+}
+
+/** Signs in by a one-time link as a person would, then opens the queue. */
 export async function signIn(page: Page, server: ConsoleServer, role: 'staff' | 'admin' = 'staff'): Promise<void> {
-  await page.goto(`${server.url}/staff/`);
-  await page.getByLabel('Staff key').fill(role === 'admin' ? server.adminKey : server.staffKey);
+  await page.goto(`${server.url}${await signInLinkPath(server, role)}`);
   await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(/\/staff\/account/);
+  await page.goto(`${server.url}/staff/`);
   await page.getByRole('heading', { level: 1, name: 'Queue' }).waitFor();
 }
 

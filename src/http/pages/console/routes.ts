@@ -14,12 +14,11 @@ import { notFoundHandler } from '../../error-handler.js';
 import { refuseNul } from '../../format.js';
 import { html } from '../html.js';
 import { pageSecurityHeaders } from '../security.js';
-import { formValue, formValues, readFormBody } from './form.js';
-import { checkCsrf, consoleUserOf, interimSignInRouter, requireConsole, teamOf } from './guard.js';
+import { formOf, formValue, formValues } from './form.js';
+import { consoleFormBody, consoleUserOf, requireConsole, teamOf } from './guard.js';
 import { CONSOLE_BASE_PATH, type FieldError, setFlash } from './layout.js';
 import { apiQueryOf, queueBody, queueParametersOf, queryStringOf } from './queue-page.js';
 import { renderErrorPage, sendConsolePage } from './render.js';
-import { renderLayout } from './layout.js';
 import { mapBody } from './map-page.js';
 import * as stats from '../../../domain/stats.js';
 import { tableCsv, trendTables, trendsBody } from './trends-page.js';
@@ -48,25 +47,8 @@ export function consoleRouter(context: AppContext): Router {
     if (/^\/staff(\?|$)/.test(req.originalUrl)) res.redirect(301, req.originalUrl.replace(/^\/staff/, '/staff/'));
     else next();
   });
-  router.use(
-    interimSignInRouter(context, (error) =>
-      renderLayout({
-        title: 'Sign in',
-        cityName: config.jurisdictionName,
-        section: 'none',
-        errors: error ? [{ field: 'key', message: error }] : undefined,
-        body: html`<h1>Sign in</h1>
-<form method="post" class="${error ? 'has-error' : ''}">
-  <div class="field">
-    <label for="key">Staff key</label>
-    <input type="password" id="key" name="key" autocomplete="off" required${error ? html` aria-describedby="key-error" aria-invalid="true"` : html``}>
-    ${error ? html`<p class="field-error" id="key-error"><span class="visually-hidden">Error:</span> ${error}</p>` : html``}
-  </div>
-  <button type="submit">Sign in</button>
-</form>`,
-      }),
-    ),
-  );
+  // Bodies first: the session check reads the CSRF token of a POST from them.
+  router.use(consoleFormBody);
   router.use(requireConsole(context, 'staff'));
 
   const jurisdiction = () => context.jurisdictions.resolve(undefined);
@@ -167,8 +149,7 @@ export function consoleRouter(context: AppContext): Router {
   // Bulk actions on the selected rows. Each checkbox carries the version the person saw ("id:version"), so a
   // row someone else changed in the meantime is left alone and reported, never overwritten.
   router.post('/bulk', async (req, res) => {
-    const form = await readFormBody(req);
-    checkCsrf(req, res, form);
+    const form = formOf(req);
     const current = await jurisdiction();
     const user = consoleUserOf(res);
     const team = await teamOf(context, res);
@@ -420,8 +401,7 @@ export function consoleRouter(context: AppContext): Router {
   });
 
   router.post('/requests/:service_request_id/change', async (req, res) => {
-    const form = await readFormBody(req);
-    checkCsrf(req, res, form);
+    const form = formOf(req);
     const current = await jurisdiction();
     const user = consoleUserOf(res);
     const team = await teamOf(context, res);
@@ -498,8 +478,7 @@ export function consoleRouter(context: AppContext): Router {
   });
 
   router.post('/requests/:service_request_id/duplicate', async (req, res) => {
-    const form = await readFormBody(req);
-    checkCsrf(req, res, form);
+    const form = formOf(req);
     const current = await jurisdiction();
     const id = idParameter(req);
     const original = formValue(form, 'original');
@@ -536,8 +515,7 @@ export function consoleRouter(context: AppContext): Router {
 
   // --- Saved views ---------------------------------------------------------------------------------------
   router.post('/views', async (req, res) => {
-    const form = await readFormBody(req);
-    checkCsrf(req, res, form);
+    const form = formOf(req);
     const query = formValue(form, 'query');
     try {
       const name = await savedViews.saveView(db, consoleUserOf(res).staff_id, formValue(form, 'name'), query);
@@ -549,8 +527,6 @@ export function consoleRouter(context: AppContext): Router {
     res.redirect(303, `${CONSOLE_BASE_PATH}/${query ?? ''}`);
   });
   router.post('/views/:id/delete', async (req, res) => {
-    const form = await readFormBody(req);
-    checkCsrf(req, res, form);
     const removed = await savedViews.deleteView(db, consoleUserOf(res).staff_id, String(req.params.id));
     setFlash(
       res,
