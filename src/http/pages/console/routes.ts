@@ -4,7 +4,20 @@
 import { createHash } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { tileOriginOf } from '../../../config.js';
-import { listAgencies, listServices } from '../../../domain/catalog.js';
+import { createArea, deleteArea, listAgencies, listAreas, listServices } from '../../../domain/catalog.js';
+import * as accounts from '../../../domain/staff-accounts.js';
+import { createKey, listKeys, type KeyRole, revokeKey } from '../../../store/api-keys-store.js';
+import { deactivateWebhook, listDeliveries, listWebhooks } from '../../../store/webhooks-store.js';
+import {
+  ADMIN_PATH,
+  adminIndexBody,
+  areasBody,
+  keysBody,
+  routingBody,
+  servicesBody,
+  staffBody,
+  webhooksBody,
+} from './admin-pages.js';
 import * as savedViews from '../../../domain/saved-views.js';
 import * as workflow from '../../../domain/workflow.js';
 import { Open311Error } from '../../../errors.js';
@@ -12,13 +25,13 @@ import { csvHeader, csvRows } from '../../../serialize/csv.js';
 import type { AppContext } from '../../context.js';
 import { notFoundHandler } from '../../error-handler.js';
 import { refuseNul } from '../../format.js';
-import { html } from '../html.js';
+import { html, type SafeHtml } from '../html.js';
 import { pageSecurityHeaders } from '../security.js';
 import { formOf, formValue, formValues } from './form.js';
 import { consoleFormBody, consoleUserOf, requireConsole, teamOf } from './guard.js';
 import { CONSOLE_BASE_PATH, type FieldError, setFlash } from './layout.js';
 import { apiQueryOf, queueBody, queueParametersOf, queryStringOf } from './queue-page.js';
-import { renderErrorPage, sendConsolePage } from './render.js';
+import { type PageOptions, renderErrorPage, sendConsolePage } from './render.js';
 import { mapBody } from './map-page.js';
 import * as stats from '../../../domain/stats.js';
 import { tableCsv, trendTables, trendsBody } from './trends-page.js';
@@ -511,6 +524,209 @@ export function consoleRouter(context: AppContext): Router {
     context.events?.poke();
     setFlash(res, { kind: 'success', text: `Closed as a duplicate of request ${original}.` });
     res.redirect(303, `${CONSOLE_BASE_PATH}/requests/${id}`);
+  });
+
+  // --- Admin (admins only) ----------------------------------------------------------------------------------
+  router.use('/admin', requireConsole(context, 'admin'));
+  const adminPage = (
+    req: Request,
+    res: Response,
+    title: string,
+    body: SafeHtml,
+    extra: Partial<PageOptions> = {},
+    status = 200,
+  ) => sendConsolePage(context, req, res, { title, section: 'admin', body, ...extra }, status);
+  const mapConfig = { tileUrl: config.mapTileUrl, attribution: config.mapAttribution };
+
+  router.get('/admin', (req, res) => adminPage(req, res, 'Admin', adminIndexBody()));
+  router.get('/admin/services', async (req, res) =>
+    adminPage(req, res, 'Services and questions', servicesBody(await listServices(db, await jurisdiction()))),
+  );
+  router.get('/admin/routing', async (req, res) => {
+    const current = await jurisdiction();
+    adminPage(
+      req,
+      res,
+      'Routing and response times',
+      routingBody(await listServices(db, current), await listAgencies(db, current)),
+    );
+  });
+
+  const showAreas = async (req: Request, res: Response, status = 200, errors?: FieldError[], typed?: Record<string, string>) => {
+    const areas = await listAreas(db, await jurisdiction());
+    adminPage(
+      req,
+      res,
+      'Service areas',
+      areasBody(areas.features, consoleUserOf(res).csrf_token, mapConfig, errors, typed),
+      {
+        styles: ['leaflet'],
+        scripts: ['admin'],
+        errors,
+      },
+      status,
+    );
+  };
+  router.get('/admin/areas', async (req, res) => showAreas(req, res));
+  router.post('/admin/areas', async (req, res) => {
+    const form = formOf(req);
+    const typed: Record<string, string> = Object.create(null);
+    for (const name of ['code', 'name', 'kind', 'geometry']) typed[name] = formValue(form, name) ?? '';
+    let geometry: unknown;
+    try {
+      const parsed = JSON.parse(typed.geometry ?? '') as {
+        type?: string;
+        geometry?: unknown;
+        features?: Array<{ geometry?: unknown }>;
+      };
+      geometry =
+        parsed.type === 'Feature'
+          ? parsed.geometry
+          : parsed.type === 'FeatureCollection'
+            ? parsed.features?.[0]?.geometry
+            : parsed;
+    } catch {
+      await showAreas(
+        req,
+        res,
+        400,
+        [{ field: 'area-geometry', message: 'The GeoJSON could not be read: check that it is complete.' }],
+        typed,
+      );
+      return;
+    }
+    try {
+      await createArea(
+        db,
+        await jurisdiction(),
+        { code: typed.code, name: typed.name, kind: typed.kind || undefined, geometry },
+        consoleUserOf(res).actor,
+      );
+    } catch (error) {
+      if (!(error instanceof Open311Error) || error.status >= 500) throw error;
+      await showAreas(
+        req,
+        res,
+        400,
+        error.errors.map((item) => ({ field: 'area-geometry', message: item.description })),
+        typed,
+      );
+      return;
+    }
+    context.cache?.bump();
+    setFlash(res, { kind: 'success', text: `Added the area ${typed.name}.` });
+    res.redirect(303, `${ADMIN_PATH}/areas`);
+  });
+  router.post('/admin/areas/:code/delete', async (req, res) => {
+    try {
+      await deleteArea(db, await jurisdiction(), String(req.params.code ?? ''), consoleUserOf(res).actor);
+      context.cache?.bump();
+      setFlash(res, { kind: 'success', text: `Deleted the area ${String(req.params.code)}.` });
+    } catch (error) {
+      if (!(error instanceof Open311Error) || error.status >= 500) throw error;
+      setFlash(res, { kind: 'error', text: error.errors.map((item) => item.description).join(' ') });
+    }
+    res.redirect(303, `${ADMIN_PATH}/areas`);
+  });
+
+  const showStaff = async (
+    req: Request,
+    res: Response,
+    status = 200,
+    issued?: { email: string; url: string; expires_at: Date },
+    errors?: FieldError[],
+  ) => {
+    const current = await jurisdiction();
+    adminPage(
+      req,
+      res,
+      'Staff accounts',
+      staffBody(await accounts.listAccounts(db), consoleUserOf(res).csrf_token, current.time_zone, issued, errors),
+      { errors },
+      status,
+    );
+  };
+  router.get('/admin/staff', async (req, res) => showStaff(req, res));
+  // A new sign-in link is shown once, in the answer to the POST that made it (it is a secret: no redirect
+  // could carry it without storing it).
+  router.post('/admin/staff', async (req, res) => {
+    const form = formOf(req);
+    const role = formValue(form, 'role') === 'admin' ? 'admin' : 'staff';
+    try {
+      const account = await accounts.createAccount(db, {
+        email: formValue(form, 'email') ?? '',
+        display_name: formValue(form, 'display_name') ?? '',
+        role,
+      });
+      const link = await accounts.issueSignInLink(db, account, consoleUserOf(res).name, config.publicUrl);
+      await showStaff(req, res, 201, { email: account.email, url: link.url, expires_at: link.expires_at });
+    } catch (error) {
+      if (!(error instanceof Open311Error) || error.status >= 500) throw error;
+      await showStaff(
+        req,
+        res,
+        400,
+        undefined,
+        error.errors.map((item) => ({ field: 'staff-email', message: item.description })),
+      );
+    }
+  });
+  router.post('/admin/staff/:id/link', async (req, res) => {
+    const account = await accounts.getAccount(db, String(req.params.id ?? ''));
+    const link = await accounts.issueSignInLink(db, account, consoleUserOf(res).name, config.publicUrl);
+    await showStaff(req, res, 201, { email: account.email, url: link.url, expires_at: link.expires_at });
+  });
+
+  const showKeys = async (req: Request, res: Response, status = 200, created?: { name: string; key: string }) => {
+    const current = await jurisdiction();
+    adminPage(
+      req,
+      res,
+      'API keys',
+      keysBody(await listKeys(db), consoleUserOf(res).csrf_token, current.time_zone, created),
+      {},
+      status,
+    );
+  };
+  router.get('/admin/keys', async (req, res) => showKeys(req, res));
+  router.post('/admin/keys', async (req, res) => {
+    const form = formOf(req);
+    const name = formValue(form, 'name');
+    const role = formValue(form, 'role');
+    if (!name || name.length > 200 || !['client', 'staff', 'admin'].includes(role ?? '')) {
+      setFlash(res, { kind: 'error', text: 'Give the key a name (at most 200 characters) and a role.' });
+      res.redirect(303, `${ADMIN_PATH}/keys`);
+      return;
+    }
+    const { key } = await createKey(db, name, role as KeyRole);
+    await showKeys(req, res, 201, { name, key });
+  });
+  router.post('/admin/keys/:id/revoke', async (req, res) => {
+    const id = String(req.params.id ?? '');
+    const revoked = /^\d{1,18}$/.test(id) ? await revokeKey(db, id) : 0;
+    setFlash(
+      res,
+      revoked ? { kind: 'success', text: 'Revoked the key.' } : { kind: 'error', text: 'No active key with that id.' },
+    );
+    res.redirect(303, `${ADMIN_PATH}/keys`);
+  });
+
+  router.get('/admin/webhooks', async (req, res) => {
+    const current = await jurisdiction();
+    const hooks = await listWebhooks(db, current.jurisdiction_id);
+    const withDeliveries = await Promise.all(
+      hooks.map(async (hook) => ({ ...hook, deliveries: await listDeliveries(db, hook.id, 20) })),
+    );
+    adminPage(req, res, 'Webhooks', webhooksBody(withDeliveries, consoleUserOf(res).csrf_token, current.time_zone));
+  });
+  router.post('/admin/webhooks/:id/deactivate', async (req, res) => {
+    const current = await jurisdiction();
+    const done = await deactivateWebhook(db, current.jurisdiction_id, String(req.params.id ?? ''), consoleUserOf(res).actor);
+    setFlash(
+      res,
+      done ? { kind: 'success', text: 'Deactivated the webhook.' } : { kind: 'error', text: 'No active webhook with that id.' },
+    );
+    res.redirect(303, `${ADMIN_PATH}/webhooks`);
   });
 
   // --- Saved views ---------------------------------------------------------------------------------------
