@@ -34,6 +34,8 @@ if (element) {
     }
     return points;
   };
+  // The container's final size is known only now that the CSS has applied.
+  map.invalidateSize();
   const bbox = element.dataset.bbox?.split(',').map(Number);
   const points = draw();
   if (bbox && bbox.length === 4 && bbox.every(Number.isFinite)) {

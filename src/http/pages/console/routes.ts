@@ -98,7 +98,7 @@ export function consoleRouter(context: AppContext): Router {
         body: queueBody({
           parameters,
           services: services.filter((service) => service.active),
-          agencies: [...new Set(agencies.map((agency) => agency.name))],
+          agencies: agencyNames(agencies, services),
           people: team.people,
           result: result ? { ...result, requests: await team.withAssignees(result.requests) } : undefined,
           timeZone: current.time_zone,
@@ -248,7 +248,7 @@ export function consoleRouter(context: AppContext): Router {
         body: mapBody({
           parameters,
           services: services.filter((service) => service.active),
-          agencies: [...new Set(agencies.map((agency) => agency.name))],
+          agencies: agencyNames(agencies, services),
           people: team.people,
           assignmentAvailable: team.assignmentAvailable,
           timeZone: current.time_zone,
@@ -349,9 +349,10 @@ export function consoleRouter(context: AppContext): Router {
     const current = await jurisdiction();
     const request = await workflow.getForStaff(db, current, id);
     const team = await teamOf(context, res);
-    const [definition, agencies, duplicates, assignee] = await Promise.all([
+    const [definition, agencies, services, duplicates, assignee] = await Promise.all([
       getServiceDefinition(db, current, request.service_code).catch(() => ({ attributes: [] })),
       listAgencies(db, current),
+      listServices(db, current),
       request.status === 'open'
         ? workflow.findDuplicates(db, current, id, {}, { radius_meters: 200, window_hours: config.duplicateWindowHours })
         : Promise.resolve([]),
@@ -366,7 +367,7 @@ export function consoleRouter(context: AppContext): Router {
       request,
       attributes: definition.attributes,
       duplicates: duplicates as unknown as DuplicateCandidate[],
-      agencies: [...new Set(agencies.map((agency) => agency.name))],
+      agencies: agencyNames(agencies, services),
       people: team.people,
       templates: team.templates,
       assignmentAvailable: team.assignmentAvailable,
@@ -753,6 +754,13 @@ export function consoleRouter(context: AppContext): Router {
 
   router.use(notFoundHandler);
   return router;
+}
+
+/** Agencies to choose from: the agencies table and every service's default agency (requests carry names). */
+function agencyNames(agencies: Array<{ name: string }>, services: Array<{ agency_responsible: string | null }>): string[] {
+  const names = new Set([...agencies.map((agency) => agency.name), ...services.map((service) => service.agency_responsible ?? '')]);
+  names.delete('');
+  return [...names].sort();
 }
 
 /** The filter field an API error names, so the error summary links to the right control. */
