@@ -758,7 +758,10 @@ export function consoleRouter(context: AppContext): Router {
 
 /** Agencies to choose from: the agencies table and every service's default agency (requests carry names). */
 function agencyNames(agencies: Array<{ name: string }>, services: Array<{ agency_responsible: string | null }>): string[] {
-  const names = new Set([...agencies.map((agency) => agency.name), ...services.map((service) => service.agency_responsible ?? '')]);
+  const names = new Set([
+    ...agencies.map((agency) => agency.name),
+    ...services.map((service) => service.agency_responsible ?? ''),
+  ]);
   names.delete('');
   return [...names].sort();
 }
