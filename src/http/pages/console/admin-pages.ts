@@ -94,7 +94,7 @@ export function areasBody(
   return html`<h1>Service areas</h1>
 ${adminNav('areas')}
 <div class="map" data-areas-map data-tile-url="${map.tileUrl}" data-attribution="${map.attribution}" role="region" aria-label="Map of the service areas listed below"></div>
-<table>
+<div class="table-scroll"><table>
   <caption>Service areas</caption>
   <thead><tr><th scope="col">Code</th><th scope="col">Name</th><th scope="col">Kind</th><th scope="col">Polygons</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
   <tbody>${
@@ -110,7 +110,7 @@ ${adminNav('areas')}
   </tr>`,
         )
   }</tbody>
-</table>
+</table></div>
 <h2>Add an area</h2>
 <form method="post" action="${ADMIN_PATH}/areas" class="${errors?.length ? 'has-error' : ''}">
   <input type="hidden" name="_csrf" value="${csrfToken}">
