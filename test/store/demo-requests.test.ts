@@ -7,13 +7,22 @@ import { seedDemoCatalog } from '../../src/store/seed.js';
 import { testConfig } from '../helpers/test-server.js';
 
 describe('store: demo requests', function () {
-  this.timeout(120_000);
+  this.timeout(300_000);
   let db: Db;
   const config = testConfig({ DATABASE_URL: '' });
 
   before(async () => {
-    db = openDb({ databaseUrl: undefined, dataDirectory: undefined });
-    await migrateLatest(db);
+    // Loading a second PGlite + PostGIS can outlast Knex's connection wait on a busy machine: open it again.
+    for (let attempt = 1; ; attempt += 1) {
+      db = openDb({ databaseUrl: undefined, dataDirectory: undefined });
+      try {
+        await migrateLatest(db);
+        break;
+      } catch (error) {
+        await db.destroy().catch(() => undefined);
+        if (attempt >= 3 || (error as Error).name !== 'KnexTimeoutError') throw error;
+      }
+    }
     await seedDemoCatalog(db, config);
   });
   after(async () => {
