@@ -11,6 +11,8 @@ import { collapseSlashes } from './http/format.js';
 import { BULK_BASE_PATH, bulkRouter, georeportRouter } from './http/routes.js';
 import { STAFF_BASE_PATH, staffRouter } from './http/staff/router.js';
 import { MEDIA_URL_PATH } from './media/media-store.js';
+import { ASSETS_URL_PATH, PUBLIC_DIRECTORY } from './web-assets.js';
+import { siteRouter } from './http/pages/site/router.js';
 import { openApiDocument } from './http/openapi.js';
 import { healthz, readyz, requestTimeout } from './http/health.js';
 import { createObservability } from './http/observability.js';
@@ -66,20 +68,33 @@ export function createApp({ config, db, logger }: { config: Config; db: Db; logg
       .send(await observability.registry.metrics());
   });
 
-  app.get('/', (_req, res) => {
-    res.json({
-      name: 'open311-server',
-      georeport_v2: `${config.publicUrl}${GEOREPORT_BASE_PATH}`,
-      discovery: `${config.publicUrl}${GEOREPORT_BASE_PATH}/discovery.json`,
-      openapi: `${config.publicUrl}/openapi.json`,
-    });
-  });
   app.get('/openapi.json', (_req, res) => {
     res.type('application/json').set('Cache-Control', 'public, max-age=300').send(openApiDocument(config));
   });
   app.use(GEOREPORT_BASE_PATH, cors, georeportRouter(context));
   app.use(BULK_BASE_PATH, cors, bulkRouter(context));
   app.use(STAFF_BASE_PATH, staffRouter(context));
+  // The built browser assets (dist/public, by src/web-assets.ts). Names are not content-hashed, so clients keep
+  // them a short while and then revalidate with the ETag / Last-Modified express.static sends.
+  app.use(
+    ASSETS_URL_PATH,
+    express.static(PUBLIC_DIRECTORY, {
+      fallthrough: true,
+      index: false,
+      dotfiles: 'deny',
+      maxAge: '10m',
+      setHeaders: (res) => res.set('X-Content-Type-Options', 'nosniff'),
+    }),
+  );
+  // The resident site (its home page is GET /, which still answers the JSON index to API clients).
+  app.use(
+    siteRouter(context, () => ({
+      name: 'open311-server',
+      georeport_v2: `${config.publicUrl}${GEOREPORT_BASE_PATH}`,
+      discovery: `${config.publicUrl}${GEOREPORT_BASE_PATH}/discovery.json`,
+      openapi: `${config.publicUrl}/openapi.json`,
+    })),
+  );
   // Uploaded images (already checked and stripped of metadata); nosniff so they are only ever images.
   app.use(
     MEDIA_URL_PATH,

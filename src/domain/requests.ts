@@ -118,6 +118,8 @@ export interface Intake {
   duplicateSearch?: { radius_meters: number; window_hours: number };
   /** Read the service from the database rather than from what is remembered (a retry after StaleIntake). */
   fresh?: boolean;
+  /** How requests arrive through this intake (extended_attributes.channel): "api" unless said otherwise. */
+  channel?: string;
 }
 
 /**
@@ -225,7 +227,7 @@ export async function createRequest(
       },
       api_key_id: apiKeyId,
       token: service.type === 'batch' ? randomBytes(12).toString('hex') : null,
-      channel: 'api',
+      channel: intake.channel ?? 'api',
       title: input.title ?? null,
       ...(duplicateSearch ? { duplicate_search: duplicateSearch } : {}),
       ...(idempotency ? { idempotency } : {}),
