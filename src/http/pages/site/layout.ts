@@ -61,6 +61,7 @@ export function renderPage(view: SiteView, options: PageOptions): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title}</title>
+<link rel="icon" href="${site.logoUrl || 'data:,'}">
 <link rel="stylesheet" href="${ASSETS_URL_PATH}/css/base.css">
 ${options.map ? html`<link rel="stylesheet" href="${ASSETS_URL_PATH}/vendor/leaflet/leaflet.css">` : ''}
 <link rel="stylesheet" href="${ASSETS_URL_PATH}/css/site.css">
