@@ -74,16 +74,8 @@ export function isUnavailable(error: unknown): boolean {
 export const serviceUnavailable = (description = 'The service is temporarily unavailable; please retry shortly.'): Open311Error =>
   new Open311Error(503, [description], { 'Retry-After': '5' });
 
-/** Pages (the resident site) set this: their errors are answered with an HTML page rather than an errors document. */
-export type HtmlErrorPage = (error: Open311Error) => string;
-
-/** Writes an Open311 errors document in the request's format, or the HTML error page of a web page. */
+/** Writes an Open311 errors document in the request's format. */
 export function sendError(res: Response, error: Open311Error): void {
-  const page = res.locals.htmlErrorPage as HtmlErrorPage | undefined;
-  if (page) {
-    res.status(error.status).set(error.headers).set('Cache-Control', 'no-store').type('html').send(page(error));
-    return;
-  }
   const format = errorFormatOf(res);
   res
     .status(error.status)

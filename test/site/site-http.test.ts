@@ -7,7 +7,9 @@ import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import request from 'supertest';
 import { Geocoder } from '../../src/http/pages/site/geocoder.js';
-import { BASE, ctx, unique } from '../helpers/test-server.js';
+import { createApp } from '../../src/app.js';
+import { createLogger } from '../../src/logger.js';
+import { BASE, ctx, testConfig, unique } from '../helpers/test-server.js';
 import { createRequest, insertRequest } from '../helpers/build.js';
 
 type Pairs = Array<[string, string]>;
@@ -168,6 +170,24 @@ describe('resident site over HTTP', () => {
     expect(closed.text).not.to.include(`href="/requests/${id}"`);
     const fragment = await request(ctx().app).get('/map?fragment=list&service_code=SIDEWALK');
     expect(fragment.text.startsWith('<div id="map-results"')).to.equal(true);
+  });
+
+  it('offers "follow by e-mail" on the track page when notifications are configured, through their own route', async () => {
+    const id = await createRequest({ service_code: 'SIDEWALK', description: unique('followed') });
+    expect((await request(ctx().app).get(`/requests/${id}`)).text).not.to.include('/follow"');
+    const { app } = createApp({
+      config: testConfig({ SMTP_URL: 'smtp://127.0.0.1:25999' }),
+      db: ctx().db,
+      logger: createLogger('silent'),
+    });
+    const track = await request(app).get(`/requests/${id}`);
+    expect(track.text).to.include(`action="/requests/${id}/follow"`);
+    const followed = await request(app)
+      .post(`/requests/${id}/follow`)
+      .type('form')
+      .send({ email: 'follower@example.com', locale: 'en' });
+    expect(followed.status).to.equal(200);
+    expect(followed.text).to.include('Check your e-mail');
   });
 
   it('publishes the city numbers from the staff trends, with CSV', async () => {

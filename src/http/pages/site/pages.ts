@@ -205,6 +205,19 @@ ${photos.length > 0 ? html`<h2 class="heading-m">${t('review.photos')}</h2><ul c
 <h2 class="heading-m">${t('track.history')}</h2>
 <ol class="timeline">${history.map((entry) => html`<li><time datetime="${entry.at.toISOString()}">${i18n.dateTime(entry.at, zone)}</time> — ${entry.text}</li>`)}</ol>
 <h2 class="heading-m">${t('track.follow_title')}</h2>
+${
+  config.smtpUrl
+    ? html`<form method="post" action="/requests/${request.service_request_id}/follow" class="follow-form">
+  <input type="hidden" name="locale" value="${view.language}">
+  <div class="form-group">
+    <label class="label" for="follow-email">${t('track.follow_email')}</label>
+    <p class="hint" id="follow-email-hint">${t('track.follow_hint')}</p>
+    <input class="input" id="follow-email" name="email" type="email" autocomplete="email" maxlength="254" aria-describedby="follow-email-hint">
+  </div>
+  <button type="submit" class="button">${t('track.follow_button')}</button>
+</form>`
+    : ''
+}
 <p>${t('track.follow_text')} <a href="/requests/${request.service_request_id}">${config.publicUrl}/requests/${request.service_request_id}</a></p>`,
         },
         hasPoint ? tileOrigin : undefined,

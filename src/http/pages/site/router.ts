@@ -61,7 +61,7 @@ export function siteRouter(context: AppContext, index: () => Record<string, stri
       next('router');
       return;
     }
-    res.locals.htmlErrorPage = (error: Open311Error): string => {
+    res.locals.errorPage = (error: Open311Error): string => {
       const view = viewOf(req, res);
       const key =
         error.status === 404 ? 'not_found' : error.status === 429 ? 'rate' : error.status >= 500 ? 'server' : 'bad_request';
