@@ -43,6 +43,7 @@ describe('resident site over HTTP', () => {
     expect(json.status).to.equal(200);
     expect(json.headers['content-type']).to.match(/^application\/json/);
     expect(json.body.georeport_v2).to.match(/\/open311\/v2$/);
+    expect((await request(ctx().app).get('/')).body.name).to.equal('open311-server');
     const page = await request(ctx().app).get('/').set('Accept', 'text/html,application/xhtml+xml,*/*;q=0.8');
     expect(page.headers['content-type']).to.match(/^text\/html/);
     expect(page.headers['content-security-policy']).to.include("script-src 'self'").and.include("style-src 'self'");

@@ -101,7 +101,8 @@ export function siteRouter(context: AppContext, index: () => Record<string, stri
   });
   router.get('/', (req, res, next) => {
     res.vary('Accept');
-    if (req.accepts(['text/html', 'application/json']) === 'application/json') {
+    // No Accept header at all is a program, not a browser (browsers always send one): it keeps the index.
+    if (req.headers.accept === undefined || req.accepts(['text/html', 'application/json']) === 'application/json') {
       res.json(index());
       return;
     }
