@@ -167,6 +167,7 @@ export async function signInWithPassword(
     throw signInRefused();
   }
   await store.clearSignInFailures(db, subjects[0]!);
+  await store.pruneSignInFailures(db, since);
   if (needsRehash(hash!)) await store.setPasswordHash(db, account.id, await hashPassword(input.password));
   const pending = credentials?.totp_enabled_at != null;
   if (!pending) await store.markSignedIn(db, account.id);
