@@ -386,9 +386,10 @@ export async function applyChange(
       });
     }
     // The person a request is assigned to hears about it (assignment comes with staff accounts).
-    const assignee = (input.change as { assigned_staff_id?: string | null }).assigned_staff_id;
-    if (changes.assigned_staff_id && assignee) {
-      await enqueueAssignmentNotification(trx, { service_request_id: input.id, version, staff_id: String(assignee) });
+    // `assignment` is the assigned_staff_id change (recorded as assigned_to in the audit above).
+    const assignedTo = input.change.assigned_staff_id;
+    if (assignment && assignedTo) {
+      await enqueueAssignmentNotification(trx, { service_request_id: input.id, version, staff_id: String(assignedTo) });
     }
     return { outcome: 'changed', version } as const;
   });
