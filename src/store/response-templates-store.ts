@@ -75,5 +75,7 @@ export async function updateTemplate(
 
 export async function deleteTemplate(db: Db, jurisdictionId: string, id: string): Promise<boolean> {
   if (!isStorableId(id)) return false;
-  return (await db('response_templates').where({ jurisdiction_id: jurisdictionId, id }).delete()) > 0;
+  // RETURNING, not the affected-row count: the embedded store's driver does not report counts for DELETE.
+  const rows = await db('response_templates').where({ jurisdiction_id: jurisdictionId, id }).delete().returning('id');
+  return rows.length > 0;
 }
