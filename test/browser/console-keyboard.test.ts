@@ -91,6 +91,9 @@ describe('staff console: keyboard', () => {
     expect(await page.getByLabel(`Select request ${second}`).isChecked()).to.equal(true);
     expect(await page.getByLabel(`Select request ${first}`).isChecked()).to.equal(false);
     expect(await page.getByLabel('With the selected requests').inputValue()).to.equal('close');
+    // With templates, c lands on the template choice (the note is the next stop); without, on the note.
+    if ((await page.evaluate(() => document.activeElement?.id)) === 'bulk-template') await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.id)).to.equal('bulk-note');
     await page.keyboard.type('Cleaned off.');
     await tabTo(page, 'Apply to selected');
     await page.keyboard.press('Enter');
@@ -98,6 +101,19 @@ describe('staff console: keyboard', () => {
     const answer = await publicRequest(server, second);
     expect(answer.status).to.equal('closed');
     expect(answer.status_notes).to.equal('Cleaned off.');
+
+    // a: the current request is assigned to me.
+    await page.keyboard.press('j');
+    await page.keyboard.press('j');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).to.equal(first);
+    await page.keyboard.press('a');
+    await page.getByText('1 request changed.').waitFor();
+    const assigned = await fetch(`${server.url}/api/v1/requests/${first}`, {
+      headers: { Authorization: `Bearer ${server.staffKey}` },
+    });
+    expect(((await assigned.json()) as { assigned_to: { name: string } | null }).assigned_to?.name).to.equal(
+      server.staffPerson.display_name,
+    );
 
     // ? lists the shortcuts in a dialog; Escape closes it.
     await page.keyboard.press('?');

@@ -32,8 +32,15 @@ describe('staff console: request page', () => {
     await browser.close();
   });
 
-  it('finds a request by text, works it, and the public answer and updates feed change', async () => {
+  it('finds a request by text, assigns it to me, closes it with a template; the public answer and updates change', async () => {
     const word = `workword${Date.now().toString(36)}`;
+    const templateName = `Graffiti removed ${word}`;
+    const template = await fetch(`${server.url}/api/v1/response-templates`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${server.adminKey}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: templateName, text: 'Our crew removed the graffiti. Thank you for reporting it.' }),
+    });
+    expect(template.status).to.equal(201);
     const id = await createPublicRequest(server, {
       service_code: 'GRAFFITI',
       description: `Spray paint on the bridge ${word}`,
@@ -50,6 +57,14 @@ describe('staff console: request page', () => {
     expect(await page.locator('.leaflet-marker-icon').count()).to.equal(1);
     await expectNoAxeViolations(page, 'the request page');
 
+    await page.getByRole('button', { name: 'Assign to me' }).click();
+    await page.getByText('Saved the assignment.').waitFor();
+    expect(await page.locator('dd').filter({ hasText: server.staffPerson.display_name }).count()).to.be.at.least(1);
+    // The queue's "Me" filter now finds it.
+    await page.goto(`${server.url}/staff/?assigned_to=me&q=${word}`);
+    await page.getByText('Showing 1–1 of 1 request.').waitFor();
+    await page.getByRole('link', { name: id, exact: true }).click();
+
     await page.getByLabel('Status', { exact: true }).selectOption('in_progress');
     await page.getByLabel('Public note').fill('A crew is on the way.');
     await page.getByRole('button', { name: 'Save status and note' }).click();
@@ -62,16 +77,19 @@ describe('staff console: request page', () => {
     expect(await page.getByText('Needs the lift truck.').count()).to.equal(1);
 
     await page.getByLabel('Status', { exact: true }).selectOption('closed');
-    await page.getByLabel('Public note').fill('Removed the graffiti.');
+    await page.getByLabel('Response template').selectOption({ label: templateName });
+    expect(await page.getByLabel('Public note').inputValue()).to.equal(
+      'Our crew removed the graffiti. Thank you for reporting it.',
+    );
     await page.getByRole('button', { name: 'Save status and note' }).click();
     await page.getByText('Saved the status and public note.').waitFor();
     await expectNoAxeViolations(page, 'the request page after changes');
 
     const answer = await publicRequest(server, id);
     expect(answer.status).to.equal('closed');
-    expect(answer.status_notes).to.equal('Removed the graffiti.');
+    expect(answer.status_notes).to.equal('Our crew removed the graffiti. Thank you for reporting it.');
     const updates = await publicUpdates(server, id);
-    expect(updates.map((update) => update.description)).to.include('Removed the graffiti.');
+    expect(updates.map((update) => update.description)).to.include('Our crew removed the graffiti. Thank you for reporting it.');
     expect(updates.map((update) => update.description)).to.not.include('Needs the lift truck.');
     expect(errors).to.deep.equal([]);
   });

@@ -222,10 +222,6 @@ export function authPagesRouter(context: AppContext): Router {
   const linkPath = `${SIGN_IN_PATH}/link/:token`;
   router.get(local(linkPath), async (req, res) => {
     const token = String(req.params.token ?? '');
-    // same-origin, not no-referrer: the token never leaves in a Referer to another site, and the button's POST
-    // still carries a real Origin (Chromium sends "Origin: null" from a no-referrer page, which the
-    // same-origin check must refuse).
-    res.set('Referrer-Policy', 'same-origin');
     if (!(await accounts.signInLinkUsable(db, token))) {
       sendErrorPage(res, linkNotUsable());
       return;
@@ -243,7 +239,6 @@ export function authPagesRouter(context: AppContext): Router {
   });
 
   router.post(local(linkPath), formBody, requireSameOrigin, async (req, res) => {
-    res.set('Referrer-Policy', 'no-referrer');
     const account = await accounts.consumeSignInLink(db, String(req.params.token ?? ''));
     const pending = account.two_factor;
     await signIn(req, res, account, 'link', pending, `${ACCOUNT_PATH}?welcome=1`);

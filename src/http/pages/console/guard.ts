@@ -7,6 +7,9 @@ import type { Jurisdiction } from '../../../domain/types.js';
 import { Open311Error } from '../../../errors.js';
 import type { AppContext } from '../../context.js';
 import type { Actor } from '../../staff/auth.js';
+import { listAccounts } from '../../../domain/staff-accounts.js';
+import { listTemplates } from '../../../domain/response-templates.js';
+import * as workflow from '../../../domain/workflow.js';
 import type { ConsolePerson } from './layout.js';
 import { csrfToken, requireStaffPage } from './session-middleware.js';
 
@@ -46,33 +49,30 @@ export const requireConsole = (context: AppContext, role: 'staff' | 'admin' = 's
 /** What the console needs from staff identity beyond sign-in: people, assignment and response templates. */
 export interface Team {
   assignmentAvailable: boolean;
+  /** Active staff accounts, for the assignee choices. */
   people: Array<{ id: string; name: string }>;
   templates: Array<{ id: string; title: string; text: string }>;
-  /** The queue query with "assigned_to=me" resolved to the person's id. */
-  queueQuery(query: Record<string, string>): Record<string, string>;
-  withAssignees<T extends { service_request_id: string }>(rows: T[]): Promise<T[]>;
-  /** The name of the person a request is assigned to, or null. */
-  assigneeOf(id: string): Promise<string | null>;
-  templateText(id: string | undefined): string | undefined;
+  /** The queue's actor: it resolves assigned_to=me to the signed-in person. */
+  actor: Actor | undefined;
+  /** The template's fields of a change (identity's template_id: its text unless a note is typed). */
+  templateFields(id: string | undefined): { template_id?: string };
   assign(jurisdiction: Jurisdiction, id: string, version: number, assignee: string | undefined): Promise<void>;
 }
 
-export async function teamOf(_context: AppContext, _res: Response): Promise<Team> {
-  // INTERIM: no staff accounts yet (issue #12), so no people, assignment or templates.
+export async function teamOf(context: AppContext, res: Response): Promise<Team> {
+  const jurisdiction = await context.jurisdictions.resolve(undefined);
+  const user = maybeConsoleUserOf(res);
+  const [people, templates] = await Promise.all([listAccounts(context.db), listTemplates(context.db, jurisdiction)]);
+  const known = new Set(templates.map((template) => template.id));
   return {
-    assignmentAvailable: false,
-    people: [],
-    templates: [],
-    queueQuery: (query) => {
-      const copy = { ...query };
-      delete copy.assigned_to;
-      return copy;
-    },
-    withAssignees: async (rows) => rows,
-    assigneeOf: async () => null,
-    templateText: () => undefined,
-    assign: async () => {
-      throw new Open311Error(400, ['Assignment needs staff accounts, which are not set up yet.']);
+    assignmentAvailable: true,
+    people: people.filter((person) => person.active).map((person) => ({ id: person.id, name: person.display_name })),
+    templates: templates.map((template) => ({ id: template.id, title: template.name, text: template.text })),
+    actor: user?.actor,
+    templateFields: (id) => (id && known.has(id) ? { template_id: id } : {}),
+    assign: async (current, id, version, assignee) => {
+      if (!user) throw new Open311Error(401, ['Sign in to use the staff console.']);
+      await workflow.changeRequest(context.db, current, id, { version, assigned_to: assignee ?? null }, undefined, user.actor);
     },
   };
 }

@@ -206,7 +206,7 @@ function sortHeader(parameters: QueueParameters, column: string, label: string):
 function row(request: StaffRequestSummary, model: QueueViewModel): SafeHtml {
   const sla = slaOf(request, model.now);
   const label = STATUS_LABELS[request.detailed_status as DetailedStatus] ?? request.detailed_status;
-  const assignee = (request as StaffRequestSummary & { assigned_to_name?: string | null }).assigned_to_name;
+  const assignee = request.assigned_to?.name;
   return html`<tr data-request-row data-id="${request.service_request_id}" data-version="${String(request.version)}">
   <td><input type="checkbox" name="id" value="${request.service_request_id}:${String(request.version)}" form="bulk-form" id="select-${request.service_request_id}" aria-label="Select request ${request.service_request_id}"></td>
   <td><a href="${CONSOLE_BASE_PATH}/requests/${request.service_request_id}" data-open>${request.service_request_id}</a></td>

@@ -80,7 +80,7 @@ export function consoleRouter(context: AppContext): Router {
     let result: Awaited<ReturnType<typeof workflow.queue>> | undefined;
     let errors: FieldError[] | undefined;
     try {
-      result = await workflow.queue(db, current, team.queueQuery(apiQueryOf(parameters)));
+      result = await workflow.queue(db, current, apiQueryOf(parameters), team.actor);
     } catch (error) {
       if (!(error instanceof Open311Error) || error.status !== 400) throw error;
       errors = error.errors.map((item) => ({ field: fieldOf(item.description), message: item.description }));
@@ -100,7 +100,7 @@ export function consoleRouter(context: AppContext): Router {
           services: services.filter((service) => service.active),
           agencies: agencyNames(agencies, services),
           people: team.people,
-          result: result ? { ...result, requests: await team.withAssignees(result.requests) } : undefined,
+          result: result ? { ...result, requests: result.requests } : undefined,
           timeZone: current.time_zone,
           now: new Date(),
           csrfToken: user.csrf_token,
@@ -120,7 +120,7 @@ export function consoleRouter(context: AppContext): Router {
     res.locals.format = 'json';
     const current = await jurisdiction();
     const team = await teamOf(context, res);
-    const result = await workflow.queue(db, current, team.queueQuery(apiQueryOf(queueParametersOf(req.query))));
+    const result = await workflow.queue(db, current, apiQueryOf(queueParametersOf(req.query)), team.actor);
     const rows = result.requests.map((request) => `${request.service_request_id}:${request.version}`);
     const fingerprint = createHash('sha256')
       .update(`${result.total}|${rows.join(',')}`)
@@ -142,8 +142,8 @@ export function consoleRouter(context: AppContext): Router {
     const parameters = queueParametersOf(req.query);
     parameters.delete('page');
     parameters.delete('page_size');
-    const query = team.queueQuery({ ...apiQueryOf(parameters), page_size: '500' });
-    const first = await workflow.queue(db, current, { ...query, page: '1' });
+    const query = { ...apiQueryOf(parameters), page_size: '500' };
+    const first = await workflow.queue(db, current, { ...query, page: '1' }, team.actor);
     res
       .status(200)
       .set('Content-Type', 'text/csv; charset=utf-8')
@@ -153,7 +153,7 @@ export function consoleRouter(context: AppContext): Router {
     res.write(csvRows(first.requests, current.time_zone));
     const pages = Math.min(Math.ceil(first.total / 500), 400);
     for (let page = 2; page <= pages; page += 1) {
-      const next = await workflow.queue(db, current, { ...query, page: String(page) });
+      const next = await workflow.queue(db, current, { ...query, page: String(page) }, team.actor);
       res.write(csvRows(next.requests, current.time_zone));
     }
     res.end();
@@ -177,7 +177,8 @@ export function consoleRouter(context: AppContext): Router {
       return;
     }
     const action = formValue(form, 'action');
-    const note = formValue(form, 'status_notes') ?? team.templateText(formValue(form, 'template'));
+    const note = formValue(form, 'status_notes');
+    const template = team.templateFields(formValue(form, 'template'));
     let done = 0;
     const conflicts: string[] = [];
     const failures: string[] = [];
@@ -194,6 +195,7 @@ export function consoleRouter(context: AppContext): Router {
           const body: Record<string, unknown> = { version: Number(version) };
           body.status = action === 'close' ? 'closed' : formValue(form, 'status');
           if (note) body.status_notes = note;
+          Object.assign(body, template);
           await workflow.changeRequest(db, current, id!, body, undefined, user.actor);
         } else {
           throw new Open311Error(400, ['Choose what to do with the selected requests.']);
@@ -230,7 +232,7 @@ export function consoleRouter(context: AppContext): Router {
     let errors: FieldError[] | undefined;
     try {
       // The map shows up to 500 markers: one page of the largest size the queue allows.
-      result = await workflow.queue(db, current, team.queueQuery({ ...apiQueryOf(parameters), page_size: '500', page: '1' }));
+      result = await workflow.queue(db, current, { ...apiQueryOf(parameters), page_size: '500', page: '1' }, team.actor);
     } catch (error) {
       if (!(error instanceof Open311Error) || error.status !== 400) throw error;
       errors = error.errors.map((item) => ({ field: fieldOf(item.description), message: item.description }));
@@ -349,15 +351,15 @@ export function consoleRouter(context: AppContext): Router {
     const current = await jurisdiction();
     const request = await workflow.getForStaff(db, current, id);
     const team = await teamOf(context, res);
-    const [definition, agencies, services, duplicates, assignee] = await Promise.all([
+    const [definition, agencies, services, duplicates] = await Promise.all([
       getServiceDefinition(db, current, request.service_code).catch(() => ({ attributes: [] })),
       listAgencies(db, current),
       listServices(db, current),
       request.status === 'open'
         ? workflow.findDuplicates(db, current, id, {}, { radius_meters: 200, window_hours: config.duplicateWindowHours })
         : Promise.resolve([]),
-      team.assigneeOf(request.service_request_id),
     ]);
+    const assignee = request.assigned_to?.name ?? null;
     const referer = req.headers.referer;
     const backTo =
       referer && referer.startsWith(`${config.publicUrl}${CONSOLE_BASE_PATH}/?`)
@@ -428,12 +430,15 @@ export function consoleRouter(context: AppContext): Router {
     let message: string;
     try {
       if (action === 'status') {
-        const note = formValue(form, 'status_notes') ?? team.templateText(formValue(form, 'template'));
+        const note = formValue(form, 'status_notes');
+        const template = team.templateFields(formValue(form, 'template'));
+        // An empty note clears it, unless a template supplies the text.
+        const notes = note !== undefined ? { status_notes: note } : template.template_id ? {} : { status_notes: null };
         await workflow.changeRequest(
           db,
           current,
           id,
-          { version, status: formValue(form, 'status'), status_notes: note ?? null },
+          { version, status: formValue(form, 'status'), ...notes, ...template },
           undefined,
           user.actor,
         );
