@@ -11,22 +11,39 @@ describe('store: demo requests', function () {
   let db: Db;
   const config = testConfig({ DATABASE_URL: '' });
 
+  // A store of its own: on PostgreSQL a fresh database beside the suite's, else a second embedded PGlite.
+  let admin: Db | undefined;
+  let database: string | undefined;
+
   before(async () => {
-    // Loading a second PGlite + PostGIS can outlast Knex's connection wait on a busy machine: open it again.
-    for (let attempt = 1; ; attempt += 1) {
-      db = openDb({ databaseUrl: undefined, dataDirectory: undefined });
-      try {
-        await migrateLatest(db);
-        break;
-      } catch (error) {
-        await db.destroy().catch(() => undefined);
-        if (attempt >= 3 || (error as Error).name !== 'KnexTimeoutError') throw error;
+    const base = process.env.DATABASE_URL;
+    if (base) {
+      admin = openDb({ databaseUrl: base });
+      database = `open311_demo_test_${Date.now().toString(36)}`;
+      await admin.raw(`CREATE DATABASE ${database}`);
+      const url = new URL(base);
+      url.pathname = `/${database}`;
+      db = openDb({ databaseUrl: url.toString() });
+      await migrateLatest(db);
+    } else {
+      // Loading a second PGlite + PostGIS can outlast Knex's connection wait on a busy machine: open it again.
+      for (let attempt = 1; ; attempt += 1) {
+        db = openDb({ databaseUrl: undefined, dataDirectory: undefined });
+        try {
+          await migrateLatest(db);
+          break;
+        } catch (error) {
+          await db.destroy().catch(() => undefined);
+          if (attempt >= 3 || (error as Error).name !== 'KnexTimeoutError') throw error;
+        }
       }
     }
     await seedDemoCatalog(db, config);
   });
   after(async () => {
-    await db.destroy();
+    await db?.destroy();
+    if (admin && database) await admin.raw(`DROP DATABASE IF EXISTS ${database}`);
+    await admin?.destroy();
   });
 
   it('seeds a few hundred requests in every state, once', async () => {
