@@ -124,7 +124,11 @@ function applyQueueFilter(db: Db, builder: Knex.QueryBuilder, filter: QueueFilte
   if (filter.text) {
     const pattern = `%${escapeLike(filter.text)}%`;
     builder.where((where) =>
-      where.whereRaw(`r.description ILIKE ? ESCAPE '\\'`, [pattern]).orWhereRaw(`r.address ILIKE ? ESCAPE '\\'`, [pattern]),
+      where
+        .whereRaw(`r.description ILIKE ? ESCAPE '\\'`, [pattern])
+        .orWhereRaw(`r.address ILIKE ? ESCAPE '\\'`, [pattern])
+        // An imported request is also found by its id in the system it came from.
+        .orWhere('r.external_id', filter.text),
     );
   }
   if (filter.from) builder.where('r.requested_datetime', '>=', filter.from);

@@ -44,7 +44,9 @@ export type SchemaId =
   | 'staff-queue-input.json'
   | 'staff-key-input.json'
   | 'staff-webhook-input.json'
-  | 'staff-deliveries-query.json';
+  | 'staff-deliveries-query.json'
+  | 'import-mapping.json'
+  | 'import-service-map.json';
 
 let shared: Ajv | undefined;
 
