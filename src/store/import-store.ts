@@ -48,13 +48,16 @@ upserted AS (
             agency_responsible, service_notice, requested_datetime, updated_datetime, expected_datetime, address,
             address_id, zipcode, location, media_urls, detailed_status
 ),
+notes_by_id AS MATERIALIZED (SELECT jsonb_object_agg(external_id, notes) AS notes FROM input),
 history AS (
   INSERT INTO service_request_updates (service_request_id, jurisdiction_id, note_type, status, detailed_status, summary,
                                        description, updated_datetime, created_at, external_key)
   SELECT upserted.id, :jurisdiction, note.type, note.status, note.detailed_status, note.summary, note.description,
          note.datetime, note.datetime, note.key
-  FROM upserted JOIN input ON input.external_id = upserted.external_id
-  CROSS JOIN LATERAL jsonb_to_recordset(input.notes) AS note(
+  FROM upserted
+  -- Each request's notes looked up by id in one object: a join of the two CTEs would be planned as a nested
+  -- loop (their sizes are unknown to the planner), quadratic in the batch.
+  CROSS JOIN LATERAL jsonb_to_recordset((SELECT notes FROM notes_by_id) -> upserted.external_id) AS note(
          key text, datetime timestamptz, type text, status text, detailed_status text, summary text, description text)
   ON CONFLICT (service_request_id, external_key) WHERE external_key IS NOT NULL DO NOTHING
 ),

@@ -265,6 +265,54 @@ describe('import from another Open311 server (npm run import -- open311)', funct
     ).to.equal(undefined);
   });
 
+  it('fires no webhook events unless --notify, and then one request.created per new request with the public payload', async () => {
+    const quiet = await newTarget('quiet');
+    const loud = await newTarget('loud');
+    const hooks = (await ctx()
+      .db('webhooks')
+      .insert(
+        [quiet, loud].map((target) => ({
+          jurisdiction_id: target.jurisdiction_id,
+          url: 'http://receiver.invalid/',
+          secret: 's',
+          events: ['request.created', 'request.updated'],
+        })),
+      )
+      .returning('id')) as Array<{ id: string | number }>;
+    await importFromOpen311(ctx().db, quiet, options('json'));
+    await importFromOpen311(ctx().db, loud, options('json', { notify: true }));
+    const deliveries = async (id: string | number) =>
+      ctx().db('webhook_deliveries').where('webhook_id', id).select('event_type', 'event_id', 'payload');
+    expect(await deliveries(hooks[0]!.id)).to.deep.equal([]);
+    const sent = await deliveries(hooks[1]!.id);
+    expect(sent).to.have.length(COUNT);
+    expect(new Set(sent.map((delivery) => delivery.event_type))).to.deep.equal(new Set(['request.created']));
+    expect(new Set(sent.map((delivery) => delivery.event_id)).size, 'one event id per request').to.equal(COUNT);
+    const payload = sent[0]!.payload as Record<string, unknown>;
+    expect(Object.keys(payload).sort()).to.deep.equal(
+      [
+        'service_request_id',
+        'status',
+        'status_notes',
+        'service_name',
+        'service_code',
+        'description',
+        'agency_responsible',
+        'service_notice',
+        'requested_datetime',
+        'updated_datetime',
+        'expected_datetime',
+        'address',
+        'address_id',
+        'zipcode',
+        'lat',
+        'long',
+        'media_url',
+        'detailed_status',
+      ].sort(),
+    );
+  });
+
   it('--dry-run counts what would change and changes nothing', async () => {
     const target = await newTarget('dry');
     const report = await importFromOpen311(ctx().db, target, options('json', { dryRun: true }));
