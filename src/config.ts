@@ -1,11 +1,20 @@
 // The only reader of process.env: read and validated once at start-up, then passed down.
 import path from 'node:path';
+import { isValidEmail } from './notifications/address.js';
+import { PROJECT_ROOT } from './project-root.js';
 
 export interface Config {
   readonly port: number;
   readonly host: string;
   readonly dataDirectory: string;
   readonly databaseUrl: string | undefined;
+  /** Read replicas (DATABASE_READ_URL, comma-separated) for the public GETs; empty: everything on DATABASE_URL. */
+  readonly databaseReadUrls: readonly string[];
+  /**
+   * A direct connection (never through a transaction pooler) for LISTEN: other servers' writes reach this one's
+   * response cache at once. Defaults to DATABASE_URL.
+   */
+  readonly databaseListenUrl: string | undefined;
   /** When set, this value is a valid client API key from start-up on (stored hashed). */
   readonly bootstrapApiKey: string | undefined;
   /** Public base URL of this server (no trailing slash), used in discovery and media links. */
@@ -44,6 +53,52 @@ export interface Config {
   readonly responseCacheTtlMs: number;
   /** Server processes (cluster workers); above 1 only with DATABASE_URL. */
   readonly webConcurrency: number;
+  /** E-mail notifications: the SMTP server (smtp:// or smtps://, credentials in the URL); unset = notifications off. */
+  readonly smtpUrl: string | undefined;
+  /** The From address of notifications. */
+  readonly mailFrom: string;
+  /** Folder of the mail templates (one folder per language). */
+  readonly mailTemplatesDirectory: string;
+  /** Notification sends: first retry delay (doubles each attempt), attempts before failed, SMTP timeout, outbox poll interval. */
+  readonly notifyRetryBaseMs: number;
+  readonly notifyMaxAttempts: number;
+  readonly notifyTimeoutMs: number;
+  readonly notifyPollMs: number;
+  /** Most messages one address receives per hour; more wait for the next hour. */
+  readonly notifyHourlyCap: number;
+  /** Local hour (jurisdiction time zone) at which daily digests are written. */
+  readonly notifyDigestHour: number;
+  /** Staff sessions end after this long without a request, and this long after sign-in whatever happens. */
+  readonly sessionIdleMinutes: number;
+  readonly sessionMaxHours: number;
+  /** The e-mail of the first admin account, made (with a sign-in link in the log) when there is no staff account. */
+  readonly firstAdminEmail: string;
+  /** Single sign-on through an OpenID Connect provider, when OIDC_ISSUER is set. */
+  readonly oidc: OidcConfig | undefined;
+  /** Raster tile URL template for the maps of the web pages ({z}/{x}/{y}, optional {s}), and its attribution. */
+  readonly mapTileUrl: string;
+  readonly mapAttribution: string;
+}
+
+export interface OidcConfig {
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** E-mail domains whose verified people get an account at their first sign-in (empty: no auto-provisioning). */
+  readonly allowedDomains: readonly string[];
+  readonly defaultRole: 'staff' | 'admin';
+  /** Shown on the button: "Sign in with <name>". */
+  readonly providerName: string;
+}
+
+/** The OpenStreetMap standard tiles (their usage policy: attribution shown, a setting rather than hard-coded). */
+export const DEFAULT_MAP_TILE_URL = 'https://tile.openstreetmap.org/{z}/{x}/{y}.png';
+export const DEFAULT_MAP_ATTRIBUTION = '© OpenStreetMap contributors';
+
+/** The origin of a tile URL template, for the pages' Content-Security-Policy (img-src). */
+export function tileOriginOf(template: string): string {
+  const url = new URL(template.replace(/\{s\}/g, 'a').replace(/\{[a-z]+\}/g, '0'));
+  return template.includes('{s}') ? `${url.protocol}//*.${url.host.split('.').slice(1).join('.')}` : url.origin;
 }
 
 export class ConfigError extends Error {}
@@ -85,6 +140,33 @@ function readTrustProxy(raw: string | undefined): string | boolean {
   return raw;
 }
 
+function readSmtpUrl(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('SMTP_URL must be an smtp:// or smtps:// URL');
+  }
+  if ((url.protocol !== 'smtp:' && url.protocol !== 'smtps:') || url.hostname === '')
+    throw new ConfigError('SMTP_URL must be an smtp:// or smtps:// URL with a host');
+  return raw;
+}
+
+function readMailFrom(raw: string | undefined, publicUrl: string): string {
+  if (raw === undefined || raw === '') return `no-reply@${new URL(publicUrl).hostname}`;
+  // A bare address or "Name <address>".
+  const address = /<([^<>]+)>\s*$/.exec(raw)?.[1] ?? raw;
+  if (!isValidEmail(address.trim())) throw new ConfigError(`MAIL_FROM must be an e-mail address, got "${raw}"`);
+  return raw;
+}
+
+function readFirstAdminEmail(raw: string | undefined, jurisdictionId: string): string {
+  const email = raw || `admin@${jurisdictionId}`;
+  if (!/^[^\s@]{1,64}@[^\s@]{1,253}$/.test(email)) throw new ConfigError('FIRST_ADMIN_EMAIL must be an e-mail address');
+  return email;
+}
+
 function isValidTimeZone(zone: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
@@ -94,12 +176,66 @@ function isValidTimeZone(zone: string): boolean {
   }
 }
 
+const isLoopbackHost = (host: string): boolean => /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i.test(host);
+
+function readOidc(env: NodeJS.ProcessEnv): OidcConfig | undefined {
+  const issuer = env.OIDC_ISSUER || undefined;
+  if (!issuer) return undefined;
+  let url: URL;
+  try {
+    url = new URL(issuer);
+  } catch {
+    throw new ConfigError('OIDC_ISSUER must be a URL');
+  }
+  // Plain http only to a provider on this machine (development and tests).
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname)))
+    throw new ConfigError('OIDC_ISSUER must be an https URL (http only on loopback)');
+  const clientId = env.OIDC_CLIENT_ID || '';
+  const clientSecret = env.OIDC_CLIENT_SECRET || '';
+  if (!clientId || !clientSecret) throw new ConfigError('OIDC_ISSUER needs OIDC_CLIENT_ID and OIDC_CLIENT_SECRET');
+  const allowedDomains = (env.OIDC_ALLOWED_DOMAINS || '')
+    .split(',')
+    .map((domain) => domain.trim().toLowerCase().replace(/^@/, ''))
+    .filter(Boolean);
+  for (const domain of allowedDomains)
+    if (!/^[a-z0-9.-]{1,253}$/.test(domain)) throw new ConfigError(`OIDC_ALLOWED_DOMAINS: "${domain}" is not a domain`);
+  return Object.freeze({
+    issuer,
+    clientId,
+    clientSecret,
+    allowedDomains: Object.freeze(allowedDomains),
+    defaultRole: readChoice(env, 'OIDC_DEFAULT_ROLE', ['staff', 'admin'] as const, 'staff'),
+    providerName: (env.OIDC_PROVIDER_NAME || 'single sign-on').slice(0, 100),
+  });
+}
+
+function readTileUrl(raw: string | undefined): string {
+  const value = raw || DEFAULT_MAP_TILE_URL;
+  if (!/^https?:\/\/[^\s"'<>]+$/.test(value) || !value.includes('{z}') || !value.includes('{x}') || !value.includes('{y}'))
+    throw new ConfigError('MAP_TILE_URL must be an http(s) URL template with {z}, {x} and {y}');
+  return value;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = readInteger(env, 'PORT', 8080, 0, 65535);
   const host = env.HOST || '0.0.0.0';
   const databaseUrl = env.DATABASE_URL || undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL must be a postgres:// or postgresql:// URL');
+  }
+  const databaseReadUrls = (env.DATABASE_READ_URL ?? '')
+    .split(',')
+    .map((url) => url.trim())
+    .filter((url) => url !== '');
+  if (databaseReadUrls.length > 0 && !databaseUrl) throw new ConfigError('DATABASE_READ_URL needs DATABASE_URL');
+  if (databaseReadUrls.length > 16) throw new ConfigError('DATABASE_READ_URL lists at most 16 replicas');
+  for (const url of databaseReadUrls) {
+    if (!/^postgres(ql)?:\/\//.test(url)) throw new ConfigError('DATABASE_READ_URL must list postgres:// or postgresql:// URLs');
+  }
+  const databaseListenUrl = env.DATABASE_LISTEN_URL || databaseUrl;
+  if (env.DATABASE_LISTEN_URL && !databaseUrl) throw new ConfigError('DATABASE_LISTEN_URL needs DATABASE_URL');
+  if (databaseListenUrl && !/^postgres(ql)?:\/\//.test(databaseListenUrl)) {
+    throw new ConfigError('DATABASE_LISTEN_URL must be a postgres:// or postgresql:// URL');
   }
   const bootstrapApiKey = env.OPEN311_BOOTSTRAP_API_KEY || undefined;
   if (bootstrapApiKey !== undefined && bootstrapApiKey.length < 16) {
@@ -124,6 +260,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host,
     dataDirectory,
     databaseUrl,
+    databaseReadUrls: Object.freeze(databaseReadUrls),
+    databaseListenUrl,
     bootstrapApiKey,
     publicUrl,
     jurisdictionId,
@@ -152,5 +290,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     requestTimeoutMs: readInteger(env, 'REQUEST_TIMEOUT_MS', 30_000, 100, 600_000),
     responseCacheTtlMs: readInteger(env, 'RESPONSE_CACHE_TTL_MS', 1000, 0, 60_000),
     webConcurrency: readInteger(env, 'WEB_CONCURRENCY', 1, 1, 64),
+    smtpUrl: readSmtpUrl(env.SMTP_URL),
+    mailFrom: readMailFrom(env.MAIL_FROM, publicUrl),
+    mailTemplatesDirectory: path.resolve(env.MAIL_TEMPLATES_DIR || path.join(PROJECT_ROOT, 'templates', 'mail')),
+    notifyRetryBaseMs: readInteger(env, 'NOTIFY_RETRY_BASE_MS', 30_000, 10, 3_600_000),
+    notifyMaxAttempts: readInteger(env, 'NOTIFY_MAX_ATTEMPTS', 10, 1, 100),
+    notifyTimeoutMs: readInteger(env, 'NOTIFY_TIMEOUT_MS', 30_000, 100, 300_000),
+    notifyPollMs: readInteger(env, 'NOTIFY_POLL_MS', 2000, 10, 60_000),
+    notifyHourlyCap: readInteger(env, 'NOTIFY_HOURLY_CAP', 20, 1, 10_000),
+    notifyDigestHour: readInteger(env, 'NOTIFY_DIGEST_HOUR', 7, 0, 23),
+    sessionIdleMinutes: readInteger(env, 'SESSION_IDLE_MINUTES', 8 * 60, 1, 30 * 24 * 60),
+    sessionMaxHours: readInteger(env, 'SESSION_MAX_HOURS', 7 * 24, 1, 365 * 24),
+    firstAdminEmail: readFirstAdminEmail(env.FIRST_ADMIN_EMAIL, jurisdictionId),
+    oidc: readOidc(env),
+    mapTileUrl: readTileUrl(env.MAP_TILE_URL),
+    mapAttribution: (env.MAP_ATTRIBUTION || DEFAULT_MAP_ATTRIBUTION).slice(0, 500),
   });
 }

@@ -3,6 +3,7 @@
 import type { Knex } from 'knex';
 import type { Db } from './db.js';
 import type { RequestQuery } from '../domain/types.js';
+import { enqueueAssignmentNotification, enqueueChangeNotifications } from './notifications-store.js';
 import { enqueueEvent } from './outbox-store.js';
 import { isStorableId } from './requests-store.js';
 import { insideBox, withinMeters } from './spatial.js';
@@ -220,7 +221,7 @@ export async function applyChange(
     expected_version: number;
     change: RequestChange;
     internal_note?: string | undefined;
-    actor: { key_id: string; name: string };
+    actor: { key_id: string | null; staff_id?: string | null; name: string };
     labels: Record<string, string>;
   },
 ): Promise<ChangeResult> {
@@ -295,6 +296,7 @@ export async function applyChange(
     }
     await trx('audit_log').insert({
       actor_key_id: input.actor.key_id,
+      actor_staff_id: input.actor.staff_id ?? null,
       actor_name: input.actor.name,
       entity_type: 'service_request',
       entity_id: input.id,
@@ -334,6 +336,20 @@ export async function applyChange(
       type: 'request.updated',
       payload: { ...publicView, changed: Object.keys(changes) },
     });
+    // A public change (the same that writes a public history entry) is e-mailed to the submitter and the
+    // followers; an internal note alone is not.
+    if (changes.detailed_status || changes.status_notes) {
+      await enqueueChangeNotifications(trx, {
+        service_request_id: input.id,
+        version,
+        template: status === 'closed' ? 'closed' : 'update',
+      });
+    }
+    // The person a request is assigned to hears about it (assignment comes with staff accounts).
+    const assignee = (input.change as { assigned_staff_id?: string | null }).assigned_staff_id;
+    if (changes.assigned_staff_id && assignee) {
+      await enqueueAssignmentNotification(trx, { service_request_id: input.id, version, staff_id: String(assignee) });
+    }
     return { outcome: 'changed', version } as const;
   });
 }
