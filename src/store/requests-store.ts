@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import type { Db } from './db.js';
 import { CATALOG_CHANGESET_SQL } from './catalog-store.js';
 import { CREATE_NOTIFICATIONS_SQL, newSubscriptionToken } from './notifications-store.js';
+import { isStorableId } from './ids.js';
 import { DEADLINE_SQL, REQUEST_EVENT_PAYLOAD_SQL, ROUTED_AGENCY_SQL } from './request-rules-sql.js';
 import { insideBox, withinMeters } from './spatial.js';
 import type {
@@ -16,12 +17,9 @@ import type {
   TokenLookup,
 } from '../domain/types.js';
 
-// Ids are bigint: only all-digit text within range can match, anything else matches nothing (never a cast error).
-
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
-const ID_PATTERN = /^[1-9]\d{0,17}$/;
-export const isStorableId = (id: string): boolean => ID_PATTERN.test(id);
+export { isStorableId } from './ids.js';
 
 function publicColumns(db: Db) {
   return [

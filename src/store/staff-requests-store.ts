@@ -5,7 +5,7 @@ import type { Db } from './db.js';
 import type { RequestQuery } from '../domain/types.js';
 import { enqueueAssignmentNotification, enqueueChangeNotifications } from './notifications-store.js';
 import { enqueueEvent } from './outbox-store.js';
-import { isStorableId } from './requests-store.js';
+import { isStorableId } from './ids.js';
 import { insideBox, withinMeters } from './spatial.js';
 
 export interface QueueFilter {
