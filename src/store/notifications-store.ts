@@ -567,7 +567,9 @@ export async function addAgencyDigestRecipient(
 
 export async function removeAgencyDigestRecipient(db: Db, jurisdictionId: string, id: string): Promise<boolean> {
   if (!isStorableId(id)) return false;
-  return (await db('agency_digest_recipients').where({ jurisdiction_id: jurisdictionId, id }).delete()) > 0;
+  // RETURNING, not the affected-row count: knex-pglite reports no count for DELETE (it names the command "DEL").
+  const rows = await db('agency_digest_recipients').where({ jurisdiction_id: jurisdictionId, id }).delete().returning('id');
+  return rows.length > 0;
 }
 
 /**
