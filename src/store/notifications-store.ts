@@ -67,8 +67,8 @@ notify_alerts AS (
 export async function enqueueChangeNotifications(
   trx: Db,
   change: { service_request_id: string; version: number; template: 'update' | 'closed' },
-): Promise<number> {
-  const result = await trx.raw(
+): Promise<void> {
+  await trx.raw(
     `INSERT INTO notification_messages (jurisdiction_id, subscription_id, service_request_id, template, recipient,
                                         recipient_role, language, payload, delivery_key)
      SELECT subscription.jurisdiction_id, subscription.id, request.id, ?, subscription.email, subscription.kind,
@@ -83,7 +83,6 @@ export async function enqueueChangeNotifications(
      ON CONFLICT (delivery_key) DO NOTHING`,
     [change.template, change.version, change.service_request_id],
   );
-  return Number(result.rowCount ?? result.affectedRows ?? 0);
 }
 
 /**
@@ -567,7 +566,9 @@ export async function addAgencyDigestRecipient(
 
 export async function removeAgencyDigestRecipient(db: Db, jurisdictionId: string, id: string): Promise<boolean> {
   if (!isStorableId(id)) return false;
-  return (await db('agency_digest_recipients').where({ jurisdiction_id: jurisdictionId, id }).delete()) > 0;
+  // RETURNING rather than the affected count, which the embedded driver does not report.
+  const removed = await db('agency_digest_recipients').where({ jurisdiction_id: jurisdictionId, id }).delete().returning('id');
+  return removed.length > 0;
 }
 
 /**
