@@ -4,7 +4,7 @@
 // lease, like the webhook outbox, so several server nodes never send the same row at once.
 import { randomBytes } from 'node:crypto';
 import type { Db } from './db.js';
-import { isStorableId } from './requests-store.js';
+import { isStorableId } from './ids.js';
 
 /** A link token: 256 random bits, URL-safe. */
 export const newSubscriptionToken = (): string => randomBytes(32).toString('base64url');
@@ -67,8 +67,8 @@ notify_alerts AS (
 export async function enqueueChangeNotifications(
   trx: Db,
   change: { service_request_id: string; version: number; template: 'update' | 'closed' },
-): Promise<void> {
-  await trx.raw(
+): Promise<number> {
+  const result = await trx.raw(
     `INSERT INTO notification_messages (jurisdiction_id, subscription_id, service_request_id, template, recipient,
                                         recipient_role, language, payload, delivery_key)
      SELECT subscription.jurisdiction_id, subscription.id, request.id, ?, subscription.email, subscription.kind,
@@ -83,6 +83,7 @@ export async function enqueueChangeNotifications(
      ON CONFLICT (delivery_key) DO NOTHING`,
     [change.template, change.version, change.service_request_id],
   );
+  return Number(result.rowCount ?? result.affectedRows ?? 0);
 }
 
 /**
@@ -566,9 +567,9 @@ export async function addAgencyDigestRecipient(
 
 export async function removeAgencyDigestRecipient(db: Db, jurisdictionId: string, id: string): Promise<boolean> {
   if (!isStorableId(id)) return false;
-  // RETURNING rather than the affected count, which the embedded driver does not report.
-  const removed = await db('agency_digest_recipients').where({ jurisdiction_id: jurisdictionId, id }).delete().returning('id');
-  return removed.length > 0;
+  // RETURNING, not the affected-row count: knex-pglite reports no count for DELETE (it names the command "DEL").
+  const rows = await db('agency_digest_recipients').where({ jurisdiction_id: jurisdictionId, id }).delete().returning('id');
+  return rows.length > 0;
 }
 
 /**
