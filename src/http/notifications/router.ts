@@ -7,7 +7,7 @@
 // GET pages never change anything: mail scanners that open links must not confirm or unsubscribe anyone.
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import * as notifications from '../../domain/notifications.js';
-import { Open311Error } from '../../errors.js';
+import type { Open311Error } from '../../errors.js';
 import { languageOf, type Language } from '../../notifications/address.js';
 import { ALERTS_PATH, NOTIFICATIONS_PATH } from '../../notifications/links.js';
 import type { FormPairs } from '../../validate/coerce.js';
