@@ -1,5 +1,6 @@
 // The only reader of process.env: read and validated once at start-up, then passed down.
 import path from 'node:path';
+import ipaddr from 'ipaddr.js';
 
 export interface Config {
   readonly port: number;
@@ -33,6 +34,11 @@ export interface Config {
   readonly webhookMaxAttempts: number;
   readonly webhookTimeoutMs: number;
   readonly webhookPollMs: number;
+  /**
+   * Networks (CIDRs or single addresses) webhooks may be delivered to besides public addresses: loopback,
+   * private and other reserved ranges are refused unless listed here (for receivers on the local network).
+   */
+  readonly webhookAllowedNetworks: readonly string[];
   /** POSTs allowed per minute per API key and per client address (0 = no limit). */
   readonly rateLimitPerKey: number;
   readonly rateLimitPerAddress: number;
@@ -83,6 +89,19 @@ function readTrustProxy(raw: string | undefined): string | boolean {
   if (!/^[\w.:/, -]{1,500}$/.test(raw))
     throw new ConfigError('TRUST_PROXY must be true, false, a hop count or a list of addresses');
   return raw;
+}
+
+function readNetworks(env: NodeJS.ProcessEnv, name: string): string[] {
+  const raw = env[name] ?? '';
+  const items = raw
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+  for (const item of items) {
+    const valid = item.includes('/') ? ipaddr.isValidCIDR(item) : ipaddr.isValid(item);
+    if (!valid) throw new ConfigError(`${name} must be a comma-separated list of addresses or CIDRs, got "${item}"`);
+  }
+  return items;
 }
 
 function isValidTimeZone(zone: string): boolean {
@@ -146,6 +165,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookMaxAttempts: readInteger(env, 'WEBHOOK_MAX_ATTEMPTS', 12, 1, 100),
     webhookTimeoutMs: readInteger(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
     webhookPollMs: readInteger(env, 'WEBHOOK_POLL_MS', 1000, 10, 60_000),
+    webhookAllowedNetworks: Object.freeze(readNetworks(env, 'WEBHOOK_ALLOWED_NETWORKS')),
     rateLimitPerKey: readInteger(env, 'RATE_LIMIT_PER_KEY', 600, 0, 1_000_000),
     rateLimitPerAddress: readInteger(env, 'RATE_LIMIT_PER_ADDRESS', 300, 0, 1_000_000),
     trustProxy: readTrustProxy(env.TRUST_PROXY),
