@@ -109,15 +109,15 @@ describe('hardening: webhook destinations', function () {
     adminKey = created.key;
     adminId = created.record.id;
   });
-  afterEach(async () => {
-    await Promise.all(dispatchers.splice(0).map((dispatcher) => dispatcher.stop()));
-  });
   /** Registered webhooks are deactivated at once: no later test's request may be delivered to them. */
   const deactivateAll = async (): Promise<void> => {
     for (const id of webhookIds.splice(0))
       await deactivateWebhook(ctx().db, ctx().config.jurisdictionId, id, { key_id: adminId, name: 'test' });
   };
-  afterEach(deactivateAll);
+  afterEach(async () => {
+    await Promise.all(dispatchers.splice(0).map((dispatcher) => dispatcher.stop()));
+    await deactivateAll();
+  });
 
   const register = (app: Express, url: string) =>
     request(app)
