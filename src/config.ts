@@ -44,6 +44,11 @@ export interface Config {
   readonly rateLimitPerAddress: number;
   /** Express "trust proxy": how the client address is read behind a load balancer. */
   readonly trustProxy: string | boolean;
+  /**
+   * PostgreSQL: the longest a connect, a wait for a pooled connection or one statement may take before it
+   * counts as an outage (503 + Retry-After).
+   */
+  readonly databaseStallTimeoutMs: number;
   /** A request not answered in this time gets a 503 errors document. */
   readonly requestTimeoutMs: number;
   /** Lifetime of cached GET answers (0 turns the response cache off). */
@@ -169,6 +174,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitPerKey: readInteger(env, 'RATE_LIMIT_PER_KEY', 600, 0, 1_000_000),
     rateLimitPerAddress: readInteger(env, 'RATE_LIMIT_PER_ADDRESS', 300, 0, 1_000_000),
     trustProxy: readTrustProxy(env.TRUST_PROXY),
+    databaseStallTimeoutMs: readInteger(env, 'DATABASE_STALL_TIMEOUT_MS', 5000, 200, 600_000),
     requestTimeoutMs: readInteger(env, 'REQUEST_TIMEOUT_MS', 30_000, 100, 600_000),
     responseCacheTtlMs: readInteger(env, 'RESPONSE_CACHE_TTL_MS', 1000, 0, 60_000),
     webConcurrency: readInteger(env, 'WEB_CONCURRENCY', 1, 1, 64),

@@ -37,7 +37,11 @@ async function prepareStore(db: Db, config: Config, logger: Logger): Promise<voi
 }
 
 async function serve(config: Config, logger: Logger, prepare: boolean): Promise<void> {
-  const db = openDb({ databaseUrl: config.databaseUrl, dataDirectory: config.dataDirectory });
+  const db = openDb({
+    databaseUrl: config.databaseUrl,
+    dataDirectory: config.dataDirectory,
+    stallTimeoutMs: config.databaseStallTimeoutMs,
+  });
   if (prepare) await prepareStore(db, config, logger);
 
   const { app, context } = createApp({ config, db, logger });
