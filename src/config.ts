@@ -24,6 +24,8 @@ export interface Config {
   readonly mediaDirectory: string;
   readonly mediaMaxBytes: number;
   readonly mediaMaxFiles: number;
+  /** Bytes of uploaded files all requests may hold in memory together; past it, uploads get 503 + Retry-After. */
+  readonly uploadMemoryBudgetBytes: number;
   /** When set, this value is a valid admin key (staff API) from start-up on (stored hashed). */
   readonly bootstrapAdminKey: string | undefined;
   /** Open requests of the same service this close (metres) and this recent (hours) are possible duplicates. */
@@ -143,6 +145,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('OPEN311_JURISDICTION_ID may only contain letters, digits, ".", "_" and "-"');
   }
   const dataDirectory = path.resolve(env.DATA_DIR || './data');
+  const mediaMaxBytes = readInteger(env, 'MEDIA_MAX_BYTES', 10 * 1024 * 1024, 1024, 100 * 1024 * 1024);
+  const uploadMemoryBudgetBytes = readInteger(env, 'UPLOAD_MEMORY_BUDGET_BYTES', 64 * 1024 * 1024, 1024, 16 * 1024 ** 3);
+  // Otherwise a file of the largest accepted size could never be uploaded.
+  if (uploadMemoryBudgetBytes < mediaMaxBytes)
+    throw new ConfigError(
+      `UPLOAD_MEMORY_BUDGET_BYTES (${uploadMemoryBudgetBytes}) must be at least MEDIA_MAX_BYTES (${mediaMaxBytes})`,
+    );
   return Object.freeze({
     port,
     host,
@@ -161,7 +170,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     seedDemo: readBoolean(env, 'SEED_DEMO', databaseUrl === undefined),
     logLevel: readChoice(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
     mediaDirectory: path.resolve(env.MEDIA_DIR || path.join(dataDirectory, 'media')),
-    mediaMaxBytes: readInteger(env, 'MEDIA_MAX_BYTES', 10 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+    mediaMaxBytes,
+    uploadMemoryBudgetBytes,
     mediaMaxFiles: readInteger(env, 'MEDIA_MAX_FILES', 5, 0, 20),
     bootstrapAdminKey,
     duplicateRadiusMeters: readInteger(env, 'DUPLICATE_RADIUS_METERS', 50, 1, 5000),

@@ -7,6 +7,7 @@ import type { Db } from '../store/db.js';
 import type { RequestWriter } from '../store/request-writer.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { ResponseCache } from './response-cache.js';
+import type { UploadBudget } from './upload-budget.js';
 
 export interface AppContext {
   config: Config;
@@ -15,6 +16,8 @@ export interface AppContext {
   jurisdictions: JurisdictionRegistry;
   /** Remembered API keys and service definitions for creates (re-checked by the statement that stores them). */
   intakeLookups: IntakeLookups;
+  /** Upload bytes all requests may hold in memory together. */
+  uploadBudget: UploadBudget;
   /** Writes new requests, grouping concurrent creates into one statement. */
   requestWriter: RequestWriter;
   /** Set when a webhook dispatcher runs in this process: poke() after a commit that enqueued events. */

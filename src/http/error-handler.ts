@@ -117,6 +117,9 @@ export function errorHandler(logger: Logger) {
       });
       known = internalError();
     }
+    // Refused before its body was read (bad key, upload budget): close the connection after the answer
+    // instead of reading and discarding the rest of the upload.
+    if (!req.complete) res.set('Connection', 'close');
     sendError(res, known);
   };
 }
