@@ -7,6 +7,13 @@ export interface Config {
   readonly host: string;
   readonly dataDirectory: string;
   readonly databaseUrl: string | undefined;
+  /** Read replicas (DATABASE_READ_URL, comma-separated) for the public GETs; empty: everything on DATABASE_URL. */
+  readonly databaseReadUrls: readonly string[];
+  /**
+   * A direct connection (never through a transaction pooler) for LISTEN: other servers' writes reach this one's
+   * response cache at once. Defaults to DATABASE_URL.
+   */
+  readonly databaseListenUrl: string | undefined;
   /** When set, this value is a valid client API key from start-up on (stored hashed). */
   readonly bootstrapApiKey: string | undefined;
   /** Public base URL of this server (no trailing slash), used in discovery and media links. */
@@ -57,6 +64,19 @@ export interface Config {
   readonly responseCacheTtlMs: number;
   /** Server processes (cluster workers); above 1 only with DATABASE_URL. */
   readonly webConcurrency: number;
+  /** Raster tile URL template for the maps of the web pages ({z}/{x}/{y}, optional {s}), and its attribution. */
+  readonly mapTileUrl: string;
+  readonly mapAttribution: string;
+}
+
+/** The OpenStreetMap standard tiles (their usage policy: attribution shown, a setting rather than hard-coded). */
+export const DEFAULT_MAP_TILE_URL = 'https://tile.openstreetmap.org/{z}/{x}/{y}.png';
+export const DEFAULT_MAP_ATTRIBUTION = '© OpenStreetMap contributors';
+
+/** The origin of a tile URL template, for the pages' Content-Security-Policy (img-src). */
+export function tileOriginOf(template: string): string {
+  const url = new URL(template.replace(/\{s\}/g, 'a').replace(/\{[a-z]+\}/g, '0'));
+  return template.includes('{s}') ? `${url.protocol}//*.${url.host.split('.').slice(1).join('.')}` : url.origin;
 }
 
 export class ConfigError extends Error {}
@@ -120,12 +140,33 @@ function isValidTimeZone(zone: string): boolean {
   }
 }
 
+function readTileUrl(raw: string | undefined): string {
+  const value = raw || DEFAULT_MAP_TILE_URL;
+  if (!/^https?:\/\/[^\s"'<>]+$/.test(value) || !value.includes('{z}') || !value.includes('{x}') || !value.includes('{y}'))
+    throw new ConfigError('MAP_TILE_URL must be an http(s) URL template with {z}, {x} and {y}');
+  return value;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = readInteger(env, 'PORT', 8080, 0, 65535);
   const host = env.HOST || '0.0.0.0';
   const databaseUrl = env.DATABASE_URL || undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL must be a postgres:// or postgresql:// URL');
+  }
+  const databaseReadUrls = (env.DATABASE_READ_URL ?? '')
+    .split(',')
+    .map((url) => url.trim())
+    .filter((url) => url !== '');
+  if (databaseReadUrls.length > 0 && !databaseUrl) throw new ConfigError('DATABASE_READ_URL needs DATABASE_URL');
+  if (databaseReadUrls.length > 16) throw new ConfigError('DATABASE_READ_URL lists at most 16 replicas');
+  for (const url of databaseReadUrls) {
+    if (!/^postgres(ql)?:\/\//.test(url)) throw new ConfigError('DATABASE_READ_URL must list postgres:// or postgresql:// URLs');
+  }
+  const databaseListenUrl = env.DATABASE_LISTEN_URL || databaseUrl;
+  if (env.DATABASE_LISTEN_URL && !databaseUrl) throw new ConfigError('DATABASE_LISTEN_URL needs DATABASE_URL');
+  if (databaseListenUrl && !/^postgres(ql)?:\/\//.test(databaseListenUrl)) {
+    throw new ConfigError('DATABASE_LISTEN_URL must be a postgres:// or postgresql:// URL');
   }
   const bootstrapApiKey = env.OPEN311_BOOTSTRAP_API_KEY || undefined;
   if (bootstrapApiKey !== undefined && bootstrapApiKey.length < 16) {
@@ -157,6 +198,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host,
     dataDirectory,
     databaseUrl,
+    databaseReadUrls: Object.freeze(databaseReadUrls),
+    databaseListenUrl,
     bootstrapApiKey,
     publicUrl,
     jurisdictionId,
@@ -188,5 +231,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     requestTimeoutMs: readInteger(env, 'REQUEST_TIMEOUT_MS', 30_000, 100, 600_000),
     responseCacheTtlMs: readInteger(env, 'RESPONSE_CACHE_TTL_MS', 1000, 0, 60_000),
     webConcurrency: readInteger(env, 'WEB_CONCURRENCY', 1, 1, 64),
+    mapTileUrl: readTileUrl(env.MAP_TILE_URL),
+    mapAttribution: (env.MAP_ATTRIBUTION || DEFAULT_MAP_ATTRIBUTION).slice(0, 500),
   });
 }

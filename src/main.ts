@@ -8,6 +8,8 @@ import { ConfigError, GEOREPORT_BASE_PATH, loadConfig, type Config } from './con
 import { createLogger, type Logger } from './logger.js';
 import { countServices } from './store/catalog-store.js';
 import { isEmbedded, migrateLatest, openDb, type Db } from './store/db.js';
+import { ChangeFeed } from './store/change-feed.js';
+import { ReadPool } from './store/read-pool.js';
 import { startWebhookDispatcher } from './webhooks/dispatcher.js';
 import { ensureBootstrapAdminKey, ensureBootstrapKey, ensureConfiguredJurisdiction, seedDemoCatalog } from './store/seed.js';
 
@@ -44,7 +46,17 @@ async function serve(config: Config, logger: Logger, prepare: boolean): Promise<
   });
   if (prepare) await prepareStore(db, config, logger);
 
-  const { app, context } = createApp({ config, db, logger });
+  const reads = new ReadPool(
+    db,
+    config.databaseReadUrls.map((databaseUrl) => openDb({ databaseUrl, stallTimeoutMs: config.databaseStallTimeoutMs })),
+    logger,
+  );
+  // Not on the embedded store: it is one process, whose own writes already reach its cache.
+  const changes =
+    config.databaseListenUrl && !isEmbedded(db) && config.responseCacheTtlMs > 0
+      ? new ChangeFeed(config.databaseListenUrl, db, logger).start()
+      : undefined;
+  const { app, context } = createApp({ config, db, logger, reads, ...(changes ? { changes } : {}) });
   const server: Server = app.listen(config.port, config.host, () => {
     logger.info(`open311-server listening; GeoReport v2 base URL: ${config.publicUrl}${GEOREPORT_BASE_PATH}`, {
       pid: process.pid,
@@ -69,6 +81,8 @@ async function serve(config: Config, logger: Logger, prepare: boolean): Promise<
     server.close(() => {
       void dispatcher
         .stop()
+        .then(() => changes?.stop())
+        .then(() => reads.destroy())
         .then(() => db.destroy())
         .then(() => logger.info('stopped'))
         .finally(() => process.exit(0));

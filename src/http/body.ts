@@ -15,8 +15,8 @@ export interface UploadLimits {
   /** Largest accepted file part, in bytes. */
   maxFileBytes: number;
   maxFiles: number;
-  /** File bytes held in memory by all requests together. */
-  budget: UploadBudget;
+  /** File bytes held in memory by all requests together (forms that take no files need none). */
+  budget?: UploadBudget;
 }
 
 /** A file part of a multipart body (every file part is media, whatever its field name: media, media[], photo1…). */
@@ -65,7 +65,7 @@ function readMultipart(req: Request, limits: UploadLimits): Promise<FormBody> {
     }
     const pairs: FormPairs = [];
     const files: UploadedFile[] = [];
-    const lease = limits.budget.leaseFor(req);
+    const lease = limits.budget?.leaseFor(req);
     let refused = false;
     let failure: Error | undefined;
     let textBytes = 0;
@@ -89,7 +89,7 @@ function readMultipart(req: Request, limits: UploadLimits): Promise<FormBody> {
       });
       stream.on('data', (chunk: Buffer) => {
         if (refused) return;
-        if (lease.take(chunk.length)) {
+        if (!lease || lease.take(chunk.length)) {
           chunks.push(chunk);
           return;
         }
