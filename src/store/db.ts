@@ -138,14 +138,23 @@ export function knexConfig(options: DbOptions): Knex.Config {
 }
 
 const openedWith = new WeakMap<Db, DbOptions>();
+/** The embedded store's start-up (loading PGlite and PostGIS), awaited outside the pool's 30 s create timeout. */
+const embeddedReady = new WeakMap<Db, () => Promise<void>>();
 
 export function openDb(options: DbOptions): Db {
-  const db = knexFactory(knexConfig(options));
+  const config = knexConfig(options);
+  const db = knexFactory(config);
   openedWith.set(db, options);
+  if (!options.databaseUrl) {
+    const connection = config.connection as unknown as () => { pglite: PGlite };
+    embeddedReady.set(db, () => connection().pglite.waitReady);
+  }
   return db;
 }
 
 export async function migrateLatest(db: Db): Promise<void> {
+  // On a busy machine PGlite can take longer to start than the pool waits for a connection.
+  await embeddedReady.get(db)?.();
   const options = openedWith.get(db);
   if (options?.databaseUrl && options.stallTimeoutMs !== undefined) {
     // Migrations may legitimately run long (an index on a large table): not under the serving timeouts.
