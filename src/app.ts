@@ -10,6 +10,8 @@ import { cors } from './http/cors.js';
 import { collapseSlashes } from './http/format.js';
 import { BULK_BASE_PATH, bulkRouter, georeportRouter } from './http/routes.js';
 import { STAFF_BASE_PATH, staffRouter } from './http/staff/router.js';
+import { FEEDS_PATH, feedsRouter } from './http/feeds.js';
+import { notificationsRouter } from './http/notifications/router.js';
 import { authPagesRouter, STAFF_PAGES_BASE_PATH } from './http/pages/console/auth-pages.js';
 import { MEDIA_URL_PATH } from './media/media-store.js';
 import { ASSETS_URL_PATH, PUBLIC_DIRECTORY } from './web-assets.js';
@@ -54,7 +56,7 @@ export function createApp({
     logger,
     jurisdictions: createJurisdictionRegistry(db),
     intakeLookups: new IntakeLookups(db),
-    requestWriter: new RequestWriter(db),
+    requestWriter: new RequestWriter(db, { notifications: config.smtpUrl !== undefined }),
     uploadBudget: new UploadBudget(config.uploadMemoryBudgetBytes),
     keyRateLimiter: new RateLimiter(config.rateLimitPerKey),
     addressRateLimiter: new RateLimiter(config.rateLimitPerAddress),
@@ -95,6 +97,7 @@ export function createApp({
       georeport_v2: `${config.publicUrl}${GEOREPORT_BASE_PATH}`,
       discovery: `${config.publicUrl}${GEOREPORT_BASE_PATH}/discovery.json`,
       openapi: `${config.publicUrl}/openapi.json`,
+      feeds: `${config.publicUrl}${FEEDS_PATH}/requests.atom`,
     });
   });
   app.get('/openapi.json', (_req, res) => {
@@ -118,6 +121,8 @@ export function createApp({
       setHeaders: (res) => res.set('X-Content-Type-Options', 'nosniff'),
     }),
   );
+  app.use(feedsRouter(context));
+  app.use(notificationsRouter(context));
   // Uploaded images (already checked and stripped of metadata); nosniff so they are only ever images.
   app.use(
     MEDIA_URL_PATH,
