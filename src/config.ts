@@ -91,6 +91,8 @@ export interface Config {
   /** Raster tile URL template for the maps of the web pages ({z}/{x}/{y}, optional {s}), and its attribution. */
   readonly mapTileUrl: string;
   readonly mapAttribution: string;
+  /** Resident site: the city's branding and rules. */
+  readonly site: SiteConfig;
 }
 
 export interface OidcConfig {
@@ -102,6 +104,26 @@ export interface OidcConfig {
   readonly defaultRole: 'staff' | 'admin';
   /** Shown on the button: "Sign in with <name>". */
   readonly providerName: string;
+}
+
+export interface SiteConfig {
+  readonly cityName: string;
+  /** Logo image URL (same origin or data: unless the CSP allows it); none when empty. */
+  readonly logoUrl: string;
+  /** Brand colours as #rrggbb: header background and the colour of links and buttons. */
+  readonly primaryColour: string;
+  readonly accentColour: string;
+  /** How to reach the city (shown in the footer) and a short "about" text. */
+  readonly contact: string;
+  readonly about: string;
+  /** Residents must give an e-mail address or phone number. */
+  readonly requireContact: boolean;
+  /** Where the report map starts (the city centre). */
+  readonly mapCentre: { readonly lat: number; readonly long: number };
+  /** Nominatim-compatible search endpoint (…/search); the typed address is kept as is when empty. */
+  readonly geocoderUrl: string;
+  /** Sent to the geocoder as User-Agent (Nominatim's policy asks for one that identifies the application). */
+  readonly geocoderUserAgent: string;
 }
 
 /** The OpenStreetMap standard tiles (their usage policy: attribution shown, a setting rather than hard-coded). */
@@ -235,6 +257,44 @@ function readOidc(env: NodeJS.ProcessEnv): OidcConfig | undefined {
   });
 }
 
+function readColour(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^#[0-9a-fA-F]{6}$/.test(raw)) throw new ConfigError(`${name} must be a colour such as #1d4f91, got "${raw}"`);
+  return raw.toLowerCase();
+}
+
+function readUrl(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
+  const raw = env[name];
+  if (raw === undefined) return fallback;
+  if (raw === '') return '';
+  if (!/^https?:\/\/[^\s]+$/.test(raw)) throw new ConfigError(`${name} must be an http(s) URL, got "${raw}"`);
+  return raw;
+}
+
+function readSite(env: NodeJS.ProcessEnv): SiteConfig {
+  const centre = (env.SITE_MAP_CENTRE || '39.71367,-82.59932').split(',').map((part) => Number(part.trim()));
+  const [lat, long] = centre as [number, number];
+  if (centre.length !== 2 || !(Math.abs(lat) <= 90) || !(Math.abs(long) <= 180)) {
+    throw new ConfigError('SITE_MAP_CENTRE must be "lat,long" in degrees');
+  }
+  const logoUrl = env.SITE_LOGO_URL || '';
+  if (logoUrl !== '' && !/^(https?:\/\/|\/)[^\s]*$/.test(logoUrl)) throw new ConfigError('SITE_LOGO_URL must be a URL or a path');
+  const cityName = env.CITY_NAME || 'Lancaster, Ohio';
+  return Object.freeze({
+    cityName,
+    logoUrl,
+    primaryColour: readColour(env, 'SITE_PRIMARY_COLOUR', '#1d4f91'),
+    accentColour: readColour(env, 'SITE_ACCENT_COLOUR', '#0b6e4f'),
+    contact: env.SITE_CONTACT || '311@lancasterohio.gov · +1 740 687 6600',
+    about: env.SITE_ABOUT || '',
+    requireContact: readBoolean(env, 'SITE_REQUIRE_CONTACT', false),
+    mapCentre: Object.freeze({ lat, long }),
+    geocoderUrl: readUrl(env, 'GEOCODER_URL', ''),
+    geocoderUserAgent: env.GEOCODER_USER_AGENT || `open311-server resident site (${cityName})`,
+  });
+}
+
 function readTileUrl(raw: string | undefined): string {
   const value = raw || DEFAULT_MAP_TILE_URL;
   if (!/^https?:\/\/[^\s"'<>]+$/.test(value) || !value.includes('{z}') || !value.includes('{x}') || !value.includes('{y}'))
@@ -341,5 +401,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     oidc: readOidc(env),
     mapTileUrl: readTileUrl(env.MAP_TILE_URL),
     mapAttribution: (env.MAP_ATTRIBUTION || DEFAULT_MAP_ATTRIBUTION).slice(0, 500),
+    site: readSite(env),
   });
 }

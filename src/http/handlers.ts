@@ -66,6 +66,29 @@ function latestUpdate(requests: Array<{ updated_datetime: Date | null; requested
   return latest;
 }
 
+/** Where uploaded media of a create or comment is saved. */
+export function mediaSinkOf(context: AppContext): MediaSink {
+  const { config } = context;
+  return (type, bytes) => saveMedia({ directory: config.mediaDirectory, publicUrl: config.publicUrl }, type, bytes);
+}
+
+/**
+ * The one intake of new requests (POST requests and the resident site alike): same lookups, writer, media
+ * handling and duplicate search. `channel` records how the request arrived.
+ */
+export function intakeOf(context: AppContext, fresh: boolean, channel: string): Intake {
+  const { db, config } = context;
+  return {
+    db,
+    lookups: context.intakeLookups,
+    writer: context.requestWriter,
+    mediaSink: mediaSinkOf(context),
+    duplicateSearch: { radius_meters: config.duplicateRadiusMeters, window_hours: config.duplicateWindowHours },
+    fresh,
+    channel,
+  };
+}
+
 const pathParameter = (req: Request, name: string): string => String(req.params[name] ?? '');
 
 export function createHandlers(context: AppContext): Record<string, Handler> {
@@ -90,8 +113,7 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
   }
 
   const uploadLimits = { maxFileBytes: config.mediaMaxBytes, maxFiles: config.mediaMaxFiles, budget: context.uploadBudget };
-  const mediaSink: MediaSink = (type, bytes) =>
-    saveMedia({ directory: config.mediaDirectory, publicUrl: config.publicUrl }, type, bytes);
+  const mediaSink = mediaSinkOf(context);
 
   /**
    * Checks the key of a POST body first: an unauthenticated client learns nothing else. `remembered` may answer
@@ -134,14 +156,7 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
     return { pairs, files, ...(await authenticate(req, pairs, { remembered: false, rateLimit: true })) };
   }
 
-  const intake = (fresh: boolean): Intake => ({
-    db,
-    lookups: context.intakeLookups,
-    writer: context.requestWriter,
-    mediaSink,
-    duplicateSearch: { radius_meters: config.duplicateRadiusMeters, window_hours: config.duplicateWindowHours },
-    fresh,
-  });
+  const intake = (fresh: boolean): Intake => intakeOf(context, fresh, 'api');
 
   /** A create, first with remembered lookups; when they proved stale, once more with fresh ones. */
   async function create(req: Request): Promise<{ created: CreatedRequest; jurisdiction: Jurisdiction }> {

@@ -68,3 +68,17 @@ export async function revokeKey(db: Db, selector: string): Promise<number> {
   else query.where((where) => where.where('name', selector).orWhere('key_prefix', selector));
   return query.update({ revoked_at: db.fn.now() });
 }
+
+/**
+ * The id of the client key a first-party client of this server (the resident site) files requests with, created
+ * on first use under `name`; its clear value is never needed. A revoked key stays revoked: undefined then.
+ */
+export async function ensureClientKeyId(db: Db, name: string): Promise<string | undefined> {
+  const existing: { id: string; revoked_at: Date | null } | undefined = await db('api_keys')
+    .select(db.raw('id::text AS id'), 'revoked_at')
+    .where({ name, role: 'client' })
+    .orderBy('id', 'desc')
+    .first();
+  if (existing) return existing.revoked_at === null ? existing.id : undefined;
+  return (await createKey(db, name, 'client')).record.id;
+}
