@@ -30,9 +30,18 @@ export async function createKey(
   name: string,
   role: KeyRole = 'client',
   key = generateKey(),
+  createdBy?: { staff_id: string | null; name: string },
 ): Promise<{ key: string; record: ApiKeyRecord }> {
   const [record] = (await db('api_keys')
-    .insert({ name, key_hash: hashKey(key), key_prefix: prefixOf(key), role })
+    .insert({
+      name,
+      key_hash: hashKey(key),
+      key_prefix: prefixOf(key),
+      role,
+      // Who made the key: a person (staff account) or, through another key or the command line, its name.
+      created_by_staff_id: createdBy?.staff_id ?? null,
+      created_by_name: createdBy?.name ?? null,
+    })
     .returning(columns(db) as string[])) as ApiKeyRecord[];
   return { key, record: { ...record!, id: String(record!.id) } };
 }

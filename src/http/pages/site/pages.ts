@@ -16,6 +16,7 @@ const DAY = 24 * 3600 * 1000;
 export const MAP_LIST_SIZE = 50;
 export const NUMBERS_DAYS = 90;
 export const NUMBERS_WEEKS = 12;
+export const NUMBERS_CACHE_MS = 60_000;
 
 export interface PageDependencies {
   context: AppContext;
@@ -40,6 +41,19 @@ export function createPages(deps: PageDependencies, viewOf: (req: Request, res: 
   const { context } = deps;
   const { config } = context;
   const tileOrigin = tileOriginOf(config.mapTileUrl);
+  // The numbers are aggregates over 90 days: computed at most once a minute per process (concurrent readers share
+  // one computation), so a busy page does not run the trends' SQL for every visitor.
+  let cachedNumbers: { at: number; value: ReturnType<typeof numbers> } | undefined;
+  const currentNumbers = (): ReturnType<typeof numbers> => {
+    if (!cachedNumbers || Date.now() - cachedNumbers.at > NUMBERS_CACHE_MS) {
+      const value = numbers(deps);
+      cachedNumbers = { at: Date.now(), value };
+      value.catch(() => {
+        if (cachedNumbers?.value === value) cachedNumbers = undefined;
+      });
+    }
+    return cachedNumbers.value;
+  };
 
   function requestCard(view: SiteView, request: ServiceRequest, timeZone: string): SafeHtml {
     const { t, i18n } = view;
@@ -268,7 +282,7 @@ ${
     async numbers(req: Request, res: Response): Promise<void> {
       const view = viewOf(req, res);
       const { t, i18n } = view;
-      const data = await numbers(deps);
+      const data = await currentNumbers();
       const zone = data.timeZone;
       send(res, view, {
         title: t('numbers.title'),
@@ -296,7 +310,7 @@ ${
     },
 
     async numbersCsv(req: Request, res: Response): Promise<void> {
-      const data = await numbers(deps);
+      const data = await currentNumbers();
       const which = String(req.params.which ?? '');
       const quote = (value: string | number | null): string => {
         const text = value === null ? '' : String(value);
