@@ -23,6 +23,7 @@ import { healthz, readyz, requestTimeout } from './http/health.js';
 import { createObservability } from './http/observability.js';
 import { RateLimiter } from './http/rate-limit.js';
 import { ResponseCache } from './http/response-cache.js';
+import { UploadBudget } from './http/upload-budget.js';
 import helmet from 'helmet';
 import type { Logger } from './logger.js';
 import type { Db } from './store/db.js';
@@ -57,6 +58,7 @@ export function createApp({
     jurisdictions: createJurisdictionRegistry(db),
     intakeLookups: new IntakeLookups(db),
     requestWriter: new RequestWriter(db, { notifications: config.smtpUrl !== undefined }),
+    uploadBudget: new UploadBudget(config.uploadMemoryBudgetBytes),
     keyRateLimiter: new RateLimiter(config.rateLimitPerKey),
     addressRateLimiter: new RateLimiter(config.rateLimitPerAddress),
     ...(config.responseCacheTtlMs > 0 ? { cache: new ResponseCache(16 * 1024 * 1024, config.responseCacheTtlMs) } : {}),

@@ -15,7 +15,7 @@ import { coerceCommonQuery, scalarParameter, type FormPairs, type QueryObject } 
 import { validate } from '../validate/validate.js';
 import type { MediaSink } from '../domain/media.js';
 import { saveMedia } from '../media/media-store.js';
-import { apiKeyOf, pairValue, readFormBody, type UploadedFile } from './body.js';
+import { apiKeyOf, apiKeyOutsideBody, pairValue, readFormBody, type UploadedFile } from './body.js';
 import type { AppContext } from './context.js';
 import { FEEDS_PATH } from './feeds.js';
 import { tooManyRequests } from './rate-limit.js';
@@ -112,7 +112,7 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
     return value;
   }
 
-  const uploadLimits = { maxFileBytes: config.mediaMaxBytes, maxFiles: config.mediaMaxFiles };
+  const uploadLimits = { maxFileBytes: config.mediaMaxBytes, maxFiles: config.mediaMaxFiles, budget: context.uploadBudget };
   const mediaSink = mediaSinkOf(context);
 
   /**
@@ -139,9 +139,19 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
     return { keyId: record.id, jurisdiction };
   }
 
+  /**
+   * A key sent in the query string or Authorization is checked before the body is read: a client with an
+   * invalid or revoked key gets its 403 without uploading anything (the body is never buffered).
+   */
+  async function refuseBadKeyBeforeBody(req: Request): Promise<void> {
+    const key = apiKeyOutsideBody(req);
+    if (key !== undefined && !(await findActiveKey(db, key))) throw forbidden('The api_key is not valid.');
+  }
+
   async function authenticatedForm(
     req: Request,
   ): Promise<{ pairs: FormPairs; files: UploadedFile[]; keyId: string; jurisdiction: Jurisdiction }> {
+    await refuseBadKeyBeforeBody(req);
     const { pairs, files } = await readFormBody(req, uploadLimits);
     return { pairs, files, ...(await authenticate(req, pairs, { remembered: false, rateLimit: true })) };
   }
@@ -150,6 +160,7 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
 
   /** A create, first with remembered lookups; when they proved stale, once more with fresh ones. */
   async function create(req: Request): Promise<{ created: CreatedRequest; jurisdiction: Jurisdiction }> {
+    await refuseBadKeyBeforeBody(req);
     const { pairs, files } = await readFormBody(req, uploadLimits);
     const header = req.headers['idempotency-key'];
     const idempotencyKey = typeof header === 'string' ? header : undefined;

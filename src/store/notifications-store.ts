@@ -4,7 +4,7 @@
 // lease, like the webhook outbox, so several server nodes never send the same row at once.
 import { randomBytes } from 'node:crypto';
 import type { Db } from './db.js';
-import { isStorableId } from './requests-store.js';
+import { isStorableId } from './ids.js';
 
 /** A link token: 256 random bits, URL-safe. */
 export const newSubscriptionToken = (): string => randomBytes(32).toString('base64url');

@@ -5,7 +5,7 @@ import type { Db } from './db.js';
 import type { RequestQuery } from '../domain/types.js';
 import { enqueueAssignmentNotification, enqueueChangeNotifications } from './notifications-store.js';
 import { enqueueEvent } from './outbox-store.js';
-import { isStorableId } from './requests-store.js';
+import { isStorableId } from './ids.js';
 import { insideBox, withinMeters } from './spatial.js';
 
 export interface QueueFilter {
@@ -137,7 +137,11 @@ function applyQueueFilter(db: Db, builder: Knex.QueryBuilder, filter: QueueFilte
   if (filter.text) {
     const pattern = `%${escapeLike(filter.text)}%`;
     builder.where((where) =>
-      where.whereRaw(`r.description ILIKE ? ESCAPE '\\'`, [pattern]).orWhereRaw(`r.address ILIKE ? ESCAPE '\\'`, [pattern]),
+      where
+        .whereRaw(`r.description ILIKE ? ESCAPE '\\'`, [pattern])
+        .orWhereRaw(`r.address ILIKE ? ESCAPE '\\'`, [pattern])
+        // An imported request is also found by its id in the system it came from.
+        .orWhere('r.external_id', filter.text),
     );
   }
   if (filter.from) builder.where('r.requested_datetime', '>=', filter.from);

@@ -1,5 +1,6 @@
 // The resident site's reading pages in Chromium: the public map (its box drives the list; open and closed differ
 // without colour; the list works with JavaScript off), the city numbers, about and an error page. axe on each.
+import { gzipSync } from 'node:zlib';
 import { expect } from 'chai';
 import type { BrowserContext, Page } from 'playwright-core';
 import { collectPageErrors, expectNoAxeViolations, newContext } from './support.js';
@@ -83,6 +84,22 @@ describe('resident site: map, numbers and other pages', function () {
     expect(await page.getByRole('link', { name: new RegExp(`Request ${closed} `) }).count()).to.equal(0);
     await expectNoHorizontalScroll(page, 'the map list');
     await expectNoAxeViolationsWithoutScripts(page, 'the map list without JavaScript');
+  });
+
+  it('keeps the report form under 100 KB compressed (the page, its styles and scripts; tiles aside)', async () => {
+    const page = await open();
+    const sizes = new Map<string, number>();
+    page.on('response', async (response) => {
+      const url = response.url();
+      if (!url.startsWith(site.url) || response.status() !== 200) return;
+      sizes.set(url, gzipSync(await response.body()).length);
+    });
+    await page.goto(`${site.url}/report`);
+    await page.locator('#report-map').waitFor({ state: 'visible' });
+    await page.waitForLoadState('networkidle');
+    const total = [...sizes.values()].reduce((sum, size) => sum + size, 0);
+    expect([...sizes.keys()].some((url) => url.endsWith('/assets/js/site-report.js'))).to.equal(true);
+    expect(total, JSON.stringify([...sizes])).to.be.below(100 * 1024);
   });
 
   it('shows the city numbers as tables with CSV, and the about and error pages', async () => {

@@ -767,7 +767,11 @@ export function createReportFlow(deps: ReportDependencies, renderOf: (req: Reque
         res.redirect(303, '/report');
         return;
       }
-      const { pairs, files } = await readFormBody(req, { maxFileBytes: config.mediaMaxBytes, maxFiles: config.mediaMaxFiles });
+      const { pairs, files } = await readFormBody(req, {
+        maxFileBytes: config.mediaMaxBytes,
+        maxFiles: config.mediaMaxFiles,
+        budget: deps.context.uploadBudget,
+      });
       let state = decodeFlowState(pairValue(pairs, 'flow'));
       const action = pairValue(pairs, 'action') ?? 'continue';
       const language = pairValue(pairs, 'switch_language');
