@@ -14,6 +14,7 @@ import { dataFolderLockOf, isEmbedded, migrateLatest, openDb, type Db } from './
 import { ChangeFeed } from './store/change-feed.js';
 import { ReadPool } from './store/read-pool.js';
 import { startWebhookDispatcher } from './webhooks/dispatcher.js';
+import { seedDemoRequests } from './store/demo-requests.js';
 import { startNotificationDispatcher } from './notifications/dispatcher.js';
 import { createMailer } from './notifications/mailer.js';
 import { ensureFirstAdmin } from './domain/staff-accounts.js';
@@ -39,6 +40,11 @@ async function prepareStore(db: Db, config: Config, logger: Logger): Promise<voi
   if (config.seedDemo && (await countServices(db, config.jurisdictionId)) === 0) {
     const seeded = await seedDemoCatalog(db, config);
     logger.info('seeded the demo catalog', { services: seeded.length });
+  }
+  // Demo requests for the console's queue, map and trends; written once (a marker makes a rerun a no-op).
+  if (config.seedDemo) {
+    const requests = await seedDemoRequests(db, config.jurisdictionId);
+    if (requests > 0) logger.info('seeded demo requests', { requests });
   }
   await ensureBootstrapKey(db, config.bootstrapApiKey);
   await ensureBootstrapAdminKey(db, config.bootstrapAdminKey);
@@ -73,12 +79,13 @@ async function serve(config: Config, logger: Logger, prepare: boolean): Promise<
     dataDirectory: config.dataDirectory,
     holder: 'server',
     lockAlternative: 'Stop that server first, or start this one with another DATA_DIR.',
+    stallTimeoutMs: config.databaseStallTimeoutMs,
   });
   if (prepare) await prepareStore(db, config, logger);
 
   const reads = new ReadPool(
     db,
-    config.databaseReadUrls.map((databaseUrl) => openDb({ databaseUrl })),
+    config.databaseReadUrls.map((databaseUrl) => openDb({ databaseUrl, stallTimeoutMs: config.databaseStallTimeoutMs })),
     logger,
   );
   // Not on the embedded store: it is one process, whose own writes already reach its cache.

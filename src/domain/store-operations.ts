@@ -24,7 +24,10 @@ const operation = <Input, Output>(definition: StoreOperation<Input, Output>): St
 const createKeyOperation = operation({
   input: 'staff-key-input.json',
   async run({ db }, input: { name: string; role?: KeyRole }) {
-    const { key, record } = await createKey(db, input.name.trim(), input.role ?? 'client');
+    const { key, record } = await createKey(db, input.name.trim(), input.role ?? 'client', undefined, {
+      staff_id: null,
+      name: 'command line',
+    });
     return { ...record, key };
   },
 });

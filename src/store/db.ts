@@ -63,11 +63,25 @@ export interface DbOptions {
    */
   holder?: string;
   lockAlternative?: string;
+  /**
+   * PostgreSQL only: the longest a connect, a wait for a pooled connection or one statement may take before
+   * it fails as an outage (the server answers 503). Unset (CLIs, migrations): only a 3 s connect timeout.
+   */
+  stallTimeoutMs?: number | undefined;
+}
+
+/** A pooled pg client, as far as the pool's checks need to see it. */
+interface PooledClient {
+  readyForQuery?: boolean;
+  connection?: { stream?: { destroy(): void } };
 }
 
 const EMBEDDED_START_TIMEOUT_MS = 180_000;
 
 const embeddedInstances = new WeakMap<object, () => PGlite | undefined>();
+const openedWith = new WeakMap<Db, DbOptions>();
+/** The embedded store's start-up (loading PGlite and PostGIS), awaited outside the pool's 30 s create timeout. */
+const embeddedReady = new WeakMap<Db, () => Promise<void>>();
 const INSTANCE_OF_CONFIG = Symbol('embedded instance');
 
 export function knexConfig(options: DbOptions): Knex.Config {
@@ -76,11 +90,28 @@ export function knexConfig(options: DbOptions): Knex.Config {
     tableName: 'knex_migrations',
   };
   if (options.databaseUrl) {
+    const stall = options.stallTimeoutMs;
     return {
       client: 'pg',
-      // Fail fast when the database is down, so clients get a 503 with Retry-After instead of hanging.
-      connection: { connectionString: options.databaseUrl, connectionTimeoutMillis: 3000 },
-      acquireConnectionTimeout: 5000,
+      connection: {
+        connectionString: options.databaseUrl,
+        // Fail fast when the database is down or the link drops packets, so clients get a 503 with Retry-After
+        // instead of hanging: connecting, waiting for a pooled connection and each statement are bounded.
+        connectionTimeoutMillis: stall ?? 3000,
+        // Idle connections whose peer vanished are found by the kernel instead of lingering in the pool.
+        keepAlive: true,
+        keepAliveInitialDelayMillis: 10_000,
+        ...(stall === undefined
+          ? {}
+          : {
+              // The client gives up on an answer that does not come (a black-holed link)…
+              query_timeout: stall,
+              // …and the server cancels a statement that runs too long a little before, so a merely slow
+              // query ends cleanly (57014) and keeps its connection.
+              statement_timeout: Math.max(100, stall - 500),
+            }),
+      },
+      acquireConnectionTimeout: stall ?? 5000,
       pool: {
         min: 0,
         max: options.poolMax ?? 10,
@@ -91,6 +122,13 @@ export function knexConfig(options: DbOptions): Knex.Config {
           done: (error: Error | null, connection: unknown) => void,
         ) => {
           connection.query('SET jit = off', (error) => done(error, connection));
+        },
+        // A connection whose last query timed out still waits for that answer (it may never come): it is
+        // closed instead of being handed to the next query, which would queue behind it.
+        validate: (connection: PooledClient) => {
+          if (connection.readyForQuery !== false) return true;
+          connection.connection?.stream?.destroy();
+          return false;
         },
       },
       migrations,
@@ -149,6 +187,11 @@ export function openDb(options: DbOptions): Db {
         )
       : undefined;
   const db = knexFactory(config);
+  openedWith.set(db, options);
+  if (!options.databaseUrl) {
+    const connection = config.connection as unknown as () => { pglite: PGlite };
+    embeddedReady.set(db, () => connection().pglite.waitReady);
+  }
   // Starting PGlite and loading PostGIS takes ~10 s, several times that on a busy machine: the pool's 30 s
   // for creating a connection would fail the start for no fault of the store (knex-pglite fixes the pool's
   // settings, so the limit is raised on the pool itself).
@@ -185,6 +228,19 @@ export function embeddedInstanceOf(db: Db): PGlite | undefined {
 }
 
 export async function migrateLatest(db: Db): Promise<void> {
+  // On a busy machine PGlite can take longer to start than the pool waits for a connection.
+  await embeddedReady.get(db)?.();
+  const options = openedWith.get(db);
+  if (options?.databaseUrl && options.stallTimeoutMs !== undefined) {
+    // Migrations may legitimately run long (an index on a large table): not under the serving timeouts.
+    const migrator = openDb({ ...options, stallTimeoutMs: undefined, poolMax: 1 });
+    try {
+      await migrator.migrate.latest();
+    } finally {
+      await migrator.destroy();
+    }
+    return;
+  }
   await db.migrate.latest();
 }
 

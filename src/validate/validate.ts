@@ -49,6 +49,8 @@ export type SchemaId =
   | 'response-template-input.json'
   | 'staff-webhook-input.json'
   | 'staff-deliveries-query.json'
+  | 'import-mapping.json'
+  | 'import-service-map.json'
   | 'operation-selector-input.json'
   | 'operation-empty-input.json';
 
