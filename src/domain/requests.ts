@@ -390,6 +390,10 @@ export type Memo = <T>(key: string, compute: () => Promise<T>) => Promise<T>;
 export async function runRequestList(db: Db, plan: PlannedList, memo?: Memo): Promise<RequestList> {
   const { query, options } = plan;
   // The total does not depend on the page: every page of one query shares one count.
+  if (options.paged && (query.near || query.bbox)) {
+    const { requests: rows, total } = await requestsStore.findRequestsWithTotal(db, query);
+    return { requests: options.extensions ? await withExtensions(db, rows) : rows, options, total };
+  }
   const countKey = `count|${JSON.stringify({ ...query, limit: 0, offset: 0 })}`;
   const count = (): Promise<number> => requestsStore.countRequests(db, query);
   const [rows, total] = await Promise.all([

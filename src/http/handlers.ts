@@ -17,6 +17,7 @@ import type { MediaSink } from '../domain/media.js';
 import { saveMedia } from '../media/media-store.js';
 import { apiKeyOf, pairValue, readFormBody, type UploadedFile } from './body.js';
 import type { AppContext } from './context.js';
+import type { Db } from '../store/db.js';
 import { tooManyRequests } from './rate-limit.js';
 import { render, respond, respondCached, type RespondOptions } from './respond.js';
 
@@ -88,6 +89,21 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
     return value;
   }
 
+  // The catalog changeset, while the change feed is live: remembered until a notification (any catalog change
+  // moves jurisdictions.catalog_changed_at, which NOTIFYs) or a write of this process. Otherwise read each time.
+  const catalogMarks = new Map<string, { version: string; value: Promise<Date | undefined> }>();
+  function catalogChanged(key: string, read: (source: Db) => Promise<Date | undefined>): Promise<Date | undefined> {
+    const live = context.changes?.version();
+    if (live === undefined || !context.cache) return reads.read(read);
+    const version = `${live}|${context.cache.currentGeneration}`;
+    const known = catalogMarks.get(key);
+    if (known && known.version === version) return known.value;
+    const value = reads.read(read);
+    catalogMarks.set(key, { version, value });
+    value.catch(() => catalogMarks.delete(key));
+    return value;
+  }
+
   const uploadLimits = { maxFileBytes: config.mediaMaxBytes, maxFiles: config.mediaMaxFiles };
   const mediaSink: MediaSink = (type, bytes) =>
     saveMedia({ directory: config.mediaDirectory, publicUrl: config.publicUrl }, type, bytes);
@@ -155,27 +171,31 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
 
   return {
     async discovery(req, res) {
-      const document = await reads.read((source) =>
-        services.getDiscovery(source, {
-          contact: config.contact,
-          keyService: config.keyService,
-          endpointUrl: `${config.publicUrl}${GEOREPORT_BASE_PATH}`,
-          endpointType: config.endpointType,
-        }),
-      );
-      respond(req, res, 'discovery', document, {
+      const changed = await catalogChanged('*', (source) => services.catalogChangedAnywhere(source));
+      const document = services.discoveryDocument(changed, {
+        contact: config.contact,
+        keyService: config.keyService,
+        endpointUrl: `${config.publicUrl}${GEOREPORT_BASE_PATH}`,
+        endpointType: config.endpointType,
+      });
+      const options: RespondOptions = {
         timeZone: config.timeZone,
         cache: 'catalog',
         lastModified: document.changeset,
         honorModifiedSince: true,
-      });
+      };
+      await respondCached(req, res, context.cache, 'discovery', String(document.changeset.getTime()), options, async () =>
+        render(req, res, 'discovery', document, options),
+      );
     },
 
     async listServices(req, res) {
       const jurisdiction = await jurisdictionFromQuery(context, req.query);
       // The catalog changeset moves with every change of the list (availability included): it is the
       // cache's change marker.
-      const changed = await reads.read((source) => services.catalogChangedAt(source, jurisdiction));
+      const changed = await catalogChanged(jurisdiction.jurisdiction_id, (source) =>
+        services.catalogChangedAt(source, jurisdiction),
+      );
       const options: RespondOptions = {
         timeZone: jurisdiction.time_zone,
         cache: 'catalog',

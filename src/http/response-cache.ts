@@ -32,6 +32,11 @@ export class ResponseCache {
     private readonly ttlMs = 1000,
   ) {}
 
+  /** Moves with every bump(): what is remembered beside the cache can be keyed by it. */
+  get currentGeneration(): number {
+    return this.generation;
+  }
+
   /** Forget everything: called after every write this process makes. */
   bump(): void {
     this.generation += 1;
