@@ -11,6 +11,7 @@ import { isEmbedded, migrateLatest, openDb, type Db } from './store/db.js';
 import { ChangeFeed } from './store/change-feed.js';
 import { ReadPool } from './store/read-pool.js';
 import { startWebhookDispatcher } from './webhooks/dispatcher.js';
+import { ensureFirstAdmin } from './domain/staff-accounts.js';
 import { ensureBootstrapAdminKey, ensureBootstrapKey, ensureConfiguredJurisdiction, seedDemoCatalog } from './store/seed.js';
 
 function readConfig(): Config {
@@ -36,6 +37,14 @@ async function prepareStore(db: Db, config: Config, logger: Logger): Promise<voi
   }
   await ensureBootstrapKey(db, config.bootstrapApiKey);
   await ensureBootstrapAdminKey(db, config.bootstrapAdminKey);
+  // No staff account at all: make the first admin and log a one-time sign-in link for them (no default password).
+  const firstAdmin = await ensureFirstAdmin(db, config.firstAdminEmail, config.publicUrl);
+  if (firstAdmin) {
+    logger.info(
+      `No staff account existed: created the first admin ${firstAdmin.account.email}. Sign in within 24 hours at ${firstAdmin.link.url} (one use; later: npm run staff -- link --email ${firstAdmin.account.email})`,
+      { first_admin_link_expires_at: firstAdmin.link.expires_at.toISOString() },
+    );
+  }
 }
 
 async function serve(config: Config, logger: Logger, prepare: boolean): Promise<void> {
