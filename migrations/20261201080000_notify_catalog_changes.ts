@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 
-// The catalog too NOTIFYs the change channel (see 20261201080000_change_notifications.ts): every catalog
+// The catalog too NOTIFYs the change channel (see 20261201080000_change_notifications.ts, which sorts and runs before this one): every catalog
 // change moves jurisdictions.catalog_changed_at (the discovery changeset), so a trigger there is enough. With
 // it, servers whose change feed is live keep the changeset in memory instead of reading it on every
 // services.json and discovery.json.
