@@ -10,6 +10,7 @@ import { coerceCreateRequest, coerceRequestsQuery, type FormPairs, type QueryObj
 import { validate } from '../validate/validate.js';
 import { endOfDay, parseDateTime } from './datetime.js';
 import { withUploads, type MediaSink } from './media.js';
+import { isValidEmail, languageOf, normalizeEmail } from '../notifications/address.js';
 import type {
   Attribute,
   CreatedRequest,
@@ -41,6 +42,7 @@ interface CreateRequestInput {
   phone?: string;
   description?: string;
   title?: string;
+  locale?: string;
   media_url?: string[];
   attributes?: Record<string, string[]>;
 }
@@ -227,6 +229,8 @@ export async function createRequest(
       token: service.type === 'batch' ? randomBytes(12).toString('hex') : null,
       channel: 'api',
       title: input.title ?? null,
+      notify_email: input.email !== undefined && isValidEmail(input.email) ? normalizeEmail(input.email) : null,
+      language: languageOf(input.locale),
       ...(duplicateSearch ? { duplicate_search: duplicateSearch } : {}),
       ...(idempotency ? { idempotency } : {}),
     });

@@ -18,6 +18,7 @@ import { saveMedia } from '../media/media-store.js';
 import { apiKeyOf, pairValue, readFormBody, type UploadedFile } from './body.js';
 import type { AppContext } from './context.js';
 import type { Db } from '../store/db.js';
+import { FEEDS_PATH } from './feeds.js';
 import { tooManyRequests } from './rate-limit.js';
 import { render, respond, respondCached, type RespondOptions } from './respond.js';
 
@@ -178,6 +179,8 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
         endpointUrl: `${config.publicUrl}${GEOREPORT_BASE_PATH}`,
         endpointType: config.endpointType,
       });
+      // The Atom feed of new and changed requests, for feed readers and integrations (the document itself is the standard's).
+      res.set('Link', `<${config.publicUrl}${FEEDS_PATH}/requests.atom>; rel="alternate"; type="application/atom+xml"`);
       const options: RespondOptions = {
         timeZone: config.timeZone,
         cache: 'catalog',
