@@ -98,12 +98,21 @@ export function knexConfig(options: DbOptions): Knex.Config {
       }
       return { pglite: instance };
     }) as unknown as Knex.StaticConnectionConfig,
+    acquireConnectionTimeout: EMBEDDED_OPEN_TIMEOUT_MS,
     migrations,
   };
 }
 
+// Opening PGlite compiles its WebAssembly and PostGIS: seconds alone, over half a minute on a loaded machine,
+// past the pool's default 30 s for creating a connection ("Timeout acquiring a connection").
+const EMBEDDED_OPEN_TIMEOUT_MS = 180_000;
+
 export function openDb(options: DbOptions): Db {
-  return knexFactory(knexConfig(options));
+  const db = knexFactory(knexConfig(options));
+  // knex-pglite refuses pool settings (one connection, its own); the creation timeout is the pool's own field.
+  const pool = (db.client as { pool?: { createTimeoutMillis?: number } }).pool;
+  if (!options.databaseUrl && pool) pool.createTimeoutMillis = EMBEDDED_OPEN_TIMEOUT_MS;
+  return db;
 }
 
 export async function migrateLatest(db: Db): Promise<void> {
