@@ -81,6 +81,8 @@ interface Scenario {
   randomPath?: () => string;
   /** The servers that run it (default ours, naive, ceiling). */
   servers?: readonly ServerName[];
+  /** A resident-site page: the naive server has no equivalent, so it runs against ours and the ceiling only. */
+  site?: boolean;
 }
 
 type ServerName = 'ours' | 'naive' | 'ceiling' | 'express';
@@ -197,6 +199,18 @@ function scenarios(sample: { requestId: string }): Scenario[] {
       connections: c,
       conditional: true,
     },
+    // The resident site's pages (server time of the HTML, no assets): the report's first step, the public map
+    // list over the downtown box, and the city numbers (the staff trends' SQL over 90 days).
+    { id: 'site-report', title: 'site /report (where step)', method: 'GET', paths: ['/report'], connections: c, site: true },
+    {
+      id: 'site-map',
+      title: 'site /map (list, map bbox)',
+      method: 'GET',
+      paths: [`/map?bbox=${MAP_BBOX}`],
+      connections: c,
+      site: true,
+    },
+    { id: 'site-numbers', title: 'site /numbers', method: 'GET', paths: ['/numbers'], connections: c, site: true },
     {
       id: 'post',
       title: `POST requests.json (c=${SETTINGS.postConnections})`,
@@ -816,7 +830,9 @@ async function runScale(admin: URL, scale: number): Promise<ScaleRun> {
   };
   try {
     for (const scenario of scenarios({ requestId })) {
-      const servers = (scenario.servers ?? ['ours', 'naive', 'ceiling']).map((name) => byName[name]);
+      const names: readonly ServerName[] =
+        scenario.servers ?? (scenario.site ? ['ours', 'ceiling'] : ['ours', 'naive', 'ceiling']);
+      const servers = names.map((name) => byName[name]);
       await captureForReferences(
         ours,
         {

@@ -11,6 +11,7 @@ import { isEmbedded, migrateLatest, openDb, type Db } from './store/db.js';
 import { ChangeFeed } from './store/change-feed.js';
 import { ReadPool } from './store/read-pool.js';
 import { startWebhookDispatcher } from './webhooks/dispatcher.js';
+import { seedDemoRequests } from './store/demo-requests.js';
 import { startNotificationDispatcher } from './notifications/dispatcher.js';
 import { createMailer } from './notifications/mailer.js';
 import { ensureFirstAdmin } from './domain/staff-accounts.js';
@@ -37,6 +38,11 @@ async function prepareStore(db: Db, config: Config, logger: Logger): Promise<voi
     const seeded = await seedDemoCatalog(db, config);
     logger.info('seeded the demo catalog', { services: seeded.length });
   }
+  // Demo requests for the console's queue, map and trends; written once (a marker makes a rerun a no-op).
+  if (config.seedDemo) {
+    const requests = await seedDemoRequests(db, config.jurisdictionId);
+    if (requests > 0) logger.info('seeded demo requests', { requests });
+  }
   await ensureBootstrapKey(db, config.bootstrapApiKey);
   await ensureBootstrapAdminKey(db, config.bootstrapAdminKey);
   // No staff account at all: make the first admin and log a one-time sign-in link for them (no default password).
@@ -50,12 +56,16 @@ async function prepareStore(db: Db, config: Config, logger: Logger): Promise<voi
 }
 
 async function serve(config: Config, logger: Logger, prepare: boolean): Promise<void> {
-  const db = openDb({ databaseUrl: config.databaseUrl, dataDirectory: config.dataDirectory });
+  const db = openDb({
+    databaseUrl: config.databaseUrl,
+    dataDirectory: config.dataDirectory,
+    stallTimeoutMs: config.databaseStallTimeoutMs,
+  });
   if (prepare) await prepareStore(db, config, logger);
 
   const reads = new ReadPool(
     db,
-    config.databaseReadUrls.map((databaseUrl) => openDb({ databaseUrl })),
+    config.databaseReadUrls.map((databaseUrl) => openDb({ databaseUrl, stallTimeoutMs: config.databaseStallTimeoutMs })),
     logger,
   );
   // Not on the embedded store: it is one process, whose own writes already reach its cache.

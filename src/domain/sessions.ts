@@ -47,6 +47,8 @@ export async function startSession(
   now = new Date(),
 ): Promise<string> {
   const id = randomBytes(32).toString('base64url');
+  // Sessions nobody comes back to are removed here, at the next sign-in of anyone.
+  await sessionsStore.deleteExpiredSessions(db, now, new Date(now.getTime() - policy.idleMinutes * 60_000));
   await sessionsStore.insertSession(db, {
     id_hash: hashSessionId(id),
     staff_account_id: account.id,
@@ -84,7 +86,10 @@ export async function resolveSession(
     method: session.method,
     second_factor_pending: session.second_factor_pending,
     needs_two_factor_enrolment:
-      found.require_two_factor && session.method !== 'oidc' && !account.two_factor && !session.second_factor_pending,
+      (found.require_two_factor || (found.require_two_factor_for_admins && account.role === 'admin')) &&
+      session.method !== 'oidc' &&
+      !account.two_factor &&
+      !session.second_factor_pending,
     created_at: session.created_at,
     expires_at: session.expires_at,
   };

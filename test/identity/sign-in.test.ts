@@ -261,6 +261,21 @@ describe('staff sign-in: two-factor', () => {
     expect(page.text).to.include('8 unused recovery codes left');
   });
 
+  it('when the settings require two-factor for admins only, an admin must set it up and staff need not', async () => {
+    const admin = await withPassword('admin');
+    const staff = await withPassword('staff');
+    await accounts.changeIdentitySettings(ctx().db, { require_two_factor_for_admins: true });
+    try {
+      const adminIn = await passwordSignIn(admin.account.email, PASSWORD);
+      expect((await adminIn.agent.get('/api/v1/me')).status).to.equal(403);
+      expect((await adminIn.agent.get('/staff/account')).text).to.include('Two-factor sign-in is required');
+      const staffIn = await passwordSignIn(staff.account.email, PASSWORD);
+      expect((await staffIn.agent.get('/api/v1/me')).status).to.equal(200);
+    } finally {
+      await accounts.changeIdentitySettings(ctx().db, { require_two_factor_for_admins: false });
+    }
+  });
+
   it('when the settings require two-factor, a password account must set it up before anything else', async () => {
     const { account } = await withPassword();
     await accounts.changeIdentitySettings(ctx().db, { require_two_factor: true });
@@ -282,6 +297,26 @@ describe('staff sign-in: two-factor', () => {
 });
 
 describe('staff sessions', () => {
+  it('use a Secure __Host- cookie when PUBLIC_URL is https', async () => {
+    const { createApp } = await import('../../src/app.js');
+    const { createLogger } = await import('../../src/logger.js');
+    const { testConfig } = await import('../helpers/test-server.js');
+    const config = testConfig({ PUBLIC_URL: 'https://311.test.example' });
+    const { app } = createApp({ config, db: ctx().db, logger: createLogger('silent') });
+    const account = await makePerson();
+    const link = await accounts.issueSignInLink(ctx().db, account, 'test', config.publicUrl);
+    const used = await request(app).post(new URL(link.url).pathname).type('form').send('');
+    expect(used.status).to.equal(303);
+    const cookie = ([] as string[])
+      .concat(used.headers['set-cookie'] ?? [])
+      .find((value) => value.startsWith('__Host-open311_session='));
+    expect(cookie)
+      .to.match(/; Secure/i)
+      .and.match(/HttpOnly/i)
+      .and.match(/SameSite=Lax/i)
+      .and.match(/Path=\//);
+  });
+
   it('end after the idle timeout and after the absolute lifetime', async () => {
     const account = await makePerson();
     const idle = await signInWithLink(account);

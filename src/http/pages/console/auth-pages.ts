@@ -222,7 +222,6 @@ export function authPagesRouter(context: AppContext): Router {
   const linkPath = `${SIGN_IN_PATH}/link/:token`;
   router.get(local(linkPath), async (req, res) => {
     const token = String(req.params.token ?? '');
-    res.set('Referrer-Policy', 'no-referrer');
     if (!(await accounts.signInLinkUsable(db, token))) {
       sendErrorPage(res, linkNotUsable());
       return;
@@ -240,7 +239,6 @@ export function authPagesRouter(context: AppContext): Router {
   });
 
   router.post(local(linkPath), formBody, requireSameOrigin, async (req, res) => {
-    res.set('Referrer-Policy', 'no-referrer');
     const account = await accounts.consumeSignInLink(db, String(req.params.token ?? ''));
     const pending = account.two_factor;
     await signIn(req, res, account, 'link', pending, `${ACCOUNT_PATH}?welcome=1`);
@@ -340,7 +338,7 @@ ${
       twoFactor = html`<p>Two-factor sign-in is on. ${left} unused recovery code${left === 1 ? '' : 's'} left.</p>
 <form method="post" action="${ACCOUNT_PATH}/recovery-codes">${csrfField(res)}<p><button type="submit">Make new recovery codes</button></p></form>
 ${
-  settings.require_two_factor && account.has_password
+  accounts.twoFactorRequired(settings, account.role) && account.has_password
     ? html`<p>Two-factor sign-in is required here, so it stays on.</p>`
     : html`<form method="post" action="${ACCOUNT_PATH}/two-factor/disable">${csrfField(res)}
 <p><label for="disable_code">Current code or a recovery code</label><br>
@@ -458,7 +456,12 @@ ${passwordForm}
     accountPage,
     accountAction(async (req, _res, session) => {
       const settings = await accounts.readIdentitySettings(db);
-      await accounts.disableTotp(db, session.account, field(req, 'code'), settings.require_two_factor);
+      await accounts.disableTotp(
+        db,
+        session.account,
+        field(req, 'code'),
+        accounts.twoFactorRequired(settings, session.account.role),
+      );
       return { message: 'Two-factor sign-in is off.' };
     }),
   );
