@@ -5,6 +5,7 @@ import type { Request } from 'express';
 import busboy from 'busboy';
 import { badRequest, payloadTooLarge, unsupportedMediaType } from '../errors.js';
 import { jsonToPairs, type FormPairs } from '../validate/coerce.js';
+import { parseBoundedJson } from './bounded-json.js';
 
 export const MAX_FORM_BYTES = 1024 * 1024;
 export const MAX_FORM_FIELDS = 1000;
@@ -130,12 +131,7 @@ async function readTextForm(req: Request, contentType: string): Promise<FormPair
     return pairs;
   }
   if (contentType.startsWith('application/json') || contentType.includes('+json')) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      throw badRequest('The request body is not valid JSON.');
-    }
+    const parsed = parseBoundedJson(text);
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
       throw badRequest('The JSON body must be an object of parameters.');
     }

@@ -1,0 +1,304 @@
+// The wire as attackers and real third-party clients send it (issue #10): object-member names as keys, deep
+// JSON, revocation that applies at once, secrets kept out of logs, per-caller paging links with the cache on,
+// over-long URLs and headers, and the liberal-in-what-you-accept cases (unquoted multipart boundaries,
+// parameters in the query string of a POST, windows-1252 forms, the client's updated_datetime).
+import { expect } from 'chai';
+import request from 'supertest';
+import { createApp } from '../../src/app.js';
+import { createLogger } from '../../src/logger.js';
+import { createKey, type KeyRole } from '../../src/store/api-keys-store.js';
+import { addServices, LANCASTER } from '../helpers/build.js';
+import { BASE, ctx, FORMATS, testConfig, unique } from '../helpers/test-server.js';
+import { checkErrorsBody, rawRequest, type RawAnswer } from './support.js';
+
+const API = '/api/v1';
+
+const roleKeys = new Map<KeyRole, string>();
+async function keyOf(role: KeyRole): Promise<string> {
+  let key = roleKeys.get(role);
+  if (!key) {
+    key = (await createKey(ctx().db, unique(`wire ${role}`), role)).key;
+    roleKeys.set(role, key);
+  }
+  return key;
+}
+
+/** A multipart body with the given boundary, written by hand (as clients' libraries do). */
+function multipartBody(boundary: string, fields: Array<[string, string]>): Buffer {
+  const parts = fields.map(
+    ([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`,
+  );
+  return Buffer.from(`${parts.join('')}--${boundary}--\r\n`, 'utf8');
+}
+
+/** The raw answer of a supertest call, in the shape the support checks take. */
+const raw = (response: request.Response): RawAnswer => ({
+  status: response.status,
+  headers: response.headers,
+  bytes: Buffer.from(response.text ?? ''),
+  text: response.text ?? '',
+});
+
+async function storedAttributes(id: string): Promise<Record<string, string[]>> {
+  const answer = await request(ctx().app)
+    .get(`${API}/requests/${id}`)
+    .set('Authorization', `Bearer ${await keyOf('staff')}`);
+  expect(answer.status, answer.text).to.equal(200);
+  return JSON.parse(answer.text).attributes as Record<string, string[]>;
+}
+
+describe('hardening: the wire (issue #10)', function () {
+  this.timeout(120_000);
+
+  describe('1. object-member names as keys are ordinary keys', () => {
+    const NAMES = ['__proto__', 'constructor', 'toString', 'valueOf', 'hasOwnProperty'];
+
+    for (const name of NAMES) {
+      for (const suffix of ['', '[]']) {
+        it(`attribute[${name}]${suffix} in a form body is stored and returned`, async () => {
+          const answer = await request(ctx().app)
+            .post(`${BASE}/requests.json`)
+            .type('form')
+            .send(
+              new URLSearchParams([
+                ['api_key', ctx().apiKey],
+                ['service_code', 'SIDEWALK'],
+                ['address_string', '1 Main St'],
+                [`attribute[${name}]${suffix}`, 'x'],
+                [name, 'top-level'],
+              ]).toString(),
+            );
+          expect(answer.status, answer.text).to.equal(200);
+          const id = (answer.body as Array<{ service_request_id: string }>)[0]!.service_request_id;
+          const attributes = await storedAttributes(id);
+          expect(Object.getOwnPropertyNames(attributes)).to.include(name);
+          expect(Object.getOwnPropertyDescriptor(attributes, name)?.value).to.deep.equal(['x']);
+        });
+      }
+
+      it(`attribute[${name}] in a multipart body and as a JSON member is stored`, async () => {
+        const boundary = unique('b');
+        const multipart = await rawRequest(await listenApp(), {
+          method: 'POST',
+          path: `${BASE}/requests.xml`,
+          headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}` },
+          body: multipartBody(boundary, [
+            ['api_key', ctx().apiKey],
+            ['service_code', 'SIDEWALK'],
+            ['address_string', '1 Main St'],
+            [`attribute[${name}][]`, 'm'],
+          ]),
+        });
+        expect(multipart.status, multipart.text).to.equal(200);
+        const json = await request(ctx().app)
+          .post(`${BASE}/requests.json`)
+          .set('Content-Type', 'application/json')
+          .send(
+            `{"api_key":${JSON.stringify(ctx().apiKey)},"service_code":"SIDEWALK","address_string":"1 Main St",` +
+              `"${name}":"top","attribute":{"${name}":["j"]}}`,
+          );
+        expect(json.status, json.text).to.equal(200);
+        const id = (json.body as Array<{ service_request_id: string }>)[0]!.service_request_id;
+        expect(Object.getOwnPropertyDescriptor(await storedAttributes(id), name)?.value).to.deep.equal(['j']);
+      });
+    }
+
+    it('a catalog attribute with code constructor works end to end: definition, required check, store, staff read', async () => {
+      const code = unique('PROTO').toUpperCase();
+      const admin = await keyOf('admin');
+      const created = await request(ctx().app)
+        .post(`${API}/services`)
+        .set('Authorization', `Bearer ${admin}`)
+        .set('Content-Type', 'application/json')
+        .send(
+          JSON.stringify({
+            service_code: code,
+            service_name: 'Members as codes',
+            attributes: [
+              { code: 'constructor', datatype: 'string', required: true, order: 1, description: 'Who built it?' },
+              {
+                code: '__proto__',
+                datatype: 'singlevaluelist',
+                required: false,
+                order: 2,
+                description: 'Kind',
+                values: [{ key: 'toString', name: 'A name' }],
+              },
+            ],
+          }),
+        );
+      expect(created.status, created.text).to.equal(201);
+      const definition = await request(ctx().app).get(`${BASE}/services/${code}.json`);
+      expect(definition.status).to.equal(200);
+      expect((definition.body as { attributes: Array<{ code: string }> }).attributes.map((item) => item.code)).to.deep.equal([
+        'constructor',
+        '__proto__',
+      ]);
+      const post = (fields: Array<[string, string]>) =>
+        request(ctx().app)
+          .post(`${BASE}/requests.json`)
+          .type('form')
+          .send(
+            new URLSearchParams([
+              ['api_key', ctx().apiKey],
+              ['service_code', code],
+              ['lat', String(LANCASTER.lat)],
+              ['long', String(LANCASTER.long)],
+              ...fields,
+            ]).toString(),
+          );
+      const missing = await post([]);
+      expect(missing.status, missing.text).to.equal(400);
+      expect(missing.body).to.deep.equal([{ code: 400, description: 'attribute[constructor] is required: Who built it?' }]);
+      const wrong = await post([
+        ['attribute[constructor]', 'Crew 4'],
+        ['attribute[__proto__]', 'valueOf'],
+      ]);
+      expect(wrong.status, wrong.text).to.equal(400);
+      const ok = await post([
+        ['attribute[constructor]', 'Crew 4'],
+        ['attribute[__proto__]', 'toString'],
+      ]);
+      expect(ok.status, ok.text).to.equal(200);
+      const id = (ok.body as Array<{ service_request_id: string }>)[0]!.service_request_id;
+      const attributes = await storedAttributes(id);
+      expect(Object.getOwnPropertyDescriptor(attributes, 'constructor')?.value).to.deep.equal(['Crew 4']);
+      expect(Object.getOwnPropertyDescriptor(attributes, '__proto__')?.value).to.deep.equal(['toString']);
+      // The export and re-import of the catalog carry the codes as they are.
+      const exported = await request(ctx().app).get(`${API}/catalog`).set('Authorization', `Bearer ${admin}`);
+      expect(exported.status).to.equal(200);
+      const service = (
+        exported.body as { services: Array<{ service_code: string; attributes: Array<{ code: string }> }> }
+      ).services.find((item) => item.service_code === code);
+      expect(service?.attributes.map((item) => item.code)).to.deep.equal(['constructor', '__proto__']);
+      const imported = await request(ctx().app)
+        .put(`${API}/catalog`)
+        .set('Authorization', `Bearer ${admin}`)
+        .set('Content-Type', 'application/json')
+        .send(JSON.stringify({ services: [service] }));
+      expect(imported.status, imported.text).to.equal(200);
+      // Trends grouped by this service count the request.
+      const stats = await request(ctx().app)
+        .get(`${API}/stats?group_by=service_code&interval=none&service_code=${code}`)
+        .set('Authorization', `Bearer ${await keyOf('staff')}`);
+      expect(stats.status, stats.text).to.equal(200);
+      expect((stats.body as { total: number }).total).to.equal(1);
+    });
+
+    it('staff JSON bodies with member names as keys are a 400 or applied, never a 500', async () => {
+      const staff = await keyOf('staff');
+      const admin = await keyOf('admin');
+      const id = (
+        (
+          await request(ctx().app)
+            .post(`${BASE}/requests.json`)
+            .type('form')
+            .send(`api_key=${ctx().apiKey}&service_code=SIDEWALK&address_string=1+Main+St`)
+        ).body as Array<{ service_request_id: string }>
+      )[0]!.service_request_id;
+      const bodies = NAMES.flatMap((name) => [
+        `{"${name}":{"status":"closed"},"version":1}`,
+        `{"status":"in_progress","version":1,"${name}":1}`,
+      ]);
+      for (const body of bodies) {
+        const patched = await request(ctx().app)
+          .patch(`${API}/requests/${id}`)
+          .set('Authorization', `Bearer ${staff}`)
+          .set('Content-Type', 'application/json')
+          .send(body);
+        expect(patched.status, `${body} → ${patched.text}`).to.equal(400);
+        await checkErrorsBody(raw(patched), 'json', body);
+      }
+      for (const name of NAMES) {
+        const body = `{"services":[],"${name}":{"services":[1]}}`;
+        const imported = await request(ctx().app)
+          .put(`${API}/catalog`)
+          .set('Authorization', `Bearer ${admin}`)
+          .set('Content-Type', 'application/json')
+          .send(body);
+        expect(imported.status, `${body} → ${imported.text}`).to.be.oneOf([200, 400]);
+      }
+    });
+  });
+
+  describe('2. deep JSON is a 400 with an errors body', () => {
+    const deepArrays = (depth: number): string => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+    const deepObjects = (depth: number): string => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+
+    it('on every staff JSON endpoint: 5,000 nested arrays or objects', async () => {
+      const admin = await keyOf('admin');
+      const id = (
+        (
+          await request(ctx().app)
+            .post(`${BASE}/requests.json`)
+            .type('form')
+            .send(`api_key=${ctx().apiKey}&service_code=SIDEWALK&address_string=1+Main+St`)
+        ).body as Array<{ service_request_id: string }>
+      )[0]!.service_request_id;
+      const endpoints: Array<['patch' | 'post' | 'put', string, string]> = [
+        ['patch', `${API}/requests/${id}`, 'status'],
+        ['post', `${API}/requests/${id}/duplicate-of`, 'original'],
+        ['post', `${API}/services`, 'attributes'],
+        ['put', `${API}/services/SIDEWALK`, 'attributes'],
+        ['put', `${API}/services/SIDEWALK/routing`, 'rules'],
+        ['put', `${API}/services/SIDEWALK/availability`, 'areas'],
+        ['put', `${API}/catalog`, 'services'],
+        ['post', `${API}/agencies`, 'name'],
+        ['post', `${API}/areas`, 'geometry'],
+        ['post', `${API}/keys`, 'name'],
+        ['post', `${API}/webhooks`, 'events'],
+      ];
+      for (const [method, path, field] of endpoints) {
+        for (const nested of [deepArrays(5000), deepObjects(5000)]) {
+          const body = `{"${field}":${nested},"version":1}`;
+          const answer = await request(ctx().app)
+            [method](path)
+            .set('Authorization', `Bearer ${admin}`)
+            .set('Content-Type', 'application/json')
+            .send(body);
+          expect(answer.status, `${method} ${path} → ${answer.text.slice(0, 200)}`).to.equal(400);
+          const [error] = await checkErrorsBody(raw(answer), 'json', `${method} ${path}`);
+          expect(error!.description).to.match(/nests arrays and objects more than \d+ levels deep/);
+        }
+      }
+      // A body of ordinary depth still works on the same endpoint.
+      const patched = await request(ctx().app)
+        .patch(`${API}/requests/${id}`)
+        .set('Authorization', `Bearer ${admin}`)
+        .set('Content-Type', 'application/json')
+        .send(JSON.stringify({ status: 'in_progress', version: 1, status_notes: '[[{"not": "nesting"}]]' }));
+      expect(patched.status, patched.text).to.equal(200);
+    });
+
+    it('on public JSON POSTs, in the format asked for', async () => {
+      for (const format of FORMATS) {
+        const answer = await request(ctx().app)
+          .post(`${BASE}/requests.${format}`)
+          .set('Content-Type', 'application/json')
+          .send(`{"api_key":${JSON.stringify(ctx().apiKey)},"service_code":"SIDEWALK","attribute":${deepObjects(5000)}}`);
+        expect(answer.status, answer.text.slice(0, 200)).to.equal(400);
+        await checkErrorsBody(raw(answer), format, `requests.${format}`);
+      }
+    });
+  });
+});
+
+// ---- a real listening server for the raw-wire cases -----------------------------------------------
+
+let listening: { port: number; close(): Promise<void> } | undefined;
+async function listenApp(): Promise<number> {
+  if (!listening) {
+    const { listen } = await import('./support.js');
+    listening = await listen(ctx().app);
+  }
+  return listening.port;
+}
+after(async () => {
+  await listening?.close();
+});
+
+void FORMATS;
+void addServices;
+void createApp;
+void createLogger;
+void testConfig;
