@@ -281,6 +281,221 @@ describe('hardening: the wire (issue #10)', function () {
       }
     });
   });
+
+  describe('15. an unquoted multipart boundary holding "=" (an Android Open311 library sends it)', () => {
+    it('is parsed: the request is stored with its fields', async () => {
+      const boundary = '===1796154008459===';
+      const description = unique('unquoted boundary');
+      for (const format of FORMATS) {
+        const answer = await rawRequest(await listenApp(), {
+          method: 'POST',
+          path: `${BASE}/requests.${format}`,
+          headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}` },
+          body: multipartBody(boundary, [
+            ['api_key', ctx().apiKey],
+            ['service_code', 'SIDEWALK'],
+            ['lat', String(LANCASTER.lat)],
+            ['long', String(LANCASTER.long)],
+            ['description', `${description} ${format}`],
+          ]),
+        });
+        expect(answer.status, answer.text).to.equal(200);
+        const stored = await ctx()
+          .db('service_requests')
+          .where({ description: `${description} ${format}` })
+          .first();
+        expect(stored, 'stored').to.not.equal(undefined);
+      }
+      // Quoted, and with a charset after it, as before.
+      const quoted = await rawRequest(await listenApp(), {
+        method: 'POST',
+        path: `${BASE}/requests.json`,
+        headers: { 'Content-Type': `multipart/form-data; boundary="${boundary}"; charset=utf-8` },
+        body: multipartBody(boundary, [
+          ['api_key', ctx().apiKey],
+          ['service_code', 'SIDEWALK'],
+          ['address_string', '1 Main St'],
+        ]),
+      });
+      expect(quoted.status, quoted.text).to.equal(200);
+    });
+  });
+
+  describe('16. parameters in the query string of a POST (a .NET client library sends them there)', () => {
+    it('POST requests with every parameter in the query string and an empty body creates the request', async () => {
+      const description = unique('query only');
+      const query = new URLSearchParams([
+        ['api_key', ctx().apiKey],
+        ['service_code', 'SIDEWALK'],
+        ['lat', String(LANCASTER.lat)],
+        ['long', String(LANCASTER.long)],
+        ['description', description],
+        ['attribute[SIZE]', 'LARGE'],
+      ]).toString();
+      const variants: Array<Record<string, string>> = [{}, { 'Content-Type': 'application/x-www-form-urlencoded' }];
+      for (const headers of variants) {
+        const answer = await rawRequest(await listenApp(), {
+          method: 'POST',
+          path: `${BASE}/requests.json?${query}`,
+          headers,
+          body: '',
+        });
+        expect(answer.status, answer.text).to.equal(200);
+      }
+      const stored = await ctx().db('service_requests').where({ description });
+      expect(stored).to.have.length(2);
+      expect(stored[0].attributes).to.deep.equal({ SIZE: ['LARGE'] });
+    });
+
+    it('the body wins where both give a parameter; the query fills in what the body lacks', async () => {
+      const fromBody = unique('body description');
+      const answer = await rawRequest(await listenApp(), {
+        method: 'POST',
+        path: `${BASE}/requests.json?service_code=POTHOLE&description=from+query&address_string=2+Query+St&attribute[SIZE][]=SMALL`,
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams([
+          ['api_key', ctx().apiKey],
+          ['service_code', 'SIDEWALK'],
+          ['description', fromBody],
+          ['attribute[SIZE]', 'LARGE'],
+        ]).toString(),
+      });
+      expect(answer.status, answer.text).to.equal(200);
+      const stored = await ctx().db('service_requests').where({ description: fromBody }).first();
+      expect(stored.address).to.equal('2 Query St');
+      expect(stored.attributes).to.deep.equal({ SIZE: ['LARGE'] });
+      const service = await ctx().db('services').where({ id: stored.service_id }).first();
+      expect(service.service_code).to.equal('SIDEWALK');
+    });
+
+    it('POST servicerequestupdates with every parameter in the query string and an empty body stores the comment', async () => {
+      const created = await rawRequest(await listenApp(), {
+        method: 'POST',
+        path: `${BASE}/requests.json?api_key=${encodeURIComponent(ctx().apiKey)}&service_code=SIDEWALK&address_string=3+Main+St`,
+        body: '',
+      });
+      expect(created.status, created.text).to.equal(200);
+      const id = (JSON.parse(created.text) as Array<{ service_request_id: string }>)[0]!.service_request_id;
+      const description = unique('query comment');
+      const query = new URLSearchParams([
+        ['api_key', ctx().apiKey],
+        ['service_request_id', id],
+        ['update_id', unique('fms')],
+        ['status', 'OPEN'],
+        ['updated_datetime', new Date().toISOString()],
+        ['description', description],
+      ]).toString();
+      const answer = await rawRequest(await listenApp(), {
+        method: 'POST',
+        path: `${BASE}/servicerequestupdates.xml?${query}`,
+        body: '',
+      });
+      expect(answer.status, answer.text).to.equal(200);
+      expect(await ctx().db('service_request_updates').where({ description }).first()).to.not.equal(undefined);
+    });
+  });
+
+  describe('17. a form body without a charset that is not UTF-8 (an older Java client sends ISO-8859-1)', () => {
+    it('is read as windows-1252, percent-encoded or raw; valid UTF-8 stays UTF-8; a declared UTF-8 is kept', async () => {
+      const tag = unique('latin');
+      const cases: Array<{ headers: Record<string, string>; body: Buffer; expected: string }> = [
+        {
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+          body: Buffer.from(`description=${tag}+Caf%E9+cr%E8me+%80+Stra%DFe`, 'latin1'),
+          expected: `${tag} Café crème € Straße`,
+        },
+        {
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=ISO-8859-1' },
+          body: Buffer.concat([Buffer.from(`description=${tag}+raw+`, 'latin1'), Buffer.from([0xe9, 0x74, 0xe9])]),
+          expected: `${tag} raw été`,
+        },
+        {
+          headers: {},
+          body: Buffer.from(`description=${tag}+utf8+Caf%C3%A9`, 'latin1'),
+          expected: `${tag} utf8 Café`,
+        },
+        {
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8' },
+          body: Buffer.from(`description=${tag}+declared+Caf%E9`, 'latin1'),
+          expected: `${tag} declared Caf\uFFFD`,
+        },
+      ];
+      for (const { headers, body, expected } of cases) {
+        const answer = await rawRequest(await listenApp(), {
+          method: 'POST',
+          path: `${BASE}/requests.json`,
+          headers,
+          body: Buffer.concat([
+            body,
+            Buffer.from(`&api_key=${encodeURIComponent(ctx().apiKey)}&service_code=SIDEWALK&address_string=1+Main+St`),
+          ]),
+        });
+        expect(answer.status, answer.text).to.equal(200);
+        const id = (JSON.parse(answer.text) as Array<{ service_request_id: string }>)[0]!.service_request_id;
+        const read = await request(ctx().app).get(`${BASE}/requests/${id}.json`);
+        expect((read.body as Array<{ description: string }>)[0]!.description).to.equal(expected);
+      }
+    });
+  });
+
+  describe("18. POST servicerequestupdates keeps the client's updated_datetime", () => {
+    async function newRequest(): Promise<string> {
+      const answer = await request(ctx().app)
+        .post(`${BASE}/requests.json`)
+        .type('form')
+        .send(`api_key=${encodeURIComponent(ctx().apiKey)}&service_code=SIDEWALK&address_string=4+Main+St`);
+      return (answer.body as Array<{ service_request_id: string }>)[0]!.service_request_id;
+    }
+    const comment = (id: string, updatedDatetime: string, description: string) =>
+      request(ctx().app)
+        .post(`${BASE}/servicerequestupdates.json`)
+        .type('form')
+        .send(
+          new URLSearchParams([
+            ['api_key', ctx().apiKey],
+            ['service_request_id', id],
+            ['update_id', unique('fms')],
+            ['status', 'OPEN'],
+            ['updated_datetime', updatedDatetime],
+            ['description', description],
+          ]).toString(),
+        );
+
+    it('as the time of the update, in the feed and in the stored row', async () => {
+      const id = await newRequest();
+      const description = unique('comment time');
+      // Two hours ago, written with another offset than the jurisdiction's and with fractions.
+      const at = new Date(Math.floor((Date.now() - 2 * 3600 * 1000) / 1000) * 1000);
+      const sent = `${new Date(at.getTime() + 5.5 * 3600 * 1000).toISOString().slice(0, 19)}.250+05:30`;
+      const answer = await comment(id, sent, description);
+      expect(answer.status, answer.text).to.equal(200);
+      const row = await ctx().db('service_request_updates').where({ description }).first();
+      expect(new Date(row.updated_datetime).getTime()).to.equal(at.getTime() + 250);
+      const window = `start_date=${encodeURIComponent(new Date(at.getTime() - 60_000).toISOString())}&end_date=${encodeURIComponent(new Date(at.getTime() + 60_000).toISOString())}`;
+      const feed = await request(ctx().app).get(`${BASE}/servicerequestupdates.json?${window}`);
+      const found = (feed.body as Array<{ description: string; updated_datetime: string }>).find(
+        (item) => item.description === description,
+      );
+      expect(found, JSON.stringify(feed.body)).to.not.equal(undefined);
+      expect(Date.parse(found!.updated_datetime)).to.equal(at.getTime());
+    });
+
+    it('refuses a time in the future beyond a small skew (400); a minute ahead is a clock, not a mistake', async () => {
+      const id = await newRequest();
+      const ahead = await comment(id, new Date(Date.now() + 3600 * 1000).toISOString(), unique('future'));
+      expect(ahead.status, ahead.text).to.equal(400);
+      expect(ahead.body).to.deep.equal([
+        {
+          code: 400,
+          description: "updated_datetime must not be in the future (it may be at most 5 minutes ahead of the server's clock).",
+        },
+      ]);
+      const skewed = await comment(id, new Date(Date.now() + 60 * 1000).toISOString(), unique('skewed'));
+      expect(skewed.status, skewed.text).to.equal(200);
+      const bad = await comment(id, 'yesterday', unique('bad'));
+      expect(bad.status).to.equal(400);
+    });
+  });
 });
 
 // ---- a real listening server for the raw-wire cases -----------------------------------------------
