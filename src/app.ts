@@ -11,6 +11,9 @@ import { collapseSlashes } from './http/format.js';
 import { BULK_BASE_PATH, bulkRouter, georeportRouter } from './http/routes.js';
 import { STAFF_BASE_PATH, staffRouter } from './http/staff/router.js';
 import { MEDIA_URL_PATH } from './media/media-store.js';
+import { ASSETS_URL_PATH, PUBLIC_DIRECTORY } from './web-assets.js';
+import { consoleRouter } from './http/pages/console/routes.js';
+import { CONSOLE_BASE_PATH } from './http/pages/console/layout.js';
 import { openApiDocument } from './http/openapi.js';
 import { healthz, readyz, requestTimeout } from './http/health.js';
 import { createObservability } from './http/observability.js';
@@ -80,6 +83,19 @@ export function createApp({ config, db, logger }: { config: Config; db: Db; logg
   app.use(GEOREPORT_BASE_PATH, cors, georeportRouter(context));
   app.use(BULK_BASE_PATH, cors, bulkRouter(context));
   app.use(STAFF_BASE_PATH, staffRouter(context));
+  app.use(CONSOLE_BASE_PATH, consoleRouter(context));
+  // The built browser assets (dist/public, by src/web-assets.ts). Names are not content-hashed, so clients keep
+  // them a short while and then revalidate with the ETag / Last-Modified express.static sends.
+  app.use(
+    ASSETS_URL_PATH,
+    express.static(PUBLIC_DIRECTORY, {
+      fallthrough: true,
+      index: false,
+      dotfiles: 'deny',
+      maxAge: '10m',
+      setHeaders: (res) => res.set('X-Content-Type-Options', 'nosniff'),
+    }),
+  );
   // Uploaded images (already checked and stripped of metadata); nosniff so they are only ever images.
   app.use(
     MEDIA_URL_PATH,

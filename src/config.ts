@@ -44,6 +44,19 @@ export interface Config {
   readonly responseCacheTtlMs: number;
   /** Server processes (cluster workers); above 1 only with DATABASE_URL. */
   readonly webConcurrency: number;
+  /** Raster tile URL template for the maps of the web pages ({z}/{x}/{y}, optional {s}), and its attribution. */
+  readonly mapTileUrl: string;
+  readonly mapAttribution: string;
+}
+
+/** The OpenStreetMap standard tiles (their usage policy: attribution shown, a setting rather than hard-coded). */
+export const DEFAULT_MAP_TILE_URL = 'https://tile.openstreetmap.org/{z}/{x}/{y}.png';
+export const DEFAULT_MAP_ATTRIBUTION = '© OpenStreetMap contributors';
+
+/** The origin of a tile URL template, for the pages' Content-Security-Policy (img-src). */
+export function tileOriginOf(template: string): string {
+  const url = new URL(template.replace(/\{s\}/g, 'a').replace(/\{[a-z]+\}/g, '0'));
+  return template.includes('{s}') ? `${url.protocol}//*.${url.host.split('.').slice(1).join('.')}` : url.origin;
 }
 
 export class ConfigError extends Error {}
@@ -92,6 +105,13 @@ function isValidTimeZone(zone: string): boolean {
   } catch {
     return false;
   }
+}
+
+function readTileUrl(raw: string | undefined): string {
+  const value = raw || DEFAULT_MAP_TILE_URL;
+  if (!/^https?:\/\/[^\s"'<>]+$/.test(value) || !value.includes('{z}') || !value.includes('{x}') || !value.includes('{y}'))
+    throw new ConfigError('MAP_TILE_URL must be an http(s) URL template with {z}, {x} and {y}');
+  return value;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -152,5 +172,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     requestTimeoutMs: readInteger(env, 'REQUEST_TIMEOUT_MS', 30_000, 100, 600_000),
     responseCacheTtlMs: readInteger(env, 'RESPONSE_CACHE_TTL_MS', 1000, 0, 60_000),
     webConcurrency: readInteger(env, 'WEB_CONCURRENCY', 1, 1, 64),
+    mapTileUrl: readTileUrl(env.MAP_TILE_URL),
+    mapAttribution: (env.MAP_ATTRIBUTION || DEFAULT_MAP_ATTRIBUTION).slice(0, 500),
   });
 }

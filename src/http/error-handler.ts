@@ -85,6 +85,21 @@ export function sendError(res: Response, error: Open311Error): void {
     .send(serialize('errors', error.errors, format, { timeZone: 'UTC' }));
 }
 
+/**
+ * Web pages answer errors as HTML: a page router sets res.locals.errorPage (the staff console renders it with its
+ * layout), and every error raised below that router is shown through it instead of an errors document.
+ */
+export type ErrorPageRenderer = (error: Open311Error) => string;
+
+function sendErrorPage(res: Response, error: Open311Error, render: ErrorPageRenderer): void {
+  res
+    .status(error.status)
+    .set(error.headers)
+    .set('Cache-Control', 'no-store')
+    .set('Content-Type', 'text/html; charset=utf-8')
+    .send(render(error));
+}
+
 // Express recognises an error handler by its four parameters, so `next` must stay in the signature.
 export function errorHandler(logger: Logger) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
@@ -106,6 +121,8 @@ export function errorHandler(logger: Logger) {
       res.end();
       return;
     }
-    sendError(res, known);
+    const page = res.locals.errorPage as ErrorPageRenderer | undefined;
+    if (page) sendErrorPage(res, known, page);
+    else sendError(res, known);
   };
 }

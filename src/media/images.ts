@@ -1,6 +1,7 @@
 // Uploaded images: the type is decided by the file's bytes (never its name or declared type), and the
-// metadata that can identify a resident — EXIF (GPS position, camera serial, time), XMP, IPTC, comments —
-// is removed before anything is stored. Pixels are not re-encoded.
+// metadata that can identify a resident — EXIF (GPS position, camera serial, time), XMP, IPTC, comments,
+// and whatever follows the end of the image (motion-photo video) — is removed before anything is stored.
+// Only a JPEG's EXIF Orientation is kept, so photos stay upright. Pixels are not re-encoded.
 import { badRequest } from '../errors.js';
 
 export type ImageType = 'jpeg' | 'png' | 'gif' | 'webp';
@@ -28,9 +29,78 @@ export function sniffImageType(bytes: Buffer): ImageType | undefined {
 
 const invalid = (type: ImageType) => badRequest(`The uploaded ${type.toUpperCase()} image is damaged or not a valid image.`);
 
-/** JPEG: drop APP1 (EXIF, XMP), APP13 (IPTC/Photoshop) and COM segments; keep everything else as is. */
+/** The EXIF Orientation (tag 0x0112 of IFD0) of an APP1 payload, when it holds a valid one (1–8). */
+function exifOrientation(payload: Buffer): number | undefined {
+  if (payload.length < 14 || payload.subarray(0, 6).toString('latin1') !== 'Exif\0\0') return undefined;
+  const tiff = payload.subarray(6);
+  const order = tiff.subarray(0, 2).toString('latin1');
+  if (order !== 'II' && order !== 'MM') return undefined;
+  const little = order === 'II';
+  const u16 = (at: number) => (little ? tiff.readUInt16LE(at) : tiff.readUInt16BE(at));
+  const u32 = (at: number) => (little ? tiff.readUInt32LE(at) : tiff.readUInt32BE(at));
+  if (u16(2) !== 42) return undefined;
+  const ifd = u32(4);
+  if (ifd + 2 > tiff.length) return undefined;
+  const count = u16(ifd);
+  for (let index = 0; index < count; index++) {
+    const entry = ifd + 2 + index * 12;
+    if (entry + 12 > tiff.length) return undefined;
+    // Type 3 = SHORT, one value, stored in the first two bytes of the value field.
+    if (u16(entry) === 0x0112 && u16(entry + 2) === 3 && u32(entry + 4) === 1) {
+      const value = u16(entry + 8);
+      return value >= 1 && value <= 8 ? value : undefined;
+    }
+  }
+  return undefined;
+}
+
+/** An APP1 EXIF segment holding the Orientation tag and nothing else (big-endian TIFF, one IFD0 entry). */
+function orientationSegment(orientation: number): Buffer {
+  const tiff = Buffer.alloc(26);
+  tiff.write('MM', 0, 'latin1');
+  tiff.writeUInt16BE(42, 2);
+  tiff.writeUInt32BE(8, 4); // IFD0 right after the header
+  tiff.writeUInt16BE(1, 8); // one entry
+  tiff.writeUInt16BE(0x0112, 10);
+  tiff.writeUInt16BE(3, 12);
+  tiff.writeUInt32BE(1, 14);
+  tiff.writeUInt16BE(orientation, 18);
+  tiff.writeUInt32BE(0, 22); // no next IFD (no thumbnail)
+  const payload = Buffer.concat([Buffer.from('Exif\0\0', 'latin1'), tiff]);
+  const header = Buffer.from([0xff, 0xe1, 0, 0]);
+  header.writeUInt16BE(payload.length + 2, 2);
+  return Buffer.concat([header, payload]);
+}
+
+/**
+ * End of the entropy-coded data that starts at `offset`: the first marker that is neither a stuffed 0xFF00
+ * nor a restart marker (RST0–7), or the end of the file for a truncated image.
+ */
+function entropyEnd(bytes: Buffer, offset: number): number {
+  let at = offset;
+  while (at + 1 < bytes.length) {
+    if (bytes[at] !== 0xff) {
+      at += 1;
+      continue;
+    }
+    const next = bytes[at + 1]!;
+    if (next === 0x00 || (next >= 0xd0 && next <= 0xd7)) at += 2;
+    else if (next === 0xff)
+      at += 1; // fill byte before a marker
+    else return at;
+  }
+  return bytes.length;
+}
+
+/**
+ * JPEG: drop APP1 (EXIF, XMP), APP13 (IPTC/Photoshop) and COM segments, and anything after EOI (phones append
+ * motion-photo video there). The EXIF Orientation alone is kept, in a minimal APP1 where the EXIF was, so
+ * phone photos stay upright. Everything else is kept as is.
+ */
 function stripJpeg(bytes: Buffer): Buffer {
   const kept: Buffer[] = [bytes.subarray(0, 2)];
+  let orientationKept = false;
+  let scanned = false;
   let offset = 2;
   while (offset < bytes.length) {
     if (bytes[offset] !== 0xff) throw invalid('jpeg');
@@ -56,18 +126,31 @@ function stripJpeg(bytes: Buffer): Buffer {
     const end = offset + 2 + length;
     if (length < 2 || end > bytes.length) throw invalid('jpeg');
     if (marker === 0xda) {
-      // Start of scan: entropy-coded data follows up to the end; nothing after it carries metadata we keep out.
-      kept.push(bytes.subarray(offset));
-      return Buffer.concat(kept);
+      // Start of scan: its entropy-coded data runs to the next marker (another segment of a progressive
+      // JPEG, or EOI), which the loop then reads like any other.
+      scanned = true;
+      const dataEnd = entropyEnd(bytes, end);
+      kept.push(bytes.subarray(offset, dataEnd));
+      offset = dataEnd;
+      continue;
+    }
+    if (marker === 0xe1 && !orientationKept) {
+      const orientation = exifOrientation(bytes.subarray(offset + 4, end));
+      if (orientation !== undefined && orientation !== 1) {
+        kept.push(orientationSegment(orientation));
+        orientationKept = true;
+      }
     }
     const drop = marker === 0xe1 || marker === 0xed || marker === 0xfe;
     if (!drop) kept.push(bytes.subarray(offset, end));
     offset = end;
   }
+  // A scan cut short (no EOI): what was there is kept, there is nothing after it.
+  if (scanned) return Buffer.concat(kept);
   throw invalid('jpeg');
 }
 
-/** PNG: drop eXIf and the text chunks (tEXt, zTXt, iTXt) and tIME. */
+/** PNG: drop eXIf, the text chunks (tEXt, zTXt, iTXt), tIME, and anything after IEND. */
 function stripPng(bytes: Buffer): Buffer {
   const kept: Buffer[] = [bytes.subarray(0, 8)];
   let offset = 8;
@@ -87,18 +170,20 @@ function stripPng(bytes: Buffer): Buffer {
 /** WebP: drop the EXIF and XMP chunks, clear their flags in VP8X and fix the RIFF size. */
 function stripWebp(bytes: Buffer): Buffer {
   const kept: Buffer[] = [];
+  // The RIFF size says where the image ends: bytes after it are not part of it and are dropped.
+  const riffEnd = Math.min(bytes.length, 8 + bytes.readUInt32LE(4));
   let offset = 12;
-  while (offset + 8 <= bytes.length) {
+  while (offset + 8 <= riffEnd) {
     const type = bytes.subarray(offset, offset + 4).toString('latin1');
     const size = bytes.readUInt32LE(offset + 4);
     const end = offset + 8 + size + (size % 2);
-    if (offset + 8 + size > bytes.length) throw invalid('webp');
+    if (offset + 8 + size > riffEnd) throw invalid('webp');
     if (type === 'VP8X') {
-      const chunk = Buffer.from(bytes.subarray(offset, Math.min(end, bytes.length)));
+      const chunk = Buffer.from(bytes.subarray(offset, Math.min(end, riffEnd)));
       chunk[8] = (chunk[8] ?? 0) & ~0x0c; // EXIF (0x08) and XMP (0x04) flags
       kept.push(chunk);
     } else if (type !== 'EXIF' && type !== 'XMP ') {
-      kept.push(bytes.subarray(offset, Math.min(end, bytes.length)));
+      kept.push(bytes.subarray(offset, Math.min(end, riffEnd)));
     }
     offset = end;
   }
@@ -108,6 +193,65 @@ function stripWebp(bytes: Buffer): Buffer {
   header.writeUInt32LE(body.length + 4, 4);
   header.write('WEBP', 8, 'latin1');
   return Buffer.concat([header, body]);
+}
+
+/** The end of the data sub-blocks (size byte, then that many bytes; a 0 size ends them) starting at `offset`. */
+function subBlocksEnd(bytes: Buffer, offset: number): number {
+  let at = offset;
+  for (;;) {
+    const size = bytes[at];
+    if (size === undefined) throw invalid('gif');
+    at += 1 + size;
+    if (size === 0) return at;
+    if (at > bytes.length) throw invalid('gif');
+  }
+}
+
+/** Application extensions that only say how to play an animation (loop count, buffering): kept. */
+const GIF_PLAYBACK_APPLICATIONS = new Set(['NETSCAPE2.0', 'ANIMEXTS1.0']);
+
+/**
+ * GIF: keep the header, colour tables, graphic control extensions, images and the looping extension; drop
+ * comments, plain text, every other application extension (XMP, ICC, …) and anything after the trailer.
+ */
+function stripGif(bytes: Buffer): Buffer {
+  if (bytes.length < 13) throw invalid('gif');
+  const packed = bytes[10]!;
+  let offset = 13 + (packed & 0x80 ? 3 * 2 ** ((packed & 0x07) + 1) : 0);
+  if (offset > bytes.length) throw invalid('gif');
+  const kept: Buffer[] = [bytes.subarray(0, offset)];
+  while (offset < bytes.length) {
+    const introducer = bytes[offset];
+    if (introducer === 0x3b) {
+      kept.push(bytes.subarray(offset, offset + 1));
+      return Buffer.concat(kept);
+    }
+    if (introducer === 0x2c) {
+      // Image descriptor (10 bytes), optional local colour table, LZW code size, image data sub-blocks.
+      if (offset + 10 > bytes.length) throw invalid('gif');
+      const local = bytes[offset + 9]!;
+      const dataStart = offset + 10 + (local & 0x80 ? 3 * 2 ** ((local & 0x07) + 1) : 0) + 1;
+      if (dataStart > bytes.length) throw invalid('gif');
+      const end = subBlocksEnd(bytes, dataStart);
+      kept.push(bytes.subarray(offset, end));
+      offset = end;
+      continue;
+    }
+    if (introducer !== 0x21 || offset + 2 > bytes.length) throw invalid('gif');
+    const label = bytes[offset + 1]!;
+    const end = subBlocksEnd(bytes, offset + 2);
+    let keep = label === 0xf9; // graphic control: delay and transparency
+    if (label === 0xff) {
+      const size = bytes[offset + 2] ?? 0;
+      const identifier = bytes.subarray(offset + 3, offset + 3 + Math.min(size, 11)).toString('latin1');
+      keep = GIF_PLAYBACK_APPLICATIONS.has(identifier);
+    }
+    if (keep) kept.push(bytes.subarray(offset, end));
+    offset = end;
+  }
+  // No trailer (a truncated file): what was read is kept and the trailer added.
+  kept.push(Buffer.from([0x3b]));
+  return Buffer.concat(kept);
 }
 
 /** Checks the bytes are an image of an accepted type and returns them without identifying metadata. */
@@ -121,8 +265,7 @@ export function cleanImage(bytes: Buffer): { type: ImageType; bytes: Buffer } {
       return { type, bytes: stripPng(bytes) };
     case 'webp':
       return { type, bytes: stripWebp(bytes) };
-    default:
-      // GIF has no EXIF/GPS block; its comment extensions are not parsed.
-      return { type, bytes };
+    case 'gif':
+      return { type, bytes: stripGif(bytes) };
   }
 }

@@ -1,6 +1,7 @@
 // Root hooks of the browser suite: build the web assets once, then share one headless Chromium (Debian's
 // package, driven by playwright-core) across the suite. Each test opens its own context and page.
 import { buildWebAssets } from '../../src/web-assets.js';
+import { closeConsoleServer } from './console-support.js';
 import { closeBrowser } from './support.js';
 
 export const mochaHooks = {
@@ -10,5 +11,6 @@ export const mochaHooks = {
   },
   async afterAll() {
     await closeBrowser();
+    await closeConsoleServer();
   },
 };

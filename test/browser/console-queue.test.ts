@@ -1,0 +1,144 @@
+// The staff console's queue in a real Chromium: sign in, filter by text, bulk close, CSV of the filter, saved
+// views, the HTML error page, and axe on each state.
+import { expect } from 'chai';
+import type { BrowserContext, Page } from 'playwright-core';
+import { type ConsoleServer, consoleServer, createPublicRequest, publicRequest, signIn } from './console-support.js';
+import { collectPageErrors, expectNoAxeViolations, newContext } from './support.js';
+
+describe('staff console: queue', () => {
+  let server: ConsoleServer;
+  let browser: BrowserContext;
+  let page: Page;
+  let errors: string[];
+
+  before(async () => {
+    server = await consoleServer();
+  });
+  beforeEach(async () => {
+    browser = await newContext();
+    page = await browser.newPage();
+    errors = collectPageErrors(page);
+  });
+  afterEach(async () => {
+    await browser.close();
+  });
+
+  it('asks for sign-in, then shows the queue with the layout, and passes axe', async () => {
+    await page.goto(`${server.url}/staff/`);
+    expect(page.url()).to.contain('/staff/key-sign-in');
+    await expectNoAxeViolations(page, 'the sign-in page');
+    await signIn(page, server);
+    expect(
+      await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Queue' }).getAttribute('aria-current'),
+    ).to.equal('page');
+    expect(await page.getByRole('link', { name: 'Admin' }).count()).to.equal(0);
+    expect(await page.getByRole('main').count()).to.equal(1);
+    await expectNoAxeViolations(page, 'the queue');
+    expect(errors).to.deep.equal([]);
+  });
+
+  it('finds requests by text, closes the selected ones in bulk, and the public answer changes', async () => {
+    const word = `bulkword${Date.now().toString(36)}`;
+    const first = await createPublicRequest(server, { service_code: 'GRAFFITI', description: `Tag on the wall ${word}` });
+    const second = await createPublicRequest(server, { service_code: 'GRAFFITI', description: `More paint ${word}` });
+    await signIn(page, server);
+    await page.getByLabel('Search text').fill(word);
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    expect(page.url()).to.contain(`q=${word}`);
+    expect(await page.getByText('Showing 1–2 of 2 requests.').count()).to.equal(1);
+    await page.getByLabel(`Select request ${first}`).check();
+    await page.getByLabel(`Select request ${second}`).check();
+    await page.getByLabel('With the selected requests').selectOption('close');
+    await page.getByLabel('Public note').fill('Painted over by the city crew.');
+    await page.getByRole('button', { name: 'Apply to selected' }).click();
+    await page.getByText('2 requests changed.').waitFor();
+    expect(page.url()).to.contain(`q=${word}`);
+    await expectNoAxeViolations(page, 'the queue after a bulk action');
+    for (const id of [first, second]) {
+      const answer = await publicRequest(server, id);
+      expect(answer.status).to.equal('closed');
+      expect(answer.status_notes).to.equal('Painted over by the city crew.');
+    }
+    expect(errors).to.deep.equal([]);
+  });
+
+  it('leaves a row someone else changed alone in a bulk action, and says so', async () => {
+    const word = `staleword${Date.now().toString(36)}`;
+    const id = await createPublicRequest(server, { service_code: 'SIDEWALK', description: `Deep crack ${word}` });
+    await signIn(page, server);
+    await page.goto(`${server.url}/staff/?q=${word}`);
+    await page.getByLabel(`Select request ${id}`).check();
+    // Someone else changes it through the staff API after the page was loaded.
+    const patch = await fetch(`${server.url}/api/v1/requests/${id}`, {
+      method: 'PATCH',
+      headers: { Authorization: `Bearer ${server.adminKey}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ status: 'in_progress', version: 1 }),
+    });
+    expect(patch.status).to.equal(200);
+    await page.getByLabel('With the selected requests').selectOption('close');
+    await page.getByRole('button', { name: 'Apply to selected' }).click();
+    await page.getByText(/Left alone because someone changed them/).waitFor();
+    expect((await publicRequest(server, id)).status).to.equal('open');
+  });
+
+  it('exports exactly the current filter as CSV, and keeps saved views per person', async () => {
+    const word = `csvword${Date.now().toString(36)}`;
+    const ids = [
+      await createPublicRequest(server, { service_code: 'SIDEWALK', description: `Cracked ${word}` }),
+      await createPublicRequest(server, { service_code: 'SIDEWALK', description: `Lifted ${word}` }),
+    ];
+    await signIn(page, server);
+    await page.goto(`${server.url}/staff/?q=${word}&page_size=25`);
+    const href = await page.getByRole('link', { name: 'Download CSV of this view' }).getAttribute('href');
+    expect(href).to.equal(`/staff/export.csv?q=${word}`);
+    const response = await page.request.get(`${server.url}${href}`);
+    expect(response.headers()['content-type']).to.contain('text/csv');
+    const lines = (await response.text()).trim().split('\r\n');
+    expect(lines[0]).to.match(/^service_request_id,/);
+    expect(
+      lines
+        .slice(1)
+        .map((line) => line.split(',')[0])
+        .sort(),
+    ).to.deep.equal([...ids].sort());
+
+    await page.getByText('Saved views (0)').click();
+    await page.getByLabel('Save these filters as').fill('My sidewalks');
+    await page.getByRole('button', { name: 'Save view' }).click();
+    await page.getByText('Saved the view “My sidewalks”.').waitFor();
+    await page.goto(`${server.url}/staff/`);
+    await page.getByText('Saved views (1)').click();
+    await expectNoAxeViolations(page, 'the queue with the saved views open');
+    await page.getByRole('link', { name: 'My sidewalks' }).click();
+    expect(page.url()).to.contain(`q=${word}`);
+    await page.getByText('Showing 1–2 of 2 requests.').waitFor();
+  });
+
+  it('shows a bad filter as an error summary and an unknown page as an HTML error page', async () => {
+    await signIn(page, server);
+    await page.goto(`${server.url}/staff/?bbox=nonsense`);
+    await page.getByRole('heading', { name: 'There is a problem' }).waitFor();
+    expect(await page.title()).to.match(/^Error: Queue/);
+    await expectNoAxeViolations(page, 'the queue with an error summary');
+    const response = await page.goto(`${server.url}/staff/no-such-page`);
+    expect(response?.status()).to.equal(404);
+    expect(response?.headers()['content-type']).to.contain('text/html');
+    await page.getByRole('heading', { level: 1, name: 'Page not found' }).waitFor();
+    await expectNoAxeViolations(page, 'the 404 page');
+  });
+
+  it('updates the queue without a reload when a request arrives', async function () {
+    this.timeout(60_000);
+    const word = `liveword${Date.now().toString(36)}`;
+    await createPublicRequest(server, { service_code: 'GRAFFITI', description: `First ${word}` });
+    await signIn(page, server);
+    await page.goto(`${server.url}/staff/?q=${word}`);
+    await page.getByText('Showing 1–1 of 1 request.').waitFor();
+    // Let the page take its first fingerprint before the new request arrives.
+    await page.waitForTimeout(1500);
+    const added = await createPublicRequest(server, { service_code: 'GRAFFITI', description: `Second ${word}` });
+    await page.getByLabel(`Select request ${added}`).waitFor({ timeout: 25_000 });
+    await page.getByText('Showing 1–2 of 2 requests.').waitFor();
+    await page.getByText(/The queue was updated/).waitFor();
+  });
+});

@@ -1,0 +1,88 @@
+// The staff console under test: the real app (createApp + openDb) on a random loopback port, on the embedded
+// store in memory or on PostgreSQL when DATABASE_URL is set, with a staff and an admin key and a client key.
+import type http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Page } from 'playwright-core';
+import { createApp } from '../../src/app.js';
+import type { AppContext } from '../../src/http/context.js';
+import { createLogger } from '../../src/logger.js';
+import { createKey } from '../../src/store/api-keys-store.js';
+import { migrateLatest, openDb, type Db } from '../../src/store/db.js';
+import { seedDemoCatalog } from '../../src/store/seed.js';
+import { testConfig } from '../helpers/test-server.js';
+
+export interface ConsoleServer {
+  url: string;
+  db: Db;
+  context: AppContext;
+  staffKey: string;
+  adminKey: string;
+  clientKey: string;
+  close(): Promise<void>;
+}
+
+let shared: Promise<ConsoleServer> | undefined;
+
+async function start(): Promise<ConsoleServer> {
+  const config = testConfig();
+  const db = openDb({ databaseUrl: config.databaseUrl, dataDirectory: undefined });
+  await migrateLatest(db);
+  await seedDemoCatalog(db, config);
+  const stamp = Date.now().toString(36);
+  const staffKey = (await createKey(db, `Sam Staff ${stamp}`, 'staff')).key;
+  const adminKey = (await createKey(db, `Ada Admin ${stamp}`, 'admin')).key;
+  const clientKey = (await createKey(db, `console tests ${stamp}`, 'client')).key;
+  const { app, context } = createApp({ config, db, logger: createLogger('silent') });
+  const server: http.Server = await new Promise((resolve) => {
+    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    db,
+    context,
+    staffKey,
+    adminKey,
+    clientKey,
+    close: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await db.destroy();
+    },
+  };
+}
+
+/** One console server for the whole browser suite (closed by the root hook in setup.ts). */
+export function consoleServer(): Promise<ConsoleServer> {
+  shared ??= start();
+  return shared;
+}
+
+export async function closeConsoleServer(): Promise<void> {
+  if (!shared) return;
+  const server = await shared;
+  shared = undefined;
+  await server.close();
+}
+
+/** Signs in through the sign-in page as a person would. */
+export async function signIn(page: Page, server: ConsoleServer, role: 'staff' | 'admin' = 'staff'): Promise<void> {
+  await page.goto(`${server.url}/staff/`);
+  await page.getByLabel('Staff key').fill(role === 'admin' ? server.adminKey : server.staffKey);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Queue' }).waitFor();
+}
+
+/** A new request through the public GeoReport API, as a resident's app would send it. */
+export async function createPublicRequest(server: ConsoleServer, fields: Record<string, string>): Promise<string> {
+  const body = new URLSearchParams({ api_key: server.clientKey, lat: '39.7137', long: '-82.5993', ...fields });
+  const response = await fetch(`${server.url}/open311/v2/requests.json`, { method: 'POST', body });
+  const answer = (await response.json()) as Array<{ service_request_id?: string }>;
+  if (!response.ok || !answer[0]?.service_request_id) throw new Error(`create failed: ${JSON.stringify(answer)}`);
+  return answer[0].service_request_id;
+}
+
+export async function publicRequest(server: ConsoleServer, id: string): Promise<Record<string, unknown>> {
+  const response = await fetch(`${server.url}/open311/v2/requests/${id}.json`);
+  const answer = (await response.json()) as Array<Record<string, unknown>>;
+  return answer[0]!;
+}
