@@ -147,6 +147,8 @@ export async function createRequestIdempotently(
   const replay = async (): Promise<CreatedRequest | undefined> => {
     const stored = await findRemembered(intake.db, apiKeyId, idempotencyKey);
     if (!stored) return undefined;
+    // A replay is not re-checked by the storing statement: a key remembered since its revocation stops here.
+    if (!intake.fresh) await intake.lookups.confirmKey(apiKeyId);
     if (stored.fingerprint !== fingerprint) {
       throw new Open311Error(422, [
         'This Idempotency-Key was already used for a different request; use a new key for a new request.',

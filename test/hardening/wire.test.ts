@@ -2,11 +2,13 @@
 // JSON, revocation that applies at once, secrets kept out of logs, per-caller paging links with the cache on,
 // over-long URLs and headers, and the liberal-in-what-you-accept cases (unquoted multipart boundaries,
 // parameters in the query string of a POST, windows-1252 forms, the client's updated_datetime).
+import { Writable } from 'node:stream';
 import { expect } from 'chai';
 import request from 'supertest';
 import { createApp } from '../../src/app.js';
 import { createLogger } from '../../src/logger.js';
-import { createKey, type KeyRole } from '../../src/store/api-keys-store.js';
+import { createKey, revokeKey, type KeyRole } from '../../src/store/api-keys-store.js';
+import type { RequestWriter } from '../../src/store/request-writer.js';
 import { addServices, LANCASTER } from '../helpers/build.js';
 import { BASE, ctx, FORMATS, testConfig, unique } from '../helpers/test-server.js';
 import { checkErrorsBody, rawRequest, type RawAnswer } from './support.js';
@@ -279,6 +281,216 @@ describe('hardening: the wire (issue #10)', function () {
         expect(answer.status, answer.text.slice(0, 200)).to.equal(400);
         await checkErrorsBody(raw(answer), format, `requests.${format}`);
       }
+    });
+  });
+
+  describe('3. a revoked key gets 403 from its very next request, on every path', () => {
+    const form = (key: string, fields: Array<[string, string]>): string =>
+      new URLSearchParams([['api_key', key], ...fields]).toString();
+    const valid: Array<[string, string]> = [
+      ['service_code', 'SIDEWALK'],
+      ['address_string', '5 Main St'],
+    ];
+
+    /** A new client key that creates have remembered (and an Idempotency-Key it already used). */
+    async function rememberedKey(app = ctx().app): Promise<{ key: string; id: string; idempotencyKey: string; body: string }> {
+      const { key, record } = await createKey(ctx().db, unique('revoked client'));
+      const idempotencyKey = unique('idem');
+      const body = form(key, [...valid, ['description', unique('first')]]);
+      const first = await request(app)
+        .post(`${BASE}/requests.json`)
+        .set('Idempotency-Key', idempotencyKey)
+        .type('form')
+        .send(body);
+      expect(first.status, first.text).to.equal(200);
+      const replay = await request(app)
+        .post(`${BASE}/requests.json`)
+        .set('Idempotency-Key', idempotencyKey)
+        .type('form')
+        .send(body);
+      expect(replay.status, 'a replay before the revocation').to.equal(200);
+      return { key, id: record.id, idempotencyKey, body };
+    }
+
+    const revocations: Array<[string, (id: string) => Promise<void>]> = [
+      [
+        'DELETE /api/v1/keys/{id}',
+        async (id) => {
+          const answer = await request(ctx().app)
+            .delete(`${API}/keys/${id}`)
+            .set('Authorization', `Bearer ${await keyOf('admin')}`);
+          expect(answer.status).to.equal(204);
+        },
+      ],
+      [
+        'another process (the store, as the CLI or another node revokes)',
+        async (id) => {
+          expect(await revokeKey(ctx().db, id)).to.equal(1);
+        },
+      ],
+    ];
+
+    for (const [how, revoke] of revocations) {
+      describe(`revoked by ${how}`, () => {
+        const probes: Array<[string, (key: string, known: { idempotencyKey: string; body: string }) => request.Test]> = [
+          [
+            'an Idempotency-Key replay',
+            (_key, known) =>
+              request(ctx().app)
+                .post(`${BASE}/requests.json`)
+                .set('Idempotency-Key', known.idempotencyKey)
+                .type('form')
+                .send(known.body),
+          ],
+          [
+            'the same Idempotency-Key with another body (422 before)',
+            (key, known) =>
+              request(ctx().app)
+                .post(`${BASE}/requests.json`)
+                .set('Idempotency-Key', known.idempotencyKey)
+                .type('form')
+                .send(form(key, [...valid, ['description', 'another body']])),
+          ],
+          [
+            'a validation failure (400 before)',
+            (key) =>
+              request(ctx().app)
+                .post(`${BASE}/requests.xml`)
+                .type('form')
+                .send(form(key, [['service_code', 'SIDEWALK']])),
+          ],
+          [
+            'an unknown service (404 before)',
+            (key) =>
+              request(ctx().app)
+                .post(`${BASE}/requests.json`)
+                .type('form')
+                .send(
+                  form(key, [
+                    ['service_code', 'NO_SUCH_SERVICE'],
+                    ['address_string', '1 Main St'],
+                  ]),
+                ),
+          ],
+          [
+            'an unknown jurisdiction (404 before)',
+            (key) =>
+              request(ctx().app)
+                .post(`${BASE}/requests.json`)
+                .type('form')
+                .send(form(key, [...valid, ['jurisdiction_id', 'nowhere.example']])),
+          ],
+          ['a valid create', (key) => request(ctx().app).post(`${BASE}/requests.json`).type('form').send(form(key, valid))],
+          [
+            'a comment (servicerequestupdates)',
+            (key) =>
+              request(ctx().app)
+                .post(`${BASE}/servicerequestupdates.json`)
+                .type('form')
+                .send(form(key, [['service_request_id', '1']])),
+          ],
+        ];
+        for (const [what, probe] of probes) {
+          it(`${what} → 403`, async () => {
+            const known = await rememberedKey();
+            await revoke(known.id);
+            const answer = await probe(known.key, known);
+            expect(answer.status, answer.text).to.equal(403);
+            const format = what.startsWith('a validation failure') ? 'xml' : 'json';
+            const [error] = await checkErrorsBody(raw(answer), format, what);
+            expect(error!.description).to.equal('The api_key is not valid.');
+          });
+        }
+      });
+    }
+
+    it('over the rate limit, a key revoked since it was remembered gets 403, not 429', async () => {
+      const { app } = createApp({
+        config: testConfig({ RATE_LIMIT_PER_KEY: '2' }),
+        db: ctx().db,
+        logger: createLogger('silent'),
+      });
+      const known = await rememberedKey(app);
+      const limited = await request(app).post(`${BASE}/requests.json`).type('form').send(form(known.key, valid));
+      expect(limited.status, 'the limit is reached').to.equal(429);
+      expect(await revokeKey(ctx().db, known.id)).to.equal(1);
+      const answer = await request(app).post(`${BASE}/requests.json`).type('form').send(form(known.key, valid));
+      expect(answer.status, answer.text).to.equal(403);
+    });
+  });
+
+  describe('4. no key, token or Authorization credential reaches a log line', () => {
+    /** An app whose logger writes every line (debug up) into `lines`. */
+    function loggedApp(): { app: ReturnType<typeof createApp>; lines: string[] } {
+      const lines: string[] = [];
+      const destination = new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          lines.push(
+            ...chunk
+              .toString('utf8')
+              .split('\n')
+              .filter((line) => line !== ''),
+          );
+          done();
+        },
+      });
+      const app = createApp({ config: testConfig(), db: ctx().db, logger: createLogger('debug', destination) });
+      return { app, lines };
+    }
+
+    it('a failing POST with ?api_key=, &token=, &access_token= and Authorization logs none of them', async () => {
+      const { app, lines } = loggedApp();
+      // A writer that fails unexpectedly: the error handler logs the request with its URL.
+      app.context.requestWriter = {
+        insert: async () => {
+          throw new Error('the disk caught fire');
+        },
+      } as unknown as RequestWriter;
+      const token = unique('tok-secret');
+      const accessToken = unique('access-secret');
+      const apikey = unique('apikey-secret');
+      const bearer = unique('bearer-secret');
+      const answer = await request(app.app)
+        .post(
+          `${BASE}/requests.json?api_key=${encodeURIComponent(ctx().apiKey)}&token=${token}&access_token=${accessToken}&apikey=${apikey}&service_code=SIDEWALK`,
+        )
+        .set('Authorization', `Bearer ${bearer}`)
+        .type('form')
+        .send('address_string=1+Main+St');
+      expect(answer.status).to.equal(500);
+      await new Promise((resolve) => setImmediate(resolve));
+      const logged = lines.join('\n');
+      const unexpected = lines
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .find((line) => line.msg === 'unexpected error');
+      expect(unexpected, logged).to.not.equal(undefined);
+      expect(String(unexpected!.url)).to.include('service_code=SIDEWALK').and.include('api_key=[REDACTED]');
+      for (const secret of [ctx().apiKey, encodeURIComponent(ctx().apiKey), token, accessToken, apikey, bearer]) {
+        expect(logged.includes(secret), `${secret} is in the log:\n${logged}`).to.equal(false);
+      }
+    });
+
+    it('every field and message is scrubbed, whoever logs it: headers, URLs, error messages and stacks', async () => {
+      const lines: string[] = [];
+      const destination = new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          lines.push(chunk.toString('utf8'));
+          done();
+        },
+      });
+      const logger = createLogger('debug', destination);
+      const secret = unique('s3cret');
+      const error = new Error(`GET https://crm.example.gov/hook?key=${secret}&x=1 failed`);
+      logger.error(`calling /open311/v2/requests.json?api_key=${secret}`, {
+        headers: { authorization: `Bearer ${secret}`, 'x-api-key': secret, host: 'example.gov' },
+        url: `/open311/v2/requests.xml?service_code=A&apikey=${secret}`,
+        error,
+        nested: [{ password: secret, detail: `Authorization: Basic ${secret}` }],
+      });
+      logger.warn('plain', { token: secret, webhook: `https://x.example/cb?sig=${secret}` });
+      const logged = lines.join('');
+      expect(logged.includes(secret), logged).to.equal(false);
+      expect(logged).to.include('example.gov').and.include('service_code=A').and.include('[REDACTED]');
     });
   });
 
