@@ -10,6 +10,7 @@ import { cors } from './http/cors.js';
 import { collapseSlashes } from './http/format.js';
 import { BULK_BASE_PATH, bulkRouter, georeportRouter } from './http/routes.js';
 import { STAFF_BASE_PATH, staffRouter } from './http/staff/router.js';
+import { authPagesRouter, STAFF_PAGES_BASE_PATH } from './http/pages/console/auth-pages.js';
 import { MEDIA_URL_PATH } from './media/media-store.js';
 import { ASSETS_URL_PATH, PUBLIC_DIRECTORY } from './web-assets.js';
 import { consoleRouter } from './http/pages/console/routes.js';
@@ -22,16 +23,33 @@ import { ResponseCache } from './http/response-cache.js';
 import helmet from 'helmet';
 import type { Logger } from './logger.js';
 import type { Db } from './store/db.js';
+import type { ChangeFeed } from './store/change-feed.js';
+import { ReadPool } from './store/read-pool.js';
 
 export interface App {
   app: Express;
   context: AppContext;
 }
 
-export function createApp({ config, db, logger }: { config: Config; db: Db; logger: Logger }): App {
+export function createApp({
+  config,
+  db,
+  logger,
+  reads,
+  changes,
+}: {
+  config: Config;
+  db: Db;
+  logger: Logger;
+  /** Read replicas for the public GETs (default: the primary alone). */
+  reads?: ReadPool;
+  changes?: ChangeFeed;
+}): App {
   const context: AppContext = {
     config,
     db,
+    reads: reads ?? new ReadPool(db),
+    ...(changes ? { changes } : {}),
     logger,
     jurisdictions: createJurisdictionRegistry(db),
     intakeLookups: new IntakeLookups(db),
@@ -83,6 +101,8 @@ export function createApp({ config, db, logger }: { config: Config; db: Db; logg
   app.use(GEOREPORT_BASE_PATH, cors, georeportRouter(context));
   app.use(BULK_BASE_PATH, cors, bulkRouter(context));
   app.use(STAFF_BASE_PATH, staffRouter(context));
+  // Staff sign-in and account pages (HTML); the console adds its own pages under /staff/.
+  app.use(STAFF_PAGES_BASE_PATH, authPagesRouter(context));
   app.use(CONSOLE_BASE_PATH, consoleRouter(context));
   // The built browser assets (dist/public, by src/web-assets.ts). Names are not content-hashed, so clients keep
   // them a short while and then revalidate with the ETag / Last-Modified express.static sends.

@@ -6,6 +6,13 @@ export interface Config {
   readonly host: string;
   readonly dataDirectory: string;
   readonly databaseUrl: string | undefined;
+  /** Read replicas (DATABASE_READ_URL, comma-separated) for the public GETs; empty: everything on DATABASE_URL. */
+  readonly databaseReadUrls: readonly string[];
+  /**
+   * A direct connection (never through a transaction pooler) for LISTEN: other servers' writes reach this one's
+   * response cache at once. Defaults to DATABASE_URL.
+   */
+  readonly databaseListenUrl: string | undefined;
   /** When set, this value is a valid client API key from start-up on (stored hashed). */
   readonly bootstrapApiKey: string | undefined;
   /** Public base URL of this server (no trailing slash), used in discovery and media links. */
@@ -44,9 +51,27 @@ export interface Config {
   readonly responseCacheTtlMs: number;
   /** Server processes (cluster workers); above 1 only with DATABASE_URL. */
   readonly webConcurrency: number;
+  /** Staff sessions end after this long without a request, and this long after sign-in whatever happens. */
+  readonly sessionIdleMinutes: number;
+  readonly sessionMaxHours: number;
+  /** The e-mail of the first admin account, made (with a sign-in link in the log) when there is no staff account. */
+  readonly firstAdminEmail: string;
+  /** Single sign-on through an OpenID Connect provider, when OIDC_ISSUER is set. */
+  readonly oidc: OidcConfig | undefined;
   /** Raster tile URL template for the maps of the web pages ({z}/{x}/{y}, optional {s}), and its attribution. */
   readonly mapTileUrl: string;
   readonly mapAttribution: string;
+}
+
+export interface OidcConfig {
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** E-mail domains whose verified people get an account at their first sign-in (empty: no auto-provisioning). */
+  readonly allowedDomains: readonly string[];
+  readonly defaultRole: 'staff' | 'admin';
+  /** Shown on the button: "Sign in with <name>". */
+  readonly providerName: string;
 }
 
 /** The OpenStreetMap standard tiles (their usage policy: attribution shown, a setting rather than hard-coded). */
@@ -98,6 +123,12 @@ function readTrustProxy(raw: string | undefined): string | boolean {
   return raw;
 }
 
+function readFirstAdminEmail(raw: string | undefined, jurisdictionId: string): string {
+  const email = raw || `admin@${jurisdictionId}`;
+  if (!/^[^\s@]{1,64}@[^\s@]{1,253}$/.test(email)) throw new ConfigError('FIRST_ADMIN_EMAIL must be an e-mail address');
+  return email;
+}
+
 function isValidTimeZone(zone: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
@@ -105,6 +136,39 @@ function isValidTimeZone(zone: string): boolean {
   } catch {
     return false;
   }
+}
+
+const isLoopbackHost = (host: string): boolean => /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i.test(host);
+
+function readOidc(env: NodeJS.ProcessEnv): OidcConfig | undefined {
+  const issuer = env.OIDC_ISSUER || undefined;
+  if (!issuer) return undefined;
+  let url: URL;
+  try {
+    url = new URL(issuer);
+  } catch {
+    throw new ConfigError('OIDC_ISSUER must be a URL');
+  }
+  // Plain http only to a provider on this machine (development and tests).
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname)))
+    throw new ConfigError('OIDC_ISSUER must be an https URL (http only on loopback)');
+  const clientId = env.OIDC_CLIENT_ID || '';
+  const clientSecret = env.OIDC_CLIENT_SECRET || '';
+  if (!clientId || !clientSecret) throw new ConfigError('OIDC_ISSUER needs OIDC_CLIENT_ID and OIDC_CLIENT_SECRET');
+  const allowedDomains = (env.OIDC_ALLOWED_DOMAINS || '')
+    .split(',')
+    .map((domain) => domain.trim().toLowerCase().replace(/^@/, ''))
+    .filter(Boolean);
+  for (const domain of allowedDomains)
+    if (!/^[a-z0-9.-]{1,253}$/.test(domain)) throw new ConfigError(`OIDC_ALLOWED_DOMAINS: "${domain}" is not a domain`);
+  return Object.freeze({
+    issuer,
+    clientId,
+    clientSecret,
+    allowedDomains: Object.freeze(allowedDomains),
+    defaultRole: readChoice(env, 'OIDC_DEFAULT_ROLE', ['staff', 'admin'] as const, 'staff'),
+    providerName: (env.OIDC_PROVIDER_NAME || 'single sign-on').slice(0, 100),
+  });
 }
 
 function readTileUrl(raw: string | undefined): string {
@@ -120,6 +184,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const databaseUrl = env.DATABASE_URL || undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL must be a postgres:// or postgresql:// URL');
+  }
+  const databaseReadUrls = (env.DATABASE_READ_URL ?? '')
+    .split(',')
+    .map((url) => url.trim())
+    .filter((url) => url !== '');
+  if (databaseReadUrls.length > 0 && !databaseUrl) throw new ConfigError('DATABASE_READ_URL needs DATABASE_URL');
+  if (databaseReadUrls.length > 16) throw new ConfigError('DATABASE_READ_URL lists at most 16 replicas');
+  for (const url of databaseReadUrls) {
+    if (!/^postgres(ql)?:\/\//.test(url)) throw new ConfigError('DATABASE_READ_URL must list postgres:// or postgresql:// URLs');
+  }
+  const databaseListenUrl = env.DATABASE_LISTEN_URL || databaseUrl;
+  if (env.DATABASE_LISTEN_URL && !databaseUrl) throw new ConfigError('DATABASE_LISTEN_URL needs DATABASE_URL');
+  if (databaseListenUrl && !/^postgres(ql)?:\/\//.test(databaseListenUrl)) {
+    throw new ConfigError('DATABASE_LISTEN_URL must be a postgres:// or postgresql:// URL');
   }
   const bootstrapApiKey = env.OPEN311_BOOTSTRAP_API_KEY || undefined;
   if (bootstrapApiKey !== undefined && bootstrapApiKey.length < 16) {
@@ -144,6 +222,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host,
     dataDirectory,
     databaseUrl,
+    databaseReadUrls: Object.freeze(databaseReadUrls),
+    databaseListenUrl,
     bootstrapApiKey,
     publicUrl,
     jurisdictionId,
@@ -172,6 +252,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     requestTimeoutMs: readInteger(env, 'REQUEST_TIMEOUT_MS', 30_000, 100, 600_000),
     responseCacheTtlMs: readInteger(env, 'RESPONSE_CACHE_TTL_MS', 1000, 0, 60_000),
     webConcurrency: readInteger(env, 'WEB_CONCURRENCY', 1, 1, 64),
+    sessionIdleMinutes: readInteger(env, 'SESSION_IDLE_MINUTES', 8 * 60, 1, 30 * 24 * 60),
+    sessionMaxHours: readInteger(env, 'SESSION_MAX_HOURS', 7 * 24, 1, 365 * 24),
+    firstAdminEmail: readFirstAdminEmail(env.FIRST_ADMIN_EMAIL, jurisdictionId),
+    oidc: readOidc(env),
     mapTileUrl: readTileUrl(env.MAP_TILE_URL),
     mapAttribution: (env.MAP_ATTRIBUTION || DEFAULT_MAP_ATTRIBUTION).slice(0, 500),
   });

@@ -8,7 +8,10 @@ import { ConfigError, GEOREPORT_BASE_PATH, loadConfig, type Config } from './con
 import { createLogger, type Logger } from './logger.js';
 import { countServices } from './store/catalog-store.js';
 import { isEmbedded, migrateLatest, openDb, type Db } from './store/db.js';
+import { ChangeFeed } from './store/change-feed.js';
+import { ReadPool } from './store/read-pool.js';
 import { startWebhookDispatcher } from './webhooks/dispatcher.js';
+import { ensureFirstAdmin } from './domain/staff-accounts.js';
 import { ensureBootstrapAdminKey, ensureBootstrapKey, ensureConfiguredJurisdiction, seedDemoCatalog } from './store/seed.js';
 
 function readConfig(): Config {
@@ -34,13 +37,31 @@ async function prepareStore(db: Db, config: Config, logger: Logger): Promise<voi
   }
   await ensureBootstrapKey(db, config.bootstrapApiKey);
   await ensureBootstrapAdminKey(db, config.bootstrapAdminKey);
+  // No staff account at all: make the first admin and log a one-time sign-in link for them (no default password).
+  const firstAdmin = await ensureFirstAdmin(db, config.firstAdminEmail, config.publicUrl);
+  if (firstAdmin) {
+    logger.info(
+      `No staff account existed: created the first admin ${firstAdmin.account.email}. Sign in within 24 hours at ${firstAdmin.link.url} (one use; later: npm run staff -- link --email ${firstAdmin.account.email})`,
+      { first_admin_link_expires_at: firstAdmin.link.expires_at.toISOString() },
+    );
+  }
 }
 
 async function serve(config: Config, logger: Logger, prepare: boolean): Promise<void> {
   const db = openDb({ databaseUrl: config.databaseUrl, dataDirectory: config.dataDirectory });
   if (prepare) await prepareStore(db, config, logger);
 
-  const { app, context } = createApp({ config, db, logger });
+  const reads = new ReadPool(
+    db,
+    config.databaseReadUrls.map((databaseUrl) => openDb({ databaseUrl })),
+    logger,
+  );
+  // Not on the embedded store: it is one process, whose own writes already reach its cache.
+  const changes =
+    config.databaseListenUrl && !isEmbedded(db) && config.responseCacheTtlMs > 0
+      ? new ChangeFeed(config.databaseListenUrl, db, logger).start()
+      : undefined;
+  const { app, context } = createApp({ config, db, logger, reads, ...(changes ? { changes } : {}) });
   const server: Server = app.listen(config.port, config.host, () => {
     logger.info(`open311-server listening; GeoReport v2 base URL: ${config.publicUrl}${GEOREPORT_BASE_PATH}`, {
       pid: process.pid,
@@ -65,6 +86,8 @@ async function serve(config: Config, logger: Logger, prepare: boolean): Promise<
     server.close(() => {
       void dispatcher
         .stop()
+        .then(() => changes?.stop())
+        .then(() => reads.destroy())
         .then(() => db.destroy())
         .then(() => logger.info('stopped'))
         .finally(() => process.exit(0));

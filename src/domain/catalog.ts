@@ -14,7 +14,9 @@ import { schemaRegistry, type SchemaId } from '../validate/validate.js';
 import type { Attribute, Datatype, Jurisdiction, ServiceType } from './types.js';
 
 export interface Actor {
-  key_id: string;
+  /** The API key, or null when a person (staff account) acts. */
+  key_id: string | null;
+  staff_id?: string | null;
   name: string;
 }
 

@@ -33,7 +33,9 @@ export const STATUS_LABELS: Record<DetailedStatus, string> = {
 };
 
 export interface Actor {
-  key_id: string;
+  /** The API key, or null when a person (staff account) acts. */
+  key_id: string | null;
+  staff_id?: string | null;
   name: string;
 }
 

@@ -68,17 +68,21 @@ function latestUpdate(requests: Array<{ updated_datetime: Date | null; requested
 const pathParameter = (req: Request, name: string): string => String(req.params[name] ?? '');
 
 export function createHandlers(context: AppContext): Record<string, Handler> {
-  const { db, config } = context;
+  const { db, reads, config } = context;
 
-  // The change marker is read at most every 100 ms per jurisdiction: under heavy polling that spares the
-  // database, and the cache's own TTL (1 s) bounds what it could miss.
+  // While the change feed is live (LISTEN/NOTIFY, see store/change-feed.ts) its counter is the change marker:
+  // no query at all. Otherwise (the embedded store, no direct connection) the marker is read at most every
+  // 100 ms per jurisdiction: under heavy polling that spares the database, and the cache's own TTL (1 s)
+  // bounds what it could miss.
   const versions = new Map<string, { at: number; value: Promise<string> }>();
   function cachedVersion(jurisdiction: Jurisdiction): Promise<string> {
     if (!context.cache) return Promise.resolve('');
+    const live = context.changes?.version();
+    if (live !== undefined) return Promise.resolve(live);
     const now = Date.now();
     const known = versions.get(jurisdiction.jurisdiction_id);
     if (known && now - known.at < 100) return known.value;
-    const value = requests.requestsVersion(db, jurisdiction);
+    const value = reads.read((source) => requests.requestsVersion(source, jurisdiction));
     versions.set(jurisdiction.jurisdiction_id, { at: now, value });
     value.catch(() => versions.delete(jurisdiction.jurisdiction_id));
     return value;
@@ -167,12 +171,14 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
 
   return {
     async discovery(req, res) {
-      const document = await services.getDiscovery(db, {
-        contact: config.contact,
-        keyService: config.keyService,
-        endpointUrl: `${config.publicUrl}${GEOREPORT_BASE_PATH}`,
-        endpointType: config.endpointType,
-      });
+      const document = await reads.read((source) =>
+        services.getDiscovery(source, {
+          contact: config.contact,
+          keyService: config.keyService,
+          endpointUrl: `${config.publicUrl}${GEOREPORT_BASE_PATH}`,
+          endpointType: config.endpointType,
+        }),
+      );
       respond(req, res, 'discovery', document, {
         timeZone: config.timeZone,
         cache: 'catalog',
@@ -185,7 +191,7 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
       const jurisdiction = await jurisdictionFromQuery(context, req.query);
       // The catalog changeset moves with every change of the list (availability included): it is the
       // cache's change marker.
-      const changed = await services.catalogChangedAt(db, jurisdiction);
+      const changed = await reads.read((source) => services.catalogChangedAt(source, jurisdiction));
       const options: RespondOptions = {
         timeZone: jurisdiction.time_zone,
         cache: 'catalog',
@@ -194,16 +200,24 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
       };
       const key = `services|${jurisdiction.jurisdiction_id}|${scalarParameter(req.query, 'lat') ?? ''}|${scalarParameter(req.query, 'long') ?? ''}`;
       await respondCached(req, res, context.cache, key, String(changed?.getTime() ?? 0), options, async () =>
-        render(req, res, 'services', await services.listServices(db, jurisdiction, req.query), options),
+        render(
+          req,
+          res,
+          'services',
+          await reads.read((source) => services.listServices(source, jurisdiction, req.query)),
+          options,
+        ),
       );
     },
 
     async getServiceDefinition(req, res) {
       const jurisdiction = await jurisdictionFromQuery(context, req.query);
-      const [definition, changed] = await Promise.all([
-        services.getServiceDefinition(db, jurisdiction, pathParameter(req, 'service_code')),
-        services.catalogChangedAt(db, jurisdiction),
-      ]);
+      const [definition, changed] = await reads.read((source) =>
+        Promise.all([
+          services.getServiceDefinition(source, jurisdiction, pathParameter(req, 'service_code')),
+          services.catalogChangedAt(source, jurisdiction),
+        ]),
+      );
       respond(req, res, 'service_definition', definition, {
         timeZone: jurisdiction.time_zone,
         cache: 'catalog',
@@ -221,7 +235,7 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
 
     async findUpdates(req, res) {
       const jurisdiction = await jurisdictionFromQuery(context, req.query);
-      const found = await updates.findUpdates(db, jurisdiction, req.query, new Date());
+      const found = await reads.read((source) => updates.findUpdates(source, jurisdiction, req.query, new Date()));
       respond(req, res, 'service_request_updates', found, { timeZone: jurisdiction.time_zone, cache: 'requests' });
     },
 
@@ -258,7 +272,9 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
 
     async getRequestIdForToken(req, res) {
       const jurisdiction = await jurisdictionFromQuery(context, req.query);
-      const found = await requests.getRequestIdForToken(db, jurisdiction, pathParameter(req, 'token'));
+      const found = await reads.readById((source) =>
+        requests.getRequestIdForToken(source, jurisdiction, pathParameter(req, 'token')),
+      );
       respond(req, res, 'tokens', [found], { timeZone: jurisdiction.time_zone, cache: 'requests' });
     },
 
@@ -270,10 +286,8 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
       // Paging totals live in headers, which the cache keeps with the body.
       await respondCached(req, res, context.cache, `requests|${plan.key}`, version, options, async () => {
         const cache = context.cache;
-        const list = await requests.runRequestList(
-          db,
-          plan,
-          cache ? (key, compute) => cache.value(key, version, compute) : undefined,
+        const list = await reads.read((source) =>
+          requests.runRequestList(source, plan, cache ? (key, compute) => cache.value(key, version, compute) : undefined),
         );
         // Last-Modified is informative here: If-Modified-Since is not honoured on lists, because a request
         // can leave a filtered list (closed, aged out of the window) without any remaining row changing.
@@ -311,7 +325,9 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
         version,
         options,
         async () => {
-          const request = await requests.getRequestWithExtensions(db, jurisdiction, id, extensions);
+          const request = await reads.readById((source) =>
+            requests.getRequestWithExtensions(source, jurisdiction, id, extensions),
+          );
           return render(req, res, extensions ? 'service_requests_extended' : 'service_requests', [request], {
             ...options,
             lastModified: latestUpdate([request]),

@@ -261,7 +261,7 @@ export async function replaceAvailability(db: Db, serviceId: string, areaIds: st
 // ---- audit ----
 
 export interface AuditEntry {
-  actor: { key_id: string; name: string };
+  actor: { key_id: string | null; staff_id?: string | null; name: string };
   entity_type: string;
   entity_id: string;
   action: string;
@@ -271,6 +271,7 @@ export interface AuditEntry {
 export async function recordAudit(db: Db, entry: AuditEntry): Promise<void> {
   await db('audit_log').insert({
     actor_key_id: entry.actor.key_id,
+    actor_staff_id: entry.actor.staff_id ?? null,
     actor_name: entry.actor.name,
     entity_type: entry.entity_type,
     entity_id: entry.entity_id,

@@ -216,7 +216,7 @@ export async function applyChange(
     expected_version: number;
     change: RequestChange;
     internal_note?: string | undefined;
-    actor: { key_id: string; name: string };
+    actor: { key_id: string | null; staff_id?: string | null; name: string };
     labels: Record<string, string>;
   },
 ): Promise<ChangeResult> {
@@ -291,6 +291,7 @@ export async function applyChange(
     }
     await trx('audit_log').insert({
       actor_key_id: input.actor.key_id,
+      actor_staff_id: input.actor.staff_id ?? null,
       actor_name: input.actor.name,
       entity_type: 'service_request',
       entity_id: input.id,

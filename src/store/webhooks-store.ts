@@ -44,7 +44,13 @@ const isStorableId = (id: string): boolean => /^[1-9]\d{0,17}$/.test(id);
 
 export async function createWebhook(
   db: Db,
-  input: { jurisdiction_id: string; url: string; events: EventType[]; secret: string; actor: { key_id: string; name: string } },
+  input: {
+    jurisdiction_id: string;
+    url: string;
+    events: EventType[];
+    secret: string;
+    actor: { key_id: string | null; staff_id?: string | null; name: string };
+  },
 ): Promise<WebhookRecord> {
   return db.transaction(async (trx) => {
     const [record] = (await trx('webhooks')
@@ -59,6 +65,7 @@ export async function createWebhook(
       .returning(columns(trx) as string[])) as WebhookRecord[];
     await trx('audit_log').insert({
       actor_key_id: input.actor.key_id,
+      actor_staff_id: input.actor.staff_id ?? null,
       actor_name: input.actor.name,
       entity_type: 'webhook',
       entity_id: record!.id,
@@ -86,7 +93,7 @@ export async function deactivateWebhook(
   db: Db,
   jurisdictionId: string,
   id: string,
-  actor: { key_id: string; name: string },
+  actor: { key_id: string | null; staff_id?: string | null; name: string },
 ): Promise<boolean> {
   if (!isStorableId(id)) return false;
   return db.transaction(async (trx) => {
@@ -99,6 +106,7 @@ export async function deactivateWebhook(
       .update({ status: 'failed', last_error: 'webhook deactivated' });
     await trx('audit_log').insert({
       actor_key_id: actor.key_id,
+      actor_staff_id: actor.staff_id ?? null,
       actor_name: actor.name,
       entity_type: 'webhook',
       entity_id: id,

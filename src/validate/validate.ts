@@ -43,6 +43,10 @@ export type SchemaId =
   | 'staff-duplicate-input.json'
   | 'staff-queue-input.json'
   | 'staff-key-input.json'
+  | 'staff-account-input.json'
+  | 'staff-account-patch.json'
+  | 'identity-settings-input.json'
+  | 'response-template-input.json'
   | 'staff-webhook-input.json'
   | 'staff-deliveries-query.json';
 

@@ -1,37 +1,74 @@
-// Staff API access: `Authorization: Bearer <key>` with a staff or admin key. No key → 401; a key
-// without the role (a client key) → 403.
+// Staff API access: `Authorization: Bearer <key>` with a staff or admin key (integrations), or the staff
+// session cookie of a signed-in person (browser). No credentials → 401; a key or person without the role (a
+// client key) → 403. Writes authenticated by the cookie must carry the session's CSRF token (X-CSRF-Token).
+// A key, when sent, decides: a bad key is a 401 even alongside a good session.
 import type { NextFunction, Request, Response } from 'express';
-import { Open311Error } from '../../errors.js';
+import { Open311Error, twoFactorEnrolmentRequired } from '../../errors.js';
+import type { ActiveSession } from '../../domain/sessions.js';
 import { findActiveKey, type KeyRole } from '../../store/api-keys-store.js';
 import type { AppContext } from '../context.js';
+import { checkCsrf, isSafeMethod, sessionOf } from '../session.js';
 
+/** Who does something: an API key (integrations) or a person (staff account). */
 export interface Actor {
-  key_id: string;
+  kind: 'key' | 'person';
+  /** The key, for a key; null for a person. */
+  key_id: string | null;
+  /** The staff account, for a person; null for a key. */
+  staff_id: string | null;
   name: string;
   role: KeyRole;
+  email?: string;
+  agencies?: string[];
 }
 
 const RANK: Record<KeyRole, number> = { client: 0, staff: 1, admin: 2 };
 
 export const actorOf = (res: Response): Actor => res.locals.actor as Actor;
 
-export function requireRole(context: AppContext, role: 'staff' | 'admin') {
-  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
-    const header = req.headers.authorization ?? '';
-    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
-    if (!bearer) {
-      throw new Open311Error(401, ['This API needs a staff key: send Authorization: Bearer <key>.'], {
-        'WWW-Authenticate': 'Bearer',
-      });
-    }
+export function personActor(session: ActiveSession): Actor {
+  return {
+    kind: 'person',
+    key_id: null,
+    staff_id: session.account.id,
+    name: session.account.display_name,
+    role: session.account.role,
+    email: session.account.email,
+    agencies: session.account.agencies,
+  };
+}
+
+async function authenticate(context: AppContext, req: Request, res: Response): Promise<Actor> {
+  const header = req.headers.authorization ?? '';
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
+  if (bearer) {
     const record = await findActiveKey(context.db, bearer);
     if (!record) throw new Open311Error(401, ['The key is not valid.'], { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
-    if (RANK[record.role] < RANK[role]) {
+    return { kind: 'key', key_id: record.id, staff_id: null, name: record.name, role: record.role };
+  }
+  const session = header === '' ? await sessionOf(context, req, res) : undefined;
+  if (!session || session.second_factor_pending) {
+    throw new Open311Error(401, ['This API needs a staff key: send Authorization: Bearer <key>.'], {
+      'WWW-Authenticate': 'Bearer',
+    });
+  }
+  if (!isSafeMethod(req.method)) checkCsrf(req, session, context.config);
+  if (session.needs_two_factor_enrolment) throw twoFactorEnrolmentRequired();
+  res.locals.session = session;
+  return personActor(session);
+}
+
+export function requireRole(context: AppContext, role: 'staff' | 'admin') {
+  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    // Nested routers ask again (staff, then admin): authenticate once per request.
+    const actor: Actor = (res.locals.actor as Actor | undefined) ?? (await authenticate(context, req, res));
+    res.locals.actor = actor;
+    if (RANK[actor.role] < RANK[role]) {
+      const what = actor.kind === 'key' ? 'key' : 'account';
       throw new Open311Error(403, [
-        `This operation needs a${role === 'admin' ? 'n admin' : ' staff'} key; this key's role is ${record.role}.`,
+        `This operation needs a${role === 'admin' ? 'n admin' : ' staff'} ${what}; this ${what}'s role is ${actor.role}.`,
       ]);
     }
-    res.locals.actor = { key_id: record.id, name: record.name, role: record.role } satisfies Actor;
     next();
   };
 }

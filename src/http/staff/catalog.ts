@@ -23,8 +23,8 @@ export function catalogRouter(context: AppContext): Router {
     );
   const param = (req: Request, name: string): string => String(req.params[name] ?? '');
   const actor = (res: Response): catalog.Actor => {
-    const { key_id, name } = actorOf(res);
-    return { key_id, name };
+    const { key_id, staff_id, name } = actorOf(res);
+    return { key_id, staff_id, name };
   };
 
   // ---- services ----

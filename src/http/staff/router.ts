@@ -9,6 +9,7 @@ import { catalogRouter } from './catalog.js';
 import { keysRouter } from './keys.js';
 import { staffRequestsRouter } from './requests.js';
 import { webhooksRouter } from './webhooks.js';
+import { identitySettingsRouter, meRouter, staffAccountsRouter } from './identity.js';
 import { statsRouter } from './stats.js';
 
 export const STAFF_BASE_PATH = '/api/v1';
@@ -21,6 +22,9 @@ export function staffRouter(context: AppContext): Router {
   });
   router.use(refuseNul);
   router.use(requireRole(context, 'staff'));
+  router.use('/me', meRouter(context));
+  router.use('/staff', staffAccountsRouter(context));
+  router.use('/identity-settings', identitySettingsRouter(context));
   router.use('/keys', requireRole(context, 'admin'), keysRouter(context));
   router.use('/stats', statsRouter(context));
   router.use('/webhooks', requireRole(context, 'admin'), webhooksRouter(context));

@@ -1,0 +1,114 @@
+// npm run staff -- add --email E --name "N" [--role staff|admin] [--agency CODE ...]
+// npm run staff -- link --email E
+// npm run staff -- list
+// npm run staff -- disable --email E
+// Nobody gets a default password: `add` and `link` print a one-time sign-in link (24 h, one use) built
+// from PUBLIC_URL; the person sets a password (and two-factor) after following it.
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import type { Config } from '../config.js';
+import * as accounts from '../domain/staff-accounts.js';
+import type { Db } from '../store/db.js';
+import { findAccountByEmail } from '../store/staff-accounts-store.js';
+import { fail, openConfiguredStore } from './open-store.js';
+
+const HELP: Record<string, string> = {
+  add: `Usage: npm run staff -- add --email E --name "Full Name" [--role staff|admin] [--agency CODE]...
+Creates a staff account (role staff unless --role admin) and prints a one-time sign-in link
+(valid ${accounts.SIGN_IN_LINK_HOURS} hours, single use). Nobody gets a default password.`,
+  link: `Usage: npm run staff -- link --email E
+Prints a new one-time sign-in link for an existing, active account (valid ${accounts.SIGN_IN_LINK_HOURS} hours, single use).`,
+  list: `Usage: npm run staff -- list
+Lists staff accounts: id, e-mail, role, state, password / two-factor, name.`,
+  disable: `Usage: npm run staff -- disable --email E
+Deactivates the account; its sessions and unused links end at once.`,
+};
+
+export const STAFF_USAGE = `Usage:
+  npm run staff -- add --email E --name "Full Name" [--role staff|admin] [--agency CODE]...
+  npm run staff -- link --email E
+  npm run staff -- list
+  npm run staff -- disable --email E
+Add --help after a command for its details.`;
+
+export class UsageError extends Error {}
+
+/** Runs one command against an open store; returns what to print. Tests call this in-process. */
+export async function runStaffCommand(argv: string[], db: Db, config: Config): Promise<string> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      email: { type: 'string' },
+      name: { type: 'string' },
+      role: { type: 'string', default: 'staff' },
+      agency: { type: 'string', multiple: true },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command] = positionals;
+  if (!command) return STAFF_USAGE;
+  const help = HELP[command];
+  if (help === undefined) throw new UsageError(`Unknown command "${command}".\n${STAFF_USAGE}`);
+  if (values.help) return help;
+  const email = values.email?.trim();
+  if (command !== 'list' && !email) throw new UsageError(`${command} needs --email.\n${help}`);
+  if (email && !/^[^\s@]{1,64}@[^\s@]{1,253}$/.test(email)) throw new UsageError(`"${email}" is not an e-mail address.`);
+
+  if (command === 'add') {
+    const name = values.name?.trim();
+    if (!name) throw new UsageError(`add needs --name.\n${help}`);
+    const role = values.role;
+    if (role !== 'staff' && role !== 'admin') throw new UsageError('--role must be staff or admin.');
+    const account = await accounts.createAccount(db, { email: email!, display_name: name, role, agencies: values.agency ?? [] });
+    const link = await accounts.issueSignInLink(db, account, 'command line', config.publicUrl);
+    return `Created ${account.role} account #${account.id} for ${account.display_name} <${account.email}>.
+One-time sign-in link (valid until ${link.expires_at.toISOString()}, works once):
+${link.url}`;
+  }
+  if (command === 'list') {
+    const all = await accounts.listAccounts(db);
+    if (all.length === 0) return 'No staff accounts.';
+    return all
+      .map((account) =>
+        [
+          `#${account.id}`,
+          account.email,
+          account.role,
+          account.active ? 'active' : 'deactivated',
+          `${account.has_password ? 'password' : 'no password'}${account.two_factor ? ' + 2FA' : ''}`,
+          account.display_name,
+        ].join('\t'),
+      )
+      .join('\n');
+  }
+  const account = await findAccountByEmail(db, email!);
+  if (!account) throw new UsageError(`No staff account for ${email}.`);
+  if (command === 'link') {
+    const link = await accounts.issueSignInLink(db, account, 'command line', config.publicUrl);
+    return `One-time sign-in link for ${account.email} (valid until ${link.expires_at.toISOString()}, works once):\n${link.url}`;
+  }
+  await accounts.deactivateAccount(db, account.id);
+  return `Deactivated ${account.email}; their sessions and unused links have ended.`;
+}
+
+async function main(): Promise<void> {
+  const { config, db } = await openConfiguredStore();
+  try {
+    process.stdout.write(`${await runStaffCommand(process.argv.slice(2), db, config)}\n`);
+  } catch (error) {
+    if (
+      error instanceof UsageError ||
+      (error instanceof Error && /^ERR_PARSE_ARGS/.test((error as { code?: string }).code ?? ''))
+    )
+      fail(error.message);
+    if (error instanceof Error && error.name === 'Open311Error') fail(error.message);
+    throw error;
+  } finally {
+    await db.destroy();
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main().catch((error: unknown) => fail(`staff: ${error instanceof Error ? error.message : String(error)}`));
+}
