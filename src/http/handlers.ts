@@ -281,9 +281,13 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
     async findRequests(req, res) {
       const jurisdiction = await jurisdictionFromQuery(context, req.query);
       const plan = requests.planRequestList(jurisdiction, req.query);
-      const options: RespondOptions = { timeZone: jurisdiction.time_zone, cache: 'requests' };
+      const options: RespondOptions = {
+        timeZone: jurisdiction.time_zone,
+        cache: 'requests',
+        // Paging totals are cached with the body; their links are built from this caller's URL.
+        perRequestHeaders: ({ paging }) => (paging ? pagingHeaders(req, paging.total, paging.page, paging.page_size) : {}),
+      };
       const version = await cachedVersion(jurisdiction);
-      // Paging totals live in headers, which the cache keeps with the body.
       await respondCached(req, res, context.cache, `requests|${plan.key}`, version, options, async () => {
         const cache = context.cache;
         const list = await reads.read((source) =>
@@ -302,10 +306,7 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
           },
         );
         if (list.total !== undefined) {
-          answer.extraHeaders = {
-            ...answer.extraHeaders,
-            ...pagingHeaders(req, list.total, list.options.page, list.options.page_size),
-          };
+          answer.paging = { total: list.total, page: list.options.page, page_size: list.options.page_size };
         }
         return answer;
       });

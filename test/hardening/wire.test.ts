@@ -2,10 +2,13 @@
 // JSON, revocation that applies at once, secrets kept out of logs, per-caller paging links with the cache on,
 // over-long URLs and headers, and the liberal-in-what-you-accept cases (unquoted multipart boundaries,
 // parameters in the query string of a POST, windows-1252 forms, the client's updated_datetime).
+import type http from 'node:http';
+import net, { type AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { expect } from 'chai';
 import request from 'supertest';
 import { createApp } from '../../src/app.js';
+import { createHttpServer } from '../../src/http/server.js';
 import { createLogger } from '../../src/logger.js';
 import { createKey, revokeKey, type KeyRole } from '../../src/store/api-keys-store.js';
 import type { RequestWriter } from '../../src/store/request-writer.js';
@@ -491,6 +494,123 @@ describe('hardening: the wire (issue #10)', function () {
       const logged = lines.join('');
       expect(logged.includes(secret), logged).to.equal(false);
       expect(logged).to.include('example.gov').and.include('service_code=A').and.include('[REDACTED]');
+    });
+  });
+
+  describe('6. paging links are built for each caller, with the response cache on', () => {
+    it("a cached page never carries another caller's query string in X-Next-Page-URL, X-Previous-Page-URL or Link", async () => {
+      const { app } = createApp({
+        config: testConfig({ RESPONSE_CACHE_TTL_MS: '60000' }),
+        db: ctx().db,
+        logger: createLogger('silent'),
+      });
+      // Enough requests for a page 2 with a next and a previous page.
+      for (let index = 0; index < 3; index++) {
+        const created = await request(app)
+          .post(`${BASE}/requests.json`)
+          .type('form')
+          .send(`api_key=${encodeURIComponent(ctx().apiKey)}&service_code=SIDEWALK&address_string=6+Main+St`);
+        expect(created.status).to.equal(200);
+      }
+      const linkHeaders = (answer: request.Response): string =>
+        ['x-next-page-url', 'x-previous-page-url', 'link'].map((name) => String(answer.headers[name] ?? '')).join(' ');
+      const first = await request(app).get(`${BASE}/requests.json?page=2&page_size=1&foo=1&api_key=${ctx().apiKey}`);
+      expect(first.status).to.equal(200);
+      expect(linkHeaders(first)).to.include('foo=1');
+      expect(linkHeaders(first)).to.not.include(ctx().apiKey);
+      const second = await request(app).get(`${BASE}/requests.json?page=2&page_size=1`);
+      const third = await request(app).get(`${BASE}/requests.json?page_size=1&page=2&bar=2`);
+      for (const [answer, own, foreign] of [
+        [second, '', 'foo=1'],
+        [third, 'bar=2', 'foo=1'],
+      ] as const) {
+        expect(answer.status).to.equal(200);
+        // The same cached body and totals…
+        expect(answer.text).to.equal(first.text);
+        expect(answer.headers['etag']).to.equal(first.headers['etag']);
+        expect(answer.headers['x-result-count']).to.equal(first.headers['x-result-count']);
+        // …with this caller's own links.
+        expect(answer.headers['x-next-page-url']).to.match(/page=3/);
+        expect(answer.headers['x-previous-page-url']).to.match(/page=1/);
+        expect(linkHeaders(answer)).to.not.include(foreign);
+        if (own) expect(linkHeaders(answer)).to.include(own);
+      }
+      expect(second.headers['x-next-page-url']).to.equal(`${BASE}/requests.json?page=3&page_size=1`);
+    });
+  });
+
+  describe('9. an over-long URL or header gets an Open311 errors document, from the real server', () => {
+    let server: http.Server;
+    let port: number;
+    before(async () => {
+      server = createHttpServer(ctx().app);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      port = (server.address() as AddressInfo).port;
+    });
+    after(async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    });
+
+    const longQuery = `x=${'a'.repeat(64 * 1024)}`;
+    const bigHeader = { 'X-Padding': 'b'.repeat(32 * 1024) };
+    const cases: Array<{
+      what: string;
+      method?: string;
+      path: string;
+      headers?: Record<string, string>;
+      status: number;
+      format: 'json' | 'xml';
+    }> = [
+      { what: '64 KiB query, .json', path: `${BASE}/requests.json?${longQuery}`, status: 414, format: 'json' },
+      { what: '64 KiB query, .xml', path: `${BASE}/requests.xml?${longQuery}`, status: 414, format: 'xml' },
+      { what: '64 KiB query, no suffix', path: `${BASE}/discovery?${longQuery}`, status: 414, format: 'xml' },
+      { what: '64 KiB query, .geojson', path: `${BASE}/requests.geojson?${longQuery}`, status: 414, format: 'json' },
+      { what: '32 KiB header, .json', path: `${BASE}/discovery.json`, headers: bigHeader, status: 431, format: 'json' },
+      {
+        what: '32 KiB header, .xml POST',
+        method: 'POST',
+        path: `${BASE}/requests.xml`,
+        headers: bigHeader,
+        status: 431,
+        format: 'xml',
+      },
+      { what: '32 KiB header, staff API', path: `${API}/requests`, headers: bigHeader, status: 431, format: 'json' },
+    ];
+    for (const { what, method, path, headers, status, format } of cases) {
+      it(`${what} → ${status} in ${format}`, async () => {
+        const answer = await rawRequest(port, { method: method ?? 'GET', path, headers: headers ?? {} });
+        expect(answer.status, answer.text).to.equal(status);
+        expect(answer.headers['connection']).to.equal('close');
+        expect(answer.headers['cache-control']).to.equal('no-store');
+        const [error] = await checkErrorsBody(answer, format, what);
+        expect(error!.code).to.equal(status);
+        expect(error!.description).to.include('at most 16 KiB');
+      });
+    }
+
+    it('a request within the limits on the same server is answered as usual', async () => {
+      const answer = await rawRequest(port, {
+        path: `${BASE}/discovery.json?x=${'a'.repeat(8 * 1024)}`,
+        headers: { 'X-Padding': 'c'.repeat(4 * 1024) },
+      });
+      expect(answer.status).to.equal(200);
+    });
+
+    it('malformed HTTP is a 400 errors document, not an empty answer', async () => {
+      const reply = await new Promise<string>((resolve, reject) => {
+        const socket = net.connect(port, '127.0.0.1', () =>
+          socket.write('GET /open311/v2/discovery.json HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n'),
+        );
+        let text = '';
+        socket.on('data', (chunk) => (text += chunk.toString('utf8')));
+        socket.on('end', () => resolve(text));
+        socket.on('error', reject);
+      });
+      expect(reply).to.match(/^HTTP\/1\.1 400 /);
+      expect(reply).to.include('Content-Type: application/json');
+      const body = JSON.parse(reply.slice(reply.indexOf('\r\n\r\n') + 4)) as Array<{ code: number }>;
+      expect(body[0]!.code).to.equal(400);
     });
   });
 
