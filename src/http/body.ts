@@ -1,8 +1,8 @@
 // Reads POST bodies: application/x-www-form-urlencoded (the standard), multipart/form-data (CUTR and media
 // uploads send it) and JSON, all into the same raw key/value pairs. Text is decoded as UTF-8 (digest §1.4);
 // an urlencoded body that is not valid UTF-8 and does not say it is UTF-8 is read as windows-1252, as
-// browsers do (older Java clients send ISO-8859-1). Parameters in the query string of a POST count where the
-// body does not give them (a .NET client library sends them all there).
+// browsers do (older Java clients send ISO-8859-1). withQueryParameters lets the query string of a GeoReport
+// POST give what the body does not (a .NET client library sends every parameter there).
 import type { Request } from 'express';
 import busboy from 'busboy';
 import { badRequest, payloadTooLarge, unsupportedMediaType } from '../errors.js';
@@ -124,7 +124,8 @@ const parameterName = (key: string): string => (key.endsWith('[]') ? key.slice(0
 
 /**
  * The body's pairs, then the query string's pairs for every parameter the body does not give: the body wins
- * where both are given, and a POST with every parameter in the query string and an empty body works.
+ * where both are given, and a GeoReport POST with every parameter in the query string and an empty body works.
+ * (Web forms do not take this: their fields, such as sign-in secrets, belong in the body only.)
  */
 export function withQueryParameters(body: FormPairs, url: string): FormPairs {
   const queryStart = url.indexOf('?');
@@ -137,13 +138,12 @@ export function withQueryParameters(body: FormPairs, url: string): FormPairs {
   return merged;
 }
 
-/** The body's parameters (and the query string's, see withQueryParameters) as raw pairs, in order, and its files. */
+/** The body's parameters as raw pairs, in order, and its files. An absent body is an empty form. */
 export async function readFormBody(req: Request, limits: UploadLimits): Promise<FormBody> {
   const contentType = (req.headers['content-type'] ?? '').toLowerCase();
-  const read = contentType.startsWith('multipart/form-data')
+  const body = contentType.startsWith('multipart/form-data')
     ? await readMultipart(req, limits)
     : { pairs: await readTextForm(req, contentType), files: [] };
-  const body = { pairs: withQueryParameters(read.pairs, req.originalUrl), files: read.files };
   // NUL can be stored neither in PostgreSQL text nor in XML.
   for (const [key, value] of body.pairs) {
     if (key.includes('\0') || value.includes('\0')) {

@@ -15,7 +15,7 @@ import { coerceCommonQuery, scalarParameter, type FormPairs, type QueryObject } 
 import { validate } from '../validate/validate.js';
 import type { MediaSink } from '../domain/media.js';
 import { saveMedia } from '../media/media-store.js';
-import { apiKeyOf, pairValue, readFormBody, type UploadedFile } from './body.js';
+import { apiKeyOf, pairValue, readFormBody, type UploadedFile, withQueryParameters } from './body.js';
 import type { AppContext } from './context.js';
 import { tooManyRequests } from './rate-limit.js';
 import { render, respond, respondCached, type RespondOptions } from './respond.js';
@@ -89,6 +89,11 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
   }
 
   const uploadLimits = { maxFileBytes: config.mediaMaxBytes, maxFiles: config.mediaMaxFiles };
+  /** A GeoReport POST's parameters: the body's, and the query string's where the body does not give them. */
+  const readGeoReportForm = async (req: Request): Promise<{ pairs: FormPairs; files: UploadedFile[] }> => {
+    const { pairs, files } = await readFormBody(req, uploadLimits);
+    return { pairs: withQueryParameters(pairs, req.originalUrl), files };
+  };
   const mediaSink: MediaSink = (type, bytes) =>
     saveMedia({ directory: config.mediaDirectory, publicUrl: config.publicUrl }, type, bytes);
 
@@ -130,7 +135,7 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
   async function authenticatedForm(
     req: Request,
   ): Promise<{ pairs: FormPairs; files: UploadedFile[]; keyId: string; jurisdiction: Jurisdiction }> {
-    const { pairs, files } = await readFormBody(req, uploadLimits);
+    const { pairs, files } = await readGeoReportForm(req);
     return { pairs, files, ...(await authenticate(req, pairs, { remembered: false, rateLimit: true })) };
   }
 
@@ -145,7 +150,7 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
 
   /** A create, first with remembered lookups; when they proved stale, once more with fresh ones. */
   async function create(req: Request): Promise<{ created: CreatedRequest; jurisdiction: Jurisdiction }> {
-    const { pairs, files } = await readFormBody(req, uploadLimits);
+    const { pairs, files } = await readGeoReportForm(req);
     const header = req.headers['idempotency-key'];
     const idempotencyKey = typeof header === 'string' ? header : undefined;
     for (const fresh of [false, true]) {
