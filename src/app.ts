@@ -10,6 +10,8 @@ import { cors } from './http/cors.js';
 import { collapseSlashes } from './http/format.js';
 import { BULK_BASE_PATH, bulkRouter, georeportRouter } from './http/routes.js';
 import { STAFF_BASE_PATH, staffRouter } from './http/staff/router.js';
+import { FEEDS_PATH, feedsRouter } from './http/feeds.js';
+import { notificationsRouter } from './http/notifications/router.js';
 import { authPagesRouter, STAFF_PAGES_BASE_PATH } from './http/pages/console/auth-pages.js';
 import { MEDIA_URL_PATH } from './media/media-store.js';
 import { ASSETS_URL_PATH, PUBLIC_DIRECTORY } from './web-assets.js';
@@ -53,7 +55,7 @@ export function createApp({
     logger,
     jurisdictions: createJurisdictionRegistry(db),
     intakeLookups: new IntakeLookups(db),
-    requestWriter: new RequestWriter(db),
+    requestWriter: new RequestWriter(db, { notifications: config.smtpUrl !== undefined }),
     keyRateLimiter: new RateLimiter(config.rateLimitPerKey),
     addressRateLimiter: new RateLimiter(config.rateLimitPerAddress),
     ...(config.responseCacheTtlMs > 0 ? { cache: new ResponseCache(16 * 1024 * 1024, config.responseCacheTtlMs) } : {}),
@@ -93,6 +95,7 @@ export function createApp({
       georeport_v2: `${config.publicUrl}${GEOREPORT_BASE_PATH}`,
       discovery: `${config.publicUrl}${GEOREPORT_BASE_PATH}/discovery.json`,
       openapi: `${config.publicUrl}/openapi.json`,
+      feeds: `${config.publicUrl}${FEEDS_PATH}/requests.atom`,
     });
   });
   app.get('/openapi.json', (_req, res) => {
@@ -116,6 +119,8 @@ export function createApp({
       setHeaders: (res) => res.set('X-Content-Type-Options', 'nosniff'),
     }),
   );
+  app.use(feedsRouter(context));
+  app.use(notificationsRouter(context));
   // Uploaded images (already checked and stripped of metadata); nosniff so they are only ever images.
   app.use(
     MEDIA_URL_PATH,

@@ -1,5 +1,7 @@
 // The only reader of process.env: read and validated once at start-up, then passed down.
 import path from 'node:path';
+import { isValidEmail } from './notifications/address.js';
+import { PROJECT_ROOT } from './project-root.js';
 
 export interface Config {
   readonly port: number;
@@ -51,6 +53,21 @@ export interface Config {
   readonly responseCacheTtlMs: number;
   /** Server processes (cluster workers); above 1 only with DATABASE_URL. */
   readonly webConcurrency: number;
+  /** E-mail notifications: the SMTP server (smtp:// or smtps://, credentials in the URL); unset = notifications off. */
+  readonly smtpUrl: string | undefined;
+  /** The From address of notifications. */
+  readonly mailFrom: string;
+  /** Folder of the mail templates (one folder per language). */
+  readonly mailTemplatesDirectory: string;
+  /** Notification sends: first retry delay (doubles each attempt), attempts before failed, SMTP timeout, outbox poll interval. */
+  readonly notifyRetryBaseMs: number;
+  readonly notifyMaxAttempts: number;
+  readonly notifyTimeoutMs: number;
+  readonly notifyPollMs: number;
+  /** Most messages one address receives per hour; more wait for the next hour. */
+  readonly notifyHourlyCap: number;
+  /** Local hour (jurisdiction time zone) at which daily digests are written. */
+  readonly notifyDigestHour: number;
   /** Staff sessions end after this long without a request, and this long after sign-in whatever happens. */
   readonly sessionIdleMinutes: number;
   readonly sessionMaxHours: number;
@@ -120,6 +137,27 @@ function readTrustProxy(raw: string | undefined): string | boolean {
   // A hop count, or addresses/subnets as Express accepts them (loopback, 10.0.0.0/8, …).
   if (!/^[\w.:/, -]{1,500}$/.test(raw))
     throw new ConfigError('TRUST_PROXY must be true, false, a hop count or a list of addresses');
+  return raw;
+}
+
+function readSmtpUrl(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('SMTP_URL must be an smtp:// or smtps:// URL');
+  }
+  if ((url.protocol !== 'smtp:' && url.protocol !== 'smtps:') || url.hostname === '')
+    throw new ConfigError('SMTP_URL must be an smtp:// or smtps:// URL with a host');
+  return raw;
+}
+
+function readMailFrom(raw: string | undefined, publicUrl: string): string {
+  if (raw === undefined || raw === '') return `no-reply@${new URL(publicUrl).hostname}`;
+  // A bare address or "Name <address>".
+  const address = /<([^<>]+)>\s*$/.exec(raw)?.[1] ?? raw;
+  if (!isValidEmail(address.trim())) throw new ConfigError(`MAIL_FROM must be an e-mail address, got "${raw}"`);
   return raw;
 }
 
@@ -252,6 +290,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     requestTimeoutMs: readInteger(env, 'REQUEST_TIMEOUT_MS', 30_000, 100, 600_000),
     responseCacheTtlMs: readInteger(env, 'RESPONSE_CACHE_TTL_MS', 1000, 0, 60_000),
     webConcurrency: readInteger(env, 'WEB_CONCURRENCY', 1, 1, 64),
+    smtpUrl: readSmtpUrl(env.SMTP_URL),
+    mailFrom: readMailFrom(env.MAIL_FROM, publicUrl),
+    mailTemplatesDirectory: path.resolve(env.MAIL_TEMPLATES_DIR || path.join(PROJECT_ROOT, 'templates', 'mail')),
+    notifyRetryBaseMs: readInteger(env, 'NOTIFY_RETRY_BASE_MS', 30_000, 10, 3_600_000),
+    notifyMaxAttempts: readInteger(env, 'NOTIFY_MAX_ATTEMPTS', 10, 1, 100),
+    notifyTimeoutMs: readInteger(env, 'NOTIFY_TIMEOUT_MS', 30_000, 100, 300_000),
+    notifyPollMs: readInteger(env, 'NOTIFY_POLL_MS', 2000, 10, 60_000),
+    notifyHourlyCap: readInteger(env, 'NOTIFY_HOURLY_CAP', 20, 1, 10_000),
+    notifyDigestHour: readInteger(env, 'NOTIFY_DIGEST_HOUR', 7, 0, 23),
     sessionIdleMinutes: readInteger(env, 'SESSION_IDLE_MINUTES', 8 * 60, 1, 30 * 24 * 60),
     sessionMaxHours: readInteger(env, 'SESSION_MAX_HOURS', 7 * 24, 1, 365 * 24),
     firstAdminEmail: readFirstAdminEmail(env.FIRST_ADMIN_EMAIL, jurisdictionId),

@@ -39,6 +39,8 @@ export const unsupportedMediaType = (description: string): Open311Error => new O
 export const internalError = (): Open311Error =>
   new Open311Error(500, ['An unexpected error occurred. The problem has been logged; please try again later.']);
 
+export const notificationsOff = (): Open311Error =>
+  new Open311Error(404, ['E-mail notifications are not offered by this server.']);
 export const unauthorized = (description: string, headers: Record<string, string> = {}): Open311Error =>
   new Open311Error(401, [description], headers);
 

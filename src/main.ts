@@ -12,6 +12,8 @@ import { isEmbedded, migrateLatest, openDb, type Db } from './store/db.js';
 import { ChangeFeed } from './store/change-feed.js';
 import { ReadPool } from './store/read-pool.js';
 import { startWebhookDispatcher } from './webhooks/dispatcher.js';
+import { startNotificationDispatcher } from './notifications/dispatcher.js';
+import { createMailer } from './notifications/mailer.js';
 import { ensureFirstAdmin } from './domain/staff-accounts.js';
 import { ensureBootstrapAdminKey, ensureBootstrapKey, ensureConfiguredJurisdiction, seedDemoCatalog } from './store/seed.js';
 
@@ -68,8 +70,22 @@ async function serve(config: Config, logger: Logger, prepare: boolean): Promise<
       pid: process.pid,
     });
   });
-  const dispatcher = startWebhookDispatcher({ db, logger, config });
-  context.events = dispatcher;
+  const webhooks = startWebhookDispatcher({ db, logger, config });
+  // E-mail notifications: on with SMTP_URL, else off (nothing is queued for them).
+  const notifications = config.smtpUrl
+    ? startNotificationDispatcher({ db, logger, config, mailer: createMailer(config) })
+    : undefined;
+  if (notifications) logger.info('e-mail notifications on', { from: config.mailFrom });
+  else logger.info('e-mail notifications off: SMTP_URL is not set');
+  context.events = {
+    poke() {
+      webhooks.poke();
+      notifications?.poke();
+    },
+  };
+  const dispatcher = {
+    stop: () => Promise.all([webhooks.stop(), notifications?.stop()]),
+  };
   server.on('error', (error) => {
     logger.error('server error', { error: error.message });
     process.exit(1);

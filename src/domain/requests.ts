@@ -11,6 +11,7 @@ import { keyedByInput } from './keyed-by-input.js';
 import { validate } from '../validate/validate.js';
 import { endOfDay, parseDateTime } from './datetime.js';
 import { withUploads, type MediaSink } from './media.js';
+import { isValidEmail, languageOf, normalizeEmail } from '../notifications/address.js';
 import type {
   Attribute,
   CreatedRequest,
@@ -42,6 +43,7 @@ interface CreateRequestInput {
   phone?: string;
   description?: string;
   title?: string;
+  locale?: string;
   media_url?: string[];
   attributes?: Record<string, string[]>;
 }
@@ -232,6 +234,8 @@ export async function createRequest(
       token: service.type === 'batch' ? randomBytes(12).toString('hex') : null,
       channel: 'api',
       title: input.title ?? null,
+      notify_email: input.email !== undefined && isValidEmail(input.email) ? normalizeEmail(input.email) : null,
+      language: languageOf(input.locale),
       ...(duplicateSearch ? { duplicate_search: duplicateSearch } : {}),
       ...(idempotency ? { idempotency } : {}),
     });

@@ -122,6 +122,10 @@ export interface NewServiceRequest {
   duplicate_search?: { radius_meters: number; window_hours: number };
   /** Remember the answer under the client's Idempotency-Key (same transaction). */
   idempotency?: { api_key_id: string; key: string; fingerprint: string };
+  /** The submitter's address in the form e-mails go to, when it is a valid one (else null: no e-mail). */
+  notify_email?: string | null;
+  /** Language of the report (EXT locale): the language of its e-mails. */
+  language?: 'en' | 'es';
 }
 
 export interface RequestQuery {

@@ -17,6 +17,7 @@ import type { MediaSink } from '../domain/media.js';
 import { saveMedia } from '../media/media-store.js';
 import { apiKeyOf, pairValue, readFormBody, type UploadedFile, withQueryParameters } from './body.js';
 import type { AppContext } from './context.js';
+import { FEEDS_PATH } from './feeds.js';
 import { tooManyRequests } from './rate-limit.js';
 import { render, respond, respondCached, type RespondOptions } from './respond.js';
 
@@ -184,6 +185,8 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
           endpointType: config.endpointType,
         }),
       );
+      // The Atom feed of new and changed requests, for feed readers and integrations (the document itself is the standard's).
+      res.set('Link', `<${config.publicUrl}${FEEDS_PATH}/requests.atom>; rel="alternate"; type="application/atom+xml"`);
       respond(req, res, 'discovery', document, {
         timeZone: config.timeZone,
         cache: 'catalog',

@@ -17,6 +17,8 @@ export interface RequestWriterOptions {
   maxBatch?: number;
   /** Statements in flight at once; creates arriving while all are busy wait for the next batch. */
   maxInFlight?: number;
+  /** E-mail notifications are on: the statement also writes confirmations and area alerts. */
+  notifications?: boolean;
 }
 
 export class RequestWriter {
@@ -25,6 +27,7 @@ export class RequestWriter {
   private scheduled = false;
   private readonly maxBatch: number;
   private readonly maxInFlight: number;
+  private readonly notifications: boolean;
 
   constructor(
     private readonly db: Db,
@@ -32,6 +35,7 @@ export class RequestWriter {
   ) {
     this.maxBatch = options.maxBatch ?? 100;
     this.maxInFlight = options.maxInFlight ?? 2;
+    this.notifications = options.notifications ?? false;
   }
 
   /** Stores one request; undefined when its API key or catalog changed since it was validated (see insertRequests). */
@@ -69,6 +73,7 @@ export class RequestWriter {
       const created = await insertRequests(
         this.db,
         batch.map((item) => item.request),
+        { notifications: this.notifications },
       );
       for (const [index, item] of batch.entries()) item.resolve(created[index]);
     } catch (error) {

@@ -3,6 +3,7 @@
 import type { Knex } from 'knex';
 import type { Db } from './db.js';
 import { CATALOG_CHANGESET_SQL } from './catalog-store.js';
+import { CREATE_NOTIFICATIONS_SQL, newSubscriptionToken } from './notifications-store.js';
 import { insideBox, withinMeters } from './spatial.js';
 import type {
   CreatedRequest,
@@ -64,7 +65,8 @@ WITH input AS MATERIALIZED (
          zipcode text, media_urls text[], attributes jsonb, channel text, title text, service_notice text,
          default_agency text, duplicate_radius double precision, duplicate_hours double precision,
          email text, phone text, first_name text, last_name text, device_id text, account_id text,
-         token text, idempotency_key text, idempotency_fingerprint text, answer jsonb, realtime boolean)
+         token text, idempotency_key text, idempotency_fingerprint text, answer jsonb, realtime boolean,
+         notify_email text, notify_language text, notify_token text, notify_alerts boolean)
   JOIN api_keys api_key ON api_key.id = t.api_key_id AND api_key.revoked_at IS NULL
   JOIN jurisdictions jurisdiction ON jurisdiction.jurisdiction_id = t.jurisdiction_id
    AND ${CATALOG_CHANGESET_SQL('jurisdiction.catalog_changed_at')} = t.catalog_changeset
@@ -155,14 +157,20 @@ remembered AS (
          CASE WHEN input.realtime THEN input.answer || jsonb_build_object('service_request_id', input.id::text) ELSE input.answer END
   FROM created JOIN input ON input.id = created.id
   WHERE input.idempotency_key IS NOT NULL
-)
+),
+-- Same statement: the confirmation e-mail and area alerts exist exactly when the request does.
+${CREATE_NOTIFICATIONS_SQL}
 SELECT input.ordinal, input.id::text AS id FROM created JOIN input ON input.id = created.id`;
 
 /**
  * Stores new requests in one statement. The answer is aligned with `batch`: the created request, or undefined
  * for a request whose API key or catalog changed since it was validated (nothing of it was stored).
  */
-export async function insertRequests(db: Db, batch: NewServiceRequest[]): Promise<Array<CreatedRequest | undefined>> {
+export async function insertRequests(
+  db: Db,
+  batch: NewServiceRequest[],
+  options: { notifications?: boolean } = {},
+): Promise<Array<CreatedRequest | undefined>> {
   // The answer of each create, but for a realtime service's id, which the statement adds once it is known.
   const answers = batch.map((request): CreatedRequest => {
     const answer: CreatedRequest = { service_notice: request.service.service_notice, account_id: request.submitter.account_id };
@@ -197,6 +205,11 @@ export async function insertRequests(db: Db, batch: NewServiceRequest[]): Promis
       idempotency_fingerprint: request.idempotency?.fingerprint ?? null,
       answer: answers[ordinal],
       realtime: request.service.type === 'realtime',
+      // E-mail notifications (when on): the submitter's subscription, if the address is one we write to.
+      ...(options.notifications && request.notify_email
+        ? { notify_email: request.notify_email, notify_language: request.language, notify_token: newSubscriptionToken() }
+        : {}),
+      notify_alerts: options.notifications === true,
     };
   });
   // jsonb refuses the \\ud800-style escapes JSON.stringify writes for lone surrogates: store U+FFFD instead,

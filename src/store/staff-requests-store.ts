@@ -3,6 +3,7 @@
 import type { Knex } from 'knex';
 import type { Db } from './db.js';
 import type { RequestQuery } from '../domain/types.js';
+import { enqueueAssignmentNotification, enqueueChangeNotifications } from './notifications-store.js';
 import { enqueueEvent } from './outbox-store.js';
 import { isStorableId } from './requests-store.js';
 import { insideBox, withinMeters } from './spatial.js';
@@ -331,6 +332,20 @@ export async function applyChange(
       type: 'request.updated',
       payload: { ...publicView, changed: Object.keys(changes) },
     });
+    // A public change (the same that writes a public history entry) is e-mailed to the submitter and the
+    // followers; an internal note alone is not.
+    if (changes.detailed_status || changes.status_notes) {
+      await enqueueChangeNotifications(trx, {
+        service_request_id: input.id,
+        version,
+        template: status === 'closed' ? 'closed' : 'update',
+      });
+    }
+    // The person a request is assigned to hears about it (assignment comes with staff accounts).
+    const assignee = (input.change as { assigned_staff_id?: string | null }).assigned_staff_id;
+    if (changes.assigned_staff_id && assignee) {
+      await enqueueAssignmentNotification(trx, { service_request_id: input.id, version, staff_id: String(assignee) });
+    }
     return { outcome: 'changed', version } as const;
   });
 }

@@ -90,6 +90,7 @@ const SCALAR_FIELDS = [
   'last_name',
   'phone',
   'title',
+  'locale',
 ] as const;
 
 const ATTRIBUTE_KEY = /^attribute\[([^\]]+)\](\[\])?$/;

@@ -1,6 +1,7 @@
 // Staff work on requests: the queue, one request in full, changes with audit and concurrency control,
 // duplicates.
 import express, { type Request, type Response, type Router } from 'express';
+import { requestNotifications } from '../../domain/notifications.js';
 import * as workflow from '../../domain/workflow.js';
 import { coerceCommonQuery } from '../../validate/coerce.js';
 import { validate } from '../../validate/validate.js';
@@ -63,9 +64,17 @@ export function staffRequestsRouter(context: AppContext): Router {
     sendRequest(res, changed, jurisdiction.time_zone);
   });
 
+  // Which notifications of the request went out and when (a follower's address is never shown).
+  router.get('/:service_request_id/notifications', async (req, res) => {
+    const jurisdiction = await jurisdictionOf(req);
+    const notifications = await requestNotifications(db, jurisdiction, idOf(req));
+    sendJson(res, { service_request_id: idOf(req), notifications }, jurisdiction.time_zone);
+  });
+
   router.all('/', methodNotAllowedHandler(['GET', 'HEAD']));
   router.all('/:service_request_id', methodNotAllowedHandler(['GET', 'HEAD', 'PATCH']));
   router.all('/:service_request_id/duplicates', methodNotAllowedHandler(['GET', 'HEAD']));
   router.all('/:service_request_id/duplicate-of', methodNotAllowedHandler(['POST']));
+  router.all('/:service_request_id/notifications', methodNotAllowedHandler(['GET', 'HEAD']));
   return router;
 }

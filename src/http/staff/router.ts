@@ -9,6 +9,7 @@ import { catalogRouter } from './catalog.js';
 import { keysRouter } from './keys.js';
 import { staffRequestsRouter } from './requests.js';
 import { webhooksRouter } from './webhooks.js';
+import { notificationsAdminRouter } from './notifications.js';
 import { identitySettingsRouter, meRouter, staffAccountsRouter } from './identity.js';
 import { statsRouter } from './stats.js';
 
@@ -28,6 +29,7 @@ export function staffRouter(context: AppContext): Router {
   router.use('/keys', requireRole(context, 'admin'), keysRouter(context));
   router.use('/stats', statsRouter(context));
   router.use('/webhooks', requireRole(context, 'admin'), webhooksRouter(context));
+  router.use('/notifications', requireRole(context, 'admin'), notificationsAdminRouter(context));
   router.use(catalogRouter(context));
   router.use('/requests', staffRequestsRouter(context));
   router.use(notFoundHandler);
