@@ -15,6 +15,7 @@ import { notificationsRouter } from './http/notifications/router.js';
 import { authPagesRouter, STAFF_PAGES_BASE_PATH } from './http/pages/console/auth-pages.js';
 import { MEDIA_URL_PATH } from './media/media-store.js';
 import { ASSETS_URL_PATH, PUBLIC_DIRECTORY } from './web-assets.js';
+import { siteRouter } from './http/pages/site/router.js';
 import { consoleRouter } from './http/pages/console/routes.js';
 import { CONSOLE_BASE_PATH } from './http/pages/console/layout.js';
 import { openApiDocument } from './http/openapi.js';
@@ -22,6 +23,7 @@ import { healthz, readyz, requestTimeout } from './http/health.js';
 import { createObservability } from './http/observability.js';
 import { RateLimiter } from './http/rate-limit.js';
 import { ResponseCache } from './http/response-cache.js';
+import { UploadBudget } from './http/upload-budget.js';
 import helmet from 'helmet';
 import type { Logger } from './logger.js';
 import type { Db } from './store/db.js';
@@ -56,6 +58,7 @@ export function createApp({
     jurisdictions: createJurisdictionRegistry(db),
     intakeLookups: new IntakeLookups(db),
     requestWriter: new RequestWriter(db, { notifications: config.smtpUrl !== undefined }),
+    uploadBudget: new UploadBudget(config.uploadMemoryBudgetBytes),
     keyRateLimiter: new RateLimiter(config.rateLimitPerKey),
     addressRateLimiter: new RateLimiter(config.rateLimitPerAddress),
     ...(config.responseCacheTtlMs > 0 ? { cache: new ResponseCache(16 * 1024 * 1024, config.responseCacheTtlMs) } : {}),
@@ -89,15 +92,6 @@ export function createApp({
       .send(await observability.registry.metrics());
   });
 
-  app.get('/', (_req, res) => {
-    res.json({
-      name: 'open311-server',
-      georeport_v2: `${config.publicUrl}${GEOREPORT_BASE_PATH}`,
-      discovery: `${config.publicUrl}${GEOREPORT_BASE_PATH}/discovery.json`,
-      openapi: `${config.publicUrl}/openapi.json`,
-      feeds: `${config.publicUrl}${FEEDS_PATH}/requests.atom`,
-    });
-  });
   app.get('/openapi.json', (_req, res) => {
     res.type('application/json').set('Cache-Control', 'public, max-age=300').send(openApiDocument(config));
   });
@@ -121,6 +115,16 @@ export function createApp({
   );
   app.use(feedsRouter(context));
   app.use(notificationsRouter(context));
+  // The resident site (its home page is GET /, which still answers the JSON index to API clients).
+  app.use(
+    siteRouter(context, () => ({
+      name: 'open311-server',
+      georeport_v2: `${config.publicUrl}${GEOREPORT_BASE_PATH}`,
+      discovery: `${config.publicUrl}${GEOREPORT_BASE_PATH}/discovery.json`,
+      openapi: `${config.publicUrl}/openapi.json`,
+      feeds: `${config.publicUrl}${FEEDS_PATH}/requests.atom`,
+    })),
+  );
   // Uploaded images (already checked and stripped of metadata); nosniff so they are only ever images.
   app.use(
     MEDIA_URL_PATH,

@@ -1,5 +1,6 @@
 // The only reader of process.env: read and validated once at start-up, then passed down.
 import path from 'node:path';
+import ipaddr from 'ipaddr.js';
 import { isValidEmail } from './notifications/address.js';
 import { PROJECT_ROOT } from './project-root.js';
 
@@ -32,6 +33,8 @@ export interface Config {
   readonly mediaDirectory: string;
   readonly mediaMaxBytes: number;
   readonly mediaMaxFiles: number;
+  /** Bytes of uploaded files all requests may hold in memory together; past it, uploads get 503 + Retry-After. */
+  readonly uploadMemoryBudgetBytes: number;
   /** When set, this value is a valid admin key (staff API) from start-up on (stored hashed). */
   readonly bootstrapAdminKey: string | undefined;
   /** Open requests of the same service this close (metres) and this recent (hours) are possible duplicates. */
@@ -42,11 +45,21 @@ export interface Config {
   readonly webhookMaxAttempts: number;
   readonly webhookTimeoutMs: number;
   readonly webhookPollMs: number;
+  /**
+   * Networks (CIDRs or single addresses) webhooks may be delivered to besides public addresses: loopback,
+   * private and other reserved ranges are refused unless listed here (for receivers on the local network).
+   */
+  readonly webhookAllowedNetworks: readonly string[];
   /** POSTs allowed per minute per API key and per client address (0 = no limit). */
   readonly rateLimitPerKey: number;
   readonly rateLimitPerAddress: number;
   /** Express "trust proxy": how the client address is read behind a load balancer. */
   readonly trustProxy: string | boolean;
+  /**
+   * PostgreSQL: the longest a connect, a wait for a pooled connection or one statement may take before it
+   * counts as an outage (503 + Retry-After).
+   */
+  readonly databaseStallTimeoutMs: number;
   /** A request not answered in this time gets a 503 errors document. */
   readonly requestTimeoutMs: number;
   /** Lifetime of cached GET answers (0 turns the response cache off). */
@@ -78,6 +91,8 @@ export interface Config {
   /** Raster tile URL template for the maps of the web pages ({z}/{x}/{y}, optional {s}), and its attribution. */
   readonly mapTileUrl: string;
   readonly mapAttribution: string;
+  /** Resident site: the city's branding and rules. */
+  readonly site: SiteConfig;
 }
 
 export interface OidcConfig {
@@ -89,6 +104,26 @@ export interface OidcConfig {
   readonly defaultRole: 'staff' | 'admin';
   /** Shown on the button: "Sign in with <name>". */
   readonly providerName: string;
+}
+
+export interface SiteConfig {
+  readonly cityName: string;
+  /** Logo image URL (same origin or data: unless the CSP allows it); none when empty. */
+  readonly logoUrl: string;
+  /** Brand colours as #rrggbb: header background and the colour of links and buttons. */
+  readonly primaryColour: string;
+  readonly accentColour: string;
+  /** How to reach the city (shown in the footer) and a short "about" text. */
+  readonly contact: string;
+  readonly about: string;
+  /** Residents must give an e-mail address or phone number. */
+  readonly requireContact: boolean;
+  /** Where the report map starts (the city centre). */
+  readonly mapCentre: { readonly lat: number; readonly long: number };
+  /** Nominatim-compatible search endpoint (…/search); the typed address is kept as is when empty. */
+  readonly geocoderUrl: string;
+  /** Sent to the geocoder as User-Agent (Nominatim's policy asks for one that identifies the application). */
+  readonly geocoderUserAgent: string;
 }
 
 /** The OpenStreetMap standard tiles (their usage policy: attribution shown, a setting rather than hard-coded). */
@@ -138,6 +173,19 @@ function readTrustProxy(raw: string | undefined): string | boolean {
   if (!/^[\w.:/, -]{1,500}$/.test(raw))
     throw new ConfigError('TRUST_PROXY must be true, false, a hop count or a list of addresses');
   return raw;
+}
+
+function readNetworks(env: NodeJS.ProcessEnv, name: string): string[] {
+  const raw = env[name] ?? '';
+  const items = raw
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+  for (const item of items) {
+    const valid = item.includes('/') ? ipaddr.isValidCIDR(item) : ipaddr.isValid(item);
+    if (!valid) throw new ConfigError(`${name} must be a comma-separated list of addresses or CIDRs, got "${item}"`);
+  }
+  return items;
 }
 
 function readSmtpUrl(raw: string | undefined): string | undefined {
@@ -209,6 +257,44 @@ function readOidc(env: NodeJS.ProcessEnv): OidcConfig | undefined {
   });
 }
 
+function readColour(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^#[0-9a-fA-F]{6}$/.test(raw)) throw new ConfigError(`${name} must be a colour such as #1d4f91, got "${raw}"`);
+  return raw.toLowerCase();
+}
+
+function readUrl(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
+  const raw = env[name];
+  if (raw === undefined) return fallback;
+  if (raw === '') return '';
+  if (!/^https?:\/\/[^\s]+$/.test(raw)) throw new ConfigError(`${name} must be an http(s) URL, got "${raw}"`);
+  return raw;
+}
+
+function readSite(env: NodeJS.ProcessEnv): SiteConfig {
+  const centre = (env.SITE_MAP_CENTRE || '39.71367,-82.59932').split(',').map((part) => Number(part.trim()));
+  const [lat, long] = centre as [number, number];
+  if (centre.length !== 2 || !(Math.abs(lat) <= 90) || !(Math.abs(long) <= 180)) {
+    throw new ConfigError('SITE_MAP_CENTRE must be "lat,long" in degrees');
+  }
+  const logoUrl = env.SITE_LOGO_URL || '';
+  if (logoUrl !== '' && !/^(https?:\/\/|\/)[^\s]*$/.test(logoUrl)) throw new ConfigError('SITE_LOGO_URL must be a URL or a path');
+  const cityName = env.CITY_NAME || 'Lancaster, Ohio';
+  return Object.freeze({
+    cityName,
+    logoUrl,
+    primaryColour: readColour(env, 'SITE_PRIMARY_COLOUR', '#1d4f91'),
+    accentColour: readColour(env, 'SITE_ACCENT_COLOUR', '#0b6e4f'),
+    contact: env.SITE_CONTACT || '311@lancasterohio.gov · +1 740 687 6600',
+    about: env.SITE_ABOUT || '',
+    requireContact: readBoolean(env, 'SITE_REQUIRE_CONTACT', false),
+    mapCentre: Object.freeze({ lat, long }),
+    geocoderUrl: readUrl(env, 'GEOCODER_URL', ''),
+    geocoderUserAgent: env.GEOCODER_USER_AGENT || `open311-server resident site (${cityName})`,
+  });
+}
+
 function readTileUrl(raw: string | undefined): string {
   const value = raw || DEFAULT_MAP_TILE_URL;
   if (!/^https?:\/\/[^\s"'<>]+$/.test(value) || !value.includes('{z}') || !value.includes('{x}') || !value.includes('{y}'))
@@ -255,6 +341,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('OPEN311_JURISDICTION_ID may only contain letters, digits, ".", "_" and "-"');
   }
   const dataDirectory = path.resolve(env.DATA_DIR || './data');
+  const mediaMaxBytes = readInteger(env, 'MEDIA_MAX_BYTES', 10 * 1024 * 1024, 1024, 100 * 1024 * 1024);
+  const uploadMemoryBudgetBytes = readInteger(env, 'UPLOAD_MEMORY_BUDGET_BYTES', 64 * 1024 * 1024, 1024, 16 * 1024 ** 3);
+  // Otherwise a file of the largest accepted size could never be uploaded.
+  if (uploadMemoryBudgetBytes < mediaMaxBytes)
+    throw new ConfigError(
+      `UPLOAD_MEMORY_BUDGET_BYTES (${uploadMemoryBudgetBytes}) must be at least MEDIA_MAX_BYTES (${mediaMaxBytes})`,
+    );
   return Object.freeze({
     port,
     host,
@@ -275,7 +368,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     seedDemo: readBoolean(env, 'SEED_DEMO', databaseUrl === undefined),
     logLevel: readChoice(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
     mediaDirectory: path.resolve(env.MEDIA_DIR || path.join(dataDirectory, 'media')),
-    mediaMaxBytes: readInteger(env, 'MEDIA_MAX_BYTES', 10 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+    mediaMaxBytes,
+    uploadMemoryBudgetBytes,
     mediaMaxFiles: readInteger(env, 'MEDIA_MAX_FILES', 5, 0, 20),
     bootstrapAdminKey,
     duplicateRadiusMeters: readInteger(env, 'DUPLICATE_RADIUS_METERS', 50, 1, 5000),
@@ -284,9 +378,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookMaxAttempts: readInteger(env, 'WEBHOOK_MAX_ATTEMPTS', 12, 1, 100),
     webhookTimeoutMs: readInteger(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
     webhookPollMs: readInteger(env, 'WEBHOOK_POLL_MS', 1000, 10, 60_000),
+    webhookAllowedNetworks: Object.freeze(readNetworks(env, 'WEBHOOK_ALLOWED_NETWORKS')),
     rateLimitPerKey: readInteger(env, 'RATE_LIMIT_PER_KEY', 600, 0, 1_000_000),
     rateLimitPerAddress: readInteger(env, 'RATE_LIMIT_PER_ADDRESS', 300, 0, 1_000_000),
     trustProxy: readTrustProxy(env.TRUST_PROXY),
+    databaseStallTimeoutMs: readInteger(env, 'DATABASE_STALL_TIMEOUT_MS', 5000, 200, 600_000),
     requestTimeoutMs: readInteger(env, 'REQUEST_TIMEOUT_MS', 30_000, 100, 600_000),
     responseCacheTtlMs: readInteger(env, 'RESPONSE_CACHE_TTL_MS', 1000, 0, 60_000),
     webConcurrency: readInteger(env, 'WEB_CONCURRENCY', 1, 1, 64),
@@ -305,5 +401,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     oidc: readOidc(env),
     mapTileUrl: readTileUrl(env.MAP_TILE_URL),
     mapAttribution: (env.MAP_ATTRIBUTION || DEFAULT_MAP_ATTRIBUTION).slice(0, 500),
+    site: readSite(env),
   });
 }

@@ -51,12 +51,16 @@ async function prepareStore(db: Db, config: Config, logger: Logger): Promise<voi
 }
 
 async function serve(config: Config, logger: Logger, prepare: boolean): Promise<void> {
-  const db = openDb({ databaseUrl: config.databaseUrl, dataDirectory: config.dataDirectory });
+  const db = openDb({
+    databaseUrl: config.databaseUrl,
+    dataDirectory: config.dataDirectory,
+    stallTimeoutMs: config.databaseStallTimeoutMs,
+  });
   if (prepare) await prepareStore(db, config, logger);
 
   const reads = new ReadPool(
     db,
-    config.databaseReadUrls.map((databaseUrl) => openDb({ databaseUrl })),
+    config.databaseReadUrls.map((databaseUrl) => openDb({ databaseUrl, stallTimeoutMs: config.databaseStallTimeoutMs })),
     logger,
   );
   // Not on the embedded store: it is one process, whose own writes already reach its cache.

@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   const { db } = await openConfiguredStore();
   try {
     if (command === 'create') {
-      const { key, record } = await createKey(db, values.name!.trim(), role);
+      const { key, record } = await createKey(db, values.name!.trim(), role, undefined, { staff_id: null, name: 'command line' });
       process.stdout.write(
         `Created ${record.role} key #${record.id} "${record.name}".\n` + `Key (shown once, store it now): ${key}\n`,
       );

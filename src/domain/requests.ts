@@ -123,6 +123,8 @@ export interface Intake {
   duplicateSearch?: { radius_meters: number; window_hours: number };
   /** Read the service from the database rather than from what is remembered (a retry after StaleIntake). */
   fresh?: boolean;
+  /** How requests arrive through this intake (extended_attributes.channel): "api" unless said otherwise. */
+  channel?: string;
 }
 
 /**
@@ -232,7 +234,7 @@ export async function createRequest(
       },
       api_key_id: apiKeyId,
       token: service.type === 'batch' ? randomBytes(12).toString('hex') : null,
-      channel: 'api',
+      channel: intake.channel ?? 'api',
       title: input.title ?? null,
       notify_email: input.email !== undefined && isValidEmail(input.email) ? normalizeEmail(input.email) : null,
       language: languageOf(input.locale),

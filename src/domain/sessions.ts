@@ -47,6 +47,8 @@ export async function startSession(
   now = new Date(),
 ): Promise<string> {
   const id = randomBytes(32).toString('base64url');
+  // Sessions nobody comes back to are removed here, at the next sign-in of anyone.
+  await sessionsStore.deleteExpiredSessions(db, now, new Date(now.getTime() - policy.idleMinutes * 60_000));
   await sessionsStore.insertSession(db, {
     id_hash: hashSessionId(id),
     staff_account_id: account.id,

@@ -5,6 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { conflict, linkNotUsable, notFound, secondFactorRefused, signInRefused, signInThrottled, badRequest } from '../errors.js';
 import type { Db } from '../store/db.js';
+import { recordAudit } from '../store/routing-store.js';
 import * as store from '../store/staff-accounts-store.js';
 import type { StaffAccount, StaffRole } from '../store/staff-accounts-store.js';
 import { hashPassword, needsRehash, passwordProblem, verifyAgainstNothing, verifyPassword } from './passwords.js';
@@ -65,6 +66,17 @@ export async function deactivateAccount(db: Db, id: string): Promise<StaffAccoun
   await getAccount(db, id);
   await store.deactivateAccount(db, id);
   return getAccount(db, id);
+}
+
+/** Audits a change to a person's account under who made it. */
+export async function auditAccount(
+  db: Db,
+  actor: { key_id: string | null; staff_id?: string | null; name: string },
+  id: string,
+  action: string,
+  changes: Record<string, unknown>,
+): Promise<void> {
+  await recordAudit(db, { actor, entity_type: 'staff_account', entity_id: id, action, changes });
 }
 
 // ---- one-time sign-in links ----
@@ -155,6 +167,7 @@ export async function signInWithPassword(
     throw signInRefused();
   }
   await store.clearSignInFailures(db, subjects[0]!);
+  await store.pruneSignInFailures(db, since);
   if (needsRehash(hash!)) await store.setPasswordHash(db, account.id, await hashPassword(input.password));
   const pending = credentials?.totp_enabled_at != null;
   if (!pending) await store.markSignedIn(db, account.id);

@@ -7,6 +7,8 @@ import { validate } from '../validate/validate.js';
 import { endOfDay, parseDateTime, type ParsedDateTime } from './datetime.js';
 import { parseBbox } from './requests.js';
 import type { Jurisdiction, RequestStatus } from './types.js';
+import { findTemplate } from '../store/response-templates-store.js';
+import { findAccount } from '../store/staff-accounts-store.js';
 
 export type StaffRequestView = staffStore.StaffRequest;
 
@@ -47,6 +49,10 @@ export interface RequestPatch {
   expected_datetime?: string | null;
   internal_note?: string;
   version?: number;
+  /** A staff account id, "me" (the person making the change), or null to unassign. */
+  assigned_to?: string | null;
+  /** A response template: its text becomes status_notes unless the patch sends its own (edited) text. */
+  template_id?: string;
 }
 
 /** The version a change was made on: from If-Match ("<id>-v<version>") or the body's `version`. */
@@ -87,7 +93,22 @@ export async function changeRequest(
 ): Promise<staffStore.StaffRequest> {
   const patch = validate<RequestPatch>('staff-request-patch.json', body);
   const version = expectedVersion(id, ifMatch, patch.version);
+  let template: { id: string; name: string } | undefined;
+  if (patch.template_id !== undefined) {
+    const found = await findTemplate(db, jurisdiction.jurisdiction_id, patch.template_id);
+    if (!found) throw badRequest(`template_id ${patch.template_id} is not a response template of this jurisdiction.`);
+    if (found.service_code !== null) {
+      const request = await staffStore.getStaffRequest(db, jurisdiction.jurisdiction_id, id);
+      if (!request) throw notFound(`No service request with id ${id}.`);
+      if (request.service_code !== found.service_code)
+        throw badRequest(`Template "${found.name}" is for service ${found.service_code}, not ${request.service_code}.`);
+    }
+    if (patch.status_notes === undefined) patch.status_notes = found.text;
+    if (patch.status === undefined && found.status !== null) patch.status = found.status as DetailedStatus;
+    template = { id: found.id, name: found.name };
+  }
   const change: staffStore.RequestChange = {};
+  if (patch.assigned_to !== undefined) change.assigned_staff_id = await assigneeOf(db, patch.assigned_to, actor);
   if (patch.status !== undefined) change.detailed_status = patch.status;
   if (patch.status !== undefined) change.status = STANDARD_STATUS[patch.status];
   if (patch.status_notes !== undefined) change.status_notes = patch.status_notes;
@@ -107,10 +128,23 @@ export async function changeRequest(
     internal_note: patch.internal_note,
     actor,
     labels: STATUS_LABELS,
+    template,
   });
   if (result.outcome === 'not_found') throw notFound(`No service request with id ${id}.`);
   if (result.outcome === 'conflict') throw conflict(id, result.current_version);
   return (await staffStore.getStaffRequest(db, jurisdiction.jurisdiction_id, id))!;
+}
+
+/** The account a request is assigned to: "me" is the person acting (a key is nobody), others must be active. */
+async function assigneeOf(db: Db, assignedTo: string | null, actor: Actor): Promise<string | null> {
+  if (assignedTo === null) return null;
+  if (assignedTo === 'me') {
+    if (!actor.staff_id) throw badRequest('assigned_to "me" needs a signed-in person; an API key must name the account id.');
+    return actor.staff_id;
+  }
+  const account = await findAccount(db, assignedTo);
+  if (!account?.active) throw badRequest(`assigned_to ${assignedTo} is not an active staff account.`);
+  return account.id;
 }
 
 export async function markDuplicate(
@@ -189,18 +223,20 @@ export interface QueueInput {
   sort?: string;
   page?: number;
   page_size?: number;
+  assigned_to?: string;
 }
 
 /** A date-only end includes that whole day, as in the GeoReport list. */
 const endOf = (parsed: ParsedDateTime, zone: string): Date => (parsed.dateOnly ? endOfDay(parsed.date, zone) : parsed.date);
 
-export async function queue(db: Db, jurisdiction: Jurisdiction, query: QueryObject) {
+/** `actor` resolves assigned_to=me; without a person (a key), "me" matches nothing. */
+export async function queue(db: Db, jurisdiction: Jurisdiction, query: QueryObject, actor?: Actor) {
   const raw: Record<string, unknown> = {};
   for (const name of ['service_request_id', 'status', 'service_code', 'agency']) {
     const list = listParameter(query, name);
     if (list) raw[name] = name === 'status' ? list.map((item) => item.toLowerCase()) : list;
   }
-  for (const name of ['q', 'start_date', 'end_date', 'bbox', 'sort']) {
+  for (const name of ['q', 'start_date', 'end_date', 'bbox', 'sort', 'assigned_to']) {
     const value = scalarParameter(query, name);
     if (value !== undefined) raw[name] = value;
   }
@@ -223,6 +259,12 @@ export async function queue(db: Db, jurisdiction: Jurisdiction, query: QueryObje
     ...(input.status ? { statuses: input.status } : {}),
     ...(input.service_code ? { service_codes: input.service_code } : {}),
     ...(input.agency ? { agencies: input.agency } : {}),
+    ...(input.assigned_to === undefined
+      ? {}
+      : {
+          assigned_to:
+            input.assigned_to === 'none' ? null : input.assigned_to === 'me' ? (actor?.staff_id ?? '0') : input.assigned_to,
+        }),
     ...(input.overdue !== undefined ? { overdue: input.overdue } : {}),
     ...(input.suspected_duplicate !== undefined ? { suspected_duplicate: input.suspected_duplicate } : {}),
     ...(input.q ? { text: input.q } : {}),

@@ -8,6 +8,8 @@ import busboy from 'busboy';
 import { badRequest, payloadTooLarge, unsupportedMediaType } from '../errors.js';
 import { jsonToPairs, type FormPairs } from '../validate/coerce.js';
 import { parseBoundedJson } from './bounded-json.js';
+import { serviceUnavailable } from './error-handler.js';
+import type { UploadBudget } from './upload-budget.js';
 
 export const MAX_FORM_BYTES = 1024 * 1024;
 export const MAX_FORM_FIELDS = 1000;
@@ -16,6 +18,8 @@ export interface UploadLimits {
   /** Largest accepted file part, in bytes. */
   maxFileBytes: number;
   maxFiles: number;
+  /** File bytes held in memory by all requests together (forms that take no files need none). */
+  budget?: UploadBudget;
 }
 
 /** A file part of a multipart body (every file part is media, whatever its field name: media, media[], photo1…). */
@@ -77,6 +81,8 @@ function readMultipart(req: Request, limits: UploadLimits): Promise<FormBody> {
     }
     const pairs: FormPairs = [];
     const files: UploadedFile[] = [];
+    const lease = limits.budget?.leaseFor(req);
+    let refused = false;
     let failure: Error | undefined;
     let textBytes = 0;
     parser.on('field', (rawName, value, info) => {
@@ -97,11 +103,23 @@ function readMultipart(req: Request, limits: UploadLimits): Promise<FormBody> {
       stream.on('error', () => {
         failure ??= badRequest('The multipart/form-data body could not be read (it ends too early).');
       });
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('data', (chunk: Buffer) => {
+        if (refused) return;
+        if (!lease || lease.take(chunk.length)) {
+          chunks.push(chunk);
+          return;
+        }
+        // Over the budget: answer now and read no more of this body (the answer closes the connection).
+        refused = true;
+        chunks.length = 0;
+        req.unpipe(parser);
+        reject(serviceUnavailable('The server is receiving too many uploads at once; please retry shortly.'));
+      });
       stream.on('limit', () => {
         failure ??= payloadTooLarge(`Each media file may be at most ${limits.maxFileBytes} bytes.`);
       });
       stream.on('close', () => {
+        if (refused) return;
         const bytes = Buffer.concat(chunks);
         if (bytes.length > limits.maxFileBytes)
           failure ??= payloadTooLarge(`Each media file may be at most ${limits.maxFileBytes} bytes.`);
@@ -246,6 +264,11 @@ async function readTextForm(req: Request, contentType: string): Promise<FormPair
 /** api_key from the form, else the query string, else Authorization: Bearer (digest §1.8). */
 export function apiKeyOf(req: Request, pairs: FormPairs): string | undefined {
   for (const [key, value] of pairs) if (key === 'api_key' && value.trim() !== '') return value.trim();
+  return apiKeyOutsideBody(req);
+}
+
+/** api_key from the query string, else Authorization: Bearer: known before the body is read. */
+export function apiKeyOutsideBody(req: Request): string | undefined {
   const fromQuery = req.query.api_key;
   const queryValue = Array.isArray(fromQuery) ? fromQuery[0] : fromQuery;
   if (typeof queryValue === 'string' && queryValue.trim() !== '') return queryValue.trim();

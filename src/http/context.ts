@@ -9,6 +9,7 @@ import type { ReadPool } from '../store/read-pool.js';
 import type { RequestWriter } from '../store/request-writer.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { ResponseCache } from './response-cache.js';
+import type { UploadBudget } from './upload-budget.js';
 
 export interface AppContext {
   config: Config;
@@ -22,6 +23,8 @@ export interface AppContext {
   jurisdictions: JurisdictionRegistry;
   /** Remembered API keys and service definitions for creates (re-checked by the statement that stores them). */
   intakeLookups: IntakeLookups;
+  /** Upload bytes all requests may hold in memory together. */
+  uploadBudget: UploadBudget;
   /** Writes new requests, grouping concurrent creates into one statement. */
   requestWriter: RequestWriter;
   /** Set when a webhook dispatcher runs in this process: poke() after a commit that enqueued events. */

@@ -53,6 +53,7 @@ const UNAVAILABLE_CODES = new Set([
   '57P02', // crash shutdown
   '57P03', // cannot connect now
   '53300', // too many connections
+  '57014', // statement cancelled (statement_timeout): the database is stalled or overloaded
   '08000',
   '08001',
   '08003',
@@ -66,7 +67,9 @@ export function isUnavailable(error: unknown): boolean {
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
   if (error.name === 'KnexTimeoutError') return true;
-  return /Connection terminated|connect ECONNREFUSED|PGlite is closed|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(
+  // pg: a connect that timed out ("timeout expired", "Connection terminated due to connection timeout"), an
+  // answer that never came ("Query read timeout"); knex: no pooled connection in time.
+  return /Connection terminated|connect ECONNREFUSED|PGlite is closed|Client has encountered a connection error|timeout exceeded when trying to connect|timeout expired|Query read timeout|Timeout acquiring a connection/i.test(
     error.message,
   );
 }
@@ -103,6 +106,18 @@ function sendErrorPage(res: Response, error: Open311Error, render: ErrorPageRend
 // Express recognises an error handler by its four parameters, so `next` must stay in the signature.
 export function errorHandler(logger: Logger) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    if (res.headersSent) {
+      // An answer was already sent (the request timeout answered 503, or a streamed answer failed midway):
+      // there is never a second one. A handler finishing late is expected then, not an error to report.
+      const late = (error as { code?: unknown } | null)?.code === 'ERR_HTTP_HEADERS_SENT' || isUnavailable(error);
+      const log = late ? logger.debug.bind(logger) : logger.error.bind(logger);
+      log(late ? 'late answer dropped' : 'error after the answer was sent', {
+        request_id: res.locals.requestId,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      if (!res.writableEnded) res.end();
+      return;
+    }
     let known = error instanceof Open311Error ? error : fromFramework(error);
     if (!known && isUnavailable(error)) {
       logger.warn('database unavailable', { request_id: res.locals.requestId, error: (error as Error).message });
@@ -117,10 +132,9 @@ export function errorHandler(logger: Logger) {
       });
       known = internalError();
     }
-    if (res.headersSent) {
-      res.end();
-      return;
-    }
+    // Refused before its body was read (bad key, upload budget): close the connection after the answer
+    // instead of reading and discarding the rest of the upload.
+    if (!req.complete) res.set('Connection', 'close');
     const page = res.locals.errorPage as ErrorPageRenderer | undefined;
     if (page) sendErrorPage(res, known, page);
     else sendError(res, known);

@@ -15,7 +15,7 @@ import { coerceCommonQuery, scalarParameter, type FormPairs, type QueryObject } 
 import { validate } from '../validate/validate.js';
 import type { MediaSink } from '../domain/media.js';
 import { saveMedia } from '../media/media-store.js';
-import { apiKeyOf, pairValue, readFormBody, type UploadedFile, withQueryParameters } from './body.js';
+import { apiKeyOf, apiKeyOutsideBody, pairValue, readFormBody, type UploadedFile, withQueryParameters } from './body.js';
 import type { AppContext } from './context.js';
 import { FEEDS_PATH } from './feeds.js';
 import { tooManyRequests } from './rate-limit.js';
@@ -66,6 +66,29 @@ function latestUpdate(requests: Array<{ updated_datetime: Date | null; requested
   return latest;
 }
 
+/** Where uploaded media of a create or comment is saved. */
+export function mediaSinkOf(context: AppContext): MediaSink {
+  const { config } = context;
+  return (type, bytes) => saveMedia({ directory: config.mediaDirectory, publicUrl: config.publicUrl }, type, bytes);
+}
+
+/**
+ * The one intake of new requests (POST requests and the resident site alike): same lookups, writer, media
+ * handling and duplicate search. `channel` records how the request arrived.
+ */
+export function intakeOf(context: AppContext, fresh: boolean, channel: string): Intake {
+  const { db, config } = context;
+  return {
+    db,
+    lookups: context.intakeLookups,
+    writer: context.requestWriter,
+    mediaSink: mediaSinkOf(context),
+    duplicateSearch: { radius_meters: config.duplicateRadiusMeters, window_hours: config.duplicateWindowHours },
+    fresh,
+    channel,
+  };
+}
+
 const pathParameter = (req: Request, name: string): string => String(req.params[name] ?? '');
 
 export function createHandlers(context: AppContext): Record<string, Handler> {
@@ -89,14 +112,13 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
     return value;
   }
 
-  const uploadLimits = { maxFileBytes: config.mediaMaxBytes, maxFiles: config.mediaMaxFiles };
+  const uploadLimits = { maxFileBytes: config.mediaMaxBytes, maxFiles: config.mediaMaxFiles, budget: context.uploadBudget };
   /** A GeoReport POST's parameters: the body's, and the query string's where the body does not give them. */
   const readGeoReportForm = async (req: Request): Promise<{ pairs: FormPairs; files: UploadedFile[] }> => {
     const { pairs, files } = await readFormBody(req, uploadLimits);
     return { pairs: withQueryParameters(pairs, req.originalUrl), files };
   };
-  const mediaSink: MediaSink = (type, bytes) =>
-    saveMedia({ directory: config.mediaDirectory, publicUrl: config.publicUrl }, type, bytes);
+  const mediaSink = mediaSinkOf(context);
 
   /**
    * Checks the key of a POST body first: an unauthenticated client learns nothing else. `remembered` may answer
@@ -133,24 +155,28 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
     return { keyId: record.id, jurisdiction };
   }
 
+  /**
+   * A key sent in the query string or Authorization is checked before the body is read: a client with an
+   * invalid or revoked key gets its 403 without uploading anything (the body is never buffered).
+   */
+  async function refuseBadKeyBeforeBody(req: Request): Promise<void> {
+    const key = apiKeyOutsideBody(req);
+    if (key !== undefined && !(await findActiveKey(db, key))) throw forbidden('The api_key is not valid.');
+  }
+
   async function authenticatedForm(
     req: Request,
   ): Promise<{ pairs: FormPairs; files: UploadedFile[]; keyId: string; jurisdiction: Jurisdiction }> {
+    await refuseBadKeyBeforeBody(req);
     const { pairs, files } = await readGeoReportForm(req);
     return { pairs, files, ...(await authenticate(req, pairs, { remembered: false, rateLimit: true })) };
   }
 
-  const intake = (fresh: boolean): Intake => ({
-    db,
-    lookups: context.intakeLookups,
-    writer: context.requestWriter,
-    mediaSink,
-    duplicateSearch: { radius_meters: config.duplicateRadiusMeters, window_hours: config.duplicateWindowHours },
-    fresh,
-  });
+  const intake = (fresh: boolean): Intake => intakeOf(context, fresh, 'api');
 
   /** A create, first with remembered lookups; when they proved stale, once more with fresh ones. */
   async function create(req: Request): Promise<{ created: CreatedRequest; jurisdiction: Jurisdiction }> {
+    await refuseBadKeyBeforeBody(req);
     const { pairs, files } = await readGeoReportForm(req);
     const header = req.headers['idempotency-key'];
     const idempotencyKey = typeof header === 'string' ? header : undefined;

@@ -30,9 +30,18 @@ export async function createKey(
   name: string,
   role: KeyRole = 'client',
   key = generateKey(),
+  createdBy?: { staff_id: string | null; name: string },
 ): Promise<{ key: string; record: ApiKeyRecord }> {
   const [record] = (await db('api_keys')
-    .insert({ name, key_hash: hashKey(key), key_prefix: prefixOf(key), role })
+    .insert({
+      name,
+      key_hash: hashKey(key),
+      key_prefix: prefixOf(key),
+      role,
+      // Who made the key: a person (staff account) or, through another key or the command line, its name.
+      created_by_staff_id: createdBy?.staff_id ?? null,
+      created_by_name: createdBy?.name ?? null,
+    })
     .returning(columns(db) as string[])) as ApiKeyRecord[];
   return { key, record: { ...record!, id: String(record!.id) } };
 }
@@ -73,4 +82,18 @@ export async function revokeKey(db: Db, selector: string): Promise<number> {
   if (/^\d+$/.test(selector)) query.where('id', selector);
   else query.where((where) => where.where('name', selector).orWhere('key_prefix', selector));
   return query.update({ revoked_at: db.fn.now() });
+}
+
+/**
+ * The id of the client key a first-party client of this server (the resident site) files requests with, created
+ * on first use under `name`; its clear value is never needed. A revoked key stays revoked: undefined then.
+ */
+export async function ensureClientKeyId(db: Db, name: string): Promise<string | undefined> {
+  const existing: { id: string; revoked_at: Date | null } | undefined = await db('api_keys')
+    .select(db.raw('id::text AS id'), 'revoked_at')
+    .where({ name, role: 'client' })
+    .orderBy('id', 'desc')
+    .first();
+  if (existing) return existing.revoked_at === null ? existing.id : undefined;
+  return (await createKey(db, name, 'client')).record.id;
 }

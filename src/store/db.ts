@@ -56,6 +56,17 @@ export interface DbOptions {
   /** Folder for the embedded store; undefined keeps it in memory (tests). */
   dataDirectory?: string | undefined;
   poolMax?: number;
+  /**
+   * PostgreSQL only: the longest a connect, a wait for a pooled connection or one statement may take before
+   * it fails as an outage (the server answers 503). Unset (CLIs, migrations): only a 3 s connect timeout.
+   */
+  stallTimeoutMs?: number | undefined;
+}
+
+/** A pooled pg client, as far as the pool's checks need to see it. */
+interface PooledClient {
+  readyForQuery?: boolean;
+  connection?: { stream?: { destroy(): void } };
 }
 
 export function knexConfig(options: DbOptions): Knex.Config {
@@ -64,11 +75,28 @@ export function knexConfig(options: DbOptions): Knex.Config {
     tableName: 'knex_migrations',
   };
   if (options.databaseUrl) {
+    const stall = options.stallTimeoutMs;
     return {
       client: 'pg',
-      // Fail fast when the database is down, so clients get a 503 with Retry-After instead of hanging.
-      connection: { connectionString: options.databaseUrl, connectionTimeoutMillis: 3000 },
-      acquireConnectionTimeout: 5000,
+      connection: {
+        connectionString: options.databaseUrl,
+        // Fail fast when the database is down or the link drops packets, so clients get a 503 with Retry-After
+        // instead of hanging: connecting, waiting for a pooled connection and each statement are bounded.
+        connectionTimeoutMillis: stall ?? 3000,
+        // Idle connections whose peer vanished are found by the kernel instead of lingering in the pool.
+        keepAlive: true,
+        keepAliveInitialDelayMillis: 10_000,
+        ...(stall === undefined
+          ? {}
+          : {
+              // The client gives up on an answer that does not come (a black-holed link)…
+              query_timeout: stall,
+              // …and the server cancels a statement that runs too long a little before, so a merely slow
+              // query ends cleanly (57014) and keeps its connection.
+              statement_timeout: Math.max(100, stall - 500),
+            }),
+      },
+      acquireConnectionTimeout: stall ?? 5000,
       pool: {
         min: 0,
         max: options.poolMax ?? 10,
@@ -79,6 +107,13 @@ export function knexConfig(options: DbOptions): Knex.Config {
           done: (error: Error | null, connection: unknown) => void,
         ) => {
           connection.query('SET jit = off', (error) => done(error, connection));
+        },
+        // A connection whose last query timed out still waits for that answer (it may never come): it is
+        // closed instead of being handed to the next query, which would queue behind it.
+        validate: (connection: PooledClient) => {
+          if (connection.readyForQuery !== false) return true;
+          connection.connection?.stream?.destroy();
+          return false;
         },
       },
       migrations,
@@ -102,11 +137,35 @@ export function knexConfig(options: DbOptions): Knex.Config {
   };
 }
 
+const openedWith = new WeakMap<Db, DbOptions>();
+/** The embedded store's start-up (loading PGlite and PostGIS), awaited outside the pool's 30 s create timeout. */
+const embeddedReady = new WeakMap<Db, () => Promise<void>>();
+
 export function openDb(options: DbOptions): Db {
-  return knexFactory(knexConfig(options));
+  const config = knexConfig(options);
+  const db = knexFactory(config);
+  openedWith.set(db, options);
+  if (!options.databaseUrl) {
+    const connection = config.connection as unknown as () => { pglite: PGlite };
+    embeddedReady.set(db, () => connection().pglite.waitReady);
+  }
+  return db;
 }
 
 export async function migrateLatest(db: Db): Promise<void> {
+  // On a busy machine PGlite can take longer to start than the pool waits for a connection.
+  await embeddedReady.get(db)?.();
+  const options = openedWith.get(db);
+  if (options?.databaseUrl && options.stallTimeoutMs !== undefined) {
+    // Migrations may legitimately run long (an index on a large table): not under the serving timeouts.
+    const migrator = openDb({ ...options, stallTimeoutMs: undefined, poolMax: 1 });
+    try {
+      await migrator.migrate.latest();
+    } finally {
+      await migrator.destroy();
+    }
+    return;
+  }
   await db.migrate.latest();
 }
 

@@ -1,7 +1,7 @@
 // Reads for the Atom feeds: public requests and public history only (the same columns a GeoReport GET shows).
 import type { Knex } from 'knex';
 import type { Db } from './db.js';
-import { isStorableId } from './requests-store.js';
+import { isStorableId } from './ids.js';
 import { insideBox } from './spatial.js';
 
 export interface FeedFilter {

@@ -4,7 +4,7 @@
 // lease, like the webhook outbox, so several server nodes never send the same row at once.
 import { randomBytes } from 'node:crypto';
 import type { Db } from './db.js';
-import { isStorableId } from './requests-store.js';
+import { isStorableId } from './ids.js';
 
 /** A link token: 256 random bits, URL-safe. */
 export const newSubscriptionToken = (): string => randomBytes(32).toString('base64url');
@@ -567,7 +567,9 @@ export async function addAgencyDigestRecipient(
 
 export async function removeAgencyDigestRecipient(db: Db, jurisdictionId: string, id: string): Promise<boolean> {
   if (!isStorableId(id)) return false;
-  return (await db('agency_digest_recipients').where({ jurisdiction_id: jurisdictionId, id }).delete()) > 0;
+  // RETURNING, not the affected-row count: knex-pglite reports no count for DELETE (it names the command "DEL").
+  const rows = await db('agency_digest_recipients').where({ jurisdiction_id: jurisdictionId, id }).delete().returning('id');
+  return rows.length > 0;
 }
 
 /**

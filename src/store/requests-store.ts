@@ -4,6 +4,8 @@ import type { Knex } from 'knex';
 import type { Db } from './db.js';
 import { CATALOG_CHANGESET_SQL } from './catalog-store.js';
 import { CREATE_NOTIFICATIONS_SQL, newSubscriptionToken } from './notifications-store.js';
+import { isStorableId } from './ids.js';
+import { DEADLINE_SQL, REQUEST_EVENT_PAYLOAD_SQL, ROUTED_AGENCY_SQL } from './request-rules-sql.js';
 import { insideBox, withinMeters } from './spatial.js';
 import type {
   CreatedRequest,
@@ -15,14 +17,9 @@ import type {
   TokenLookup,
 } from '../domain/types.js';
 
-// Ids are bigint: only all-digit text within range can match, anything else matches nothing (never a cast error).
-/** A timestamptz as JSON.stringify writes a Date: UTC, milliseconds, Z (null stays null). */
-const UTC_ISO_SQL = (column: string): string => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
-const ID_PATTERN = /^[1-9]\d{0,17}$/;
-export const isStorableId = (id: string): boolean => ID_PATTERN.test(id);
+export { isStorableId } from './ids.js';
 
 function publicColumns(db: Db) {
   return [
@@ -78,20 +75,13 @@ created AS (
   SELECT input.id, input.jurisdiction_id, input.service_id, 'open', input.description,
          COALESCE(routed.name, input.default_agency), routed.id, duplicate.id, input.service_notice,
          -- The service's response-time target sets the deadline.
-         now() + make_interval(hours => service.response_hours),
+         ${DEADLINE_SQL('now()', 'service.response_hours')},
          input.address, input.address_id, input.zipcode, input.location, COALESCE(input.media_urls, '{}'),
          input.attributes, input.api_key_id, input.channel, input.title
   FROM input
   JOIN services service ON service.id = input.service_id
   -- Routing: the agency of the service's rule for the area the point falls in, else of its rule without an area.
-  LEFT JOIN LATERAL (
-    SELECT agency.id, agency.name FROM routing_rules rule
-      JOIN agencies agency ON agency.id = rule.agency_id
-      LEFT JOIN service_areas area ON area.id = rule.service_area_id
-    WHERE rule.service_id = input.service_id
-      AND (rule.service_area_id IS NULL OR (input.location IS NOT NULL AND ST_Intersects(area.area, input.location)))
-    ORDER BY (rule.service_area_id IS NULL), rule.id
-    LIMIT 1) routed ON true
+  LEFT JOIN LATERAL ${ROUTED_AGENCY_SQL('input.service_id', 'input.location')} routed ON true
   -- A suspected duplicate: an open request of the same service, close by and recent (never merged). Rows of
   -- the same statement do not see each other, like concurrent transactions.
   -- The inner query is fenced (OFFSET 0) so that the probe is the spatial index of open requests alone: a
@@ -130,17 +120,7 @@ tokens AS (
 -- Webhook event: public fields only (never the submitter's data), dates as UTC ISO 8601 like JSON.stringify.
 events AS MATERIALIZED (
   SELECT created.jurisdiction_id, gen_random_uuid() AS event_id,
-         jsonb_build_object(
-           'service_request_id', created.id::text, 'status', created.status, 'status_notes', created.status_notes,
-           'service_name', service.service_name, 'service_code', service.service_code,
-           'description', created.description, 'agency_responsible', created.agency_responsible,
-           'service_notice', created.service_notice,
-           'requested_datetime', ${UTC_ISO_SQL('created.requested_datetime')},
-           'updated_datetime', ${UTC_ISO_SQL('created.updated_datetime')},
-           'expected_datetime', ${UTC_ISO_SQL('created.expected_datetime')},
-           'address', created.address, 'address_id', created.address_id, 'zipcode', created.zipcode,
-           'lat', ST_Y(created.location::geometry), 'long', ST_X(created.location::geometry),
-           'media_url', created.media_urls[1], 'detailed_status', 'submitted') AS payload
+         ${REQUEST_EVENT_PAYLOAD_SQL('created', 'service', "'submitted'")} AS payload
   FROM created JOIN services service ON service.id = created.service_id
   WHERE EXISTS (SELECT 1 FROM webhooks hook
                 WHERE hook.jurisdiction_id = created.jurisdiction_id AND hook.active AND 'request.created' = ANY(hook.events))

@@ -3,6 +3,7 @@
 // (links, recovery codes) or as scrypt hashes (passwords); the TOTP secret must be kept to check codes.
 import type { Knex } from 'knex';
 import type { Db } from './db.js';
+import { isStorableId } from './ids.js';
 
 export type StaffRole = 'staff' | 'admin';
 
@@ -44,8 +45,6 @@ export function accountColumns(db: Db | Knex.Transaction, alias = 'a') {
     `${alias}.deactivated_at`,
   ];
 }
-
-const isStorableId = (id: string): boolean => /^[1-9]\d{0,17}$/.test(id);
 
 export async function countAccounts(db: Db): Promise<number> {
   const row = (await db('staff_accounts').count({ count: '*' }).first()) as { count: string | number } | undefined;

@@ -5,7 +5,7 @@ import type { Db } from './db.js';
 import type { RequestQuery } from '../domain/types.js';
 import { enqueueAssignmentNotification, enqueueChangeNotifications } from './notifications-store.js';
 import { enqueueEvent } from './outbox-store.js';
-import { isStorableId } from './requests-store.js';
+import { isStorableId } from './ids.js';
 import { insideBox, withinMeters } from './spatial.js';
 
 export interface QueueFilter {
@@ -14,6 +14,8 @@ export interface QueueFilter {
   statuses?: string[];
   service_codes?: string[];
   agencies?: string[];
+  /** A staff account id, or null for requests assigned to nobody. */
+  assigned_to?: string | null;
   overdue?: boolean;
   suspected_duplicate?: boolean;
   text?: string;
@@ -49,6 +51,8 @@ export interface StaffRequestSummary {
   duplicate_of: string | null;
   suspected_duplicate_of: string | null;
   version: number;
+  /** The person working on it (staff only: never in a public answer). */
+  assigned_to: { id: string; name: string } | null;
 }
 
 export interface StaffRequest extends StaffRequestSummary {
@@ -95,6 +99,9 @@ function summaryColumns(db: Db) {
     db.raw('r.duplicate_of::text AS duplicate_of'),
     db.raw('r.suspected_duplicate_of::text AS suspected_duplicate_of'),
     'r.version',
+    db.raw(
+      `CASE WHEN assignee.id IS NULL THEN NULL ELSE json_build_object('id', assignee.id::text, 'name', assignee.display_name) END AS assigned_to`,
+    ),
   ];
 }
 
@@ -117,6 +124,11 @@ function applyQueueFilter(db: Db, builder: Knex.QueryBuilder, filter: QueueFilte
   }
   if (filter.service_codes) builder.whereIn('s.service_code', filter.service_codes);
   if (filter.agencies) builder.whereIn('r.agency_responsible', filter.agencies);
+  if (filter.assigned_to === null) builder.whereNull('r.assigned_staff_id');
+  else if (filter.assigned_to !== undefined) {
+    if (!isStorableId(filter.assigned_to)) return builder.whereRaw('false');
+    builder.where('r.assigned_staff_id', filter.assigned_to);
+  }
   if (filter.overdue === true) builder.where('r.status', 'open').andWhereRaw('r.expected_datetime < now()');
   if (filter.overdue === false)
     builder.whereRaw(`NOT (r.status = 'open' AND r.expected_datetime IS NOT NULL AND r.expected_datetime < now())`);
@@ -125,7 +137,11 @@ function applyQueueFilter(db: Db, builder: Knex.QueryBuilder, filter: QueueFilte
   if (filter.text) {
     const pattern = `%${escapeLike(filter.text)}%`;
     builder.where((where) =>
-      where.whereRaw(`r.description ILIKE ? ESCAPE '\\'`, [pattern]).orWhereRaw(`r.address ILIKE ? ESCAPE '\\'`, [pattern]),
+      where
+        .whereRaw(`r.description ILIKE ? ESCAPE '\\'`, [pattern])
+        .orWhereRaw(`r.address ILIKE ? ESCAPE '\\'`, [pattern])
+        // An imported request is also found by its id in the system it came from.
+        .orWhere('r.external_id', filter.text),
     );
   }
   if (filter.from) builder.where('r.requested_datetime', '>=', filter.from);
@@ -135,7 +151,10 @@ function applyQueueFilter(db: Db, builder: Knex.QueryBuilder, filter: QueueFilte
   return builder;
 }
 
-const fromRequests = (db: Db): Knex.QueryBuilder => db('service_requests as r').join('services as s', 's.id', 'r.service_id');
+const fromRequests = (db: Db): Knex.QueryBuilder =>
+  db('service_requests as r')
+    .join('services as s', 's.id', 'r.service_id')
+    .leftJoin('staff_accounts as assignee', 'assignee.id', 'r.assigned_staff_id');
 
 export async function queryQueue(db: Db, filter: QueueFilter): Promise<{ total: number; requests: StaffRequestSummary[] }> {
   const descending = filter.sort.startsWith('-');
@@ -194,6 +213,8 @@ export interface RequestChange {
   service_notice?: string | null;
   expected_datetime?: Date | null;
   duplicate_of?: string;
+  /** A staff account id (checked to be active by the caller), or null to unassign. */
+  assigned_staff_id?: string | null;
 }
 
 export type ChangeResult =
@@ -219,6 +240,8 @@ export async function applyChange(
     internal_note?: string | undefined;
     actor: { key_id: string | null; staff_id?: string | null; name: string };
     labels: Record<string, string>;
+    /** The response template the change was made from, for the audit trail. */
+    template?: { id: string; name: string } | undefined;
   },
 ): Promise<ChangeResult> {
   if (!isStorableId(input.id)) return { outcome: 'not_found' };
@@ -232,6 +255,7 @@ export async function applyChange(
         'service_notice',
         'expected_datetime',
         db.raw('duplicate_of::text AS duplicate_of'),
+        db.raw('assigned_staff_id::text AS assigned_staff_id'),
         'version',
       )
       .where({ id: input.id, jurisdiction_id: input.jurisdiction_id })
@@ -290,15 +314,29 @@ export async function applyChange(
         is_public: false,
       });
     }
+    // Assignment is audited with the names as they were, so the trail reads without a lookup.
+    const assignment = changes.assigned_staff_id;
+    if (assignment) {
+      delete changes.assigned_staff_id;
+      const ids = [assignment.from, assignment.to].filter((id): id is string => typeof id === 'string');
+      const names = new Map<string, string>(
+        (await trx('staff_accounts').select(trx.raw('id::text AS id'), 'display_name').whereIn('id', ids)).map(
+          (row: { id: string; display_name: string }) => [row.id, row.display_name],
+        ),
+      );
+      const person = (id: unknown) => (typeof id === 'string' ? { id, name: names.get(id) ?? null } : null);
+      changes.assigned_to = { from: person(assignment.from), to: person(assignment.to) };
+    }
     await trx('audit_log').insert({
       actor_key_id: input.actor.key_id,
       actor_staff_id: input.actor.staff_id ?? null,
       actor_name: input.actor.name,
       entity_type: 'service_request',
       entity_id: input.id,
-      action: 'update',
+      action: assignment && Object.keys(changes).length === 1 && !input.internal_note ? 'assign' : 'update',
       changes: JSON.stringify({
         ...changes,
+        ...(input.template ? { template: input.template } : {}),
         ...(input.internal_note ? { internal_note: { added: true } } : {}),
         version: { from: current.version, to: version },
       }),
@@ -327,10 +365,20 @@ export async function applyChange(
       const value = publicView[key];
       if (value instanceof Date) publicView[key] = value.toISOString();
     }
+    // Webhooks go to the city's own systems: the assignee is a staff-only field there (never in GeoReport answers).
+    const assignee = (await trx('service_requests as r')
+      .leftJoin('staff_accounts as a', 'a.id', 'r.assigned_staff_id')
+      .select(trx.raw('a.id::text AS id'), 'a.display_name AS name')
+      .where('r.id', input.id)
+      .first()) as { id: string | null; name: string | null };
     await enqueueEvent(trx, {
       jurisdiction_id: input.jurisdiction_id,
       type: 'request.updated',
-      payload: { ...publicView, changed: Object.keys(changes) },
+      payload: {
+        ...publicView,
+        assigned_to: assignee.id ? { id: assignee.id, name: assignee.name } : null,
+        changed: Object.keys(changes),
+      },
     });
     // A public change (the same that writes a public history entry) is e-mailed to the submitter and the
     // followers; an internal note alone is not.
@@ -342,9 +390,10 @@ export async function applyChange(
       });
     }
     // The person a request is assigned to hears about it (assignment comes with staff accounts).
-    const assignee = (input.change as { assigned_staff_id?: string | null }).assigned_staff_id;
-    if (changes.assigned_staff_id && assignee) {
-      await enqueueAssignmentNotification(trx, { service_request_id: input.id, version, staff_id: String(assignee) });
+    // `assignment` is the assigned_staff_id change (recorded as assigned_to in the audit above).
+    const assignedTo = input.change.assigned_staff_id;
+    if (assignment && assignedTo) {
+      await enqueueAssignmentNotification(trx, { service_request_id: input.id, version, staff_id: String(assignedTo) });
     }
     return { outcome: 'changed', version } as const;
   });

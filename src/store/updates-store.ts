@@ -1,7 +1,7 @@
 // The public history of requests, read as FixMyStreet's servicerequestupdates feed and written by clients' comments.
 import type { Db } from './db.js';
 import type { RequestStatus, RequestUpdate } from '../domain/types.js';
-import { isStorableId } from './requests-store.js';
+import { isStorableId } from './ids.js';
 
 export async function findUpdates(db: Db, jurisdictionId: string, from: Date, to: Date, limit: number): Promise<RequestUpdate[]> {
   const rows: Array<RequestUpdate & { media_url: string | null }> = await db('service_request_updates as u')

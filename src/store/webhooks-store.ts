@@ -2,6 +2,7 @@
 // the dispatcher (outbox-store.ts) and returned once, at creation.
 import type { Db } from './db.js';
 import type { EventType } from './outbox-store.js';
+import { isStorableId } from './ids.js';
 
 export interface WebhookRecord {
   id: string;
@@ -39,8 +40,6 @@ function columns(db: Db) {
     'deactivated_at',
   ];
 }
-
-const isStorableId = (id: string): boolean => /^[1-9]\d{0,17}$/.test(id);
 
 export async function createWebhook(
   db: Db,

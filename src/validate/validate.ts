@@ -48,7 +48,9 @@ export type SchemaId =
   | 'identity-settings-input.json'
   | 'response-template-input.json'
   | 'staff-webhook-input.json'
-  | 'staff-deliveries-query.json';
+  | 'staff-deliveries-query.json'
+  | 'import-mapping.json'
+  | 'import-service-map.json';
 
 let shared: Ajv | undefined;
 

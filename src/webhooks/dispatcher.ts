@@ -3,8 +3,12 @@
 // and no lock may be held across an HTTP call) and records the outcome: 2xx → delivered; anything else
 // (other status, redirect, network error, timeout) → retried with exponential backoff and jitter, failed
 // after config.webhookMaxAttempts attempts. Delivery is at least once: receivers drop duplicates by the
-// event id (body "id") or the delivery id (X-Open311-Delivery).
+// event id (body "id") or the delivery id (X-Open311-Delivery). Only public addresses (or the configured
+// allowed networks) are ever connected to, checked on the address resolved for the connection itself
+// (destination.ts); a refused one is recorded as "destination not allowed", with no connect attempt.
 import { createHmac } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Db } from '../store/db.js';
@@ -15,6 +19,15 @@ import {
   markDelivered,
   type ClaimedDelivery,
 } from '../store/outbox-store.js';
+import {
+  DESTINATION_NOT_ALLOWED,
+  DestinationNotAllowed,
+  guardedLookup,
+  isAllowedAddress,
+  literalAddressOf,
+  parseNetworks,
+  type Network,
+} from './destination.js';
 
 export interface WebhookDispatcher {
   /** Stops polling and waits for the attempts in flight to be sent and recorded. */
@@ -50,12 +63,54 @@ export function deliveryBody(delivery: Pick<ClaimedDelivery, 'event_id' | 'event
   });
 }
 
+class DeliveryTimeout extends Error {}
+
+/**
+ * POSTs `body` to `url` and resolves with the answer's status (its body is discarded unread). Redirects are
+ * not followed. A literal address is checked here (sockets skip lookup for those); a name resolves through
+ * guardedLookup, so the address connected to is always one the rule allows.
+ */
+function postDelivery(
+  url: URL,
+  body: string,
+  headers: Record<string, string>,
+  options: { timeoutMs: number; allowed: readonly Network[] },
+): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const literal = literalAddressOf(url);
+    if (literal !== undefined && !isAllowedAddress(literal, options.allowed)) {
+      reject(new DestinationNotAllowed());
+      return;
+    }
+    const client = url.protocol === 'https:' ? https : http;
+    const request = client.request(url, {
+      method: 'POST',
+      headers: { ...headers, 'Content-Length': String(Buffer.byteLength(body)) },
+      lookup: guardedLookup(options.allowed),
+      // No pooled sockets: each attempt resolves and checks its destination afresh.
+      agent: false,
+    });
+    const timer = setTimeout(() => request.destroy(new DeliveryTimeout()), options.timeoutMs);
+    request.on('response', (response) => {
+      clearTimeout(timer);
+      resolve(response.statusCode ?? 0);
+      response.destroy();
+    });
+    request.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    request.end(body);
+  });
+}
+
 export function startWebhookDispatcher({ db, logger, config }: { db: Db; logger: Logger; config: Config }): WebhookDispatcher {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let polling: Promise<void> | undefined;
   let pokedWhilePolling = false;
   const inFlight = new Set<Promise<void>>();
+  const allowed = parseNetworks(config.webhookAllowedNetworks.join(','));
 
   async function attempt(delivery: ClaimedDelivery): Promise<void> {
     if (!delivery.active) {
@@ -67,12 +122,10 @@ export function startWebhookDispatcher({ db, logger, config }: { db: Db; logger:
     let statusCode: number | null = null;
     let error: string;
     try {
-      const response = await fetch(delivery.url, {
-        method: 'POST',
+      statusCode = await postDelivery(
+        new URL(delivery.url),
         body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(config.webhookTimeoutMs),
-        headers: {
+        {
           'Content-Type': 'application/json',
           'User-Agent': 'open311-server-webhooks',
           'X-Open311-Event': delivery.event_type,
@@ -80,10 +133,8 @@ export function startWebhookDispatcher({ db, logger, config }: { db: Db; logger:
           'X-Open311-Timestamp': timestamp,
           'X-Open311-Signature': signatureOf(delivery.secret, timestamp, body),
         },
-      });
-      statusCode = response.status;
-      // The answer's body is not used: drop it without reading it.
-      await response.body?.cancel().catch(() => undefined);
+        { timeoutMs: config.webhookTimeoutMs, allowed },
+      );
       if (statusCode >= 200 && statusCode < 300) {
         await markDelivered(db, delivery.id, statusCode);
         logger.debug('webhook delivered', { delivery_id: delivery.id, webhook_id: delivery.webhook_id, status: statusCode });
@@ -91,9 +142,14 @@ export function startWebhookDispatcher({ db, logger, config }: { db: Db; logger:
       }
       error = statusCode >= 300 && statusCode < 400 ? `HTTP ${statusCode} (redirects are not followed)` : `HTTP ${statusCode}`;
     } catch (caught) {
-      const reason = caught instanceof Error ? ((caught.cause as Error | undefined)?.message ?? caught.message) : String(caught);
       error =
-        caught instanceof Error && caught.name === 'TimeoutError' ? `timed out after ${config.webhookTimeoutMs} ms` : reason;
+        caught instanceof DestinationNotAllowed
+          ? DESTINATION_NOT_ALLOWED
+          : caught instanceof DeliveryTimeout
+            ? `timed out after ${config.webhookTimeoutMs} ms`
+            : caught instanceof Error
+              ? caught.message
+              : String(caught);
     }
     const attempts = delivery.attempts + 1;
     const retryInMs = attempts >= config.webhookMaxAttempts ? undefined : retryDelayMs(config, attempts);

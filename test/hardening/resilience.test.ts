@@ -1,7 +1,6 @@
 // Resilience and operations: security headers that keep CORS working, request ids, Prometheus metrics,
 // structured logs, liveness/readiness, Idempotency-Key on POST, and the database going away and coming
 // back (503 + Retry-After + errors body meanwhile, recovery without a restart).
-import net from 'node:net';
 import { PassThrough } from 'node:stream';
 import { expect } from 'chai';
 import { createApp } from '../../src/app.js';
@@ -11,6 +10,7 @@ import { openDb, type Db } from '../../src/store/db.js';
 import { LANCASTER } from '../helpers/build.js';
 import { BASE, ctx, FORMATS, testConfig, unique, type Format } from '../helpers/test-server.js';
 import { checkErrorsBody, checkNoLeak, listen, rawRequest, type Listening, type RawAnswer } from './support.js';
+import { TcpProxy } from './tcp-proxy.js';
 
 const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -402,44 +402,3 @@ describe('hardening: resilience', function () {
     });
   });
 });
-
-/** A TCP forwarder in front of the database that can be cut (connections destroyed, port closed) and restored. */
-class TcpProxy {
-  port = 0;
-  private server: net.Server | undefined;
-  private readonly sockets = new Set<net.Socket>();
-
-  constructor(
-    private readonly host: string,
-    private readonly targetPort: number,
-  ) {}
-
-  async open(): Promise<void> {
-    const server = net.createServer((client) => {
-      const upstream = net.connect(this.targetPort, this.host);
-      for (const socket of [client, upstream]) {
-        this.sockets.add(socket);
-        socket.on('close', () => this.sockets.delete(socket));
-        socket.on('error', () => {
-          client.destroy();
-          upstream.destroy();
-        });
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => resolve());
-    });
-    this.port = (server.address() as net.AddressInfo).port;
-    this.server = server;
-  }
-
-  async cut(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    for (const socket of this.sockets) socket.destroy();
-    this.sockets.clear();
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-}

@@ -282,6 +282,26 @@ describe('staff sign-in: two-factor', () => {
 });
 
 describe('staff sessions', () => {
+  it('use a Secure __Host- cookie when PUBLIC_URL is https', async () => {
+    const { createApp } = await import('../../src/app.js');
+    const { createLogger } = await import('../../src/logger.js');
+    const { testConfig } = await import('../helpers/test-server.js');
+    const config = testConfig({ PUBLIC_URL: 'https://311.test.example' });
+    const { app } = createApp({ config, db: ctx().db, logger: createLogger('silent') });
+    const account = await makePerson();
+    const link = await accounts.issueSignInLink(ctx().db, account, 'test', config.publicUrl);
+    const used = await request(app).post(new URL(link.url).pathname).type('form').send('');
+    expect(used.status).to.equal(303);
+    const cookie = ([] as string[])
+      .concat(used.headers['set-cookie'] ?? [])
+      .find((value) => value.startsWith('__Host-open311_session='));
+    expect(cookie)
+      .to.match(/; Secure/i)
+      .and.match(/HttpOnly/i)
+      .and.match(/SameSite=Lax/i)
+      .and.match(/Path=\//);
+  });
+
   it('end after the idle timeout and after the absolute lifetime', async () => {
     const account = await makePerson();
     const idle = await signInWithLink(account);

@@ -1,10 +1,14 @@
 // Webhooks end to end: registered through the admin API, enqueued by request creation, delivered by a
-// dispatcher started here to a receiver on 127.0.0.1 (loopback only).
+// dispatcher started here to a receiver on 127.0.0.1 (loopback only). Loopback is not a public address, so
+// the app and the dispatchers here allow it explicitly (WEBHOOK_ALLOWED_NETWORKS), as a city would for a
+// receiver on its own network; test/hardening/webhook-destinations.test.ts checks the refusals.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import request from 'supertest';
+import type { Express } from 'express';
+import { createApp } from '../../src/app.js';
 import { createLogger } from '../../src/logger.js';
 import { createKey } from '../../src/store/api-keys-store.js';
 import { enqueueEvent } from '../../src/store/outbox-store.js';
@@ -68,8 +72,14 @@ async function startReceiver(respond: Responder = (_received, res) => res.writeH
   return receiver;
 }
 
+const LOCAL_RECEIVERS = { WEBHOOK_ALLOWED_NETWORKS: '127.0.0.1/32' };
+let localApp: Express | undefined;
+/** The app, allowing deliveries to the local receivers. */
+const app = (): Express =>
+  (localApp ??= createApp({ config: testConfig(LOCAL_RECEIVERS), db: ctx().db, logger: createLogger('silent') }).app);
+
 function startDispatcher(overrides: NodeJS.ProcessEnv = {}): WebhookDispatcher {
-  const config = testConfig({ WEBHOOK_RETRY_BASE_MS: '20', WEBHOOK_POLL_MS: '20', ...overrides });
+  const config = testConfig({ WEBHOOK_RETRY_BASE_MS: '20', WEBHOOK_POLL_MS: '20', ...LOCAL_RECEIVERS, ...overrides });
   const dispatcher = startWebhookDispatcher({ db: ctx().db, logger: createLogger('silent'), config });
   dispatchers.push(dispatcher);
   return dispatcher;
@@ -86,7 +96,7 @@ async function admin(): Promise<string> {
 }
 
 async function register(body: Record<string, unknown>): Promise<{ id: string; secret: string }> {
-  const response = await request(ctx().app)
+  const response = await request(app())
     .post('/api/v1/webhooks')
     .set('Authorization', await admin())
     .send(body);
@@ -96,7 +106,7 @@ async function register(body: Record<string, unknown>): Promise<{ id: string; se
 }
 
 async function deliveriesOf(webhookId: string) {
-  const response = await request(ctx().app)
+  const response = await request(app())
     .get(`/api/v1/webhooks/${webhookId}/deliveries`)
     .set('Authorization', await admin());
   expect(response.status, JSON.stringify(response.body)).to.equal(200);
@@ -141,7 +151,7 @@ describe('staff API: webhooks', () => {
     // Leave no active webhook behind: later tests' requests would queue deliveries for it.
     const authorization = await admin();
     for (const id of webhookIds.splice(0))
-      await request(ctx().app).delete(`/api/v1/webhooks/${id}`).set('Authorization', authorization);
+      await request(app()).delete(`/api/v1/webhooks/${id}`).set('Authorization', authorization);
     await Promise.all(receivers.splice(0).map((receiver) => receiver.close()));
   });
 
@@ -151,15 +161,15 @@ describe('staff API: webhooks', () => {
   });
 
   it('is for admins only: no key → 401, staff key → 403', async () => {
-    const none = await request(ctx().app).get('/api/v1/webhooks');
+    const none = await request(app()).get('/api/v1/webhooks');
     expect(none.status).to.equal(401);
     const staff = (await createKey(ctx().db, unique('staff'), 'staff')).key;
     for (const call of [
-      request(ctx().app).get('/api/v1/webhooks'),
-      request(ctx().app)
+      request(app()).get('/api/v1/webhooks'),
+      request(app())
         .post('/api/v1/webhooks')
         .send({ url: 'http://127.0.0.1:9/x', events: ['request.created'] }),
-      request(ctx().app).get('/api/v1/webhooks/1/deliveries'),
+      request(app()).get('/api/v1/webhooks/1/deliveries'),
     ]) {
       const answer = await call.set('Authorization', `Bearer ${staff}`);
       expect(answer.status).to.equal(403);
@@ -181,7 +191,7 @@ describe('staff API: webhooks', () => {
       [{ url: 'https://example.com/hook', events: ['request.created'], extra: 1 }, 'extra is not a known field.'],
     ];
     for (const [body, message] of cases) {
-      const answer = await request(ctx().app)
+      const answer = await request(app())
         .post('/api/v1/webhooks')
         .set('Authorization', await admin())
         .send(body);
@@ -190,7 +200,7 @@ describe('staff API: webhooks', () => {
         message,
       );
     }
-    const notJson = await request(ctx().app)
+    const notJson = await request(app())
       .post('/api/v1/webhooks')
       .set('Authorization', await admin())
       .set('Content-Type', 'text/plain')
@@ -198,21 +208,21 @@ describe('staff API: webhooks', () => {
     expect(notJson.status).to.equal(415);
     expect(
       (
-        await request(ctx().app)
+        await request(app())
           .get('/api/v1/webhooks/abc/deliveries')
           .set('Authorization', await admin())
       ).status,
     ).to.equal(404);
     expect(
       (
-        await request(ctx().app)
+        await request(app())
           .get('/api/v1/webhooks/999999999/deliveries')
           .set('Authorization', await admin())
       ).status,
     ).to.equal(404);
     expect(
       (
-        await request(ctx().app)
+        await request(app())
           .delete('/api/v1/webhooks/999999999')
           .set('Authorization', await admin())
       ).status,
@@ -229,7 +239,7 @@ describe('staff API: webhooks', () => {
       secret: 'my-own-secret-0123456789',
     });
     expect(chosen.secret).to.equal('my-own-secret-0123456789');
-    const listed = await request(ctx().app)
+    const listed = await request(app())
       .get('/api/v1/webhooks')
       .set('Authorization', await admin());
     expect(listed.status).to.equal(200);
@@ -414,13 +424,13 @@ describe('staff API: webhooks', () => {
     const webhook = await register({ url: receiver.url, events: ['request.created'] });
     const before = await createRequest();
     expect((await deliveriesOf(webhook.id))[0]).to.include({ status: 'pending' });
-    const removed = await request(ctx().app)
+    const removed = await request(app())
       .delete(`/api/v1/webhooks/${webhook.id}`)
       .set('Authorization', await admin());
     expect(removed.status).to.equal(204);
     expect(
       (
-        await request(ctx().app)
+        await request(app())
           .delete(`/api/v1/webhooks/${webhook.id}`)
           .set('Authorization', await admin())
       ).status,
@@ -433,7 +443,7 @@ describe('staff API: webhooks', () => {
     const deliveries = await deliveriesOf(webhook.id);
     expect(deliveries).to.have.length(1);
     expect(deliveries[0]).to.include({ status: 'failed', attempts: 0, last_error: 'webhook deactivated' });
-    const listed = await request(ctx().app)
+    const listed = await request(app())
       .get('/api/v1/webhooks')
       .set('Authorization', await admin());
     expect(listed.body.webhooks.find((item: { id: string }) => item.id === webhook.id)).to.include({ active: false });

@@ -9,6 +9,7 @@ import { methodNotAllowedHandler } from '../error-handler.js';
 import { actorOf, requireRole } from './auth.js';
 import { readJsonObject } from './json-body.js';
 import { sendJson } from './send.js';
+import { recordAudit } from '../../store/routing-store.js';
 
 export function meRouter(context: AppContext): Router {
   const router = express.Router();
@@ -51,6 +52,7 @@ export function staffAccountsRouter(context: AppContext): Router {
     const input = validate<accounts.NewAccount>('staff-account-input.json', await readJsonObject(req));
     const account = await accounts.createAccount(db, { ...input, role: input.role ?? 'staff' });
     const link = await accounts.issueSignInLink(db, account, actorOf(res).name, config.publicUrl);
+    await accounts.auditAccount(db, actorOf(res), account.id, 'create', { email: account.email, role: account.role });
     sendJson(res, { ...account, sign_in_link: link }, config.timeZone, 201);
   });
   router.get('/:id', async (req, res) => {
@@ -61,15 +63,20 @@ export function staffAccountsRouter(context: AppContext): Router {
       'staff-account-patch.json',
       await readJsonObject(req),
     );
-    sendJson(res, await accounts.changeAccount(db, idOf(req), change), config.timeZone);
+    const changed = await accounts.changeAccount(db, idOf(req), change);
+    await accounts.auditAccount(db, actorOf(res), changed.id, 'update', change);
+    sendJson(res, changed, config.timeZone);
   });
   router.delete('/:id', async (req, res) => {
     await accounts.deactivateAccount(db, idOf(req));
+    await accounts.auditAccount(db, actorOf(res), idOf(req), 'deactivate', { active: { from: true, to: false } });
     res.status(204).end();
   });
   router.post('/:id/sign-in-link', async (req, res) => {
     const account = await accounts.getAccount(db, idOf(req));
-    sendJson(res, await accounts.issueSignInLink(db, account, actorOf(res).name, config.publicUrl), config.timeZone, 201);
+    const link = await accounts.issueSignInLink(db, account, actorOf(res).name, config.publicUrl);
+    await accounts.auditAccount(db, actorOf(res), account.id, 'sign_in_link', {});
+    sendJson(res, link, config.timeZone, 201);
   });
   router.all('/', methodNotAllowedHandler(['GET', 'HEAD', 'POST']));
   router.all('/:id', methodNotAllowedHandler(['GET', 'HEAD', 'PATCH', 'DELETE']));
@@ -85,7 +92,15 @@ export function identitySettingsRouter(context: AppContext): Router {
   });
   router.patch('/', async (req, res) => {
     const change = validate<Partial<accounts.IdentitySettings>>('identity-settings-input.json', await readJsonObject(req));
-    sendJson(res, await accounts.changeIdentitySettings(context.db, change), context.config.timeZone);
+    const settings = await accounts.changeIdentitySettings(context.db, change);
+    await recordAudit(context.db, {
+      actor: actorOf(res),
+      entity_type: 'identity_settings',
+      entity_id: 'identity',
+      action: 'update',
+      changes: change,
+    });
+    sendJson(res, settings, context.config.timeZone);
   });
   router.all('/', methodNotAllowedHandler(['GET', 'HEAD', 'PATCH']));
   return router;

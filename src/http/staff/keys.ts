@@ -7,6 +7,8 @@ import type { AppContext } from '../context.js';
 import { methodNotAllowedHandler } from '../error-handler.js';
 import { readJsonObject } from './json-body.js';
 import { sendJson } from './send.js';
+import { actorOf } from './auth.js';
+import { recordAudit } from '../../store/routing-store.js';
 
 export function keysRouter(context: AppContext): Router {
   const { db, config } = context;
@@ -16,7 +18,18 @@ export function keysRouter(context: AppContext): Router {
   });
   router.post('/', async (req, res) => {
     const input = validate<{ name: string; role?: KeyRole }>('staff-key-input.json', await readJsonObject(req));
-    const { key, record } = await createKey(db, input.name.trim(), input.role ?? 'client');
+    const actor = actorOf(res);
+    const { key, record } = await createKey(db, input.name.trim(), input.role ?? 'client', undefined, {
+      staff_id: actor.staff_id,
+      name: actor.name,
+    });
+    await recordAudit(db, {
+      actor,
+      entity_type: 'api_key',
+      entity_id: record.id,
+      action: 'create',
+      changes: { name: record.name, role: record.role },
+    });
     sendJson(res, { ...record, key }, config.timeZone, 201);
   });
   router.delete('/:id', async (req, res) => {

@@ -29,7 +29,7 @@ export function staffRequestsRouter(context: AppContext): Router {
 
   router.get('/', async (req, res) => {
     const jurisdiction = await jurisdictionOf(req);
-    sendJson(res, await workflow.queue(db, jurisdiction, req.query), jurisdiction.time_zone);
+    sendJson(res, await workflow.queue(db, jurisdiction, req.query, actorOf(res)), jurisdiction.time_zone);
   });
 
   router.get('/:service_request_id', async (req, res) => {

@@ -11,6 +11,7 @@ import { staffRequestsRouter } from './requests.js';
 import { webhooksRouter } from './webhooks.js';
 import { notificationsAdminRouter } from './notifications.js';
 import { identitySettingsRouter, meRouter, staffAccountsRouter } from './identity.js';
+import { templatesRouter } from './templates.js';
 import { statsRouter } from './stats.js';
 
 export const STAFF_BASE_PATH = '/api/v1';
@@ -26,6 +27,7 @@ export function staffRouter(context: AppContext): Router {
   router.use('/me', meRouter(context));
   router.use('/staff', staffAccountsRouter(context));
   router.use('/identity-settings', identitySettingsRouter(context));
+  router.use('/response-templates', templatesRouter(context));
   router.use('/keys', requireRole(context, 'admin'), keysRouter(context));
   router.use('/stats', statsRouter(context));
   router.use('/webhooks', requireRole(context, 'admin'), webhooksRouter(context));

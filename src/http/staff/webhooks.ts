@@ -10,6 +10,7 @@ import { coerceCommonQuery, scalarParameter } from '../../validate/coerce.js';
 import { validate } from '../../validate/validate.js';
 import type { AppContext } from '../context.js';
 import { methodNotAllowedHandler } from '../error-handler.js';
+import { parseNetworks, refusedDestination } from '../../webhooks/destination.js';
 import { actorOf } from './auth.js';
 import { readJsonObject } from './json-body.js';
 import { sendJson } from './send.js';
@@ -18,8 +19,11 @@ const DEFAULT_DELIVERIES = 50;
 
 export const generateWebhookSecret = (): string => `whsec_${randomBytes(32).toString('base64url')}`;
 
-/** The URL as it will be called, or a 400: absolute http(s), with a host, without credentials. */
-function checkedUrl(text: string): string {
+/**
+ * The URL as it will be called, or a 400: absolute http(s), with a host, without credentials, to a public
+ * address or an allowed network (src/webhooks/destination.ts; each delivery checks again).
+ */
+async function checkedUrl(text: string, allowed: ReturnType<typeof parseNetworks>): Promise<string> {
   let url: URL;
   try {
     url = new URL(text);
@@ -38,11 +42,14 @@ function checkedUrl(text: string): string {
       'url must be an absolute http:// or https:// URL of at most 2000 characters, without user name or password.',
     );
   }
+  const refusal = await refusedDestination(url, allowed);
+  if (refusal !== undefined) throw badRequest(refusal);
   return url.href;
 }
 
 export function webhooksRouter(context: AppContext): Router {
   const { db } = context;
+  const allowedNetworks = parseNetworks(context.config.webhookAllowedNetworks.join(','));
   const router = express.Router();
   const jurisdictionOf = async (req: Request, fromBody?: string) =>
     context.jurisdictions.resolve(
@@ -64,7 +71,7 @@ export function webhooksRouter(context: AppContext): Router {
     const secret = input.secret ?? generateWebhookSecret();
     const record = await createWebhook(db, {
       jurisdiction_id: jurisdiction.jurisdiction_id,
-      url: checkedUrl(input.url),
+      url: await checkedUrl(input.url, allowedNetworks),
       events: input.events,
       secret,
       actor: actorOf(res),

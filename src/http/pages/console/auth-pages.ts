@@ -222,7 +222,6 @@ export function authPagesRouter(context: AppContext): Router {
   const linkPath = `${SIGN_IN_PATH}/link/:token`;
   router.get(local(linkPath), async (req, res) => {
     const token = String(req.params.token ?? '');
-    res.set('Referrer-Policy', 'no-referrer');
     if (!(await accounts.signInLinkUsable(db, token))) {
       sendErrorPage(res, linkNotUsable());
       return;
@@ -240,7 +239,6 @@ export function authPagesRouter(context: AppContext): Router {
   });
 
   router.post(local(linkPath), formBody, requireSameOrigin, async (req, res) => {
-    res.set('Referrer-Policy', 'no-referrer');
     const account = await accounts.consumeSignInLink(db, String(req.params.token ?? ''));
     const pending = account.two_factor;
     await signIn(req, res, account, 'link', pending, `${ACCOUNT_PATH}?welcome=1`);

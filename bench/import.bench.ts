@@ -1,0 +1,105 @@
+// npm run bench:import — CSV import throughput into PostgreSQL (issue #17's target: ≥ 20,000 rows/s for a
+// 1M-row file in bounded memory). Writes a GeoReport bulk-layout file of IMPORT_BENCH_ROWS rows (default
+// 1,000,000), imports it into a fresh database on DATABASE_URL (its role must create databases), imports it
+// again (every row unchanged), prints a table with ratios to the targets, and drops the database.
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { once } from 'node:events';
+import pg from 'pg';
+import { BULK_CSV_MAPPING } from '../src/domain/import.js';
+import { importFromCsv } from '../src/import/csv-import.js';
+import { ensureJurisdiction } from '../src/store/catalog-store.js';
+import { migrateLatest, openDb } from '../src/store/db.js';
+
+const ROWS = Number(process.env.IMPORT_BENCH_ROWS || 1_000_000);
+const TARGET_ROWS_PER_SECOND = 20_000;
+const TARGET_PEAK_RSS_MB = 400;
+
+if (!process.env.DATABASE_URL) {
+  process.stderr.write('bench:import needs DATABASE_URL (a PostgreSQL server whose role can create databases).\n');
+  process.exit(2);
+}
+
+async function writeFile(file: string): Promise<void> {
+  const out = fs.createWriteStream(file);
+  out.write(
+    'service_request_id,requested_datetime,updated_datetime,closed_date,status_description,status_notes,source,service_name,service_code,service_subtype,description,agency_responsible,address,lat,long\n',
+  );
+  const start = Date.UTC(2021, 0, 1);
+  const span = 5 * 365 * 86_400_000;
+  for (let index = 0; index < ROWS; index += 1) {
+    const requested = start + Math.floor((index / ROWS) * span);
+    const closed = index % 5 < 3;
+    const code = `SVC_${index % 20}`;
+    const line = `OLD-${index},${new Date(requested).toISOString()},${new Date(requested + 86_400_000).toISOString()},${closed ? new Date(requested + 86_400_000).toISOString() : ''},${closed ? 'Closed' : 'Open'},${closed ? 'Done' : ''},phone,Service ${index % 20},${code},,"Request number ${index}, with a comma",Streets,${index % 900} Main St,${(39.68 + (index % 1000) / 10_000).toFixed(6)},${(-82.63 + (index % 997) / 10_000).toFixed(6)}\n`;
+    if (!out.write(line)) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+}
+
+async function main(): Promise<void> {
+  const admin = new URL(process.env.DATABASE_URL!);
+  const database = `open311_bench_import_${randomBytes(4).toString('hex')}`;
+  const client = new pg.Client({ connectionString: admin.toString() });
+  await client.connect();
+  await client.query(`CREATE DATABASE ${database}`);
+  const url = new URL(admin.toString());
+  url.pathname = `/${database}`;
+  const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'open311-bench-import-'));
+  const file = path.join(directory, 'requests.csv');
+  const db = openDb({ databaseUrl: url.toString(), dataDirectory: undefined });
+  try {
+    await migrateLatest(db);
+    const target = { jurisdiction_id: 'bench.example', name: 'Bench', time_zone: 'America/New_York' };
+    await ensureJurisdiction(db, target);
+    let started = Date.now();
+    await writeFile(file);
+    process.stdout.write(
+      `Wrote ${ROWS} rows (${(fs.statSync(file).size / 1e6).toFixed(0)} MB) in ${((Date.now() - started) / 1000).toFixed(1)} s.\n`,
+    );
+    const options = { file, mapping: BULK_CSV_MAPPING, source: 'bench', dryRun: false, notify: false, strict: false };
+    started = Date.now();
+    const first = await importFromCsv(db, target, options);
+    const firstSeconds = (Date.now() - started) / 1000;
+    const rssAfterFirst = process.resourceUsage().maxRSS / 1024;
+    started = Date.now();
+    const second = await importFromCsv(db, target, options);
+    const secondSeconds = (Date.now() - started) / 1000;
+    const peak = process.resourceUsage().maxRSS / 1024;
+    if (first.counts.created !== ROWS || second.counts.unchanged !== ROWS) {
+      throw new Error(`unexpected counts: ${JSON.stringify(first.counts)} then ${JSON.stringify(second.counts)}`);
+    }
+    const rate = ROWS / firstSeconds;
+    const rows: string[][] = [
+      [
+        'CSV import, new rows',
+        `${Math.round(rate)} rows/s`,
+        `≥ ${TARGET_ROWS_PER_SECOND}`,
+        (rate / TARGET_ROWS_PER_SECOND).toFixed(2),
+        rate >= TARGET_ROWS_PER_SECOND ? 'met' : 'not met',
+      ],
+      ['CSV import, re-run (all unchanged)', `${Math.round(ROWS / secondSeconds)} rows/s`, '—', '—', '—'],
+      [
+        'peak RSS of the importer',
+        `${Math.round(peak)} MB (${Math.round(rssAfterFirst)} after the first run)`,
+        `≤ ${TARGET_PEAK_RSS_MB} MB`,
+        (peak / TARGET_PEAK_RSS_MB).toFixed(2),
+        peak <= TARGET_PEAK_RSS_MB ? 'met' : 'not met',
+      ],
+    ];
+    process.stdout.write(`\nImport benchmark: ${ROWS} rows, bulk CSV layout, PostgreSQL ${admin.host}\n`);
+    process.stdout.write(
+      `| measure | value | target | ratio | |\n|---|---|---|---:|---|\n${rows.map((row) => `| ${row.join(' | ')} |`).join('\n')}\n`,
+    );
+  } finally {
+    await db.destroy();
+    await client.query(`DROP DATABASE IF EXISTS ${database}`);
+    await client.end();
+    fs.rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,159 @@
+// Import from a CSV export: the GeoReport bulk layout out of the box, any other through a mapping of
+// columns, value maps and date formats. The file is streamed and written in batches of one statement each
+// (a batch is never half-imported), with one batch written while the next is read, so memory stays bounded
+// whatever the file's size. Bad rows are reported with their line number and skipped, or stop the run
+// (`strict`) before the batch that holds them is written.
+import fs from 'node:fs';
+import { parse } from 'csv-parse';
+import { checkServiceDefinition } from '../domain/catalog.js';
+import {
+  type CsvMapping,
+  csvRowReader,
+  type ImportCounts,
+  type ImportedRequest,
+  type Mapped,
+  type RowProblem,
+} from '../domain/import.js';
+import { upsertCatalog } from '../store/catalog-store.js';
+import type { Db } from '../store/db.js';
+import { missingServiceCodes, upsertImportedRequests } from '../store/import-store.js';
+
+export interface CsvImportOptions {
+  file: string;
+  mapping: CsvMapping;
+  /** The name the requests' ids are kept under (default: the file's name). */
+  source: string;
+  dryRun: boolean;
+  notify: boolean;
+  strict: boolean;
+  batchSize?: number;
+  /** Bad rows reported in full; beyond this only counted. */
+  maxReportedProblems?: number;
+  onProgress?: (progress: { bytes: number; total_bytes: number; rows: number; counts: ImportCounts; problems: number }) => void;
+}
+
+export interface CsvImportReport {
+  rows: number;
+  counts: ImportCounts;
+  problems: RowProblem[];
+  problem_count: number;
+  services_created: string[];
+  stopped: boolean;
+}
+
+export class CsvLayoutError extends Error {}
+
+interface Target {
+  jurisdiction_id: string;
+  time_zone: string;
+}
+
+export async function importFromCsv(db: Db, target: Target, options: CsvImportOptions): Promise<CsvImportReport> {
+  const report: CsvImportReport = {
+    rows: 0,
+    counts: { created: 0, updated: 0, unchanged: 0 },
+    problems: [],
+    problem_count: 0,
+    services_created: [],
+    stopped: false,
+  };
+  const work = async (store: Db): Promise<void> => {
+    const totalBytes = fs.statSync(options.file).size;
+    const input = fs.createReadStream(options.file);
+    const parser = input.pipe(
+      parse({ bom: true, relax_column_count: true, skip_empty_lines: true, max_record_size: 1024 * 1024, info: true }),
+    );
+    const batchSize = options.batchSize ?? 5000;
+    let read: ((row: string[]) => Mapped) | undefined;
+    let batch: ImportedRequest[] = [];
+    let writing: Promise<void> = Promise.resolve();
+    const flush = async (requests: ImportedRequest[]): Promise<void> => {
+      if (requests.length === 0) return;
+      await writing;
+      const write = async (): Promise<void> => {
+        await ensureServices(store, target, requests, report);
+        const counts = await upsertImportedRequests(store, target.jurisdiction_id, options.source, requests, {
+          notify: options.notify,
+        });
+        report.counts.created += counts.created;
+        report.counts.updated += counts.updated;
+        report.counts.unchanged += counts.unchanged;
+        options.onProgress?.({
+          bytes: input.bytesRead,
+          total_bytes: totalBytes,
+          rows: report.rows,
+          counts: report.counts,
+          problems: report.problem_count,
+        });
+      };
+      writing = write();
+      // A failed write must surface, not wait for the next batch.
+      writing.catch(() => undefined);
+    };
+    try {
+      for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+        if (!read) {
+          const reader = csvRowReader(options.mapping, record, target.time_zone);
+          if ('missing' in reader) {
+            throw new CsvLayoutError(
+              `The file has no column ${reader.missing.map((name) => `"${name}"`).join(', ')} that the mapping names.`,
+            );
+          }
+          read = reader.read;
+          continue;
+        }
+        report.rows += 1;
+        const mapped = read(record);
+        if ('problem' in mapped) {
+          report.problem_count += 1;
+          const problem = { where: `line ${info.lines}`, reason: mapped.problem };
+          if (report.problems.length < (options.maxReportedProblems ?? 1000)) report.problems.push(problem);
+          if (options.strict) {
+            report.stopped = true;
+            break;
+          }
+          continue;
+        }
+        batch.push(mapped.request);
+        if (batch.length >= batchSize) {
+          await flush(batch);
+          batch = [];
+        }
+      }
+      if (!report.stopped) await flush(batch);
+      else input.destroy();
+      await writing;
+    } finally {
+      input.destroy();
+    }
+    if (!read) throw new CsvLayoutError('The file is empty: it has no header line.');
+  };
+  if (options.dryRun) {
+    await db
+      .transaction(async (trx) => {
+        await work(trx);
+        throw new DryRunDone();
+      })
+      .catch((error: unknown) => {
+        if (!(error instanceof DryRunDone)) throw error;
+      });
+  } else {
+    await work(db);
+  }
+  return report;
+}
+
+class DryRunDone extends Error {}
+
+/** Services the rows name that the catalog lacks: created retired (history only), named as the file names them. */
+async function ensureServices(db: Db, target: Target, requests: ImportedRequest[], report: CsvImportReport): Promise<void> {
+  const names = new Map<string, string>();
+  for (const request of requests)
+    if (!names.has(request.service_code)) names.set(request.service_code, request.service_name ?? request.service_code);
+  const missing = await missingServiceCodes(db, target.jurisdiction_id, [...names.keys()]);
+  if (missing.length === 0) return;
+  const services = missing.map((code) =>
+    checkServiceDefinition({ service_code: code, service_name: (names.get(code) ?? code).slice(0, 200), active: false }),
+  );
+  report.services_created.push(...(await upsertCatalog(db, target.jurisdiction_id, services)));
+}
