@@ -12,6 +12,7 @@ import { isEmbedded, migrateLatest, openDb, type Db } from './store/db.js';
 import { ChangeFeed } from './store/change-feed.js';
 import { ReadPool } from './store/read-pool.js';
 import { startWebhookDispatcher } from './webhooks/dispatcher.js';
+import { seedDemoRequests } from './store/demo-requests.js';
 import { startNotificationDispatcher } from './notifications/dispatcher.js';
 import { createMailer } from './notifications/mailer.js';
 import { ensureFirstAdmin } from './domain/staff-accounts.js';
@@ -37,6 +38,11 @@ async function prepareStore(db: Db, config: Config, logger: Logger): Promise<voi
   if (config.seedDemo && (await countServices(db, config.jurisdictionId)) === 0) {
     const seeded = await seedDemoCatalog(db, config);
     logger.info('seeded the demo catalog', { services: seeded.length });
+  }
+  // Demo requests for the console's queue, map and trends; written once (a marker makes a rerun a no-op).
+  if (config.seedDemo) {
+    const requests = await seedDemoRequests(db, config.jurisdictionId);
+    if (requests > 0) logger.info('seeded demo requests', { requests });
   }
   await ensureBootstrapKey(db, config.bootstrapApiKey);
   await ensureBootstrapAdminKey(db, config.bootstrapAdminKey);

@@ -86,7 +86,10 @@ export async function resolveSession(
     method: session.method,
     second_factor_pending: session.second_factor_pending,
     needs_two_factor_enrolment:
-      found.require_two_factor && session.method !== 'oidc' && !account.two_factor && !session.second_factor_pending,
+      (found.require_two_factor || (found.require_two_factor_for_admins && account.role === 'admin')) &&
+      session.method !== 'oidc' &&
+      !account.two_factor &&
+      !session.second_factor_pending,
     created_at: session.created_at,
     expires_at: session.expires_at,
   };

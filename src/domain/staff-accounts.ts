@@ -266,15 +266,27 @@ export const unusedRecoveryCodes = (db: Db, account: StaffAccount): Promise<numb
 // ---- settings ----
 
 export interface IdentitySettings {
+  /** Every password account must use two-factor sign-in. */
   require_two_factor: boolean;
+  /** Admin password accounts must (a first step before everyone). */
+  require_two_factor_for_admins: boolean;
 }
 
+/** Whether the settings require two-factor sign-in of a password account with this role. */
+export const twoFactorRequired = (settings: IdentitySettings, role: StaffRole): boolean =>
+  settings.require_two_factor || (settings.require_two_factor_for_admins && role === 'admin');
+
 export async function readIdentitySettings(db: Db): Promise<IdentitySettings> {
-  return { require_two_factor: (await store.readSetting(db, 'require_two_factor')) === true };
+  return {
+    require_two_factor: (await store.readSetting(db, 'require_two_factor')) === true,
+    require_two_factor_for_admins: (await store.readSetting(db, 'require_two_factor_for_admins')) === true,
+  };
 }
 
 export async function changeIdentitySettings(db: Db, change: Partial<IdentitySettings>): Promise<IdentitySettings> {
   if (change.require_two_factor !== undefined) await store.writeSetting(db, 'require_two_factor', change.require_two_factor);
+  if (change.require_two_factor_for_admins !== undefined)
+    await store.writeSetting(db, 'require_two_factor_for_admins', change.require_two_factor_for_admins);
   return readIdentitySettings(db);
 }
 

@@ -88,3 +88,9 @@ export function csvRows(rows: BulkRow[], timeZone: string): string {
   }
   return out;
 }
+
+/** A small table as RFC 4180 CSV (the console's trend downloads): numbers as they are, text made formula-safe. */
+export function csvTable(header: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | number | null>>): string {
+  const cell = (value: string | number | null): string => (typeof value === 'number' ? String(value) : text(value));
+  return [header.map((name) => text(name)).join(','), ...rows.map((row) => row.map(cell).join(','))].join('\r\n') + '\r\n';
+}

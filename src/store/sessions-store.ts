@@ -44,7 +44,10 @@ export async function insertSession(
 export async function findSession(
   db: Db,
   idHash: string,
-): Promise<{ session: SessionRecord; account: StaffAccount; require_two_factor: boolean } | undefined> {
+): Promise<
+  | { session: SessionRecord; account: StaffAccount; require_two_factor: boolean; require_two_factor_for_admins: boolean }
+  | undefined
+> {
   const row = (await db('staff_sessions as s')
     .join('staff_accounts as a', 'a.id', 's.staff_account_id')
     .select([
@@ -57,6 +60,9 @@ export async function findSession(
       's.expires_at',
       db.raw(
         `COALESCE((SELECT value = 'true'::jsonb FROM identity_settings WHERE name = 'require_two_factor'), false) AS require_two_factor`,
+      ),
+      db.raw(
+        `COALESCE((SELECT value = 'true'::jsonb FROM identity_settings WHERE name = 'require_two_factor_for_admins'), false) AS require_two_factor_for_admins`,
       ),
       ...accountColumns(db),
     ])
@@ -86,7 +92,12 @@ export async function findSession(
     last_sign_in_at: row.last_sign_in_at as Date | null,
     deactivated_at: row.deactivated_at as Date | null,
   };
-  return { session, account, require_two_factor: row.require_two_factor as boolean };
+  return {
+    session,
+    account,
+    require_two_factor: row.require_two_factor as boolean,
+    require_two_factor_for_admins: row.require_two_factor_for_admins as boolean,
+  };
 }
 
 export async function touchSession(db: Db, idHash: string, now: Date): Promise<void> {

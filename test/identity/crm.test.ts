@@ -276,7 +276,7 @@ describe('identity in the CRM: GET /me and the people admin API', () => {
     expect(trail.map((entry) => entry.action)).to.deep.equal(['create', 'update', 'sign_in_link', 'deactivate']);
 
     const settings = await admin.patch('/api/v1/identity-settings').set('X-CSRF-Token', csrf).send({ require_two_factor: false });
-    expect(settings.body).to.deep.equal({ require_two_factor: false });
+    expect(settings.body).to.deep.equal({ require_two_factor: false, require_two_factor_for_admins: false });
   });
 
   it('a key made by a person records who made it', async () => {

@@ -261,6 +261,21 @@ describe('staff sign-in: two-factor', () => {
     expect(page.text).to.include('8 unused recovery codes left');
   });
 
+  it('when the settings require two-factor for admins only, an admin must set it up and staff need not', async () => {
+    const admin = await withPassword('admin');
+    const staff = await withPassword('staff');
+    await accounts.changeIdentitySettings(ctx().db, { require_two_factor_for_admins: true });
+    try {
+      const adminIn = await passwordSignIn(admin.account.email, PASSWORD);
+      expect((await adminIn.agent.get('/api/v1/me')).status).to.equal(403);
+      expect((await adminIn.agent.get('/staff/account')).text).to.include('Two-factor sign-in is required');
+      const staffIn = await passwordSignIn(staff.account.email, PASSWORD);
+      expect((await staffIn.agent.get('/api/v1/me')).status).to.equal(200);
+    } finally {
+      await accounts.changeIdentitySettings(ctx().db, { require_two_factor_for_admins: false });
+    }
+  });
+
   it('when the settings require two-factor, a password account must set it up before anything else', async () => {
     const { account } = await withPassword();
     await accounts.changeIdentitySettings(ctx().db, { require_two_factor: true });

@@ -5,7 +5,6 @@ import { expect } from 'chai';
 import request from 'supertest';
 import { createKey } from '../../src/store/api-keys-store.js';
 import { insertAccount } from '../../src/store/staff-accounts-store.js';
-import { applyChange, type RequestChange } from '../../src/store/staff-requests-store.js';
 import { BASE, ctx, unique } from '../helpers/test-server.js';
 import { freePort, linkIn, sleep, startNotifyApp, startSmtp, waitUntil, type NotifyApp, type SmtpServer } from './support.js';
 
@@ -393,17 +392,8 @@ describe('e-mail notifications (real SMTP server)', function () {
     const email = `${unique('crew')}@lancasterohio.gov`;
     const account = await insertAccount(ctx().db, { email, display_name: 'Pat Crew', role: 'staff', agencies: [] });
     const id = await report({ address_string: '5 Assigned Ave' });
-    const version = Number((await ctx().db('service_requests').where({ id }).first('version')).version);
-    // Assignment through the store's change (the staff API's assigned_to comes with staff accounts).
-    const result = await applyChange(ctx().db, {
-      jurisdiction_id: notify.config.jurisdictionId,
-      id,
-      expected_version: version,
-      change: { assigned_staff_id: account!.id } as RequestChange,
-      actor: { key_id: (await ctx().db('api_keys').first('id')).id, name: 'test' },
-      labels: {},
-    });
-    expect(result.outcome).to.equal('changed');
+    // Through the staff API's assignment (PATCH assigned_to).
+    await staffChange(id, { assigned_to: account!.id });
     await smtp.waitFor(() => smtp.to(email).length === 1, 10_000, 'the assignment');
     const mail = smtp.to(email)[0]!;
     expect(mail.subject).to.include(`Request ${id} is assigned to you`);

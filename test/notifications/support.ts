@@ -35,12 +35,23 @@ export interface SmtpServer {
 export const USER = 'mailer';
 export const PASSWORD = 'smtp-test-password';
 
+/**
+ * A free port of this suite's own range (26000-26999), for servers started later (a child process, an SMTP
+ * server that comes back): ephemeral ports may be taken meanwhile by the many other tests of a shared machine.
+ */
 export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  for (;;) {
+    const port = 26000 + Math.floor(Math.random() * 1000);
+    const server = net.createServer();
+    const free = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (free) {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      return port;
+    }
+  }
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,3 +1,5 @@
+import { startTriage } from './lib/triage.js';
+
 // The queue page: live updates (conditional polling of a small fingerprint; the fresh table is fetched only
 // when it changed, keeping the selection), and "select all".
 const main = document.querySelector<HTMLElement>('main');
@@ -44,6 +46,17 @@ async function refreshTable(changed: number): Promise<void> {
   if (oldCount && newCount) oldCount.textContent = newCount.textContent;
   document.dispatchEvent(new CustomEvent('queue:refreshed', { detail: { currentId } }));
   if (status) status.textContent = `The queue was updated: ${changed} new or changed request${changed === 1 ? '' : 's'}.`;
+}
+
+startTriage();
+
+// A template fills the bulk note (the server also applies it when the note is left empty).
+for (const select of document.querySelectorAll<HTMLSelectElement>('[data-template-select]')) {
+  select.addEventListener('change', () => {
+    const target = document.getElementById(select.dataset.templateSelect ?? '') as HTMLTextAreaElement | null;
+    const text = select.selectedOptions[0]?.dataset.text;
+    if (target && text) target.value = text;
+  });
 }
 
 if (liveUrl) {

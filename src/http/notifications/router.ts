@@ -7,7 +7,7 @@
 // GET pages never change anything: mail scanners that open links must not confirm or unsubscribe anyone.
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import * as notifications from '../../domain/notifications.js';
-import { Open311Error } from '../../errors.js';
+import type { Open311Error } from '../../errors.js';
 import { languageOf, type Language } from '../../notifications/address.js';
 import { ALERTS_PATH, NOTIFICATIONS_PATH } from '../../notifications/links.js';
 import type { FormPairs } from '../../validate/coerce.js';
@@ -15,6 +15,7 @@ import { pairValue, readFormBody } from '../body.js';
 import type { AppContext } from '../context.js';
 import { methodNotAllowedHandler } from '../error-handler.js';
 import { markMount } from '../observability.js';
+import { limitPostsByAddress } from '../rate-limit.js';
 import { html } from '../pages/html.js';
 import { pageSecurityHeaders } from '../pages/security.js';
 import { alertForm, confirmForm, message, notFixedForm, page, unsubscribeForm, wordsOf } from './pages.js';
@@ -25,8 +26,8 @@ async function readForm(req: Request): Promise<FormPairs> {
   return (await readFormBody(req, FORM_LIMITS)).pairs;
 }
 
-const numberOf = (text: string | undefined): number | undefined =>
-  text === undefined || !/^-?\d+(\.\d+)?$/.test(text) ? (text === undefined ? undefined : Number.NaN) : Number(text);
+/** A decimal number from a form field; NaN for anything else (the domain refuses it with a clear message). */
+const numberOf = (text: string): number => (/^-?\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN);
 
 /** The page language: the form's locale, else the browser's first choice. */
 function languageFor(req: Request, pairs: FormPairs = []): Language {
@@ -56,6 +57,9 @@ export function notificationsRouter(context: AppContext): Router {
       next();
     },
   );
+  // Subscribing sends e-mail: the same per-address POST limit as reports.
+  if (context.addressRateLimiter)
+    router.use(['/requests/:service_request_id/follow', ALERTS_PATH], limitPostsByAddress(context.addressRateLimiter));
   const send = (res: Response, language: Language, title: string, body: ReturnType<typeof message>, status = 200): void => {
     res
       .status(status)
@@ -91,18 +95,19 @@ export function notificationsRouter(context: AppContext): Router {
     const pairs = await readForm(req);
     const language = languageFor(req, pairs);
     const jurisdiction = await context.jurisdictions.resolve(pairValue(pairs, 'jurisdiction_id'));
-    const frequency = pairValue(pairs, 'frequency');
+    const field = (name: string): string | undefined => pairValue(pairs, name);
+    const [frequency, lat, long, radius, serviceArea] = ['frequency', 'lat', 'long', 'radius', 'service_area'].map(field);
     await notifications.createAreaAlert(
       db,
       jurisdiction,
       {
-        email: pairValue(pairs, 'email') ?? '',
+        email: field('email') ?? '',
         language,
         ...(frequency !== undefined ? { frequency: frequency as 'immediate' | 'daily' } : {}),
-        ...(pairValue(pairs, 'lat') !== undefined ? { lat: numberOf(pairValue(pairs, 'lat'))! } : {}),
-        ...(pairValue(pairs, 'long') !== undefined ? { long: numberOf(pairValue(pairs, 'long'))! } : {}),
-        ...(pairValue(pairs, 'radius') !== undefined ? { radius_meters: numberOf(pairValue(pairs, 'radius'))! } : {}),
-        ...(pairValue(pairs, 'service_area') !== undefined ? { service_area: pairValue(pairs, 'service_area')! } : {}),
+        ...(lat !== undefined ? { lat: numberOf(lat) } : {}),
+        ...(long !== undefined ? { long: numberOf(long) } : {}),
+        ...(radius !== undefined ? { radius_meters: numberOf(radius) } : {}),
+        ...(serviceArea !== undefined ? { service_area: serviceArea } : {}),
       },
       enabled,
     );

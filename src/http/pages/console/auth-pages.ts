@@ -338,7 +338,7 @@ ${
       twoFactor = html`<p>Two-factor sign-in is on. ${left} unused recovery code${left === 1 ? '' : 's'} left.</p>
 <form method="post" action="${ACCOUNT_PATH}/recovery-codes">${csrfField(res)}<p><button type="submit">Make new recovery codes</button></p></form>
 ${
-  settings.require_two_factor && account.has_password
+  accounts.twoFactorRequired(settings, account.role) && account.has_password
     ? html`<p>Two-factor sign-in is required here, so it stays on.</p>`
     : html`<form method="post" action="${ACCOUNT_PATH}/two-factor/disable">${csrfField(res)}
 <p><label for="disable_code">Current code or a recovery code</label><br>
@@ -456,7 +456,12 @@ ${passwordForm}
     accountPage,
     accountAction(async (req, _res, session) => {
       const settings = await accounts.readIdentitySettings(db);
-      await accounts.disableTotp(db, session.account, field(req, 'code'), settings.require_two_factor);
+      await accounts.disableTotp(
+        db,
+        session.account,
+        field(req, 'code'),
+        accounts.twoFactorRequired(settings, session.account.role),
+      );
       return { message: 'Two-factor sign-in is off.' };
     }),
   );

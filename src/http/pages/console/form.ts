@@ -1,17 +1,19 @@
-// Console form posts: the same body reader as the API (size, field-count and NUL limits), folded into a
+// Console form posts, parsed by consoleFormBody (guard.ts) before the session check, folded into a
 // prototype-free record of name → value (or values, when a name repeats, as checkboxes do).
 import type { Request } from 'express';
-import { readFormBody as readBody } from '../../body.js';
+import { badRequest } from '../../../errors.js';
 
 export type ConsoleForm = Record<string, string | string[]>;
 
-export async function readFormBody(req: Request): Promise<ConsoleForm> {
-  const { pairs } = await readBody(req, { maxFileBytes: 0, maxFiles: 0 });
+export function formOf(req: Request): ConsoleForm {
+  const body = (req.body ?? {}) as Record<string, unknown>;
   const form: ConsoleForm = Object.create(null);
-  for (const [name, value] of pairs) {
-    const before = form[name];
-    if (before === undefined) form[name] = value;
-    else form[name] = Array.isArray(before) ? [...before, value] : [before, value];
+  for (const [name, value] of Object.entries(body)) {
+    const values = Array.isArray(value) ? value : [value];
+    if (!values.every((item): item is string => typeof item === 'string')) continue;
+    // NUL can be stored neither in PostgreSQL text nor in XML answers.
+    if (values.some((item) => item.includes('\0'))) throw badRequest(`The field ${name.slice(0, 50)} contains a NUL character.`);
+    form[name] = Array.isArray(value) ? values : values[0]!;
   }
   return form;
 }

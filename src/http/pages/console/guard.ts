@@ -1,121 +1,78 @@
 // The console's one seam to staff identity: every console route asks this file who is signed in, what their
-// CSRF token is, and which actor a change is recorded under. INTERIM: until identity's session middleware
-// (issue #12) is on main, a person signs in by pasting a staff API key at /staff/key-sign-in; the cookie holds
-// the key's hash (never the key). This file is switched to identity's requireStaffPage/csrfToken when it lands.
-import { createHash, timingSafeEqual } from 'node:crypto';
-import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import { Open311Error } from '../../../errors.js';
-import { findActiveKey, findActiveKeyByHash, hashKey } from '../../../store/api-keys-store.js';
+// CSRF token is, and which actor a change is recorded under. Sessions, sign-in and the CSRF check itself are
+// identity's (session-middleware.ts: requireStaffPage checks the token of every POST, read from req.body, so
+// the console parses its form bodies before it).
+import express, { type Response } from 'express';
 import type { Jurisdiction } from '../../../domain/types.js';
+import { Open311Error } from '../../../errors.js';
 import type { AppContext } from '../../context.js';
-import { readFormBody } from './form.js';
-import { CONSOLE_BASE_PATH, type ConsolePerson, readCookie } from './layout.js';
-
-const SESSION_COOKIE = 'console_session';
+import type { Actor } from '../../staff/auth.js';
+import { listAccounts } from '../../../domain/staff-accounts.js';
+import { listTemplates } from '../../../domain/response-templates.js';
+import * as workflow from '../../../domain/workflow.js';
+import type { ConsolePerson } from './layout.js';
+import { csrfToken, requireStaffPage } from './session-middleware.js';
 
 export interface ConsoleUser extends ConsolePerson {
-  /** Who a change is recorded under (the workflow's Actor). */
-  actor: { key_id: string; name: string };
-  /** The id assignment uses for "assigned to me". */
+  /** Who a change is recorded under (the workflow's Actor: a person, no key). */
+  actor: Actor;
+  /** The staff account id ("assigned to me", saved views). */
   staff_id: string;
   csrf_token: string;
 }
 
-const csrfOf = (sessionValue: string): string => createHash('sha256').update(`csrf:${sessionValue}`, 'utf8').digest('base64url');
-
-export const consoleUserOf = (res: Response): ConsoleUser => res.locals.consoleUser as ConsoleUser;
-export const maybeConsoleUserOf = (res: Response): ConsoleUser | undefined => res.locals.consoleUser as ConsoleUser | undefined;
-
-/** Pages behind sign-in: not signed in → 303 to the sign-in page (with where to come back to). */
-export function requireConsole(context: AppContext, role: 'staff' | 'admin' = 'staff') {
-  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
-    const session = readCookie(req.headers.cookie, SESSION_COOKIE);
-    const record = session && /^[0-9a-f]{64}$/.test(session) ? await findActiveKeyByHash(context.db, session) : undefined;
-    if (!record || record.role === 'client') {
-      const back = encodeURIComponent(req.originalUrl.slice(0, 1000));
-      res.redirect(303, `${CONSOLE_BASE_PATH}/key-sign-in?return_to=${back}`);
-      return;
-    }
-    if (role === 'admin' && record.role !== 'admin') throw new Open311Error(403, ['This page is for administrators.']);
-    res.locals.consoleUser = {
-      name: record.name,
-      role: record.role === 'admin' ? 'admin' : 'staff',
-      actor: { key_id: record.id, name: record.name },
-      staff_id: record.id,
-      csrf_token: csrfOf(session!),
-    } satisfies ConsoleUser;
-    next();
+function userOf(res: Response): ConsoleUser | undefined {
+  const actor = res.locals.actor as Actor | undefined;
+  if (!actor || actor.kind !== 'person' || !actor.staff_id || !res.locals.session) return undefined;
+  return {
+    name: actor.name,
+    role: actor.role === 'admin' ? 'admin' : 'staff',
+    actor,
+    staff_id: actor.staff_id,
+    csrf_token: csrfToken(res),
   };
 }
 
-/** Every console POST: the form's _csrf must be the session's token. */
-export function checkCsrf(req: Request, res: Response, form: Record<string, string | string[]>): void {
-  const sent = form._csrf;
-  const expected = consoleUserOf(res).csrf_token;
-  const ok =
-    typeof sent === 'string' &&
-    sent.length === expected.length &&
-    timingSafeEqual(Buffer.from(sent, 'utf8'), Buffer.from(expected, 'utf8'));
-  if (!ok) throw new Open311Error(403, ['This form has expired. Go back, reload the page and try again.']);
-  void req;
-}
+export const consoleUserOf = (res: Response): ConsoleUser => {
+  const user = userOf(res);
+  if (!user) throw new Open311Error(401, ['Sign in to use the staff console.']);
+  return user;
+};
+export const maybeConsoleUserOf = (res: Response): ConsoleUser | undefined => userOf(res);
 
-/** The interim sign-in by staff key (replaced by identity's /staff/sign-in). */
-export function interimSignInRouter(context: AppContext, renderSignIn: (error?: string) => string): Router {
-  const router = express.Router();
-  router.get('/key-sign-in', (_req, res) => {
-    res.set('Content-Type', 'text/html; charset=utf-8').set('Cache-Control', 'no-store').send(renderSignIn());
-  });
-  router.post('/key-sign-in', async (req, res) => {
-    const form = await readFormBody(req);
-    const key = typeof form.key === 'string' ? form.key.trim() : '';
-    const record = key ? await findActiveKey(context.db, key) : undefined;
-    if (!record || record.role === 'client') {
-      res
-        .status(400)
-        .set('Content-Type', 'text/html; charset=utf-8')
-        .set('Cache-Control', 'no-store')
-        .send(renderSignIn('Enter a valid staff or admin key.'));
-      return;
-    }
-    res.cookie(SESSION_COOKIE, hashKey(key), { path: CONSOLE_BASE_PATH, httpOnly: true, sameSite: 'strict' });
-    const back = typeof req.query.return_to === 'string' ? req.query.return_to : '';
-    res.redirect(303, back.startsWith(`${CONSOLE_BASE_PATH}/`) && !back.startsWith('//') ? back : `${CONSOLE_BASE_PATH}/`);
-  });
-  router.post('/sign-out', (_req, res) => {
-    res.clearCookie(SESSION_COOKIE, { path: CONSOLE_BASE_PATH });
-    res.redirect(303, `${CONSOLE_BASE_PATH}/key-sign-in`);
-  });
-  return router;
-}
+/** Console form bodies: urlencoded, flat, up to 1 MiB and 1100 fields (a bulk action names up to 500 rows). */
+export const consoleFormBody = express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 1100 });
+
+/** Pages behind sign-in (identity's session middleware: redirect to sign-in, role check, CSRF on writes). */
+export const requireConsole = (context: AppContext, role: 'staff' | 'admin' = 'staff') => requireStaffPage(context, role);
 
 /** What the console needs from staff identity beyond sign-in: people, assignment and response templates. */
 export interface Team {
   assignmentAvailable: boolean;
+  /** Active staff accounts, for the assignee choices. */
   people: Array<{ id: string; name: string }>;
   templates: Array<{ id: string; title: string; text: string }>;
-  /** The queue query with "assigned_to=me" resolved to the person's id. */
-  queueQuery(query: Record<string, string>): Record<string, string>;
-  withAssignees<T extends { service_request_id: string }>(rows: T[]): Promise<T[]>;
-  templateText(id: string | undefined): string | undefined;
+  /** The queue's actor: it resolves assigned_to=me to the signed-in person. */
+  actor: Actor | undefined;
+  /** The template's fields of a change (identity's template_id: its text unless a note is typed). */
+  templateFields(id: string | undefined): { template_id?: string };
   assign(jurisdiction: Jurisdiction, id: string, version: number, assignee: string | undefined): Promise<void>;
 }
 
-export async function teamOf(_context: AppContext, _res: Response): Promise<Team> {
-  // INTERIM: no staff accounts yet (issue #12), so no people, assignment or templates.
+export async function teamOf(context: AppContext, res: Response): Promise<Team> {
+  const jurisdiction = await context.jurisdictions.resolve(undefined);
+  const user = maybeConsoleUserOf(res);
+  const [people, templates] = await Promise.all([listAccounts(context.db), listTemplates(context.db, jurisdiction)]);
+  const known = new Set(templates.map((template) => template.id));
   return {
-    assignmentAvailable: false,
-    people: [],
-    templates: [],
-    queueQuery: (query) => {
-      const copy = { ...query };
-      delete copy.assigned_to;
-      return copy;
-    },
-    withAssignees: async (rows) => rows,
-    templateText: () => undefined,
-    assign: async () => {
-      throw new Open311Error(400, ['Assignment needs staff accounts, which are not set up yet.']);
+    assignmentAvailable: true,
+    people: people.filter((person) => person.active).map((person) => ({ id: person.id, name: person.display_name })),
+    templates: templates.map((template) => ({ id: template.id, title: template.name, text: template.text })),
+    actor: user?.actor,
+    templateFields: (id) => (id && known.has(id) ? { template_id: id } : {}),
+    assign: async (current, id, version, assignee) => {
+      if (!user) throw new Open311Error(401, ['Sign in to use the staff console.']);
+      await workflow.changeRequest(context.db, current, id, { version, assigned_to: assignee ?? null }, undefined, user.actor);
     },
   };
 }

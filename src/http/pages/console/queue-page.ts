@@ -107,12 +107,15 @@ function select(
 </div>`;
 }
 
-function filtersForm(model: QueueViewModel): SafeHtml {
+export function filtersForm(
+  model: Pick<QueueViewModel, 'parameters' | 'services' | 'agencies' | 'people' | 'assignmentAvailable'>,
+  action = `${CONSOLE_BASE_PATH}/`,
+): SafeHtml {
   const parameters = model.parameters;
   const value = (name: string): string => parameters.get(name)?.join(',') ?? '';
   const sort = value('sort');
   const pageSize = value('page_size');
-  return html`<form method="get" action="${CONSOLE_BASE_PATH}/" class="filters" role="search" aria-label="Filter the queue" data-queue-filters>
+  return html`<form method="get" action="${action}" class="filters" role="search" aria-label="Filter the queue" data-queue-filters>
   <div class="field">
     <label for="filter-q">Search text</label>
     <input type="search" id="filter-q" name="q" value="${value('q')}" maxlength="200" aria-describedby="filter-q-hint" data-search>
@@ -178,7 +181,7 @@ function filtersForm(model: QueueViewModel): SafeHtml {
   </div>
   <div class="actions-row">
     <button type="submit">Apply filters</button>
-    <a href="${CONSOLE_BASE_PATH}/" class="button button-secondary">Clear</a>
+    <a href="${action}" class="button button-secondary">Clear</a>
   </div>
 </form>`;
 }
@@ -203,7 +206,7 @@ function sortHeader(parameters: QueueParameters, column: string, label: string):
 function row(request: StaffRequestSummary, model: QueueViewModel): SafeHtml {
   const sla = slaOf(request, model.now);
   const label = STATUS_LABELS[request.detailed_status as DetailedStatus] ?? request.detailed_status;
-  const assignee = (request as StaffRequestSummary & { assigned_to_name?: string | null }).assigned_to_name;
+  const assignee = request.assigned_to?.name;
   return html`<tr data-request-row data-id="${request.service_request_id}" data-version="${String(request.version)}">
   <td><input type="checkbox" name="id" value="${request.service_request_id}:${String(request.version)}" form="bulk-form" id="select-${request.service_request_id}" aria-label="Select request ${request.service_request_id}"></td>
   <td><a href="${CONSOLE_BASE_PATH}/requests/${request.service_request_id}" data-open>${request.service_request_id}</a></td>
@@ -315,6 +318,24 @@ function savedViewsBlock(model: QueueViewModel): SafeHtml {
 </details>`;
 }
 
+function shortcutsDialog(model: QueueViewModel): SafeHtml {
+  const keys: Array<[string, string]> = [
+    ['j', 'Next request'],
+    ['k', 'Previous request'],
+    ['Enter', 'Open the current request'],
+    ...(model.assignmentAvailable ? ([['a', 'Assign the current request to me']] as Array<[string, string]>) : []),
+    ['c', 'Close the current request with a template (choose it, then Apply)'],
+    ['/', 'Search'],
+    ['?', 'This list'],
+  ];
+  return html`<dialog id="shortcuts" class="shortcut-dialog" aria-labelledby="shortcuts-title">
+  <h2 id="shortcuts-title">Keyboard shortcuts</h2>
+  <dl class="summary-list">${keys.map(([key, what]) => html`<dt><kbd>${key}</kbd></dt><dd>${what}</dd>`)}</dl>
+  <p>Shortcuts do nothing while you type in a field. Everything they do can also be reached with Tab.</p>
+  <form method="dialog"><button type="submit">Close</button></form>
+</dialog>`;
+}
+
 export function queueBody(model: QueueViewModel): SafeHtml {
   const result = model.result;
   const exportLink = `${CONSOLE_BASE_PATH}/export.csv${queryStringOf(model.parameters, { page: undefined, page_size: undefined })}`;
@@ -354,5 +375,6 @@ ${bulkForm(model)}
 </div>
 ${pagination(model)}`
     : html``
-}`;
+}
+${shortcutsDialog(model)}`;
 }

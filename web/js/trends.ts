@@ -1,0 +1,92 @@
+// Trends: each chart is drawn from the data table beside it (uPlot), so the picture and the numbers are the same
+// rows; the hotspot map draws the table's cells. Series differ by dash pattern as well as colour.
+import L from 'leaflet';
+import uPlot from 'uplot';
+import { createMap } from './lib/map.js';
+
+const COLOURS = ['#1d3557', '#b10e1e', '#00703c', '#7a4b00', '#4c2c92', '#005ea5', '#505a5f', '#912b88', '#28a197', '#f47738'];
+const DASHES: number[][] = [[], [6, 4], [2, 3], [10, 3, 2, 3], [1, 1], [12, 6]];
+
+function readTable(id: string): { header: string[]; labels: string[]; columns: Array<Array<number | null>> } | undefined {
+  const table = document.getElementById(id) as HTMLTableElement | null;
+  if (!table) return undefined;
+  const header = [...table.querySelectorAll('thead th')].map((cell) => cell.textContent ?? '');
+  const rows = [...table.querySelectorAll('tbody tr')].filter((row) => row.querySelector('th'));
+  const labels = rows.map((row) => row.querySelector('th')?.textContent ?? '');
+  const columns = header.slice(1).map((_, index) =>
+    rows.map((row) => {
+      const value = row.querySelectorAll('td')[index]?.getAttribute('data-value');
+      return value === null || value === undefined || value === '' ? null : Number(value);
+    }),
+  );
+  return { header, labels, columns };
+}
+
+function width(element: HTMLElement): number {
+  return Math.max(280, Math.min(element.clientWidth || 800, 1100));
+}
+
+for (const element of document.querySelectorAll<HTMLElement>('[data-chart]')) {
+  const data = readTable(element.dataset.table ?? '');
+  if (!data || data.labels.length === 0) continue;
+  const kind = element.dataset.chart;
+  // Skip the "Total" column of a per-service table and the "Closed" count of the close times: other scales.
+  const keep = data.header.slice(1).map((name) => name !== 'Total' && name !== 'Closed');
+  const series = data.header.slice(1).filter((_, index) => keep[index]);
+  const columns = data.columns.filter((_, index) => keep[index]);
+  const x =
+    kind === 'lines' && data.labels.every((label) => /^\d{4}-\d{2}-\d{2}$/.test(label))
+      ? data.labels.map((label) => Date.parse(`${label}T12:00:00`) / 1000)
+      : data.labels.map((_, index) => index);
+  const categorical = x.every((value, index) => value === index);
+  const bars = kind === 'bars' ? uPlot.paths.bars?.({ size: [0.6 / Math.max(1, series.length), 60], gap: 2 }) : undefined;
+  const options: uPlot.Options = {
+    width: width(element),
+    height: 260,
+    scales: { x: { time: !categorical } },
+    axes: [
+      categorical
+        ? { values: (_self, ticks) => ticks.map((tick) => (Number.isInteger(tick) ? (data.labels[tick] ?? '') : '')) }
+        : {},
+      {},
+    ],
+    series: [
+      { label: data.header[0] ?? '' },
+      ...series.map((label, index) => ({
+        label,
+        stroke: COLOURS[index % COLOURS.length],
+        width: 2,
+        dash: DASHES[index % DASHES.length],
+        ...(bars ? { paths: bars, fill: `${COLOURS[index % COLOURS.length]}cc` } : {}),
+      })),
+    ],
+  };
+  const aligned = [x, ...columns] as unknown as uPlot.AlignedData;
+  new uPlot(options, aligned, element);
+}
+
+const hotspotMap = document.querySelector<HTMLElement>('[data-hotspot-map]');
+if (hotspotMap) {
+  const data = readTable('trend-hotspots-table');
+  const map = createMap(hotspotMap, { center: [39.7137, -82.5993], zoom: 13 });
+  if (data && data.labels.length > 0) {
+    const [count, , south, west, north, east] = data.columns;
+    const max = Math.max(...(count ?? []).map((value) => value ?? 0), 1);
+    const bounds: L.LatLngBounds[] = [];
+    data.labels.forEach((label, index) => {
+      const box = L.latLngBounds([south![index]!, west![index]!], [north![index]!, east![index]!]);
+      bounds.push(box);
+      const share = (count![index] ?? 0) / max;
+      L.rectangle(box, { color: '#0b0c0c', weight: 1, fillColor: '#b10e1e', fillOpacity: 0.15 + 0.6 * share })
+        .bindTooltip(`${label}: ${count![index]} requests`)
+        .addTo(map);
+    });
+    map.fitBounds(
+      bounds.reduce((all, box) => all.extend(box), L.latLngBounds(bounds[0]!.getSouthWest(), bounds[0]!.getNorthEast())),
+      {
+        maxZoom: 15,
+      },
+    );
+  }
+}
+export {};
