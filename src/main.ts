@@ -4,6 +4,7 @@
 import cluster from 'node:cluster';
 import type { Server } from 'node:http';
 import { createApp } from './app.js';
+import { createHttpServer } from './http/server.js';
 import { ConfigError, GEOREPORT_BASE_PATH, loadConfig, type Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { countServices } from './store/catalog-store.js';
@@ -74,14 +75,11 @@ async function serve(config: Config, logger: Logger, prepare: boolean): Promise<
       ? new ChangeFeed(config.databaseListenUrl, db, logger).start()
       : undefined;
   const { app, context } = createApp({ config, db, logger, reads, ...(changes ? { changes } : {}) });
-  const server: Server = app.listen(config.port, config.host, () => {
+  const server: Server = createHttpServer(app).listen(config.port, config.host, () => {
     logger.info(`open311-server listening; GeoReport v2 base URL: ${config.publicUrl}${GEOREPORT_BASE_PATH}`, {
       pid: process.pid,
     });
   });
-  // Slow clients: headers must arrive within 15 s and the whole request within 60 s (Node answers 408).
-  server.headersTimeout = 15_000;
-  server.requestTimeout = 60_000;
   const webhooks = startWebhookDispatcher({ db, logger, config });
   // E-mail notifications: on with SMTP_URL, else off (nothing is queued for them).
   const notifications = config.smtpUrl

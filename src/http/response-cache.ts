@@ -10,6 +10,12 @@ export interface RenderedAnswer {
   etag: string;
   lastModified?: Date | undefined;
   extraHeaders?: Record<string, string>;
+  /**
+   * EXT paging totals of a list. Cached with the body; the headers that carry them (X-Next-Page-URL, Link…)
+   * are built for each request from that caller's own URL, never cached (they would hand one client's
+   * query string to the next).
+   */
+  paging?: { total: number; page: number; page_size: number };
 }
 
 interface Entry {
