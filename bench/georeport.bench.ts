@@ -6,9 +6,12 @@
 //   ours     the built server, run as `npm start` runs it (node [flags] dist/src/main.js)
 //   naive    bench/naive-server.ts: express + pg + JSON.stringify of the selected rows (a typical server)
 //   ceiling  bench/ceiling-server.ts: node:http replying the exact bytes ours returned (nothing is faster)
+//   express  bench/express-reference-server.ts: a bare Express app replying the same bytes with the same
+//            headers (the fixed-cost scenarios only: what our middleware stack costs on top of Express)
 // and runs every scenario with autocannon against the three, one after the other, scenario by scenario (so
 // background load on the machine hits the three alike and the ratios hold). Then ours again with
-// WEB_CONCURRENCY=2 (cluster) for the default list and POST. Prints the tables and writes bench/RESULTS.md.
+// WEB_CONCURRENCY=2 (cluster) for the default list and POST. Prints the tables, the issue #16 targets with
+// their ratios (met / not met), and writes bench/RESULTS.md.
 //
 // Environment:
 //   DATABASE_URL            a PostgreSQL server (its role must create databases and the postgis extension);
@@ -74,20 +77,96 @@ interface Scenario {
   connections: number;
   /** Sends If-None-Match with the ETag of a previous answer and expects 304. */
   conditional?: boolean;
+  /** A new path for every request (a map that pans): no cache can answer it, and the ceiling cannot replay it. */
+  randomPath?: () => string;
+  /** The servers that run it (default ours, naive, ceiling). */
+  servers?: readonly ServerName[];
   /** A resident-site page: the naive server has no equivalent, so it runs against ours and the ceiling only. */
   site?: boolean;
 }
+
+type ServerName = 'ours' | 'naive' | 'ceiling' | 'express';
 
 const CENTER = { lat: 39.71367, long: -82.59932 };
 // A phone-map viewport over downtown Lancaster (~1.6 km × 1 km), longitude first.
 const MAP_BBOX = '-82.6085,39.7090,-82.5901,39.7183';
 const PAGE_SIZE = 100;
 const PAGES = 10;
+const METERS_PER_DEGREE_LAT = 111_320;
+const METERS_PER_DEGREE_LONG = METERS_PER_DEGREE_LAT * Math.cos((CENTER.lat * Math.PI) / 180);
 
-function scenarios(): Scenario[] {
+/** A uniformly random point within `meters` of the city centre. */
+function randomPoint(meters: number): { lat: number; long: number } {
+  const angle = Math.random() * 2 * Math.PI;
+  const distance = meters * Math.sqrt(Math.random());
+  return {
+    lat: CENTER.lat + (distance * Math.cos(angle)) / METERS_PER_DEGREE_LAT,
+    long: CENTER.long + (distance * Math.sin(angle)) / METERS_PER_DEGREE_LONG,
+  };
+}
+
+/** A 1 km × 1 km map view somewhere over the city, every time another one. */
+function randomBoxPath(): string {
+  const { lat, long } = randomPoint(2500);
+  const halfLat = 500 / METERS_PER_DEGREE_LAT;
+  const halfLong = 500 / METERS_PER_DEGREE_LONG;
+  const box = [long - halfLong, lat - halfLat, long + halfLong, lat + halfLat].map((value) => value.toFixed(6)).join(',');
+  return `${BASE}/requests.json?bbox=${box}&page_size=${PAGE_SIZE}`;
+}
+
+/** "Already reported?" at a random place: 300 m around a point, every time another one. */
+function randomPointPath(): string {
+  const { lat, long } = randomPoint(2500);
+  return `${BASE}/requests.json?lat=${lat.toFixed(6)}&long=${long.toFixed(6)}&radius=300&page_size=${PAGE_SIZE}`;
+}
+
+const FIXED_COST_SERVERS: readonly ServerName[] = ['ours', 'naive', 'ceiling', 'express'];
+
+function scenarios(sample: { requestId: string }): Scenario[] {
   const c = SETTINGS.connections;
   return [
-    { id: 'services', title: 'services.json', method: 'GET', paths: [`${BASE}/services.json`], connections: c },
+    {
+      id: 'services',
+      title: 'services.json',
+      method: 'GET',
+      paths: [`${BASE}/services.json`],
+      connections: c,
+      servers: FIXED_COST_SERVERS,
+    },
+    {
+      id: 'discovery',
+      title: 'discovery.json',
+      method: 'GET',
+      paths: [`${BASE}/discovery.json`],
+      connections: c,
+      servers: ['ours', 'ceiling', 'express'],
+    },
+    {
+      id: 'request-id',
+      title: 'requests/{id}.json',
+      method: 'GET',
+      paths: [`${BASE}/requests/${sample.requestId}.json`],
+      connections: c,
+      servers: ['ours', 'ceiling', 'express'],
+    },
+    {
+      id: 'random-box',
+      title: `random 1 km box (page_size ${PAGE_SIZE})`,
+      method: 'GET',
+      paths: [randomBoxPath()],
+      randomPath: randomBoxPath,
+      connections: c,
+      servers: ['ours', 'naive'],
+    },
+    {
+      id: 'random-point',
+      title: `random point, radius 300 m (page_size ${PAGE_SIZE})`,
+      method: 'GET',
+      paths: [randomPointPath()],
+      randomPath: randomPointPath,
+      connections: c,
+      servers: ['ours', 'naive'],
+    },
     { id: 'list-json', title: 'requests.json (default)', method: 'GET', paths: [`${BASE}/requests.json`], connections: c },
     { id: 'list-xml', title: 'requests.xml (default)', method: 'GET', paths: [`${BASE}/requests.xml`], connections: c },
     {
@@ -517,10 +596,11 @@ function countItems(body: string, contentType: string): string {
 
 async function sample(server: Server, scenario: Scenario): Promise<{ rows: string; etag: string | undefined }> {
   if (scenario.method === 'POST') return { rows: '—', etag: undefined };
-  const response = await fetch(`${server.base}${scenario.paths[0]}`);
+  const samplePath = scenario.randomPath ? scenario.randomPath() : scenario.paths[0];
+  const response = await fetch(`${server.base}${samplePath}`);
   const body = await response.text();
   if (response.status !== 200) {
-    throw new Error(`${server.name} answered ${response.status} to ${scenario.paths[0]}: ${body.slice(0, 300)}`);
+    throw new Error(`${server.name} answered ${response.status} to ${samplePath}: ${body.slice(0, 300)}`);
   }
   return { rows: countItems(body, response.headers.get('content-type') ?? ''), etag: response.headers.get('etag') ?? undefined };
 }
@@ -542,11 +622,13 @@ async function load(
             setupRequest: (request) => ({ ...request, body: postBody(options.tag!, (n += 1)) }),
           },
         ]
-      : scenario.paths.map((requestPath) => ({
-          method: 'GET',
-          path: requestPath,
-          ...(options.etag ? { headers: { 'if-none-match': options.etag } } : {}),
-        }));
+      : scenario.randomPath
+        ? [{ method: 'GET', setupRequest: (request) => ({ ...request, path: scenario.randomPath!() }) }]
+        : scenario.paths.map((requestPath) => ({
+            method: 'GET',
+            path: requestPath,
+            ...(options.etag ? { headers: { 'if-none-match': options.etag } } : {}),
+          }));
   return autocannon({
     url: server.base,
     connections: scenario.connections,
@@ -631,22 +713,55 @@ async function measure(scale: number, server: Server, scenario: Scenario, dbUrl:
   return measured;
 }
 
-/** Registers on the ceiling server the answer ours gives to each URL of the scenario, just before it runs. */
-async function captureForCeiling(ours: Server, ceiling: Server, scenario: Scenario): Promise<void> {
+/** Headers a reference server must send as ours did (not those of the connection or the message framing). */
+function replayedHeaders(response: Response): Record<string, string> {
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, name) => {
+    if (!['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding'].includes(name)) headers[name] = value;
+  });
+  return headers;
+}
+
+/**
+ * Registers on the reference servers the answer ours gives to each URL of the scenario, just before it runs: the
+ * ceiling gets the bytes and content type, the Express reference the bytes and every header.
+ */
+async function captureForReferences(
+  ours: Server,
+  references: { ceiling?: Server; express?: Server },
+  scenario: Scenario,
+): Promise<void> {
+  if (scenario.randomPath || (!references.ceiling && !references.express)) return;
   const register = async (method: string, url: string, response: Response): Promise<void> => {
     const body = Buffer.from(await response.arrayBuffer());
-    const put = await fetch(`${ceiling.base}/__ceiling`, {
-      method: 'PUT',
-      body: JSON.stringify({
-        method,
-        url,
-        status: response.status,
-        contentType: response.headers.get('content-type') ?? 'application/octet-stream',
-        etag: response.headers.get('etag') ?? undefined,
-        body: body.toString('base64'),
-      }),
-    });
-    if (put.status !== 204) throw new Error(`the ceiling server refused the answer for ${url}`);
+    if (references.ceiling) {
+      const put = await fetch(`${references.ceiling.base}/__ceiling`, {
+        method: 'PUT',
+        body: JSON.stringify({
+          method,
+          url,
+          status: response.status,
+          contentType: response.headers.get('content-type') ?? 'application/octet-stream',
+          etag: response.headers.get('etag') ?? undefined,
+          body: body.toString('base64'),
+        }),
+      });
+      if (put.status !== 204) throw new Error(`the ceiling server refused the answer for ${url}`);
+    }
+    if (references.express) {
+      const put = await fetch(`${references.express.base}/__reference`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          method,
+          url,
+          status: response.status,
+          headers: replayedHeaders(response),
+          body: body.toString('base64'),
+        }),
+      });
+      if (put.status !== 204) throw new Error(`the Express reference refused the answer for ${url}`);
+    }
   };
   for (const url of scenario.paths) {
     if (scenario.method === 'POST') {
@@ -701,22 +816,40 @@ async function runScale(admin: URL, scale: number): Promise<ScaleRun> {
     `${BASE}/services.json`,
   );
   const ceiling = await startServer('ceiling', ['--import', 'tsx', 'bench/ceiling-server.ts'], {}, '/__ready');
+  const express = await startServer('express', ['--import', 'tsx', 'bench/express-reference-server.ts'], {}, '/__ready');
+  const byName: Record<ServerName, Server> = { ours, naive, ceiling, express };
+  const requestId = await withClient(url, async (client) => {
+    const { rows } = await client.query(
+      `SELECT id::text AS id FROM service_requests WHERE is_public AND jurisdiction_id = (SELECT jurisdiction_id FROM jurisdictions LIMIT 1) ORDER BY id DESC LIMIT 1`,
+    );
+    return String(rows[0]?.id ?? '1');
+  });
   const measures: Measure[] = [];
   const cleanup = async (): Promise<void> => {
     await withClient(url, deleteBenchRows);
   };
   try {
-    for (const scenario of scenarios()) {
-      await captureForCeiling(ours, ceiling, scenario);
+    for (const scenario of scenarios({ requestId })) {
+      const names: readonly ServerName[] =
+        scenario.servers ?? (scenario.site ? ['ours', 'ceiling'] : ['ours', 'naive', 'ceiling']);
+      const servers = names.map((name) => byName[name]);
+      await captureForReferences(
+        ours,
+        {
+          ...(servers.includes(ceiling) ? { ceiling } : {}),
+          ...(servers.includes(express) ? { express } : {}),
+        },
+        scenario,
+      );
       if (scenario.method === 'POST') await cleanup();
-      for (const server of scenario.site ? [ours, ceiling] : [ours, naive, ceiling]) {
-        measures.push(await measure(scale, server, scenario, server === ceiling ? undefined : url));
+      for (const server of servers) {
+        measures.push(await measure(scale, server, scenario, server === ceiling || server === express ? undefined : url));
         // Each server's GETs see the same data: POSTed rows are removed once counted.
         if (scenario.method === 'POST') await cleanup();
       }
     }
   } finally {
-    await Promise.all([stopServer(ours), stopServer(naive), stopServer(ceiling)]);
+    await Promise.all([stopServer(ours), stopServer(naive), stopServer(ceiling), stopServer(express)]);
   }
 
   const cluster: Measure[] = [];
@@ -738,7 +871,7 @@ async function runScale(admin: URL, scale: number): Promise<ScaleRun> {
           ? `WEB_CONCURRENCY=${workers}: ${members - 1} worker process(es) under the primary; RSS is the sum over all of them`
           : `WEB_CONCURRENCY=${workers} had no effect: the server ran as a single process (cluster mode not implemented in src/main.ts)`;
       process.stderr.write(`  cluster: ${clusterNote}\n`);
-      for (const scenario of scenarios().filter((item) => item.id === 'list-json' || item.id === 'post')) {
+      for (const scenario of scenarios({ requestId }).filter((item) => item.id === 'list-json' || item.id === 'post')) {
         cluster.push(await measure(scale, clustered, scenario, url));
         if (scenario.method === 'POST') await cleanup();
       }
@@ -764,13 +897,26 @@ interface Table {
 }
 
 function resultTable(run: ScaleRun): Table {
-  const header = ['scenario', 'server', 'req/s', 'p50 ms', 'p99 ms', 'peak RSS MB', '× naive', '× ceiling', 'rows', 'errors'];
+  const header = [
+    'scenario',
+    'server',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'peak RSS MB',
+    '× naive',
+    '× ceiling',
+    '× express',
+    'rows',
+    'errors',
+  ];
   const rows: string[][] = [];
   const byScenario = new Map<string, Measure[]>();
   for (const item of run.measures) byScenario.set(item.scenario, [...(byScenario.get(item.scenario) ?? []), item]);
   for (const items of byScenario.values()) {
     const naive = items.find((item) => item.server === 'naive');
     const ceiling = items.find((item) => item.server === 'ceiling');
+    const express = items.find((item) => item.server === 'express');
     for (const item of items) {
       rows.push([
         item.server === 'ours' ? item.title : '',
@@ -781,6 +927,7 @@ function resultTable(run: ScaleRun): Table {
         item.rssMb.toFixed(0),
         naive && naive.rps > 0 ? `${(item.rps / naive.rps).toFixed(2)}` : '—',
         ceiling && ceiling.rps > 0 ? `${(item.rps / ceiling.rps).toFixed(2)}` : '—',
+        express && express.rps > 0 ? `${(item.rps / express.rps).toFixed(2)}` : '—',
         item.rows,
         String(item.errors),
       ]);
@@ -855,6 +1002,89 @@ function scaleTable(runs: ScaleRun[]): Table | undefined {
   return { header, rows };
 }
 
+/** The targets of issue #16, each with what was measured in this run, its ratio, and met / not met. */
+function targetTable(runs: ScaleRun[]): Table {
+  const header = ['requests', 'target', 'measured', 'ratio', 'goal', 'result'];
+  const rows: string[][] = [];
+  const verdict = (ok: boolean): string => (ok ? 'met' : 'NOT MET');
+  const find = (run: ScaleRun, scenario: string, server: string): Measure | undefined =>
+    run.measures.find((item) => item.scenario === scenario && item.server === server);
+  for (const run of runs) {
+    const label = scaleLabel(run.scale);
+    const services = find(run, 'services', 'ours');
+    for (const id of ['random-box', 'random-point']) {
+      const ours = find(run, id, 'ours');
+      const naive = find(run, id, 'naive');
+      if (!ours) continue;
+      const name = id === 'random-box' ? '1. uncached random box' : '1. uncached random point';
+      if (services && services.rps > 0) {
+        const ratio = ours.rps / services.rps;
+        rows.push([
+          label,
+          `${name} vs services.json`,
+          `${ours.rps.toFixed(0)} / ${services.rps.toFixed(0)} req/s`,
+          ratio.toFixed(2),
+          '≥ 0.30',
+          verdict(ratio >= 0.3),
+        ]);
+      }
+      if (naive && naive.rps > 0) {
+        const ratio = ours.rps / naive.rps;
+        rows.push([
+          label,
+          `${name} vs naive`,
+          `${ours.rps.toFixed(0)} / ${naive.rps.toFixed(0)} req/s`,
+          ratio.toFixed(2),
+          '≥ 10',
+          verdict(ratio >= 10),
+        ]);
+      }
+      rows.push([label, `${name} p99`, `${fmt(ours.p99)} ms`, '—', '≤ 100 ms (at 1M)', verdict(ours.p99 <= 100)]);
+    }
+    for (const id of ['services', 'discovery', 'request-id']) {
+      const ours = find(run, id, 'ours');
+      const express = find(run, id, 'express');
+      if (!ours || !express || express.rps <= 0) continue;
+      const ratio = ours.rps / express.rps;
+      rows.push([
+        label,
+        `2. fixed cost: ${ours.title} vs bare Express`,
+        `${ours.rps.toFixed(0)} / ${express.rps.toFixed(0)} req/s`,
+        ratio.toFixed(2),
+        '≥ 0.70',
+        verdict(ratio >= 0.7),
+      ]);
+    }
+    const post = find(run, 'post', 'ours');
+    if (post)
+      rows.push([label, '3. creates', `${post.rps.toFixed(0)} req/s`, '—', '≥ 1000/s (at 10M)', verdict(post.rps >= 1000)]);
+    const radius = find(run, 'radius', 'ours');
+    if (radius) rows.push([label, '3. radius 200 m p99', `${fmt(radius.p99)} ms`, '—', '≤ 100 ms', verdict(radius.p99 <= 100)]);
+    rows.push([label, '4. map of everything (tiles / clusters)', 'no endpoint yet', '—', 'a bench row at 1M', 'NOT MET']);
+  }
+  const million = runs.find((run) => run.scale === 1_000_000);
+  const tenMillion = runs.find((run) => run.scale === 10_000_000);
+  for (const id of ['random-box', 'random-point']) {
+    const a = million?.measures.find((item) => item.scenario === id && item.server === 'ours');
+    const b = tenMillion?.measures.find((item) => item.scenario === id && item.server === 'ours');
+    const name = `1. ${id === 'random-box' ? 'random box' : 'random point'}: 10M within 2× of 1M`;
+    if (a && b && b.rps > 0) {
+      const ratio = a.rps / b.rps;
+      rows.push([
+        '10m / 1m',
+        name,
+        `${a.rps.toFixed(0)} / ${b.rps.toFixed(0)} req/s`,
+        ratio.toFixed(2),
+        '≤ 2',
+        verdict(ratio <= 2),
+      ]);
+    } else {
+      rows.push(['10m / 1m', name, 'not measured (needs BENCH_SCALES with 1000000 and 10000000)', '—', '≤ 2', 'not measured']);
+    }
+  }
+  return { header, rows };
+}
+
 function textTable(table: Table): string {
   const widths = table.header.map((title, column) => Math.max(title.length, ...table.rows.map((row) => row[column]!.length)));
   const line = (cells: string[]): string =>
@@ -924,6 +1154,8 @@ async function main(): Promise<void> {
     `- **ours**: the built server as \`npm start\` runs it (\`node ${(oursArguments ?? []).join(' ')}\`; one process, rate limits off, LOG_LEVEL=warn);`,
     '- **naive**: `bench/naive-server.ts`, express + pg + `JSON.stringify` of the selected rows (xml2js for XML), `ST_Distance(...) <= r` for the radius, `ST_X/ST_Y BETWEEN` for the bbox, OFFSET paging, a plain INSERT for POST: what a typical server does;',
     '- **ceiling**: `bench/ceiling-server.ts`, bare `node:http` replying the exact bytes ours returned for that URL (captured just before the scenario).',
+    '- **express**: `bench/express-reference-server.ts`, a bare Express app replying the same bytes with the same headers ours sent (fixed-cost scenarios only): `× express` is what our middleware stack costs on top of Express.',
+    '- **random box / random point**: a new 1 km box or 300 m circle somewhere over the city on every request (page_size 100, paging headers with the exact `X-Result-Count`): no cache can answer them; ours and naive only.',
     '- naive and ceiling run from TypeScript through tsx, whose loader thread adds about 35 MB to their RSS; ours runs compiled.',
     '',
     "`× naive` and `× ceiling` are req/s divided by the naive server's and by the ceiling's in the same scenario: ratios that hold on another machine, unlike the raw numbers. " +
@@ -966,6 +1198,16 @@ async function main(): Promise<void> {
       '',
     );
   }
+  const targets = targetTable(runs);
+  out.push('', '== Targets of issue #16 (ratios measured in this run)', textTable(targets));
+  md.push(
+    '## Targets (issue #16)',
+    '',
+    'Each target with what this run measured and whether it is met. Ratios compare servers measured in the same run, one after the other.',
+    '',
+    markdownTable(targets),
+    '',
+  );
   process.stdout.write(`${out.join('\n')}\n`);
   fs.mkdirSync(path.dirname(SETTINGS.output), { recursive: true });
   fs.writeFileSync(SETTINGS.output, `${md.join('\n')}\n`);

@@ -2,11 +2,12 @@
 // With WEB_CONCURRENCY > 1 (PostgreSQL only) the primary process prepares the store once and forks that
 // many workers sharing the port; each worker is the same stateless server.
 import cluster from 'node:cluster';
-import http, { type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { Express } from 'express';
 import { createApp } from './app.js';
 import { describeFailure, portInUse } from './errors.js';
 import { startAdminServer } from './http/admin-server.js';
+import { createHttpServer } from './http/server.js';
 import { ConfigError, GEOREPORT_BASE_PATH, loadConfig, type Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { countServices } from './store/catalog-store.js';
@@ -60,7 +61,7 @@ async function prepareStore(db: Db, config: Config, logger: Logger): Promise<voi
 
 /** Binds the port; "listening" is logged only once the bind succeeded. A port in use is one clear error. */
 function listen(app: Express, config: Config): Promise<Server> {
-  const server = http.createServer(app);
+  const server = createHttpServer(app);
   return new Promise<Server>((resolve, reject) => {
     const failed = (error: NodeJS.ErrnoException): void => {
       reject(error.code === 'EADDRINUSE' ? portInUse(config.host, config.port) : error);
@@ -112,9 +113,6 @@ async function serve(config: Config, logger: Logger, prepare: boolean): Promise<
       })
     : undefined;
   if (lock && admin) lock.publishAdminEndpoint(admin.endpoint);
-  // Slow clients: headers must arrive within 15 s and the whole request within 60 s (Node answers 408).
-  server.headersTimeout = 15_000;
-  server.requestTimeout = 60_000;
   const webhooks = startWebhookDispatcher({ db, logger, config });
   // E-mail notifications: on with SMTP_URL, else off (nothing is queued for them).
   const notifications = config.smtpUrl

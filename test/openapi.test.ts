@@ -624,7 +624,9 @@ describe('OpenAPI document (GET /openapi.json, spec/openapi.json)', () => {
       ]);
       expect(target.status).to.equal(200);
       const id = firstItem(target.body).service_request_id as string;
-      const since = new Date(Date.now() - 60_000).toISOString();
+      // The client's updated_datetime is kept as the time of the update: the feed shows the comments there.
+      const commentTime = (example(document, path, 'post', 'request', 'application/json', 'comment') as Json)
+        .updated_datetime as string;
       const updateIds: string[] = [];
       for (const mediaType of ['application/x-www-form-urlencoded', 'multipart/form-data', 'application/json']) {
         for (const format of ['json', 'xml'] as const) {
@@ -649,7 +651,8 @@ describe('OpenAPI document (GET /openapi.json, spec/openapi.json)', () => {
         }
       }
       for (const format of ['json', 'xml'] as const) {
-        const feed = await get(`${BASE}/servicerequestupdates.${format}?start_date=${since}`);
+        const at = encodeURIComponent(commentTime);
+        const feed = await get(`${BASE}/servicerequestupdates.${format}?start_date=${at}&end_date=${at}`);
         expect(feed.status).to.equal(200);
         if (format === 'xml') expect(rootElement(feed.text)).to.equal('service_request_updates');
         const ours = (feed.body as Json[]).filter((update) => updateIds.includes(update.update_id as string));
@@ -659,6 +662,7 @@ describe('OpenAPI document (GET /openapi.json, spec/openapi.json)', () => {
         for (const update of ours) {
           expect(Object.keys(update)).to.deep.equal(Object.keys(documented));
           expect(update.description).to.equal(comment.description);
+          expect(Date.parse(update.updated_datetime as string)).to.equal(Date.parse(commentTime));
           expect(update.service_request_id).to.equal(id);
         }
       }

@@ -140,6 +140,37 @@ async function main(): Promise<void> {
   if (kind !== 'open311' && kind !== 'csv') fail(`${kind ? `Unknown source "${kind}".\n` : ''}${USAGE}`);
   if (!where) fail(`${kind} needs ${kind === 'csv' ? 'the FILE' : 'the BASE_URL'}.\n${USAGE}`);
 
+  // Every argument and file is checked before the store is opened (opening the embedded one takes seconds).
+  let baseUrl = new URL('http://unused.invalid');
+  let maxPerAnswer: number | undefined;
+  let serviceMap: Map<string, string> | undefined;
+  const file = path.resolve(where);
+  let mapping: CsvMapping = BULK_CSV_MAPPING;
+  if (kind === 'open311') {
+    try {
+      baseUrl = new URL(where);
+    } catch {
+      fail(`BASE_URL "${where}" is not a URL.`);
+    }
+    if (!/^https?:$/.test(baseUrl.protocol)) fail('BASE_URL must be an http(s) URL.');
+    if (values.format !== 'json' && values.format !== 'xml') fail('--format must be json or xml.');
+    maxPerAnswer = values['max-per-answer'] === undefined ? undefined : Number(values['max-per-answer']);
+    if (maxPerAnswer !== undefined && !(Number.isInteger(maxPerAnswer) && maxPerAnswer >= 2 && maxPerAnswer <= 10000)) {
+      fail('--max-per-answer must be a whole number from 2 to 10000.');
+    }
+    if (values.map) {
+      serviceMap = new Map(
+        Object.entries(
+          checked<Record<string, string>>('import-service-map.json', readJson(values.map, 'The service map'), 'The service map'),
+        ),
+      );
+    }
+  } else {
+    if (!fs.existsSync(file)) fail(`No file ${file}.`);
+    if (values.map)
+      mapping = mappingOf(checked<RawMapping>('import-mapping.json', readJson(values.map, 'The mapping'), 'The mapping'));
+  }
+
   const { config, db } = await openConfiguredStore();
   try {
     let target = (await listJurisdictions(db)).find((jurisdiction) => jurisdiction.jurisdiction_id === config.jurisdictionId);
@@ -159,39 +190,16 @@ async function main(): Promise<void> {
     const show = progressWriter();
     const dry = values['dry-run'] ? ' (dry run: nothing was changed)' : '';
     if (kind === 'open311') {
-      let baseUrl: URL;
-      try {
-        baseUrl = new URL(where);
-      } catch {
-        fail(`BASE_URL "${where}" is not a URL.`);
-      }
-      if (!/^https?:$/.test(baseUrl.protocol)) fail('BASE_URL must be an http(s) URL.');
-      if (values.format !== 'json' && values.format !== 'xml') fail('--format must be json or xml.');
       let since: Date | undefined;
       if (values.since) {
         since = parseDateTime(values.since, target.time_zone)?.date;
         if (!since) fail(`--since "${values.since}" is not a date (YYYY-MM-DD or ISO 8601).`);
       }
-      const maxPerAnswer = values['max-per-answer'] === undefined ? undefined : Number(values['max-per-answer']);
-      if (maxPerAnswer !== undefined && !(Number.isInteger(maxPerAnswer) && maxPerAnswer >= 2 && maxPerAnswer <= 10000)) {
-        fail('--max-per-answer must be a whole number from 2 to 10000.');
-      }
-      const serviceMap = values.map
-        ? new Map(
-            Object.entries(
-              checked<Record<string, string>>(
-                'import-service-map.json',
-                readJson(values.map, 'The service map'),
-                'The service map',
-              ),
-            ),
-          )
-        : undefined;
       const report = await importFromOpen311(db, target, {
         baseUrl: baseUrl.toString(),
         sourceJurisdiction: values.jurisdiction,
         apiKey: values['api-key'],
-        format: values.format,
+        format: values.format as 'json' | 'xml',
         since,
         serviceMap,
         dryRun: values['dry-run'],
@@ -223,11 +231,6 @@ async function main(): Promise<void> {
       for (const warning of report.warnings) process.stdout.write(`Warning: ${warning}\n`);
       printProblems(report.problems, report.problems.length);
     } else {
-      const file = path.resolve(where);
-      if (!fs.existsSync(file)) fail(`No file ${file}.`);
-      const mapping = values.map
-        ? mappingOf(checked<RawMapping>('import-mapping.json', readJson(values.map, 'The mapping'), 'The mapping'))
-        : BULK_CSV_MAPPING;
       const report = await importFromCsv(db, target, {
         file,
         mapping,

@@ -2,8 +2,10 @@
 // against. Both are read on every POST and change rarely, so they are remembered for a while; they are safe to
 // remember because the statement that stores a create re-checks them (key not revoked, catalog changeset
 // unchanged) and stores nothing when either moved. Then the create is revalidated with fresh lookups.
+// An answer that statement does not give (an Idempotency-Key replay, a refusal of the input) is sent only
+// after confirmKey has read the key again, so a revoked key gets 403 from its very next request.
 import { Open311Error } from '../errors.js';
-import { findActiveKeyByHash, hashKey, type ApiKeyRecord } from '../store/api-keys-store.js';
+import { findActiveKeyByHash, hashKey, isKeyActive, type ApiKeyRecord } from '../store/api-keys-store.js';
 import { findServiceForIntake } from '../store/catalog-store.js';
 import type { Db } from '../store/db.js';
 import type { ServiceForIntake } from './types.js';
@@ -84,7 +86,20 @@ export class IntakeLookups {
     return service;
   }
 
-  /** Forget everything remembered (a create found it stale). */
+  /**
+   * Before an answer that the storing statement did not re-check: throws StaleIntake (so the caller
+   * authenticates afresh, and a revoked key gets its 403) when the remembered key was revoked since.
+   */
+  async confirmKey(keyId: string): Promise<void> {
+    if (!(await this.isKeyActive(keyId))) throw new StaleIntake();
+  }
+
+  /** Whether the key is active now, read from the store (never from what is remembered). */
+  isKeyActive(keyId: string): Promise<boolean> {
+    return isKeyActive(this.db, keyId);
+  }
+
+  /** Forget everything remembered (a create found it stale, a key was revoked). */
   forget(): void {
     this.keys.clear();
     this.services.clear();

@@ -7,6 +7,7 @@ import * as requestsStore from '../store/requests-store.js';
 import type { RequestWriter } from '../store/request-writer.js';
 import { StaleIntake, type IntakeLookups } from './intake.js';
 import { coerceCreateRequest, coerceRequestsQuery, type FormPairs, type QueryObject } from '../validate/coerce.js';
+import { keyedByInput } from './keyed-by-input.js';
 import { validate } from '../validate/validate.js';
 import { endOfDay, parseDateTime } from './datetime.js';
 import { withUploads, type MediaSink } from './media.js';
@@ -59,10 +60,12 @@ export function checkAttributes(
   submitted: Record<string, string[]>,
   timeZone: string,
 ): { answers: Record<string, string[]>; problems: string[] } {
-  const answers: Record<string, string[]> = {};
+  // Codes are outside input (__proto__ and constructor are legal codes): a Map in, a null-prototype object out.
+  const answers = keyedByInput<string[]>();
   const problems: string[] = [];
+  const given = new Map(Object.entries(submitted));
   const known = new Map(definition.map((attribute) => [attribute.code, attribute]));
-  for (const [code, values] of Object.entries(submitted)) {
+  for (const [code, values] of given) {
     if (!known.has(code)) {
       const kept = values.map((value) => value.trim()).filter((value) => value !== '');
       if (kept.length > 0) answers[code] = kept;
@@ -72,7 +75,7 @@ export function checkAttributes(
     if (!attribute.variable) continue;
     const name = `attribute[${attribute.code}]`;
     // An empty value is "no answer" (FixMyStreet sends empty strings for unpicked optional lists).
-    const values = (submitted[attribute.code] ?? []).map((value) => value.trim()).filter((value) => value !== '');
+    const values = (given.get(attribute.code) ?? []).map((value) => value.trim()).filter((value) => value !== '');
     if (values.length === 0) {
       if (attribute.required) problems.push(`${name} is required: ${attribute.description}`);
       continue;
@@ -148,6 +151,8 @@ export async function createRequestIdempotently(
   const replay = async (): Promise<CreatedRequest | undefined> => {
     const stored = await findRemembered(intake.db, apiKeyId, idempotencyKey);
     if (!stored) return undefined;
+    // A replay is not re-checked by the storing statement: a key remembered since its revocation stops here.
+    if (!intake.fresh) await intake.lookups.confirmKey(apiKeyId);
     if (stored.fingerprint !== fingerprint) {
       throw new Open311Error(422, [
         'This Idempotency-Key was already used for a different request; use a new key for a new request.',
@@ -396,6 +401,10 @@ export type Memo = <T>(key: string, compute: () => Promise<T>) => Promise<T>;
 export async function runRequestList(db: Db, plan: PlannedList, memo?: Memo): Promise<RequestList> {
   const { query, options } = plan;
   // The total does not depend on the page: every page of one query shares one count.
+  if (options.paged && (query.near || query.bbox)) {
+    const { requests: rows, total } = await requestsStore.findRequestsWithTotal(db, query);
+    return { requests: options.extensions ? await withExtensions(db, rows) : rows, options, total };
+  }
   const countKey = `count|${JSON.stringify({ ...query, limit: 0, offset: 0 })}`;
   const count = (): Promise<number> => requestsStore.countRequests(db, query);
   const [rows, total] = await Promise.all([

@@ -8,13 +8,18 @@ import type { Discovery, Jurisdiction, Service, ServiceDefinition } from './type
 
 export const GEOREPORT_SPECIFICATION = 'http://wiki.open311.org/GeoReport_v2';
 
-export async function getDiscovery(
-  db: Db,
+/** When any jurisdiction's catalog last changed: the discovery changeset. */
+export function catalogChangedAnywhere(db: Db): Promise<Date | undefined> {
+  return catalogStore.catalogChangeset(db);
+}
+
+/** The discovery document for a catalog last changed at `changed`. */
+export function discoveryDocument(
+  changed: Date | undefined,
   settings: { contact: string; keyService: string; endpointUrl: string; endpointType: 'production' | 'test' },
-): Promise<Discovery> {
+): Discovery {
   // The changeset must change whenever the service list or a definition does, and never be in the future.
-  const changed = (await catalogStore.catalogChangeset(db)) ?? new Date(0);
-  const changeset = new Date(Math.min(changed.getTime(), Date.now()));
+  const changeset = new Date(Math.min((changed ?? new Date(0)).getTime(), Date.now()));
   return {
     changeset,
     contact: settings.contact,

@@ -9,6 +9,8 @@ import { withUploads, type MediaSink } from './media.js';
 import type { Jurisdiction, RequestUpdate } from './types.js';
 
 export const MAX_UPDATES = 1000;
+/** How far ahead of the server's clock a client's updated_datetime may be. */
+export const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
 const DAY = 24 * 3600 * 1000;
 
 export async function findUpdates(db: Db, jurisdiction: Jurisdiction, query: QueryObject, now: Date): Promise<RequestUpdate[]> {
@@ -33,6 +35,7 @@ export async function addComment(
   apiKeyId: string,
   uploads: Array<{ bytes: Buffer }> = [],
   mediaSink?: MediaSink,
+  now: Date = new Date(),
 ): Promise<{ update_id: string }> {
   const raw: Record<string, unknown> = {};
   const mediaUrls: string[] = [];
@@ -53,9 +56,18 @@ export async function addComment(
     service_request_id: string;
     update_id: string;
     status: string;
+    updated_datetime: string;
     description?: string;
     media_url?: string[];
   }>('create-update-input.json', raw);
+  // The client's time of the comment is the time of the update (FixMyStreet sends its comment's time);
+  // a time in the future beyond a clock's usual error is a mistake, not a comment.
+  const updatedAt = parseDateTime(input.updated_datetime, jurisdiction.time_zone)!.date;
+  if (updatedAt.getTime() > now.getTime() + MAX_CLOCK_SKEW_MS) {
+    throw badRequest(
+      `updated_datetime must not be in the future (it may be at most ${MAX_CLOCK_SKEW_MS / 60000} minutes ahead of the server's clock).`,
+    );
+  }
   if (uploads.length > 0 && !mediaSink) throw new Error('addComment got uploads without a media sink');
   const stored = await withUploads(uploads, mediaSink!, async (urls) => {
     const result = await updatesStore.insertComment(db, {
@@ -63,6 +75,7 @@ export async function addComment(
       service_request_id: input.service_request_id,
       client_update_id: input.update_id,
       client_status: input.status.toUpperCase(),
+      updated_datetime: updatedAt,
       description: input.description ?? '',
       media_urls: urls.length > 0 ? urls : (input.media_url ?? []),
       api_key_id: apiKeyId,

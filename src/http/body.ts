@@ -1,10 +1,13 @@
 // Reads POST bodies: application/x-www-form-urlencoded (the standard), multipart/form-data (CUTR and media
-// uploads send it) and JSON, all into the same raw key/value pairs. Text is decoded as UTF-8 whatever the
-// declared charset (digest §1.4).
+// uploads send it) and JSON, all into the same raw key/value pairs. Text is decoded as UTF-8 (digest §1.4);
+// an urlencoded body that is not valid UTF-8 and does not say it is UTF-8 is read as windows-1252, as
+// browsers do (older Java clients send ISO-8859-1). withQueryParameters lets the query string of a GeoReport
+// POST give what the body does not (a .NET client library sends every parameter there).
 import type { Request } from 'express';
 import busboy from 'busboy';
 import { badRequest, payloadTooLarge, unsupportedMediaType } from '../errors.js';
 import { jsonToPairs, type FormPairs } from '../validate/coerce.js';
+import { parseBoundedJson } from './bounded-json.js';
 import { serviceUnavailable } from './error-handler.js';
 import type { UploadBudget } from './upload-budget.js';
 
@@ -43,12 +46,25 @@ async function readRaw(req: Request, limit: number): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/**
+ * The Content-Type with an unquoted boundary quoted. RFC 2046 allows '=' (and ' ( ) + , / : ?) in a boundary,
+ * but not in an unquoted parameter value, and a widely used Android library sends `boundary====1796154008459===`
+ * unquoted: busboy refuses that as malformed, so it gets the same boundary quoted.
+ */
+export function quoteBoundary(contentType: string): string {
+  return contentType.replace(
+    /(;\s*boundary\s*=\s*)([^";][^;]*?)(\s*(?:;|$))/i,
+    (_match, before: string, value: string, after: string) =>
+      /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(value) ? `${before}${value}${after}` : `${before}"${value}"${after}`,
+  );
+}
+
 function readMultipart(req: Request, limits: UploadLimits): Promise<FormBody> {
   return new Promise((resolve, reject) => {
     let parser: busboy.Busboy;
     try {
       parser = busboy({
-        headers: req.headers,
+        headers: { ...req.headers, 'content-type': quoteBoundary(req.headers['content-type'] ?? '') },
         defParamCharset: 'utf8',
         limits: {
           fields: MAX_FORM_FIELDS,
@@ -121,6 +137,25 @@ function readMultipart(req: Request, limits: UploadLimits): Promise<FormBody> {
   });
 }
 
+/** A parameter's name without a trailing [] (attribute[CODE] and attribute[CODE][] are the same parameter). */
+const parameterName = (key: string): string => (key.endsWith('[]') ? key.slice(0, -2) : key);
+
+/**
+ * The body's pairs, then the query string's pairs for every parameter the body does not give: the body wins
+ * where both are given, and a GeoReport POST with every parameter in the query string and an empty body works.
+ * (Web forms do not take this: their fields, such as sign-in secrets, belong in the body only.)
+ */
+export function withQueryParameters(body: FormPairs, url: string): FormPairs {
+  const queryStart = url.indexOf('?');
+  if (queryStart === -1) return body;
+  const query = parseUrlencoded(Buffer.from(url.slice(queryStart + 1), 'latin1'), 'utf-8');
+  if (query.length === 0) return body;
+  const given = new Set(body.map(([key]) => parameterName(key)));
+  const merged = [...body, ...query.filter(([key]) => !given.has(parameterName(key)))];
+  if (merged.length > MAX_FORM_FIELDS) throw payloadTooLarge(`The form has more than ${MAX_FORM_FIELDS} fields.`);
+  return merged;
+}
+
 /** The body's parameters as raw pairs, in order, and its files. An absent body is an empty form. */
 export async function readFormBody(req: Request, limits: UploadLimits): Promise<FormBody> {
   const contentType = (req.headers['content-type'] ?? '').toLowerCase();
@@ -138,22 +173,82 @@ export async function readFormBody(req: Request, limits: UploadLimits): Promise<
   return body;
 }
 
+const UTF8_STRICT = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const UTF8_LENIENT = new TextDecoder('utf-8', { ignoreBOM: true });
+// Node's TextDecoder reads 'windows-1252' as ISO-8859-1; the 32 code points where they differ, from the
+// WHATWG Encoding standard's index (0x81, 0x8D, 0x8F, 0x90 and 0x9D map to the C1 controls of the same value).
+const WINDOWS_1252_HIGH =
+  '\u20ac\u0081\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u008d\u017d\u008f' +
+  '\u0090\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u009d\u017e\u0178';
+const WINDOWS_1252 = {
+  decode(bytes: Uint8Array): string {
+    let text = '';
+    for (const byte of bytes) text += byte >= 0x80 && byte < 0xa0 ? WINDOWS_1252_HIGH[byte - 0x80] : String.fromCharCode(byte);
+    return text;
+  },
+};
+
+/** The bytes of one urlencoded name or value: '+' is a space, %XX a byte, anything else its own byte. */
+function urlDecodedBytes(text: string): Buffer {
+  const bytes = Buffer.allocUnsafe(text.length);
+  let length = 0;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code === 0x2b) bytes[length++] = 0x20;
+    else if (code === 0x25 && /^[0-9A-Fa-f]{2}$/.test(text.slice(index + 1, index + 3))) {
+      bytes[length++] = Number.parseInt(text.slice(index + 1, index + 3), 16);
+      index += 2;
+    } else bytes[length++] = code & 0xff;
+  }
+  return bytes.subarray(0, length);
+}
+
+/**
+ * application/x-www-form-urlencoded as the WHATWG URL standard parses it, except for the character set:
+ * UTF-8 when the text is valid UTF-8 or says it is UTF-8; otherwise windows-1252, for the whole body (one
+ * body has one encoding), which is what browsers do with forms in ISO-8859-1 pages.
+ */
+export function parseUrlencoded(raw: Buffer, charset: string | undefined): FormPairs {
+  const byteSegments: Array<[Buffer, Buffer]> = [];
+  for (const segment of raw.toString('latin1').split('&')) {
+    if (segment === '') continue;
+    const equals = segment.indexOf('=');
+    byteSegments.push(
+      equals === -1
+        ? [urlDecodedBytes(segment), Buffer.alloc(0)]
+        : [urlDecodedBytes(segment.slice(0, equals)), urlDecodedBytes(segment.slice(equals + 1))],
+    );
+    if (byteSegments.length > MAX_FORM_FIELDS) throw payloadTooLarge(`The form has more than ${MAX_FORM_FIELDS} fields.`);
+  }
+  let decoder: { decode(bytes: Uint8Array): string } = UTF8_LENIENT;
+  if (charset !== 'utf-8' && charset !== 'utf8') {
+    try {
+      for (const [name, value] of byteSegments) {
+        UTF8_STRICT.decode(name);
+        UTF8_STRICT.decode(value);
+      }
+    } catch {
+      decoder = WINDOWS_1252;
+    }
+  }
+  return byteSegments.map(([name, value]) => [decoder.decode(name), decoder.decode(value)]);
+}
+
+/** The charset parameter of a Content-Type, lower-cased, without quotes; undefined when there is none. */
+function charsetOf(contentType: string): string | undefined {
+  const match = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType);
+  return match ? match[1]!.toLowerCase() : undefined;
+}
+
 async function readTextForm(req: Request, contentType: string): Promise<FormPairs> {
   const raw = await readRaw(req, MAX_FORM_BYTES);
   if (raw.length === 0) return [];
-  const text = raw.toString('utf8');
   if (contentType === '' || contentType.startsWith('application/x-www-form-urlencoded') || contentType.startsWith('text/plain')) {
-    const pairs: FormPairs = [...new URLSearchParams(text)];
-    if (pairs.length > MAX_FORM_FIELDS) throw payloadTooLarge(`The form has more than ${MAX_FORM_FIELDS} fields.`);
-    return pairs;
+    return parseUrlencoded(raw, charsetOf(contentType));
   }
+  const text = raw.toString('utf8');
   if (contentType.startsWith('application/json') || contentType.includes('+json')) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      throw badRequest('The request body is not valid JSON.');
-    }
+    const parsed = parseBoundedJson(text);
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
       throw badRequest('The JSON body must be an object of parameters.');
     }

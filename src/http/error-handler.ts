@@ -77,15 +77,15 @@ export function isUnavailable(error: unknown): boolean {
 export const serviceUnavailable = (description = 'The service is temporarily unavailable; please retry shortly.'): Open311Error =>
   new Open311Error(503, [description], { 'Retry-After': '5' });
 
+/** The Open311 errors document of `error` in `format`: the one writer of errors bodies (see also http/server.ts). */
+export function errorDocument(error: Open311Error, format: 'json' | 'xml'): { contentType: string; body: string } {
+  return { contentType: CONTENT_TYPES[format], body: serialize('errors', error.errors, format, { timeZone: 'UTC' }) };
+}
+
 /** Writes an Open311 errors document in the request's format. */
 export function sendError(res: Response, error: Open311Error): void {
-  const format = errorFormatOf(res);
-  res
-    .status(error.status)
-    .set(error.headers)
-    .set('Cache-Control', 'no-store')
-    .set('Content-Type', CONTENT_TYPES[format])
-    .send(serialize('errors', error.errors, format, { timeZone: 'UTC' }));
+  const { contentType, body } = errorDocument(error, errorFormatOf(res));
+  res.status(error.status).set(error.headers).set('Cache-Control', 'no-store').set('Content-Type', contentType).send(body);
 }
 
 /**

@@ -2,7 +2,7 @@
 import { once } from 'node:events';
 import type { Request, Response } from 'express';
 import { GEOREPORT_BASE_PATH } from '../config.js';
-import { forbidden } from '../errors.js';
+import { forbidden, Open311Error } from '../errors.js';
 import * as requests from '../domain/requests.js';
 import * as services from '../domain/services.js';
 import * as updates from '../domain/updates.js';
@@ -10,13 +10,14 @@ import type { CreatedRequest, Jurisdiction } from '../domain/types.js';
 import { intakeBusy, StaleIntake } from '../domain/intake.js';
 import type { Intake } from '../domain/requests.js';
 import { csvHeader, csvRows } from '../serialize/csv.js';
-import { findActiveKey } from '../store/api-keys-store.js';
+import { findActiveKey, type ApiKeyRecord } from '../store/api-keys-store.js';
 import { coerceCommonQuery, scalarParameter, type FormPairs, type QueryObject } from '../validate/coerce.js';
 import { validate } from '../validate/validate.js';
 import type { MediaSink } from '../domain/media.js';
 import { saveMedia } from '../media/media-store.js';
-import { apiKeyOf, apiKeyOutsideBody, pairValue, readFormBody, type UploadedFile } from './body.js';
+import { apiKeyOf, apiKeyOutsideBody, pairValue, readFormBody, type UploadedFile, withQueryParameters } from './body.js';
 import type { AppContext } from './context.js';
+import type { Db } from '../store/db.js';
 import { FEEDS_PATH } from './feeds.js';
 import { tooManyRequests } from './rate-limit.js';
 import { render, respond, respondCached, type RespondOptions } from './respond.js';
@@ -112,7 +113,27 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
     return value;
   }
 
+  // The catalog changeset, while the change feed is live: remembered until a notification (any catalog change
+  // moves jurisdictions.catalog_changed_at, which NOTIFYs) or a write of this process. Otherwise read each time.
+  const catalogMarks = new Map<string, { version: string; value: Promise<Date | undefined> }>();
+  function catalogChanged(key: string, read: (source: Db) => Promise<Date | undefined>): Promise<Date | undefined> {
+    const live = context.changes?.version();
+    if (live === undefined || !context.cache) return reads.read(read);
+    const version = `${live}|${context.cache.currentGeneration}`;
+    const known = catalogMarks.get(key);
+    if (known && known.version === version) return known.value;
+    const value = reads.read(read);
+    catalogMarks.set(key, { version, value });
+    value.catch(() => catalogMarks.delete(key));
+    return value;
+  }
+
   const uploadLimits = { maxFileBytes: config.mediaMaxBytes, maxFiles: config.mediaMaxFiles, budget: context.uploadBudget };
+  /** A GeoReport POST's parameters: the body's, and the query string's where the body does not give them. */
+  const readGeoReportForm = async (req: Request): Promise<{ pairs: FormPairs; files: UploadedFile[] }> => {
+    const { pairs, files } = await readFormBody(req, uploadLimits);
+    return { pairs: withQueryParameters(pairs, req.originalUrl), files };
+  };
   const mediaSink = mediaSinkOf(context);
 
   /**
@@ -124,15 +145,26 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
     pairs: FormPairs,
     options: { remembered: boolean; rateLimit: boolean },
   ): Promise<{ keyId: string; jurisdiction: Jurisdiction }> {
+    return admit(req, pairs, await keyRecord(req, pairs, options.remembered), options.rateLimit);
+  }
+
+  /** The active key of the POST (403 otherwise). */
+  async function keyRecord(req: Request, pairs: FormPairs, remembered: boolean): Promise<ApiKeyRecord> {
     const key = apiKeyOf(req, pairs);
     const record =
-      key === undefined
-        ? undefined
-        : options.remembered
-          ? await context.intakeLookups.apiKey(key, false)
-          : await findActiveKey(db, key);
+      key === undefined ? undefined : remembered ? await context.intakeLookups.apiKey(key, false) : await findActiveKey(db, key);
     if (!record) throw forbidden(key === undefined ? 'api_key is required to submit this request.' : 'The api_key is not valid.');
-    const wait = options.rateLimit ? (context.keyRateLimiter?.take(record.id) ?? 0) : 0;
+    return record;
+  }
+
+  /** The key's rate limit and the jurisdiction of the POST. */
+  async function admit(
+    req: Request,
+    pairs: FormPairs,
+    record: ApiKeyRecord,
+    rateLimit: boolean,
+  ): Promise<{ keyId: string; jurisdiction: Jurisdiction }> {
+    const wait = rateLimit ? (context.keyRateLimiter?.take(record.id) ?? 0) : 0;
     if (wait > 0) throw tooManyRequests(wait, 'API key');
     const jurisdictionId = pairValue(pairs, 'jurisdiction_id') ?? (req.query.jurisdiction_id as QueryObject[string]);
     const jurisdiction = await jurisdictionFromQuery(context, { jurisdiction_id: jurisdictionId });
@@ -152,7 +184,7 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
     req: Request,
   ): Promise<{ pairs: FormPairs; files: UploadedFile[]; keyId: string; jurisdiction: Jurisdiction }> {
     await refuseBadKeyBeforeBody(req);
-    const { pairs, files } = await readFormBody(req, uploadLimits);
+    const { pairs, files } = await readGeoReportForm(req);
     return { pairs, files, ...(await authenticate(req, pairs, { remembered: false, rateLimit: true })) };
   }
 
@@ -161,20 +193,25 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
   /** A create, first with remembered lookups; when they proved stale, once more with fresh ones. */
   async function create(req: Request): Promise<{ created: CreatedRequest; jurisdiction: Jurisdiction }> {
     await refuseBadKeyBeforeBody(req);
-    const { pairs, files } = await readFormBody(req, uploadLimits);
+    const { pairs, files } = await readGeoReportForm(req);
     const header = req.headers['idempotency-key'];
     const idempotencyKey = typeof header === 'string' ? header : undefined;
     for (const fresh of [false, true]) {
       if (fresh) context.intakeLookups.forget();
-      // The retry is the same POST: it is not counted against the key's rate limit again.
-      const { keyId, jurisdiction } = await authenticate(req, pairs, { remembered: !fresh, rateLimit: !fresh });
+      const record = await keyRecord(req, pairs, !fresh);
       try {
+        // The retry is the same POST: it is not counted against the key's rate limit again.
+        const { jurisdiction } = await admit(req, pairs, record, !fresh);
         return {
-          created: await requests.createRequestIdempotently(intake(fresh), jurisdiction, pairs, keyId, idempotencyKey, files),
+          created: await requests.createRequestIdempotently(intake(fresh), jurisdiction, pairs, record.id, idempotencyKey, files),
           jurisdiction,
         };
       } catch (error) {
-        if (!(error instanceof StaleIntake)) throw error;
+        if (error instanceof StaleIntake) continue;
+        // A refusal (400, 404, 422, 429…) made with a remembered key is sent only once the key is confirmed:
+        // a key revoked since gets its 403 from the fresh attempt instead.
+        if (!fresh && error instanceof Open311Error && !(await context.intakeLookups.isKeyActive(record.id))) continue;
+        throw error;
       }
     }
     throw intakeBusy();
@@ -182,29 +219,33 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
 
   return {
     async discovery(req, res) {
-      const document = await reads.read((source) =>
-        services.getDiscovery(source, {
-          contact: config.contact,
-          keyService: config.keyService,
-          endpointUrl: `${config.publicUrl}${GEOREPORT_BASE_PATH}`,
-          endpointType: config.endpointType,
-        }),
-      );
+      const changed = await catalogChanged('*', (source) => services.catalogChangedAnywhere(source));
+      const document = services.discoveryDocument(changed, {
+        contact: config.contact,
+        keyService: config.keyService,
+        endpointUrl: `${config.publicUrl}${GEOREPORT_BASE_PATH}`,
+        endpointType: config.endpointType,
+      });
       // The Atom feed of new and changed requests, for feed readers and integrations (the document itself is the standard's).
       res.set('Link', `<${config.publicUrl}${FEEDS_PATH}/requests.atom>; rel="alternate"; type="application/atom+xml"`);
-      respond(req, res, 'discovery', document, {
+      const options: RespondOptions = {
         timeZone: config.timeZone,
         cache: 'catalog',
         lastModified: document.changeset,
         honorModifiedSince: true,
-      });
+      };
+      await respondCached(req, res, context.cache, 'discovery', String(document.changeset.getTime()), options, async () =>
+        render(req, res, 'discovery', document, options),
+      );
     },
 
     async listServices(req, res) {
       const jurisdiction = await jurisdictionFromQuery(context, req.query);
       // The catalog changeset moves with every change of the list (availability included): it is the
       // cache's change marker.
-      const changed = await reads.read((source) => services.catalogChangedAt(source, jurisdiction));
+      const changed = await catalogChanged(jurisdiction.jurisdiction_id, (source) =>
+        services.catalogChangedAt(source, jurisdiction),
+      );
       const options: RespondOptions = {
         timeZone: jurisdiction.time_zone,
         cache: 'catalog',
@@ -294,9 +335,13 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
     async findRequests(req, res) {
       const jurisdiction = await jurisdictionFromQuery(context, req.query);
       const plan = requests.planRequestList(jurisdiction, req.query);
-      const options: RespondOptions = { timeZone: jurisdiction.time_zone, cache: 'requests' };
+      const options: RespondOptions = {
+        timeZone: jurisdiction.time_zone,
+        cache: 'requests',
+        // Paging totals are cached with the body; their links are built from this caller's URL.
+        perRequestHeaders: ({ paging }) => (paging ? pagingHeaders(req, paging.total, paging.page, paging.page_size) : {}),
+      };
       const version = await cachedVersion(jurisdiction);
-      // Paging totals live in headers, which the cache keeps with the body.
       await respondCached(req, res, context.cache, `requests|${plan.key}`, version, options, async () => {
         const cache = context.cache;
         const list = await reads.read((source) =>
@@ -315,10 +360,7 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
           },
         );
         if (list.total !== undefined) {
-          answer.extraHeaders = {
-            ...answer.extraHeaders,
-            ...pagingHeaders(req, list.total, list.options.page, list.options.page_size),
-          };
+          answer.paging = { total: list.total, page: list.options.page, page_size: list.options.page_size };
         }
         return answer;
       });

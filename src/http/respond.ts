@@ -25,6 +25,8 @@ export interface RespondOptions {
   lastModified?: Date | undefined;
   /** Answer If-Modified-Since with 304 (only where Last-Modified changes whenever the body does). */
   honorModifiedSince?: boolean;
+  /** Headers built for this request from the (possibly cached) answer, e.g. paging links from its URL. */
+  perRequestHeaders?: (answer: RenderedAnswer) => Record<string, string>;
 }
 
 const CALLBACK = /^[A-Za-z_$][\w$.]{0,63}$/;
@@ -95,6 +97,7 @@ export function sendAnswer(req: Request, res: Response, answer: RenderedAnswer, 
   res.set('Cache-Control', CACHE_CONTROL[options.cache ?? 'none']);
   res.set('Vary', 'Accept-Encoding');
   if (answer.extraHeaders) res.set(answer.extraHeaders);
+  if (options.perRequestHeaders) res.set(options.perRequestHeaders(answer));
   if (notModified(req, answer, options)) {
     res.status(304).end();
     return;

@@ -10,6 +10,12 @@ export interface RenderedAnswer {
   etag: string;
   lastModified?: Date | undefined;
   extraHeaders?: Record<string, string>;
+  /**
+   * EXT paging totals of a list. Cached with the body; the headers that carry them (X-Next-Page-URL, Link…)
+   * are built for each request from that caller's own URL, never cached (they would hand one client's
+   * query string to the next).
+   */
+  paging?: { total: number; page: number; page_size: number };
 }
 
 interface Entry {
@@ -31,6 +37,11 @@ export class ResponseCache {
     private readonly maxBytes = 64 * 1024 * 1024,
     private readonly ttlMs = 1000,
   ) {}
+
+  /** Moves with every bump(): what is remembered beside the cache can be keyed by it. */
+  get currentGeneration(): number {
+    return this.generation;
+  }
 
   /** Forget everything: called after every write this process makes. */
   bump(): void {

@@ -66,6 +66,12 @@ export async function findActiveKeyByHash(db: Db, keyHash: string): Promise<ApiK
   return db('api_keys').select(columns(db)).where({ key_hash: keyHash }).whereNull('revoked_at').first();
 }
 
+/** Whether the key with this id exists and is not revoked (one primary-key read). */
+export async function isKeyActive(db: Db, id: string): Promise<boolean> {
+  if (!/^\d{1,18}$/.test(id)) return false;
+  return (await db('api_keys').first(db.raw('1 AS found')).where({ id }).whereNull('revoked_at')) !== undefined;
+}
+
 export async function listKeys(db: Db): Promise<ApiKeyRecord[]> {
   return db('api_keys').select(columns(db)).orderBy('id');
 }

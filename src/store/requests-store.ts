@@ -244,6 +244,35 @@ export async function findRequests(db: Db, query: RequestQuery): Promise<Service
     .offset(query.offset);
 }
 
+/**
+ * A page and the total in one statement, for lists bounded by place (near, bbox): the matches are found once as
+ * narrow rows (id and date; the planner combines the spatial and the date index), counted, and only the page's
+ * rows are read in full. Ordering by date cannot stop early inside an area, so the count costs no second scan.
+ */
+export async function findRequestsWithTotal(db: Db, query: RequestQuery): Promise<{ requests: ServiceRequest[]; total: number }> {
+  const from = query.service_codes && !query.service_request_ids ? fromRequests(db) : db('service_requests as r');
+  const matches = applyFilters(db, from.select('r.id', 'r.requested_datetime'), query);
+  const rows: Array<ServiceRequest & { result_count?: number }> = await db
+    .withMaterialized('matches', matches)
+    .select([...publicColumns(db), db.raw('(SELECT count(*) FROM matches)::integer AS result_count')])
+    .from(
+      db.raw('(SELECT id, requested_datetime FROM matches ORDER BY requested_datetime DESC, id DESC LIMIT ? OFFSET ?) AS p', [
+        query.limit,
+        query.offset,
+      ]),
+    )
+    .join('service_requests as r', 'r.id', 'p.id')
+    .join('services as s', 's.id', 'r.service_id')
+    .orderBy([
+      { column: 'p.requested_datetime', order: 'desc' },
+      { column: 'p.id', order: 'desc' },
+    ]);
+  // Past the last page there is no row to carry the total.
+  const total = rows.length > 0 ? Number(rows[0]!.result_count) : query.offset > 0 ? await countRequests(db, query) : 0;
+  for (const row of rows) delete row.result_count;
+  return { requests: rows, total };
+}
+
 /** How many requests match, ignoring limit and offset (for paging headers). */
 export async function countRequests(db: Db, query: RequestQuery): Promise<number> {
   // The join to services is only needed to filter on service_code.

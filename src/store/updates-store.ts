@@ -29,6 +29,8 @@ export interface NewComment {
   service_request_id: string;
   client_update_id: string;
   client_status: string;
+  /** When the client made the comment (its updated_datetime). */
+  updated_datetime: Date;
   description: string;
   media_urls: string[];
   api_key_id: string;
@@ -65,6 +67,7 @@ export async function insertComment(db: Db, comment: NewComment): Promise<{ upda
         detailed_status: request.detailed_status,
         summary: `Comment (client status: ${comment.client_status})`,
         description: comment.description,
+        updated_datetime: comment.updated_datetime,
         media_urls: comment.media_urls,
         client_update_id: comment.client_update_id,
         api_key_id: comment.api_key_id,

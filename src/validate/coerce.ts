@@ -3,6 +3,8 @@
 // attribute[CODE] / attribute[CODE][] are read from the raw key/value pairs (never through qs nesting,
 // which turns numeric codes into array indexes).
 
+import { keyedByInput } from '../domain/keyed-by-input.js';
+
 /** Raw form parameters in arrival order, keys and values already percent-decoded. */
 export type FormPairs = Array<[string, string]>;
 
@@ -50,7 +52,7 @@ export function listParameter(query: QueryObject, name: string): string[] | unde
 }
 
 export function coerceCommonQuery(query: QueryObject): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+  const out = keyedByInput<unknown>();
   const jurisdictionId = scalarParameter(query, 'jurisdiction_id');
   if (jurisdictionId !== undefined) out.jurisdiction_id = jurisdictionId;
   return out;
@@ -95,14 +97,16 @@ const ATTRIBUTE_KEY = /^attribute\[([^\]]+)\](\[\])?$/;
 
 /** The body of POST requests as the create-request-input schema describes it. */
 export function coerceCreateRequest(pairs: FormPairs): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  const attributes: Record<string, string[]> = {};
+  const out = keyedByInput<unknown>();
+  const attributes = new Map<string, string[]>();
   const mediaUrls: string[] = [];
   for (const [key, value] of pairs) {
     const attribute = ATTRIBUTE_KEY.exec(key);
     if (attribute) {
       const code = attribute[1]!;
-      (attributes[code] ??= []).push(value);
+      const values = attributes.get(code);
+      if (values) values.push(value);
+      else attributes.set(code, [value]);
       continue;
     }
     const trimmed = value.trim();
@@ -114,7 +118,11 @@ export function coerceCreateRequest(pairs: FormPairs): Record<string, unknown> {
     else if ((SCALAR_FIELDS as readonly string[]).includes(key)) out[key] ??= trimmed;
   }
   if (mediaUrls.length > 0) out.media_url = mediaUrls;
-  if (Object.keys(attributes).length > 0) out.attributes = attributes;
+  if (attributes.size > 0) {
+    const answers = keyedByInput<string[]>();
+    for (const [code, values] of attributes) answers[code] = values;
+    out.attributes = answers;
+  }
   return out;
 }
 

@@ -12,9 +12,16 @@ async function api(server: ConsoleServer, path: string): Promise<Record<string, 
 }
 
 async function tableRows(page: Page, name: string): Promise<string[][]> {
-  return page
-    .locator(`[data-trend-table="${name}"] tbody tr`)
-    .evaluateAll((rows) => rows.map((row) => [...row.querySelectorAll('th, td')].map((cell) => (cell.textContent ?? '').trim())));
+  return (
+    page
+      .locator(`[data-trend-table="${name}"] tbody tr`)
+      // Data rows only: an empty table holds one "No data in this period." row without a row header.
+      .evaluateAll((rows) =>
+        rows
+          .filter((row) => row.querySelector('th'))
+          .map((row) => [...row.querySelectorAll('th, td')].map((cell) => (cell.textContent ?? '').trim())),
+      )
+  );
 }
 
 describe('staff console: trends', () => {

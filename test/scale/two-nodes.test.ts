@@ -10,6 +10,7 @@ import { expect } from 'chai';
 import { ctx, unique } from '../helpers/test-server.js';
 
 const databaseUrl = process.env.DATABASE_URL;
+const ADMIN_KEY = `two-nodes-admin-${Math.random().toString(36).slice(2)}-key`;
 const root = path.resolve(import.meta.dirname, '..', '..');
 
 interface Node {
@@ -45,6 +46,7 @@ async function startNode(env: NodeJS.ProcessEnv, waitFor: RegExp | undefined): P
       SEED_DEMO: 'false',
       RATE_LIMIT_PER_KEY: '0',
       RATE_LIMIT_PER_ADDRESS: '0',
+      OPEN311_BOOTSTRAP_ADMIN_KEY: ADMIN_KEY,
       // A minute: far beyond the test, so no answer expires on its own during it.
       RESPONSE_CACHE_TTL_MS: '60000',
       ...env,
@@ -147,6 +149,42 @@ if (databaseUrl) {
         .insert({ jurisdiction_id: ctx().config.jurisdictionId, service_id: service.id, description });
       const since = performance.now();
       for (const node of [first!, second!]) expect(await visibleAfter(node, list, description, since, 5000)).to.be.at.most(100);
+    });
+
+    it('a catalog change through one shows in both nodes’ services.json and discovery changeset at once', async () => {
+      const services = async (node: Node) =>
+        (await (await fetch(`${node.base}/services.json`)).json()) as Array<{ service_code: string }>;
+      const changeset = async (node: Node) =>
+        ((await (await fetch(`${node.base}/discovery.json`)).json()) as { changeset: string }).changeset;
+      // Remembered on both: the changeset and the rendered list.
+      const before = await changeset(second!);
+      await Promise.all([services(first!), services(second!), changeset(first!)]);
+      const code = unique('TWO_NODES').toUpperCase().replace(/-/g, '_');
+      const created = await fetch(`${first!.base.replace('/open311/v2', '')}/api/v1/services`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${ADMIN_KEY}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          service_code: code,
+          service_name: 'Two nodes',
+          description: 'Made by the two-node test.',
+          type: 'realtime',
+        }),
+      });
+      expect(created.status, await created.clone().text()).to.be.oneOf([200, 201]);
+      // The writer itself: at once.
+      expect((await services(first!)).map((service) => service.service_code)).to.include(code);
+      // The other node: within 100 ms.
+      const since = performance.now();
+      for (;;) {
+        const started = performance.now();
+        if ((await services(second!)).some((service) => service.service_code === code)) {
+          expect(started - since).to.be.at.most(100);
+          break;
+        }
+        if (started - since > 5000) throw new Error('the new service never showed on the other node');
+        await sleep(5);
+      }
+      expect(await changeset(second!)).not.to.equal(before);
     });
 
     it('where notifications cannot arrive, polls the change marker instead (never serves a stale list for the TTL)', async () => {

@@ -1,6 +1,7 @@
-// JSON bodies of the staff API: an object, at most 1 MiB (catalog imports included).
+// JSON bodies of the staff API: an object, at most 1 MiB (catalog imports included) and MAX_JSON_DEPTH deep.
 import type { Request } from 'express';
 import { badRequest, payloadTooLarge, unsupportedMediaType } from '../../errors.js';
+import { parseBoundedJson } from '../bounded-json.js';
 
 export const MAX_JSON_BYTES = 1024 * 1024;
 
@@ -17,12 +18,7 @@ export async function readJsonObject(req: Request, limit = MAX_JSON_BYTES): Prom
     if (size > limit) throw payloadTooLarge(`The body is larger than ${limit} bytes.`);
     chunks.push(chunk);
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch {
-    throw badRequest('The body is not valid JSON.');
-  }
+  const parsed = parseBoundedJson(Buffer.concat(chunks).toString('utf8'), 'The body');
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw badRequest('The body must be a JSON object.');
   if (JSON.stringify(parsed).includes('\\u0000')) throw badRequest('The body contains a NUL character, which no field may hold.');
   return parsed as Record<string, unknown>;

@@ -35,6 +35,8 @@ export function keysRouter(context: AppContext): Router {
   router.delete('/:id', async (req, res) => {
     const id = String(req.params.id ?? '');
     if (!/^\d{1,18}$/.test(id) || (await revokeKey(db, id)) === 0) throw notFound(`No active key with id ${id}.`);
+    // Keys remembered for creates must not outlive the revocation (other processes confirm with the store).
+    context.intakeLookups.forget();
     res.status(204).end();
   });
   router.all('/', methodNotAllowedHandler(['GET', 'HEAD', 'POST']));
