@@ -33,6 +33,8 @@ trap cleanup EXIT
 cat > "${WORK}/pgbouncer.ini" <<INI
 [databases]
 ${DB_NAME} = host=${DB_HOST} port=${DB_PORT:-5432} dbname=${DB_NAME}
+; Databases the tests create for themselves (same server) pass through under their own names.
+* = host=${DB_HOST} port=${DB_PORT:-5432}
 
 [pgbouncer]
 listen_addr = 127.0.0.1

@@ -104,11 +104,10 @@ export function knexConfig(options: DbOptions): Knex.Config {
         ...(stall === undefined
           ? {}
           : {
-              // The client gives up on an answer that does not come (a black-holed link)…
+              // The client gives up on an answer that does not come (a black-holed link). No server-side
+              // statement_timeout here: pg would send it as a startup parameter, which PgBouncer refuses
+              // ("unsupported startup parameter"), and the server must run unchanged behind a pooler.
               query_timeout: stall,
-              // …and the server cancels a statement that runs too long a little before, so a merely slow
-              // query ends cleanly (57014) and keeps its connection.
-              statement_timeout: Math.max(100, stall - 500),
             }),
       },
       acquireConnectionTimeout: stall ?? 5000,

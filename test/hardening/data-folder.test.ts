@@ -33,6 +33,9 @@ function childEnvironment(dataDirectory: string, extra: NodeJS.ProcessEnv = {}):
     ...extra,
   };
   if (!('DATABASE_URL' in extra)) delete env.DATABASE_URL;
+  // Settings that only go with DATABASE_URL (the PgBouncer and replica runs set them for the whole suite).
+  delete env.DATABASE_LISTEN_URL;
+  delete env.DATABASE_READ_URL;
   return env;
 }
 

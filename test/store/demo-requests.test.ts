@@ -42,7 +42,8 @@ describe('store: demo requests', function () {
   });
   after(async () => {
     await db?.destroy();
-    if (admin && database) await admin.raw(`DROP DATABASE IF EXISTS ${database}`);
+    // FORCE: a pooler in front (the PgBouncer run) keeps its own connection to the database open.
+    if (admin && database) await admin.raw(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
     await admin?.destroy();
   });
 
