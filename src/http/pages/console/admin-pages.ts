@@ -94,7 +94,7 @@ export function areasBody(
   return html`<h1>Service areas</h1>
 ${adminNav('areas')}
 <div class="map" data-areas-map data-tile-url="${map.tileUrl}" data-attribution="${map.attribution}" role="region" aria-label="Map of the service areas listed below"></div>
-<div class="table-scroll"><table>
+<div class="table-scroll" tabindex="0" role="region" aria-label="Table (scrolls sideways)"><table>
   <caption>Service areas</caption>
   <thead><tr><th scope="col">Code</th><th scope="col">Name</th><th scope="col">Kind</th><th scope="col">Polygons</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
   <tbody>${
@@ -135,7 +135,7 @@ export function routingBody(services: StaffService[], agencies: Array<{ code: st
   return html`<h1>Routing and response times</h1>
 ${adminNav('routing')}
 <p>Rules are changed with <code>PUT /api/v1/services/{code}/routing</code> and <code>…/availability</code>; a request goes to the agency of the rule for the area its point is in, else the rule without an area, else the service’s agency.</p>
-<div class="table-scroll"><table>
+<div class="table-scroll" tabindex="0" role="region" aria-label="Table (scrolls sideways)"><table>
   <caption>Routing per service</caption>
   <thead><tr><th scope="col">Service</th><th scope="col">Default agency</th><th scope="col">Rules (area → agency)</th><th scope="col">Offered in</th><th scope="col" class="number">Target (hours)</th></tr></thead>
   <tbody>${services.map(
@@ -164,7 +164,7 @@ ${
   <p><code class="secret" data-secret>${issued.url}</code></p></div>`
     : html``
 }
-<div class="table-scroll"><table>
+<div class="table-scroll" tabindex="0" role="region" aria-label="Table (scrolls sideways)"><table>
   <caption>Staff accounts</caption>
   <thead><tr><th scope="col">Name</th><th scope="col">E-mail</th><th scope="col">Role</th><th scope="col">Two-factor</th><th scope="col">Last sign-in</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
   <tbody>${people.map(
@@ -203,7 +203,7 @@ ${
   <p><code class="secret" data-secret>${created.key}</code></p></div>`
     : html``
 }
-<div class="table-scroll"><table>
+<div class="table-scroll" tabindex="0" role="region" aria-label="Table (scrolls sideways)"><table>
   <caption>API keys</caption>
   <thead><tr><th scope="col">Name</th><th scope="col">Starts with</th><th scope="col">Role</th><th scope="col">Created</th><th scope="col">State</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
   <tbody>${keys.map(
@@ -247,7 +247,7 @@ ${
       ? html`<form method="post" action="${ADMIN_PATH}/webhooks/${hook.id}/deactivate"><input type="hidden" name="_csrf" value="${csrfToken}"><button type="submit" class="button-warning">Deactivate<span class="visually-hidden"> ${hook.url}</span></button></form>`
       : html``
   }
-  <div class="table-scroll"><table>
+  <div class="table-scroll" tabindex="0" role="region" aria-label="Table (scrolls sideways)"><table>
     <caption>Recent deliveries to ${hook.url}</caption>
     <thead><tr><th scope="col">Event</th><th scope="col">Status</th><th scope="col" class="number">Attempts</th><th scope="col">Last answer</th><th scope="col">Created</th><th scope="col">Delivered / next try</th></tr></thead>
     <tbody>${

@@ -358,7 +358,7 @@ ${
       }</p>
 <p class="no-print" aria-live="polite" data-live-status></p>
 ${bulkForm(model)}
-<div class="table-scroll">
+<div class="table-scroll" tabindex="0" role="region" aria-label="Table (scrolls sideways)">
 <table class="queue-table" data-queue-table>
   <caption class="visually-hidden">Requests matching the filters</caption>
   <thead><tr>

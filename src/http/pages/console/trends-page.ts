@@ -122,7 +122,7 @@ function section(name: string, table: TrendTable, query: string, map: { tileUrl:
   <p class="no-print"><a href="${CONSOLE_BASE_PATH}/trends/${name}.csv${query}" download>Download “${info.title}” as CSV</a></p>
   <details${table.rows.length <= 12 ? html` open` : html``}>
     <summary>Data table (${String(table.rows.length)} row${table.rows.length === 1 ? '' : 's'})</summary>
-    <div class="table-scroll">
+    <div class="table-scroll" tabindex="0" role="region" aria-label="Table (scrolls sideways)">
     <table id="trend-${name}-table" data-trend-table="${name}">
       <caption>${info.title}</caption>
       <thead><tr>${table.header.map((label, index) => html`<th scope="col"${numeric(index) ? html` class="number"` : html``}>${label}</th>`)}</tr></thead>
