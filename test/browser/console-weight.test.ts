@@ -8,7 +8,26 @@ import { newContext } from './support.js';
 describe('staff console: weight and narrow screens', () => {
   it('keeps every page under 200 KB compressed and usable at 360 px', async () => {
     const server = await consoleServer();
-    const id = await createPublicRequest(server, { service_code: 'GRAFFITI', description: 'Weight check' });
+    // Unbroken words as long as the store allows (a long service code, a pasted link) must wrap, not widen the page.
+    const longCode = `LONG_${'X'.repeat(40)}_${Date.now().toString(36)}`.toUpperCase();
+    const created = await fetch(`${server.url}/api/v1/services`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${server.adminKey}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        service_code: longCode,
+        service_name: `Signal${'s'.repeat(60)}`,
+        description: 'A service whose code and name are single long words.',
+        type: 'realtime',
+        keywords: [],
+        group: 'Streets',
+        attributes: [],
+      }),
+    });
+    expect(created.status, await created.clone().text()).to.equal(201);
+    const id = await createPublicRequest(server, {
+      service_code: 'GRAFFITI',
+      description: `Weight check https://example.org/${'a'.repeat(120)}`,
+    });
     const browser = await newContext({ width: 360, height: 800 });
     await answerTiles(browser);
     try {
