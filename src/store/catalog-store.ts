@@ -258,8 +258,28 @@ export async function exportCatalog(db: Db, jurisdictionId: string, onlyCodes?: 
   }));
 }
 
-/** A service with every optional field filled with its default (the stored shape). */
-export function normalise(service: CatalogService): CatalogService {
+const LIST_DATATYPES: readonly Datatype[] = ['singlevaluelist', 'multivaluelist'];
+
+/**
+ * The one normaliser of a service definition: every optional field filled with its default (the stored shape),
+ * attributes in their order, values kept only where the datatype is a list. Used before every write, for
+ * every comparison (unchanged services of an import) and for the staff API's view.
+ */
+export function normalise(service: CatalogService): Required<CatalogService> {
+  const attributes = (service.attributes ?? []).map((attribute) => {
+    const copy: Attribute = {
+      variable: attribute.variable ?? true,
+      code: attribute.code,
+      datatype: attribute.datatype,
+      required: attribute.required ?? false,
+      datatype_description: attribute.datatype_description ?? null,
+      order: attribute.order,
+      description: attribute.description,
+    };
+    if (LIST_DATATYPES.includes(copy.datatype))
+      copy.values = (attribute.values ?? []).map((value) => ({ key: value.key, name: value.name }));
+    return copy;
+  });
   return {
     service_code: service.service_code,
     service_name: service.service_name,
@@ -271,19 +291,7 @@ export function normalise(service: CatalogService): CatalogService {
     agency_responsible: service.agency_responsible ?? null,
     response_hours: service.response_hours ?? null,
     active: service.active ?? true,
-    attributes: (service.attributes ?? []).map((attribute) => {
-      const copy: Attribute = {
-        variable: attribute.variable,
-        code: attribute.code,
-        datatype: attribute.datatype,
-        required: attribute.required,
-        datatype_description: attribute.datatype_description ?? null,
-        order: attribute.order,
-        description: attribute.description,
-      };
-      if (attribute.values) copy.values = attribute.values.map((value) => ({ key: value.key, name: value.name }));
-      return copy;
-    }),
+    attributes: attributes.sort((first, second) => first.order - second.order),
   };
 }
 
