@@ -4,6 +4,7 @@
 // unchanged) and stores nothing when either moved. Then the create is revalidated with fresh lookups.
 // An answer that statement does not give (an Idempotency-Key replay, a refusal of the input) is sent only
 // after confirmKey has read the key again, so a revoked key gets 403 from its very next request.
+import { intakeBusy, Open311Error } from '../errors.js';
 import { findActiveKeyByHash, hashKey, isKeyActive, type ApiKeyRecord } from '../store/api-keys-store.js';
 import { findServiceForIntake } from '../store/catalog-store.js';
 import type { Db } from '../store/db.js';
@@ -15,6 +16,35 @@ export class StaleIntake extends Error {
     super('The API key or the service catalog changed while the request was being validated.');
     this.name = 'StaleIntake';
   }
+}
+
+/** What one attempt at a create is told, and tells back. */
+export interface IntakeAttempt {
+  /** Read the key and the service from the database, not from what is remembered (the retry). */
+  fresh: boolean;
+  /** The key the attempt authenticated with: a refusal made with a remembered key is confirmed first. */
+  usedKey(keyId: string): void;
+}
+
+/**
+ * The one retry of a create (POST requests and the resident site): first with remembered lookups; when they
+ * proved stale (StaleIntake), once more with fresh ones; stale twice in a row, a 503 asking to retry. A
+ * refusal (400, 404, 422, 429…) made with a remembered key is sent only once the key is confirmed active: a
+ * key revoked since gets its 403 from the fresh attempt instead.
+ */
+export async function createWithFreshRetry<T>(lookups: IntakeLookups, attempt: (state: IntakeAttempt) => Promise<T>): Promise<T> {
+  for (const fresh of [false, true]) {
+    if (fresh) lookups.forget();
+    let keyId: string | undefined;
+    try {
+      return await attempt({ fresh, usedKey: (id) => (keyId = id) });
+    } catch (error) {
+      if (error instanceof StaleIntake) continue;
+      if (!fresh && keyId !== undefined && error instanceof Open311Error && !(await lookups.isKeyActive(keyId))) continue;
+      throw error;
+    }
+  }
+  throw intakeBusy();
 }
 
 /** A small map with an age limit and a size bound (oldest first out). Only found values are kept. */

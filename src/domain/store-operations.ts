@@ -3,7 +3,8 @@
 // (src/http/admin-server.ts, called by src/cli/store-access.ts). A new tool that must work while the server
 // runs adds its operations here: an input schema (spec/schemas, checked on both paths) and a run().
 import type { Config } from '../config.js';
-import { createKey, listKeys, revokeKey, type KeyRole } from '../store/api-keys-store.js';
+import { type KeyRole, revokeKey } from '../store/api-keys-store.js';
+import { issueKey, listApiKeys } from './api-keys.js';
 import type { Db } from '../store/db.js';
 
 export interface OperationDependencies {
@@ -24,18 +25,14 @@ const operation = <Input, Output>(definition: StoreOperation<Input, Output>): St
 const createKeyOperation = operation({
   input: 'staff-key-input.json',
   async run({ db }, input: { name: string; role?: KeyRole }) {
-    const { key, record } = await createKey(db, input.name.trim(), input.role ?? 'client', undefined, {
-      staff_id: null,
-      name: 'command line',
-    });
-    return { ...record, key };
+    return issueKey(db, input, { staff_id: null, name: 'command line' });
   },
 });
 
 const listKeysOperation = operation({
   input: 'operation-empty-input.json',
   async run({ db }, _input: Record<string, never>) {
-    return listKeys(db);
+    return listApiKeys(db);
   },
 });
 

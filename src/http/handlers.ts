@@ -2,15 +2,15 @@
 import { once } from 'node:events';
 import type { Request, Response } from 'express';
 import { GEOREPORT_BASE_PATH } from '../config.js';
-import { forbidden, intakeBusy, Open311Error, rateLimited } from '../errors.js';
+import { forbidden, rateLimited } from '../errors.js';
 import * as requests from '../domain/requests.js';
 import * as services from '../domain/services.js';
 import * as updates from '../domain/updates.js';
 import type { CreatedRequest, Jurisdiction } from '../domain/types.js';
-import { StaleIntake } from '../domain/intake.js';
+import { createWithFreshRetry } from '../domain/intake.js';
 import type { Intake } from '../domain/requests.js';
 import { csvHeader, csvRows } from '../serialize/csv.js';
-import { findActiveKey, type ApiKeyRecord } from '../store/api-keys-store.js';
+import type { ApiKeyRecord } from '../store/api-keys-store.js';
 import { coerceCommonQuery, scalarParameter, type FormPairs, type QueryObject } from '../validate/coerce.js';
 import { validate } from '../validate/validate.js';
 import type { MediaSink } from '../domain/media.js';
@@ -92,7 +92,10 @@ export function intakeOf(context: AppContext, fresh: boolean, channel: string): 
 
 const pathParameter = (req: Request, name: string): string => String(req.params[name] ?? '');
 
-export function createHandlers(context: AppContext): Record<string, Handler> {
+/** The GeoReport endpoints by name: routes.ts maps URLs to these. */
+export type GeoReportHandlers = ReturnType<typeof createHandlers>;
+
+export function createHandlers(context: AppContext) {
   const { db, reads, config } = context;
 
   // While the change feed is live (LISTEN/NOTIFY, see store/change-feed.ts) its counter is the change marker:
@@ -151,8 +154,7 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
   /** The active key of the POST (403 otherwise). */
   async function keyRecord(req: Request, pairs: FormPairs, remembered: boolean): Promise<ApiKeyRecord> {
     const key = apiKeyOf(req, pairs);
-    const record =
-      key === undefined ? undefined : remembered ? await context.intakeLookups.apiKey(key, false) : await findActiveKey(db, key);
+    const record = key === undefined ? undefined : await context.intakeLookups.apiKey(key, !remembered);
     if (!record) throw forbidden(key === undefined ? 'api_key is required to submit this request.' : 'The api_key is not valid.');
     return record;
   }
@@ -177,7 +179,7 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
    */
   async function refuseBadKeyBeforeBody(req: Request): Promise<void> {
     const key = apiKeyOutsideBody(req);
-    if (key !== undefined && !(await findActiveKey(db, key))) throw forbidden('The api_key is not valid.');
+    if (key !== undefined && !(await context.intakeLookups.apiKey(key, true))) throw forbidden('The api_key is not valid.');
   }
 
   async function authenticatedForm(
@@ -190,34 +192,25 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
 
   const intake = (fresh: boolean): Intake => intakeOf(context, fresh, 'api');
 
-  /** A create, first with remembered lookups; when they proved stale, once more with fresh ones. */
+  /** A create through the one intake retry (domain/intake.ts): remembered lookups first, fresh ones if stale. */
   async function create(req: Request): Promise<{ created: CreatedRequest; jurisdiction: Jurisdiction }> {
     await refuseBadKeyBeforeBody(req);
     const { pairs, files } = await readGeoReportForm(req);
     const header = req.headers['idempotency-key'];
     const idempotencyKey = typeof header === 'string' ? header : undefined;
-    for (const fresh of [false, true]) {
-      if (fresh) context.intakeLookups.forget();
+    return createWithFreshRetry(context.intakeLookups, async ({ fresh, usedKey }) => {
       const record = await keyRecord(req, pairs, !fresh);
-      try {
-        // The retry is the same POST: it is not counted against the key's rate limit again.
-        const { jurisdiction } = await admit(req, pairs, record, !fresh);
-        return {
-          created: await requests.createRequestIdempotently(intake(fresh), jurisdiction, pairs, record.id, idempotencyKey, files),
-          jurisdiction,
-        };
-      } catch (error) {
-        if (error instanceof StaleIntake) continue;
-        // A refusal (400, 404, 422, 429…) made with a remembered key is sent only once the key is confirmed:
-        // a key revoked since gets its 403 from the fresh attempt instead.
-        if (!fresh && error instanceof Open311Error && !(await context.intakeLookups.isKeyActive(record.id))) continue;
-        throw error;
-      }
-    }
-    throw intakeBusy();
+      usedKey(record.id);
+      // The retry is the same POST: it is not counted against the key's rate limit again.
+      const { jurisdiction } = await admit(req, pairs, record, !fresh);
+      return {
+        created: await requests.createRequestIdempotently(intake(fresh), jurisdiction, pairs, record.id, idempotencyKey, files),
+        jurisdiction,
+      };
+    });
   }
 
-  return {
+  const handlers = {
     async discovery(req, res) {
       const changed = await catalogChanged('*', (source) => services.catalogChangedAnywhere(source));
       const document = services.discoveryDocument(changed, {
@@ -390,5 +383,6 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
         },
       );
     },
-  };
+  } satisfies Record<string, Handler>;
+  return handlers;
 }

@@ -18,16 +18,16 @@ export function georeportRouter(context: AppContext): Router {
   // After the format is known, so that a 429 is written in the format the client asked for.
   if (context.addressRateLimiter) router.use(limitPostsByAddress(context.addressRateLimiter));
 
-  router.get('/discovery', handlers.discovery!);
-  router.get('/services', handlers.listServices!);
-  router.get('/services/:service_code', handlers.getServiceDefinition!);
-  router.post('/requests', handlers.createRequest!);
-  router.get('/requests', handlers.findRequests!);
-  router.get('/requests/:service_request_id', handlers.getRequest!);
-  router.get('/tokens/:token', handlers.getRequestIdForToken!);
+  router.get('/discovery', handlers.discovery);
+  router.get('/services', handlers.listServices);
+  router.get('/services/:service_code', handlers.getServiceDefinition);
+  router.post('/requests', handlers.createRequest);
+  router.get('/requests', handlers.findRequests);
+  router.get('/requests/:service_request_id', handlers.getRequest);
+  router.get('/tokens/:token', handlers.getRequestIdForToken);
   // EXT (FixMyStreet): the public history of requests, and clients' comments.
-  router.get('/servicerequestupdates', handlers.findUpdates!);
-  router.post('/servicerequestupdates', handlers.addUpdate!);
+  router.get('/servicerequestupdates', handlers.findUpdates);
+  router.post('/servicerequestupdates', handlers.addUpdate);
 
   // Known paths with another verb: 405 with Allow (digest §1.1).
   router.all('/discovery', methodNotAllowedHandler(['GET', 'HEAD']));
@@ -49,7 +49,7 @@ export function bulkRouter(context: AppContext): Router {
   const router = express.Router();
   router.use(markMount);
   router.use(refuseNul);
-  router.get('/requests.csv', handlers.exportRequests!);
+  router.get('/requests.csv', handlers.exportRequests);
   router.all('/requests.csv', methodNotAllowedHandler(['GET', 'HEAD']));
   router.use(notFoundHandler);
   return router;

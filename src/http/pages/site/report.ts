@@ -3,12 +3,12 @@
 // checks, rate limit, duplicate flagging, routing, media handling) with the site's own client key.
 import type { Request, Response } from 'express';
 import { tileOriginOf } from '../../../config.js';
-import { StaleIntake } from '../../../domain/intake.js';
+import { createWithFreshRetry } from '../../../domain/intake.js';
 import * as requests from '../../../domain/requests.js';
 import { checkAttributes } from '../../../domain/requests.js';
 import * as services from '../../../domain/services.js';
 import type { Attribute, CreatedRequest, Jurisdiction, Service, ServiceRequest } from '../../../domain/types.js';
-import { intakeBusy, Open311Error } from '../../../errors.js';
+import { Open311Error } from '../../../errors.js';
 import { ensureClientKeyId } from '../../../store/api-keys-store.js';
 import { coerceCreateRequest } from '../../../validate/coerce.js';
 import { validate } from '../../../validate/validate.js';
@@ -712,25 +712,18 @@ export function createReportFlow(deps: ReportDependencies, renderOf: (req: Reque
       const photo = await deps.photos.read(id);
       if (photo) uploads.push({ bytes: photo.bytes });
     }
-    let created: CreatedRequest | undefined;
+    let created: CreatedRequest;
     try {
-      for (const fresh of [false, true]) {
-        if (fresh) context.intakeLookups.forget();
-        try {
-          created = await requests.createRequestIdempotently(
-            intakeOf(context, fresh, 'web'),
-            jurisdiction,
-            requestPairs(state),
-            keyId,
-            state.key,
-            uploads,
-          );
-          break;
-        } catch (error) {
-          if (!(error instanceof StaleIntake)) throw error;
-        }
-      }
-      if (!created) throw intakeBusy();
+      created = await createWithFreshRetry(context.intakeLookups, ({ fresh }) =>
+        requests.createRequestIdempotently(
+          intakeOf(context, fresh, 'web'),
+          jurisdiction,
+          requestPairs(state),
+          keyId,
+          state.key,
+          uploads,
+        ),
+      );
     } catch (error) {
       if (!(error instanceof Open311Error) || error.status >= 500) throw error;
       return refuse(error.errors.map((item) => item.description).join(' '), error.status);
