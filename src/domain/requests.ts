@@ -1,25 +1,24 @@
 // Creating and querying service requests: the standard's rules, defaults and limits (digest §2.4–§2.7).
 import { createHash, randomBytes } from 'node:crypto';
-import { badRequest, notFound, Open311Error, unprocessable } from '../errors.js';
+import { badRequest, notFound, unprocessable } from '../errors.js';
 import type { Db } from '../store/db.js';
 import { findRemembered, isUniqueViolation } from '../store/idempotency-store.js';
 import * as requestsStore from '../store/requests-store.js';
 import type { RequestWriter } from '../store/request-writer.js';
 import { StaleIntake, type IntakeLookups } from './intake.js';
-import { coerceCreateRequest, coerceRequestsQuery, type FormPairs, type QueryObject } from '../validate/coerce.js';
 import { keyedByInput } from './keyed-by-input.js';
-import { validate } from '../validate/validate.js';
 import { endOfDay, parseDateTime } from './datetime.js';
 import { withUploads, type MediaSink } from './media.js';
 import { pageWindow } from './paging.js';
 import { isValidEmail, languageOf, normalizeEmail } from '../notifications/address.js';
+import type { CreateRequestInput, QueryRequestsInput } from '../types/generated.js';
 import type {
   Attribute,
   CreatedRequest,
+  FormPairs,
   ExtendedServiceRequest,
   Jurisdiction,
   RequestQuery,
-  RequestStatus,
   ServiceRequest,
   TokenLookup,
 } from './types.js';
@@ -28,25 +27,21 @@ export const MAX_RESULTS = 1000;
 export const DEFAULT_WINDOW_DAYS = 90;
 const DAY = 24 * 3600 * 1000;
 
-interface CreateRequestInput {
-  jurisdiction_id?: string;
-  service_code: string;
-  lat?: number;
-  long?: number;
-  address_string?: string;
-  address_id?: string;
-  zipcode?: string;
-  email?: string;
-  device_id?: string;
-  account_id?: string;
-  first_name?: string;
-  last_name?: string;
-  phone?: string;
-  description?: string;
-  title?: string;
-  locale?: string;
-  media_url?: string[];
-  attributes?: Record<string, string[]>;
+/**
+ * A create as the validation step hands it over (src/validate/inputs.ts createSubmission): the checked document,
+ * or the schema's problems together with what can still be checked against the service, so that every
+ * problem of the request goes out in one 400 (digest §1.10).
+ */
+export interface CreateSubmission {
+  /** The form as sent, for the Idempotency-Key fingerprint. */
+  pairs: FormPairs;
+  /** The document, when it passed create-request-input.json. */
+  input?: CreateRequestInput;
+  problems: string[];
+  /** service_code, when it can be looked up (text of at most 100 characters). */
+  service_code?: string;
+  /** The attribute[CODE] answers as sent. */
+  attributes: Record<string, string[]>;
 }
 
 const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
@@ -135,17 +130,17 @@ export interface Intake {
 export async function createRequestIdempotently(
   intake: Intake,
   jurisdiction: Jurisdiction,
-  pairs: FormPairs,
+  submission: CreateSubmission,
   apiKeyId: string,
   idempotencyKey: string | undefined,
   uploads: Array<{ bytes: Buffer }> = [],
 ): Promise<CreatedRequest> {
-  if (idempotencyKey === undefined) return createRequest(intake, jurisdiction, pairs, apiKeyId, uploads);
+  if (idempotencyKey === undefined) return createRequest(intake, jurisdiction, submission, apiKeyId, uploads);
   if (!/^[\x21-\x7e]{1,255}$/.test(idempotencyKey)) {
     throw badRequest('Idempotency-Key must be 1 to 255 visible ASCII characters (a UUID is a good choice).');
   }
   const hash = createHash('sha256').update(
-    JSON.stringify(['requests', jurisdiction.jurisdiction_id, pairs.filter(([key]) => key !== 'api_key')]),
+    JSON.stringify(['requests', jurisdiction.jurisdiction_id, submission.pairs.filter(([key]) => key !== 'api_key')]),
   );
   for (const upload of uploads) hash.update(upload.bytes);
   const fingerprint = hash.digest('hex');
@@ -162,7 +157,7 @@ export async function createRequestIdempotently(
   const earlier = await replay();
   if (earlier) return earlier;
   try {
-    return await createRequest(intake, jurisdiction, pairs, apiKeyId, uploads, {
+    return await createRequest(intake, jurisdiction, submission, apiKeyId, uploads, {
       api_key_id: apiKeyId,
       key: idempotencyKey,
       fingerprint,
@@ -180,32 +175,25 @@ export async function createRequestIdempotently(
 export async function createRequest(
   intake: Intake,
   jurisdiction: Jurisdiction,
-  pairs: FormPairs,
+  submission: CreateSubmission,
   apiKeyId: string,
   uploads: Array<{ bytes: Buffer }> = [],
   idempotency?: { api_key_id: string; key: string; fingerprint: string },
 ): Promise<CreatedRequest> {
-  const raw = coerceCreateRequest(pairs);
   // Report every problem of the request in one 400 (digest §1.10): schema problems and attribute problems.
-  let problems: string[] = [];
-  try {
-    validate<CreateRequestInput>('create-request-input.json', raw);
-  } catch (error) {
-    if (!(error instanceof Open311Error)) throw error;
-    problems = error.errors.map((item) => item.description);
-  }
-  const serviceCode = typeof raw.service_code === 'string' && raw.service_code.length <= 100 ? raw.service_code : undefined;
+  const problems = [...submission.problems];
+  const serviceCode = submission.service_code;
   if (serviceCode === undefined) throw badRequest(...problems);
   const service = await intake.lookups.service(jurisdiction.jurisdiction_id, serviceCode, intake.fresh ?? false);
   if (!service) throw notFound(`service_code ${serviceCode} was not found.`);
-  const input = raw as unknown as CreateRequestInput;
   const { answers, problems: attributeProblems } = checkAttributes(
     service.attributes,
-    input.attributes ?? {},
+    submission.attributes,
     jurisdiction.time_zone,
   );
   problems.push(...attributeProblems);
-  if (problems.length > 0) throw badRequest(...problems);
+  const input = submission.input;
+  if (problems.length > 0 || input === undefined) throw badRequest(...problems);
   const { mediaSink, duplicateSearch } = intake;
   if (uploads.length > 0 && !mediaSink) throw new Error('createRequest got uploads without a media sink');
 
@@ -245,24 +233,6 @@ export async function createRequest(
   });
 }
 
-interface QueryRequestsInput {
-  jurisdiction_id?: string;
-  service_request_id?: string[];
-  service_code?: string[];
-  status?: RequestStatus[];
-  start_date?: string;
-  end_date?: string;
-  updated_after?: string;
-  updated_before?: string;
-  page?: number;
-  page_size?: number;
-  lat?: number;
-  long?: number;
-  radius?: number;
-  bbox?: string;
-  extensions?: boolean;
-}
-
 export interface RequestListOptions {
   /** EXT paging was asked for (page or page_size): the caller reports totals in headers. */
   paged: boolean;
@@ -291,13 +261,12 @@ export function parseBbox(text: string): NonNullable<RequestQuery['bbox']> {
  */
 export function buildRequestQuery(
   jurisdiction: Jurisdiction,
-  query: QueryObject,
+  input: QueryRequestsInput,
   now: Date,
   mode: 'list' | 'bulk' = 'list',
 ): { query: RequestQuery; options: RequestListOptions } {
   // Bulk exports take the same filters, without the list's defaults and limits (no 90-day window or cap).
   const bulk = mode === 'bulk';
-  const input = validate<QueryRequestsInput>('query-requests-input.json', coerceRequestsQuery(query));
   const { page, page_size, limit, offset } = pageWindow(input, MAX_RESULTS);
   const options: RequestListOptions = {
     paged: input.page !== undefined || input.page_size !== undefined,
@@ -387,7 +356,7 @@ export interface PlannedList {
   key: string;
 }
 
-export function planRequestList(jurisdiction: Jurisdiction, parameters: QueryObject, now = new Date()): PlannedList {
+export function planRequestList(jurisdiction: Jurisdiction, parameters: QueryRequestsInput, now = new Date()): PlannedList {
   const floored = new Date(Math.floor(now.getTime() / WINDOW_GRANULARITY_MS) * WINDOW_GRANULARITY_MS);
   const { query, options } = buildRequestQuery(jurisdiction, parameters, floored);
   return { query, options, key: JSON.stringify([query, options]) };
@@ -413,7 +382,7 @@ export async function runRequestList(db: Db, plan: PlannedList, memo?: Memo): Pr
   return total === undefined ? { requests, options } : { requests, options, total };
 }
 
-export async function findRequests(db: Db, jurisdiction: Jurisdiction, parameters: QueryObject): Promise<RequestList> {
+export async function findRequests(db: Db, jurisdiction: Jurisdiction, parameters: QueryRequestsInput): Promise<RequestList> {
   return runRequestList(db, planRequestList(jurisdiction, parameters));
 }
 
@@ -423,17 +392,9 @@ export function requestsVersion(db: Db, jurisdiction: Jurisdiction): Promise<str
 }
 
 /** EXT bulk export: every matching request, newest first, in batches. */
-export function exportRequests(db: Db, jurisdiction: Jurisdiction, parameters: QueryObject) {
+export function exportRequests(db: Db, jurisdiction: Jurisdiction, parameters: QueryRequestsInput) {
   const { query } = buildRequestQuery(jurisdiction, parameters, new Date(), 'bulk');
   return requestsStore.exportRequests(db, query);
-}
-
-/** The extensions flag of a single-request GET (extensions=true). */
-export function wantsExtensions(parameters: QueryObject): boolean {
-  const input = validate<{ extensions?: boolean }>('query-requests-input.json', {
-    ...(coerceRequestsQuery({ extensions: parameters.extensions }) as object),
-  });
-  return input.extensions === true;
 }
 
 export async function getRequestWithExtensions(

@@ -2,8 +2,6 @@
 import { notFound } from '../errors.js';
 import type { Db } from '../store/db.js';
 import * as catalogStore from '../store/catalog-store.js';
-import { coerceNumber, scalarParameter, type QueryObject } from '../validate/coerce.js';
-import { validate } from '../validate/validate.js';
 import type { Discovery, Jurisdiction, Service, ServiceDefinition } from './types.js';
 
 export const GEOREPORT_SPECIFICATION = 'http://wiki.open311.org/GeoReport_v2';
@@ -41,23 +39,9 @@ export async function catalogChangedAt(db: Db, jurisdiction: Jurisdiction): Prom
   return catalogStore.catalogChangeset(db, jurisdiction.jurisdiction_id);
 }
 
-/**
- * EXT (FixMyStreet): `lat` and `long` ask for the services offered at that point. Both or neither; numbers in
- * range, else 400. Undefined when absent (the full list).
- */
-export function servicePointOf(query: QueryObject): catalogStore.ServicePoint | undefined {
-  const input: Record<string, unknown> = {};
-  for (const name of ['lat', 'long'] as const) {
-    const value = scalarParameter(query, name);
-    if (value !== undefined) input[name] = coerceNumber(value);
-  }
-  const checked = validate<{ lat?: number; long?: number }>('services-query-input.json', input);
-  return checked.lat !== undefined && checked.long !== undefined ? { lat: checked.lat, long: checked.long } : undefined;
-}
-
-/** The active services; with lat/long in `query`, only those offered at that point. */
-export async function listServices(db: Db, jurisdiction: Jurisdiction, query: QueryObject = {}): Promise<Service[]> {
-  return catalogStore.listServices(db, jurisdiction.jurisdiction_id, servicePointOf(query));
+/** The active services; with a point, only those offered there. */
+export async function listServices(db: Db, jurisdiction: Jurisdiction, point?: catalogStore.ServicePoint): Promise<Service[]> {
+  return catalogStore.listServices(db, jurisdiction.jurisdiction_id, point);
 }
 
 export async function getServiceDefinition(db: Db, jurisdiction: Jurisdiction, serviceCode: string): Promise<ServiceDefinition> {

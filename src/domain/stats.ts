@@ -3,8 +3,13 @@
 import { badRequest } from '../errors.js';
 import type { Db } from '../store/db.js';
 import * as statsStore from '../store/stats-store.js';
-import { coerceNumber, listParameter, scalarParameter, type QueryObject } from '../validate/coerce.js';
-import { validate, type SchemaId } from '../validate/validate.js';
+import type {
+  StatsBacklogInput,
+  StatsHotspotsInput,
+  StatsInput,
+  StatsOverdueInput,
+  StatsTimeToCloseInput,
+} from '../types/generated.js';
 import { endOfDay, parseDateTime } from './datetime.js';
 import type { JurisdictionRegistry } from './jurisdictions.js';
 import type { Jurisdiction } from './types.js';
@@ -40,29 +45,6 @@ interface CommonInput {
 export interface Window {
   start: Date;
   end: Date;
-}
-
-const SCALARS = ['jurisdiction_id', 'group_by', 'interval', 'start_date', 'end_date'] as const;
-const INTEGERS = ['cell', 'min_count', 'limit'] as const;
-
-/** The wire parameters as the stats-*-input schemas describe them (empty = absent, lists split). */
-function coerceStatsQuery(query: QueryObject): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const name of SCALARS) {
-    const value = scalarParameter(query, name);
-    if (value !== undefined) out[name] = name === 'group_by' || name === 'interval' ? value.toLowerCase() : value;
-  }
-  for (const name of INTEGERS) {
-    const value = scalarParameter(query, name);
-    if (value !== undefined) out[name] = coerceNumber(value);
-  }
-  const codes = listParameter(query, 'service_code');
-  if (codes !== undefined) out.service_code = [...new Set(codes)];
-  return out;
-}
-
-function read<T>(schemaId: SchemaId, query: QueryObject): T {
-  return validate<T>(schemaId, coerceStatsQuery(query));
 }
 
 /**
@@ -132,10 +114,9 @@ export interface CountsDocument {
 export async function counts(
   db: Db,
   jurisdictions: JurisdictionRegistry,
-  query: QueryObject,
+  input: StatsInput,
   now: Date,
 ): Promise<Report<CountsDocument>> {
-  const input = read<CommonInput & { group_by?: GroupBy; interval?: Interval }>('stats-input.json', query);
   const groupBy = input.group_by ?? DEFAULT_GROUP_BY;
   const interval = input.interval ?? DEFAULT_INTERVAL;
   const { jurisdiction, filter } = await prepare(jurisdictions, input);
@@ -171,10 +152,9 @@ export interface BacklogDocument {
 export async function backlog(
   db: Db,
   jurisdictions: JurisdictionRegistry,
-  query: QueryObject,
+  input: StatsBacklogInput,
   now: Date,
 ): Promise<Report<BacklogDocument>> {
-  const input = read<CommonInput & { interval?: BucketInterval }>('stats-backlog-input.json', query);
   const interval = input.interval ?? DEFAULT_INTERVAL;
   const { jurisdiction, filter } = await prepare(jurisdictions, input);
   const window = resolveWindow(input, jurisdiction.time_zone, now, maxDaysFor(interval));
@@ -201,10 +181,9 @@ export interface TimeToCloseDocument {
 export async function timeToClose(
   db: Db,
   jurisdictions: JurisdictionRegistry,
-  query: QueryObject,
+  input: StatsTimeToCloseInput,
   now: Date,
 ): Promise<Report<TimeToCloseDocument>> {
-  const input = read<CommonInput>('stats-time-to-close-input.json', query);
   const { jurisdiction, filter } = await prepare(jurisdictions, input);
   const window = resolveWindow(input, jurisdiction.time_zone, now);
   const { overall, rows } = await statsStore.timeToClose(db, filter, window);
@@ -230,10 +209,9 @@ export interface OverdueDocument {
 export async function overdue(
   db: Db,
   jurisdictions: JurisdictionRegistry,
-  query: QueryObject,
+  input: StatsOverdueInput,
   now: Date,
 ): Promise<Report<OverdueDocument>> {
-  const input = read<CommonInput>('stats-overdue-input.json', query);
   const { jurisdiction, filter } = await prepare(jurisdictions, input);
   const result = await statsStore.overdue(db, filter, now);
   return { timeZone: jurisdiction.time_zone, document: { ...scopeFields(jurisdiction, input), as_of: now, ...result } };
@@ -270,10 +248,9 @@ const roundCoordinate = (value: number): number => Math.round(value * 1e7) / 1e7
 export async function hotspots(
   db: Db,
   jurisdictions: JurisdictionRegistry,
-  query: QueryObject,
+  input: StatsHotspotsInput,
   now: Date,
 ): Promise<Report<HotspotsDocument>> {
-  const input = read<CommonInput & { cell?: number; min_count?: number; limit?: number }>('stats-hotspots-input.json', query);
   const cell = input.cell ?? DEFAULT_CELL_METRES;
   const minCount = input.min_count ?? DEFAULT_MIN_COUNT;
   const limit = input.limit ?? MAX_CELLS;

@@ -189,3 +189,12 @@ export interface Discovery {
     formats: string[];
   }>;
 }
+
+/** Raw form parameters in arrival order, keys and values already percent-decoded. */
+export type FormPairs = Array<[string, string]>;
+
+/**
+ * An input as the validation step hands it over when the domain decides which refusal comes first (a 404 for
+ * an unknown code before the 400 of its body): the checked value, or every problem found.
+ */
+export type Checked<T> = { value: T; problems: [] } | { value?: undefined; problems: string[] };

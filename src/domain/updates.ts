@@ -2,8 +2,7 @@
 import { badRequest, notFound } from '../errors.js';
 import type { Db } from '../store/db.js';
 import * as updatesStore from '../store/updates-store.js';
-import { scalarParameter, type FormPairs, type QueryObject } from '../validate/coerce.js';
-import { validate } from '../validate/validate.js';
+import type { CreateUpdateInput, QueryUpdatesInput } from '../types/generated.js';
 import { parseDateTime } from './datetime.js';
 import { withUploads, type MediaSink } from './media.js';
 import type { Jurisdiction, RequestUpdate } from './types.js';
@@ -13,11 +12,12 @@ export const MAX_UPDATES = 1000;
 export const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
 const DAY = 24 * 3600 * 1000;
 
-export async function findUpdates(db: Db, jurisdiction: Jurisdiction, query: QueryObject, now: Date): Promise<RequestUpdate[]> {
-  const input = validate<{ start_date?: string; end_date?: string }>('query-updates-input.json', {
-    ...(scalarParameter(query, 'start_date') === undefined ? {} : { start_date: scalarParameter(query, 'start_date') }),
-    ...(scalarParameter(query, 'end_date') === undefined ? {} : { end_date: scalarParameter(query, 'end_date') }),
-  });
+export async function findUpdates(
+  db: Db,
+  jurisdiction: Jurisdiction,
+  input: QueryUpdatesInput,
+  now: Date,
+): Promise<RequestUpdate[]> {
   const zone = jurisdiction.time_zone;
   const start = input.start_date === undefined ? undefined : parseDateTime(input.start_date, zone)!.date;
   const end = input.end_date === undefined ? undefined : parseDateTime(input.end_date, zone)!.date;
@@ -31,35 +31,12 @@ export async function findUpdates(db: Db, jurisdiction: Jurisdiction, query: Que
 export async function addComment(
   db: Db,
   jurisdiction: Jurisdiction,
-  pairs: FormPairs,
+  input: CreateUpdateInput,
   apiKeyId: string,
   uploads: Array<{ bytes: Buffer }> = [],
   mediaSink?: MediaSink,
   now: Date = new Date(),
 ): Promise<{ update_id: string }> {
-  const raw: Record<string, unknown> = {};
-  const mediaUrls: string[] = [];
-  for (const [key, value] of pairs) {
-    const trimmed = value.trim();
-    if (key === 'media_url') {
-      if (trimmed !== '') mediaUrls.push(trimmed);
-    } else if (key === 'description') {
-      raw.description ??= trimmed; // may be empty (a photo alone)
-    } else if (trimmed !== '' && ['service_request_id', 'update_id', 'status', 'updated_datetime'].includes(key)) {
-      raw[key] ??= key === 'status' ? trimmed.toLowerCase().replace(/ /g, '_') : trimmed;
-    } else if (key === 'update_id_ext' && trimmed !== '') {
-      raw.update_id ??= trimmed; // Bromley's variant
-    }
-  }
-  if (mediaUrls.length > 0) raw.media_url = mediaUrls;
-  const input = validate<{
-    service_request_id: string;
-    update_id: string;
-    status: string;
-    updated_datetime: string;
-    description?: string;
-    media_url?: string[];
-  }>('create-update-input.json', raw);
   // The client's time of the comment is the time of the update (FixMyStreet sends its comment's time);
   // a time in the future beyond a clock's usual error is a mistake, not a comment.
   const updatedAt = parseDateTime(input.updated_datetime, jurisdiction.time_zone)!.date;

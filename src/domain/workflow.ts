@@ -2,8 +2,7 @@
 import { badRequest, changedSinceRead, notFound, preconditionFailed, preconditionRequired } from '../errors.js';
 import type { Db } from '../store/db.js';
 import * as staffStore from '../store/staff-requests-store.js';
-import { coerceBoolean, coerceNumber, listParameter, scalarParameter, type QueryObject } from '../validate/coerce.js';
-import { validate } from '../validate/validate.js';
+import type { StaffDuplicateInput, StaffQueueInput, StaffRequestPatch } from '../types/generated.js';
 import { endOfDay, parseDateTime, type ParsedDateTime } from './datetime.js';
 import { pageWindow } from './paging.js';
 import { parseBbox } from './requests.js';
@@ -42,19 +41,8 @@ export interface Actor {
   name: string;
 }
 
-export interface RequestPatch {
-  status?: DetailedStatus;
-  status_notes?: string | null;
-  agency_responsible?: string | null;
-  service_notice?: string | null;
-  expected_datetime?: string | null;
-  internal_note?: string;
-  version?: number;
-  /** A staff account id, "me" (the person making the change), or null to unassign. */
-  assigned_to?: string | null;
-  /** A response template: its text becomes status_notes unless the patch sends its own (edited) text. */
-  template_id?: string;
-}
+/** A staff change of a request (staff-request-patch.json); assigned_to may be "me", template_id a response template. */
+export type RequestPatch = StaffRequestPatch;
 
 /** The version a change was made on: from If-Match ("<id>-v<version>") or the body's `version`. */
 export function expectedVersion(id: string, ifMatch: string | undefined, bodyVersion: number | undefined): number {
@@ -78,11 +66,11 @@ export async function changeRequest(
   db: Db,
   jurisdiction: Jurisdiction,
   id: string,
-  body: Record<string, unknown>,
+  input: RequestPatch,
   ifMatch: string | undefined,
   actor: Actor,
 ): Promise<staffStore.StaffRequest> {
-  const patch = validate<RequestPatch>('staff-request-patch.json', body);
+  const patch = { ...input };
   const version = expectedVersion(id, ifMatch, patch.version);
   let template: { id: string; name: string } | undefined;
   if (patch.template_id !== undefined) {
@@ -142,11 +130,10 @@ export async function markDuplicate(
   db: Db,
   jurisdiction: Jurisdiction,
   id: string,
-  body: Record<string, unknown>,
+  input: StaffDuplicateInput,
   ifMatch: string | undefined,
   actor: Actor,
 ): Promise<staffStore.StaffRequest> {
-  const input = validate<{ original: string; version?: number }>('staff-duplicate-input.json', body);
   const version = expectedVersion(id, ifMatch, input.version);
   if (input.original === id) throw badRequest('A request cannot be a duplicate of itself.');
   const original = await staffStore.getStaffRequest(db, jurisdiction.jurisdiction_id, input.original);
@@ -181,65 +168,26 @@ export async function findDuplicates(
   db: Db,
   jurisdiction: Jurisdiction,
   id: string,
-  query: QueryObject,
-  defaults: { radius_meters: number; window_hours: number },
+  search: { radius_meters: number; window_hours: number },
 ) {
-  const radius = scalarParameter(query, 'radius');
-  const hours = scalarParameter(query, 'hours');
-  const radiusMeters = radius === undefined ? defaults.radius_meters : coerceNumber(radius);
-  const windowHours = hours === undefined ? defaults.window_hours : coerceNumber(hours);
-  if (typeof radiusMeters !== 'number' || radiusMeters <= 0 || radiusMeters > 5000)
-    throw badRequest('radius must be a number of metres greater than 0 and at most 5000.');
-  if (typeof windowHours !== 'number' || windowHours <= 0 || windowHours > 24 * 365)
-    throw badRequest('hours must be a number of hours greater than 0 and at most 8760.');
-  const found = await staffStore.findDuplicateCandidates(db, jurisdiction.jurisdiction_id, id, radiusMeters, windowHours);
+  const found = await staffStore.findDuplicateCandidates(
+    db,
+    jurisdiction.jurisdiction_id,
+    id,
+    search.radius_meters,
+    search.window_hours,
+  );
   if (!found) throw notFound(`No service request with id ${id}.`);
   return found;
 }
 
-export interface QueueInput {
-  service_request_id?: string[];
-  status?: string[];
-  service_code?: string[];
-  agency?: string[];
-  overdue?: boolean;
-  suspected_duplicate?: boolean;
-  q?: string;
-  start_date?: string;
-  end_date?: string;
-  lat?: number;
-  long?: number;
-  radius?: number;
-  bbox?: string;
-  sort?: string;
-  page?: number;
-  page_size?: number;
-  assigned_to?: string;
-}
+export type QueueInput = StaffQueueInput;
 
 /** A date-only end includes that whole day, as in the GeoReport list. */
 const endOf = (parsed: ParsedDateTime, zone: string): Date => (parsed.dateOnly ? endOfDay(parsed.date, zone) : parsed.date);
 
 /** `actor` resolves assigned_to=me; without a person (a key), "me" matches nothing. */
-export async function queue(db: Db, jurisdiction: Jurisdiction, query: QueryObject, actor?: Actor) {
-  const raw: Record<string, unknown> = {};
-  for (const name of ['service_request_id', 'status', 'service_code', 'agency']) {
-    const list = listParameter(query, name);
-    if (list) raw[name] = name === 'status' ? list.map((item) => item.toLowerCase()) : list;
-  }
-  for (const name of ['q', 'start_date', 'end_date', 'bbox', 'sort', 'assigned_to']) {
-    const value = scalarParameter(query, name);
-    if (value !== undefined) raw[name] = value;
-  }
-  for (const name of ['lat', 'long', 'radius', 'page', 'page_size']) {
-    const value = scalarParameter(query, name);
-    if (value !== undefined) raw[name] = coerceNumber(value);
-  }
-  for (const name of ['overdue', 'suspected_duplicate']) {
-    const value = scalarParameter(query, name);
-    if (value !== undefined) raw[name] = coerceBoolean(value);
-  }
-  const input = validate<QueueInput>('staff-queue-input.json', raw);
+export async function queue(db: Db, jurisdiction: Jurisdiction, input: QueueInput, actor?: Actor) {
   const zone = jurisdiction.time_zone;
   const { page, page_size: pageSize, limit, offset } = pageWindow(input, 50);
   const bbox = input.bbox === undefined ? undefined : parseBbox(input.bbox);

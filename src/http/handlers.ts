@@ -13,6 +13,7 @@ import { csvHeader, csvRows } from '../serialize/csv.js';
 import type { ApiKeyRecord } from '../store/api-keys-store.js';
 import { coerceCommonQuery, scalarParameter, type FormPairs, type QueryObject } from '../validate/coerce.js';
 import { validate } from '../validate/validate.js';
+import { commentInput, createSubmission, extensionsOf, requestsQuery, servicePointOf, updatesQuery } from '../validate/inputs.js';
 import type { MediaSink } from '../domain/media.js';
 import { pageCount } from '../domain/paging.js';
 import { saveMedia } from '../media/media-store.js';
@@ -198,13 +199,21 @@ export function createHandlers(context: AppContext) {
     const { pairs, files } = await readGeoReportForm(req);
     const header = req.headers['idempotency-key'];
     const idempotencyKey = typeof header === 'string' ? header : undefined;
+    const submission = createSubmission(pairs);
     return createWithFreshRetry(context.intakeLookups, async ({ fresh, usedKey }) => {
       const record = await keyRecord(req, pairs, !fresh);
       usedKey(record.id);
       // The retry is the same POST: it is not counted against the key's rate limit again.
       const { jurisdiction } = await admit(req, pairs, record, !fresh);
       return {
-        created: await requests.createRequestIdempotently(intake(fresh), jurisdiction, pairs, record.id, idempotencyKey, files),
+        created: await requests.createRequestIdempotently(
+          intake(fresh),
+          jurisdiction,
+          submission,
+          record.id,
+          idempotencyKey,
+          files,
+        ),
         jurisdiction,
       };
     });
@@ -251,7 +260,7 @@ export function createHandlers(context: AppContext) {
           req,
           res,
           'services',
-          await reads.read((source) => services.listServices(source, jurisdiction, req.query)),
+          await reads.read((source) => services.listServices(source, jurisdiction, servicePointOf(req.query))),
           options,
         ),
       );
@@ -282,20 +291,21 @@ export function createHandlers(context: AppContext) {
 
     async findUpdates(req, res) {
       const jurisdiction = await jurisdictionFromQuery(context, req.query);
-      const found = await reads.read((source) => updates.findUpdates(source, jurisdiction, req.query, new Date()));
+      const query = updatesQuery(req.query);
+      const found = await reads.read((source) => updates.findUpdates(source, jurisdiction, query, new Date()));
       respond(req, res, 'service_request_updates', found, { timeZone: jurisdiction.time_zone, cache: 'requests' });
     },
 
     async addUpdate(req, res) {
       const { pairs, files, keyId, jurisdiction } = await authenticatedForm(req);
-      const stored = await updates.addComment(db, jurisdiction, pairs, keyId, files, mediaSink);
+      const stored = await updates.addComment(db, jurisdiction, commentInput(pairs), keyId, files, mediaSink);
       context.cache?.bump();
       respond(req, res, 'created_updates', [stored], { timeZone: jurisdiction.time_zone });
     },
 
     async exportRequests(req, res) {
       const jurisdiction = await jurisdictionFromQuery(context, req.query);
-      const batches = requests.exportRequests(db, jurisdiction, req.query);
+      const batches = requests.exportRequests(db, jurisdiction, requestsQuery(req.query));
       // Validation happened above; the first batch is read before any byte is sent, so a bad query is a
       // proper errors document and later failures cut the stream (a truncated CSV, never a silent one).
       const first = await batches.next();
@@ -327,7 +337,7 @@ export function createHandlers(context: AppContext) {
 
     async findRequests(req, res) {
       const jurisdiction = await jurisdictionFromQuery(context, req.query);
-      const plan = requests.planRequestList(jurisdiction, req.query);
+      const plan = requests.planRequestList(jurisdiction, requestsQuery(req.query));
       const options: RespondOptions = {
         timeZone: jurisdiction.time_zone,
         cache: 'requests',
@@ -361,7 +371,7 @@ export function createHandlers(context: AppContext) {
 
     async getRequest(req, res) {
       const jurisdiction = await jurisdictionFromQuery(context, req.query);
-      const extensions = requests.wantsExtensions(req.query);
+      const extensions = extensionsOf(req.query);
       const id = pathParameter(req, 'service_request_id');
       const options: RespondOptions = { timeZone: jurisdiction.time_zone, cache: 'requests', honorModifiedSince: true };
       const version = await cachedVersion(jurisdiction);

@@ -5,7 +5,7 @@
 // (`strict`) before the batch that holds them is written.
 import fs from 'node:fs';
 import { parse } from 'csv-parse';
-import { checkServiceDefinition } from '../domain/catalog.js';
+import { checkServiceDefinition } from '../validate/catalog.js';
 import {
   type CsvMapping,
   csvRowReader,

@@ -4,7 +4,7 @@
 // and updated_after are used when it offers them (asked, with a fallback). Each window is written in one
 // statement and checkpointed, so an interrupted run continues where it stopped, and a re-run adds what is new
 // and updates what changed.
-import { checkServiceDefinition } from '../domain/catalog.js';
+import { checkServiceDefinition } from '../validate/catalog.js';
 import {
   fromGeoReportRequest,
   type ImportCounts,

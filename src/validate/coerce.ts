@@ -5,8 +5,9 @@
 
 import { keyedByInput } from '../domain/keyed-by-input.js';
 
-/** Raw form parameters in arrival order, keys and values already percent-decoded. */
-export type FormPairs = Array<[string, string]>;
+import type { FormPairs } from '../domain/types.js';
+
+export type { FormPairs } from '../domain/types.js';
 
 export type QueryObject = Record<string, unknown>;
 

@@ -3,18 +3,15 @@ import { badRequest, conflict, notFound } from '../../errors.js';
 import type { Db } from '../../store/db.js';
 import * as routingStore from '../../store/routing-store.js';
 import type { Agency } from '../../store/routing-store.js';
-import { schemaProblems, validate } from '../../validate/validate.js';
+import type { CatalogAgency } from '../../types/generated.js';
 import type { Jurisdiction } from '../types.js';
-import { type Actor, isObject, type Json } from './shared.js';
-
-const check = <T>(input: unknown): T => validate<T>('catalog-agency.json', input);
+import type { Actor, Checked } from './shared.js';
 
 export async function listAgencies(db: Db, jurisdiction: Jurisdiction): Promise<Agency[]> {
   return routingStore.listAgencies(db, jurisdiction.jurisdiction_id);
 }
 
-export async function createAgency(db: Db, jurisdiction: Jurisdiction, body: unknown, actor: Actor): Promise<Agency> {
-  const input = check<{ code: string; name: string }>(body);
+export async function createAgency(db: Db, jurisdiction: Jurisdiction, input: CatalogAgency, actor: Actor): Promise<Agency> {
   const name = input.name.trim();
   return db.transaction(async (trx) => {
     const agency = await routingStore.insertAgency(trx, jurisdiction.jurisdiction_id, { code: input.code, name });
@@ -34,18 +31,13 @@ export async function updateAgency(
   db: Db,
   jurisdiction: Jurisdiction,
   code: string,
-  body: unknown,
+  checked: Checked<CatalogAgency>,
   actor: Actor,
 ): Promise<Agency> {
-  const withCode = isObject(body) && body.code === undefined ? { code, ...body } : body;
-  const problems = schemaProblems('catalog-agency.json', withCode);
-  if (isObject(withCode) && typeof withCode.code === 'string' && withCode.code !== code) {
-    problems.unshift(`code ${withCode.code} in the body differs from ${code} in the path: an agency's code cannot change.`);
-  }
   const current = await routingStore.findAgency(db, jurisdiction.jurisdiction_id, code);
   if (!current) throw notFound(`Agency ${code} was not found.`);
-  if (problems.length > 0) throw badRequest(...problems);
-  const name = ((withCode as Json).name as string).trim();
+  if (checked.value === undefined) throw badRequest(...checked.problems);
+  const name = checked.value.name.trim();
   return db.transaction(async (trx) => {
     const agency = (await routingStore.renameAgency(trx, jurisdiction.jurisdiction_id, code, name))!;
     await routingStore.recordAudit(trx, {

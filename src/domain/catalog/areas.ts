@@ -4,12 +4,10 @@ import * as catalogStore from '../../store/catalog-store.js';
 import type { Db } from '../../store/db.js';
 import * as routingStore from '../../store/routing-store.js';
 import type { ServiceArea } from '../../store/routing-store.js';
-import { type SchemaId, validate } from '../../validate/validate.js';
+import type { CatalogArea, CatalogAvailability, CatalogRouting } from '../../types/generated.js';
 import type { Jurisdiction } from '../types.js';
 import { getService, type StaffService } from './services.js';
-import type { Actor } from './shared.js';
-
-const check = <T>(schemaId: SchemaId, input: unknown): T => validate<T>(schemaId, input);
+import type { Actor, Checked } from './shared.js';
 
 export interface AreaFeature {
   type: 'Feature';
@@ -38,11 +36,7 @@ export async function getArea(db: Db, jurisdiction: Jurisdiction, code: string):
   return toFeature(area);
 }
 
-export async function createArea(db: Db, jurisdiction: Jurisdiction, body: unknown, actor: Actor): Promise<AreaFeature> {
-  const input = check<{ code: string; name: string; kind?: string; geometry: { type: string; coordinates: unknown } }>(
-    'catalog-area.json',
-    body,
-  );
+export async function createArea(db: Db, jurisdiction: Jurisdiction, input: CatalogArea, actor: Actor): Promise<AreaFeature> {
   const geojson = JSON.stringify({ type: input.geometry.type, coordinates: input.geometry.coordinates });
   const { problem } = await routingStore.checkGeometry(db, geojson);
   if (problem) throw badRequest(`geometry is not a valid polygon: ${problem}.`);
@@ -98,13 +92,14 @@ export async function replaceRouting(
   db: Db,
   jurisdiction: Jurisdiction,
   code: string,
-  body: unknown,
+  checked: Checked<CatalogRouting>,
   actor: Actor,
 ): Promise<StaffService> {
   const id = jurisdiction.jurisdiction_id;
   const serviceId = await routingStore.serviceIdOf(db, id, code);
   if (!serviceId) throw notFound(`service_code ${code} was not found.`);
-  const input = check<{ rules: Array<{ agency: string; area?: string | null }> }>('catalog-routing.json', body);
+  if (checked.value === undefined) throw badRequest(...checked.problems);
+  const input = checked.value;
   const rules = input.rules.map((rule) => ({ agency: rule.agency, area: rule.area ?? null }));
   const agencies = await routingStore.agencyIdsByCode(db, id, [...new Set(rules.map((rule) => rule.agency))]);
   const areas = await routingStore.areaIdsByCode(db, id, [
@@ -143,13 +138,14 @@ export async function replaceAvailability(
   db: Db,
   jurisdiction: Jurisdiction,
   code: string,
-  body: unknown,
+  checked: Checked<CatalogAvailability>,
   actor: Actor,
 ): Promise<StaffService> {
   const id = jurisdiction.jurisdiction_id;
   const serviceId = await routingStore.serviceIdOf(db, id, code);
   if (!serviceId) throw notFound(`service_code ${code} was not found.`);
-  const input = check<{ areas: string[] }>('catalog-availability.json', body);
+  if (checked.value === undefined) throw badRequest(...checked.problems);
+  const input = checked.value;
   const areas = await routingStore.areaIdsByCode(db, id, input.areas);
   const unknown = input.areas.filter((area) => !areas.has(area));
   if (unknown.length > 0) throw badRequest(...unknown.map((area) => `areas: service area ${area} was not found.`));

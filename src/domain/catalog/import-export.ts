@@ -1,15 +1,12 @@
 // The whole catalog at once: export, and import (create or change every listed service, optionally retire the
 // rest) in one transaction with one audit row.
-import type { ErrorObject } from 'ajv';
 import { badRequest } from '../../errors.js';
 import * as catalogStore from '../../store/catalog-store.js';
 import type { CatalogService } from '../../store/catalog-store.js';
 import type { Db } from '../../store/db.js';
 import * as routingStore from '../../store/routing-store.js';
-import { coerceBoolean, scalarParameter, type QueryObject } from '../../validate/coerce.js';
-import { schemaProblems } from '../../validate/validate.js';
 import type { Jurisdiction } from '../types.js';
-import { toCatalogService, uniquenessProblems } from './services.js';
+import { toCatalogService } from './services.js';
 import { type Actor, DEFINITION_FIELDS, isObject, type Json } from './shared.js';
 
 export interface CatalogDocument {
@@ -57,14 +54,11 @@ function comparable(item: unknown): item is CatalogService {
   );
 }
 
-/** Reads `retire_missing` from the query string: true/false (also 1/0, yes/no); absent = false. */
-export function retireMissingOf(query: QueryObject): boolean {
-  const raw = scalarParameter(query, 'retire_missing');
-  if (raw === undefined) return false;
-  const value = coerceBoolean(raw);
-  if (typeof value !== 'boolean') throw badRequest('retire_missing must be true or false.');
-  return value;
-}
+/**
+ * The schema check of an import document (src/validate/catalog.ts catalogImportProblems), handed in by the
+ * route: only the domain knows which listed services are unchanged, and those are not re-validated.
+ */
+export type ImportCheck = (document: unknown, unchanged: readonly boolean[]) => string[];
 
 export async function importCatalog(
   db: Db,
@@ -72,6 +66,7 @@ export async function importCatalog(
   body: unknown,
   retireMissing: boolean,
   actor: Actor,
+  check: ImportCheck,
 ): Promise<ImportResult> {
   const id = jurisdiction.jurisdiction_id;
   const stored = new Map((await catalogStore.exportCatalog(db, id)).map((service) => [service.service_code, service]));
@@ -89,23 +84,7 @@ export async function importCatalog(
     const current = stored.get(item.service_code);
     return current !== undefined && catalogStore.sameDefinition(current, item);
   });
-  const itemOf = (error: ErrorObject): number | undefined => {
-    const match = /^\/services\/(\d+)/.exec(error.instancePath);
-    return match ? Number(match[1]) : undefined;
-  };
-  const problems = schemaProblems('catalog-import.json', document, (error) => {
-    const index = itemOf(error);
-    return index !== undefined && identical[index] === true;
-  });
-  items.forEach((item, index) => {
-    if (!identical[index])
-      problems.push(
-        ...uniquenessProblems(
-          item,
-          `services[${index}]${isObject(item) && typeof item.service_code === 'string' ? ` (${item.service_code})` : ''}: `,
-        ),
-      );
-  });
+  const problems = check(document, identical);
   const codes = items
     .map((item) => (isObject(item) ? item.service_code : undefined))
     .filter((code): code is string => typeof code === 'string');

@@ -7,9 +7,8 @@ import type { CatalogService } from '../../store/catalog-store.js';
 import type { Db } from '../../store/db.js';
 import * as routingStore from '../../store/routing-store.js';
 import type { RoutingRule } from '../../store/routing-store.js';
-import { schemaProblems } from '../../validate/validate.js';
 import type { Attribute, Jurisdiction, ServiceType } from '../types.js';
-import { type Actor, DEFINITION_FIELDS, isObject, type Json } from './shared.js';
+import { type Actor, type Checked, DEFINITION_FIELDS, type Json } from './shared.js';
 
 /** A service as the staff API shows it: the full definition plus where it is offered and who gets it. */
 export interface StaffService {
@@ -29,45 +28,8 @@ export interface StaffService {
   routing: RoutingRule[];
 }
 
-/** What JSON Schema cannot say: unique attribute codes and orders in a service, unique value keys in an attribute. */
-export function uniquenessProblems(service: unknown, prefix = ''): string[] {
-  if (!isObject(service) || !Array.isArray(service.attributes)) return [];
-  const problems: string[] = [];
-  const attributes = service.attributes.filter(isObject);
-  const repeated = <T>(values: T[]): T[] => [...new Set(values.filter((value, index) => values.indexOf(value) !== index))];
-  for (const code of repeated(attributes.map((attribute) => attribute.code).filter((code) => typeof code === 'string'))) {
-    problems.push(`${prefix}attribute code ${String(code)} is used more than once: codes must be unique within the service.`);
-  }
-  for (const order of repeated(attributes.map((attribute) => attribute.order).filter((order) => Number.isInteger(order)))) {
-    const holders = attributes.filter((attribute) => attribute.order === order).map((attribute) => String(attribute.code));
-    problems.push(
-      `${prefix}order ${String(order)} is used by more than one attribute (${holders.join(', ')}): orders must be unique within the service.`,
-    );
-  }
-  service.attributes.forEach((attribute, index) => {
-    if (!isObject(attribute) || !Array.isArray(attribute.values)) return;
-    const keys = attribute.values
-      .filter(isObject)
-      .map((value) => value.key)
-      .filter((key) => typeof key === 'string');
-    for (const key of repeated(keys)) {
-      problems.push(
-        `${prefix}attributes[${index}] (${String(attribute.code)}): value key ${String(key)} is used more than once: keys must be unique within the attribute.`,
-      );
-    }
-  });
-  return problems;
-}
-
 /** The stored shape of a valid definition, defaults filled in (the store's one normaliser). */
 export const toCatalogService = (input: Json): CatalogService => catalogStore.normalise(input as unknown as CatalogService);
-
-/** Checks a service definition (schema and uniqueness rules, every problem in one 400) and fills in defaults. */
-export function checkServiceDefinition(input: unknown): CatalogService {
-  const problems = [...schemaProblems('catalog-service.json', input), ...uniquenessProblems(input)];
-  if (problems.length > 0) throw badRequest(...problems);
-  return toCatalogService(input as Json);
-}
 
 /** Field-by-field differences, for the audit trail. */
 function differences(before: CatalogService, after: CatalogService): Record<string, { from: unknown; to: unknown }> {
@@ -107,8 +69,14 @@ async function storedService(db: Db, jurisdictionId: string, code: string): Prom
   return (await catalogStore.exportCatalog(db, jurisdictionId, [code]))[0];
 }
 
-export async function createService(db: Db, jurisdiction: Jurisdiction, body: unknown, actor: Actor): Promise<StaffService> {
-  const service = checkServiceDefinition(body);
+/** A new service from a checked definition (src/validate/catalog.ts checkServiceDefinition). */
+export async function createService(
+  db: Db,
+  jurisdiction: Jurisdiction,
+  definition: CatalogService,
+  actor: Actor,
+): Promise<StaffService> {
+  const service = catalogStore.normalise(definition);
   const id = jurisdiction.jurisdiction_id;
   await db.transaction(async (trx) => {
     if (await storedService(trx, id, service.service_code)) {
@@ -132,23 +100,16 @@ export async function replaceService(
   db: Db,
   jurisdiction: Jurisdiction,
   code: string,
-  body: unknown,
+  checked: Checked<CatalogService>,
   actor: Actor,
 ): Promise<StaffService> {
   const id = jurisdiction.jurisdiction_id;
-  const withCode = isObject(body) && body.service_code === undefined ? { service_code: code, ...body } : body;
-  const problems = [...schemaProblems('catalog-service.json', withCode), ...uniquenessProblems(withCode)];
-  if (isObject(withCode) && typeof withCode.service_code === 'string' && withCode.service_code !== code) {
-    problems.unshift(
-      `service_code ${withCode.service_code} in the body differs from ${code} in the path: a service's code cannot change.`,
-    );
-  }
   const current = await storedService(db, id, code);
   if (!current) throw notFound(`service_code ${code} was not found; create it with POST /api/v1/services.`);
-  if (problems.length > 0) throw badRequest(...problems);
-  const service = toCatalogService(withCode as Json);
+  if (checked.value === undefined) throw badRequest(...checked.problems);
+  const service = catalogStore.normalise(checked.value);
   // Retiring is DELETE; a PUT without `active` keeps the service as active or retired as it is.
-  if (isObject(withCode) && withCode.active === undefined) service.active = current.active ?? true;
+  if (checked.value.active === undefined) service.active = current.active ?? true;
   await db.transaction(async (trx) => {
     const before = (await storedService(trx, id, code)) ?? current;
     await catalogStore.saveService(trx, id, service);

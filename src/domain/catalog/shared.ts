@@ -24,3 +24,5 @@ export const DEFINITION_FIELDS = [
   'active',
   'attributes',
 ] as const;
+
+export type { Checked } from '../types.js';

@@ -6,6 +6,13 @@ import * as catalog from '../../domain/catalog.js';
 import type { Jurisdiction } from '../../domain/types.js';
 import { coerceCommonQuery } from '../../validate/coerce.js';
 import { validate } from '../../validate/validate.js';
+import {
+  catalogImportProblems,
+  checkAgencyUpdate,
+  checkServiceDefinition,
+  checkServiceReplacement,
+} from '../../validate/catalog.js';
+import { checkedInput, checkInput, retireMissingOf } from '../../validate/inputs.js';
 import type { AppContext } from '../context.js';
 import { methodNotAllowedHandler } from '../error-handler.js';
 import { actorOf, requireRole } from './auth.js';
@@ -35,7 +42,7 @@ export function catalogRouter(context: AppContext): Router {
   router.post('/services', admin, async (req, res) => {
     const jurisdiction = await jurisdictionOf(req);
     const body = await readJsonObject(req);
-    const result = await catalog.createService(db, jurisdiction, body, actor(res));
+    const result = await catalog.createService(db, jurisdiction, checkServiceDefinition(body), actor(res));
     context.cache?.bump();
     sendJson(res, result, jurisdiction.time_zone, 201);
   });
@@ -46,7 +53,8 @@ export function catalogRouter(context: AppContext): Router {
   router.put('/services/:code', admin, async (req, res) => {
     const jurisdiction = await jurisdictionOf(req);
     const body = await readJsonObject(req);
-    const result = await catalog.replaceService(db, jurisdiction, param(req, 'code'), body, actor(res));
+    const code = param(req, 'code');
+    const result = await catalog.replaceService(db, jurisdiction, code, checkServiceReplacement(code, body), actor(res));
     context.cache?.bump();
     sendJson(res, result, jurisdiction.time_zone);
   });
@@ -59,14 +67,16 @@ export function catalogRouter(context: AppContext): Router {
   router.put('/services/:code/routing', admin, async (req, res) => {
     const jurisdiction = await jurisdictionOf(req);
     const body = await readJsonObject(req);
-    const result = await catalog.replaceRouting(db, jurisdiction, param(req, 'code'), body, actor(res));
+    const checked = checkedInput('catalog-routing.json', body);
+    const result = await catalog.replaceRouting(db, jurisdiction, param(req, 'code'), checked, actor(res));
     context.cache?.bump();
     sendJson(res, result, jurisdiction.time_zone);
   });
   router.put('/services/:code/availability', admin, async (req, res) => {
     const jurisdiction = await jurisdictionOf(req);
     const body = await readJsonObject(req);
-    const result = await catalog.replaceAvailability(db, jurisdiction, param(req, 'code'), body, actor(res));
+    const checked = checkedInput('catalog-availability.json', body);
+    const result = await catalog.replaceAvailability(db, jurisdiction, param(req, 'code'), checked, actor(res));
     context.cache?.bump();
     sendJson(res, result, jurisdiction.time_zone);
   });
@@ -82,9 +92,9 @@ export function catalogRouter(context: AppContext): Router {
   });
   router.put('/catalog', admin, async (req, res) => {
     const jurisdiction = await jurisdictionOf(req);
-    const retireMissing = catalog.retireMissingOf(req.query);
+    const retireMissing = retireMissingOf(req.query);
     const body = await readJsonObject(req);
-    const result = await catalog.importCatalog(db, jurisdiction, body, retireMissing, actor(res));
+    const result = await catalog.importCatalog(db, jurisdiction, body, retireMissing, actor(res), catalogImportProblems);
     context.cache?.bump();
     sendJson(res, result, jurisdiction.time_zone);
   });
@@ -97,14 +107,15 @@ export function catalogRouter(context: AppContext): Router {
   router.post('/agencies', admin, async (req, res) => {
     const jurisdiction = await jurisdictionOf(req);
     const body = await readJsonObject(req);
-    const result = await catalog.createAgency(db, jurisdiction, body, actor(res));
+    const result = await catalog.createAgency(db, jurisdiction, checkInput('catalog-agency.json', body), actor(res));
     context.cache?.bump();
     sendJson(res, result, jurisdiction.time_zone, 201);
   });
   router.put('/agencies/:code', admin, async (req, res) => {
     const jurisdiction = await jurisdictionOf(req);
     const body = await readJsonObject(req);
-    const result = await catalog.updateAgency(db, jurisdiction, param(req, 'code'), body, actor(res));
+    const code = param(req, 'code');
+    const result = await catalog.updateAgency(db, jurisdiction, code, checkAgencyUpdate(code, body), actor(res));
     context.cache?.bump();
     sendJson(res, result, jurisdiction.time_zone);
   });
@@ -117,7 +128,7 @@ export function catalogRouter(context: AppContext): Router {
   router.post('/areas', admin, async (req, res) => {
     const jurisdiction = await jurisdictionOf(req);
     const body = await readJsonObject(req);
-    const result = await catalog.createArea(db, jurisdiction, body, actor(res));
+    const result = await catalog.createArea(db, jurisdiction, checkInput('catalog-area.json', body), actor(res));
     context.cache?.bump();
     sendJson(res, result, jurisdiction.time_zone, 201);
   });

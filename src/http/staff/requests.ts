@@ -2,7 +2,7 @@
 // duplicates.
 import express, { type Request, type Response, type Router } from 'express';
 import { requestNotifications } from '../../domain/notifications.js';
-import * as workflow from '../../domain/workflow.js';
+import * as workflow from '../workflow-actions.js';
 import { coerceCommonQuery } from '../../validate/coerce.js';
 import { validate } from '../../validate/validate.js';
 import type { AppContext } from '../context.js';

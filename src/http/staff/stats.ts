@@ -3,6 +3,8 @@
 import express, { type Request, type Response, type Router } from 'express';
 import { formatDateTime } from '../../domain/datetime.js';
 import * as stats from '../../domain/stats.js';
+import type { SchemaTypes } from '../../types/generated.js';
+import { type StatsSchemaId, statsInput } from '../../validate/inputs.js';
 import type { AppContext } from '../context.js';
 import { methodNotAllowedHandler } from '../error-handler.js';
 import { sendJson } from './send.js';
@@ -21,23 +23,29 @@ function sendGeoJson(res: Response, document: stats.HotspotsDocument, timeZone: 
 export function statsRouter(context: AppContext): Router {
   const { db, jurisdictions } = context;
   const router = express.Router();
-  type JsonReport = (
-    db: AppContext['db'],
-    registry: AppContext['jurisdictions'],
-    query: Request['query'],
-    now: Date,
-  ) => Promise<stats.Report<unknown>>;
-  const json = (report: JsonReport) => async (req: Request, res: Response) => {
-    const { document, timeZone } = await report(db, jurisdictions, req.query, new Date());
-    sendJson(res, document, timeZone);
-  };
+  /** validate(coerce(query)) against the report's schema → the report → JSON. */
+  const json =
+    <Id extends StatsSchemaId>(
+      schemaId: Id,
+      report: (
+        db: AppContext['db'],
+        registry: AppContext['jurisdictions'],
+        input: SchemaTypes[Id],
+        now: Date,
+      ) => Promise<stats.Report<unknown>>,
+    ) =>
+    async (req: Request, res: Response) => {
+      const { document, timeZone } = await report(db, jurisdictions, statsInput(schemaId, req.query), new Date());
+      sendJson(res, document, timeZone);
+    };
 
-  router.get('/', json(stats.counts));
-  router.get('/backlog', json(stats.backlog));
-  router.get('/time-to-close', json(stats.timeToClose));
-  router.get('/overdue', json(stats.overdue));
+  router.get('/', json('stats-input.json', stats.counts));
+  router.get('/backlog', json('stats-backlog-input.json', stats.backlog));
+  router.get('/time-to-close', json('stats-time-to-close-input.json', stats.timeToClose));
+  router.get('/overdue', json('stats-overdue-input.json', stats.overdue));
   router.get('/hotspots', async (req, res) => {
-    const { document, timeZone } = await stats.hotspots(db, jurisdictions, req.query, new Date());
+    const input = statsInput('stats-hotspots-input.json', req.query);
+    const { document, timeZone } = await stats.hotspots(db, jurisdictions, input, new Date());
     sendGeoJson(res, document, timeZone);
   });
 

@@ -9,7 +9,7 @@ import type { AppContext } from '../../context.js';
 import type { Actor } from '../../staff/auth.js';
 import { listAccounts } from '../../../domain/staff-accounts.js';
 import { listTemplates } from '../../../domain/response-templates.js';
-import * as workflow from '../../../domain/workflow.js';
+import * as workflow from '../../workflow-actions.js';
 import type { ConsolePerson } from './layout.js';
 import { csrfToken, requireStaffPage } from './session-middleware.js';
 

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { tileOriginOf } from '../../../config.js';
-import { createArea, deleteArea, listAgencies, listAreas, listServices } from '../../../domain/catalog.js';
+import { createArea, deleteArea, listAgencies, listAreas, listServices } from '../../catalog-actions.js';
 import * as accounts from '../../../domain/staff-accounts.js';
 import { createKey, listKeys, type KeyRole, revokeKey } from '../../../store/api-keys-store.js';
 import { deactivateWebhook, listDeliveries, listWebhooks } from '../../../store/webhooks-store.js';
@@ -19,7 +19,7 @@ import {
   webhooksBody,
 } from './admin-pages.js';
 import * as savedViews from '../../../domain/saved-views.js';
-import * as workflow from '../../../domain/workflow.js';
+import * as workflow from '../../workflow-actions.js';
 import { badRequest, notFound, Open311Error } from '../../../errors.js';
 import { csvHeader, csvRows } from '../../../serialize/csv.js';
 import type { AppContext } from '../../context.js';
@@ -38,6 +38,7 @@ import { tableCsv, trendTables, trendsBody } from './trends-page.js';
 import { type DuplicateCandidate, type RequestViewModel, requestBody, workOrderBody } from './request-page.js';
 import QRCode from 'qrcode';
 import { getServiceDefinition } from '../../../domain/services.js';
+import { statsInput } from '../../../validate/inputs.js';
 
 /** Where a form asked to go back to: a console path only (never another site). */
 export function safeReturnTo(value: string | undefined, fallback: string): string {
@@ -290,13 +291,26 @@ export function consoleRouter(context: AppContext): Router {
     if (codes.length > 0) base.service_code = codes.join(',');
     const spanDays = (Date.parse(input.end_date) - Date.parse(input.start_date)) / 86_400_000;
     const reports = {
-      counts: (await stats.counts(db, context.jurisdictions, { ...base, group_by: 'service_code', interval: 'week' }, now))
+      counts: (
+        await stats.counts(
+          db,
+          context.jurisdictions,
+          statsInput('stats-input.json', { ...base, group_by: 'service_code', interval: 'week' }),
+          now,
+        )
+      ).document,
+      backlog: (
+        await stats.backlog(
+          db,
+          context.jurisdictions,
+          statsInput('stats-backlog-input.json', { ...base, interval: spanDays > 900 ? 'week' : 'day' }),
+          now,
+        )
+      ).document,
+      timeToClose: (await stats.timeToClose(db, context.jurisdictions, statsInput('stats-time-to-close-input.json', base), now))
         .document,
-      backlog: (await stats.backlog(db, context.jurisdictions, { ...base, interval: spanDays > 900 ? 'week' : 'day' }, now))
-        .document,
-      timeToClose: (await stats.timeToClose(db, context.jurisdictions, base, now)).document,
-      overdue: (await stats.overdue(db, context.jurisdictions, base, now)).document,
-      hotspots: (await stats.hotspots(db, context.jurisdictions, base, now)).document,
+      overdue: (await stats.overdue(db, context.jurisdictions, statsInput('stats-overdue-input.json', base), now)).document,
+      hotspots: (await stats.hotspots(db, context.jurisdictions, statsInput('stats-hotspots-input.json', base), now)).document,
     };
     const search = new URLSearchParams(base).toString();
     return { current, input, reports, query: `?${search}` };

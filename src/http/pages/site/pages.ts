@@ -8,6 +8,7 @@ import * as services from '../../../domain/services.js';
 import * as stats from '../../../domain/stats.js';
 import type { ExtendedServiceRequest, Jurisdiction, Service, ServiceRequest } from '../../../domain/types.js';
 import { notFound, Open311Error } from '../../../errors.js';
+import { requestsQuery, statsInput } from '../../../validate/inputs.js';
 import type { AppContext } from '../../context.js';
 import { html, type SafeHtml } from '../html.js';
 import { renderPage, type SiteView } from './layout.js';
@@ -81,7 +82,7 @@ export function createPages(deps: PageDependencies, viewOf: (req: Request, res: 
     let found: ServiceRequest[] = [];
     if (query.service_code) {
       try {
-        found = (await requests.findRequests(context.db, jurisdiction, query)).requests as ServiceRequest[];
+        found = (await requests.findRequests(context.db, jurisdiction, requestsQuery(query))).requests as ServiceRequest[];
       } catch (error) {
         if (!(error instanceof Open311Error) || error.status !== 400) throw error;
       }
@@ -349,16 +350,21 @@ export async function numbers(deps: PageDependencies, now = new Date()) {
     stats.counts(
       context.db,
       context.jurisdictions,
-      { jurisdiction_id: id, group_by: 'status', interval: 'none', start_date: since },
+      statsInput('stats-input.json', { jurisdiction_id: id, group_by: 'status', interval: 'none', start_date: since }),
       now,
     ),
     stats.counts(
       context.db,
       context.jurisdictions,
-      { jurisdiction_id: id, group_by: 'status', interval: 'week', start_date: weeksSince },
+      statsInput('stats-input.json', { jurisdiction_id: id, group_by: 'status', interval: 'week', start_date: weeksSince }),
       now,
     ),
-    stats.timeToClose(context.db, context.jurisdictions, { jurisdiction_id: id, start_date: since }, now),
+    stats.timeToClose(
+      context.db,
+      context.jurisdictions,
+      statsInput('stats-time-to-close-input.json', { jurisdiction_id: id, start_date: since }),
+      now,
+    ),
     serviceTable(deps, jurisdiction),
   ]);
   const count = (key: string): number =>

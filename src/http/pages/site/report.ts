@@ -12,6 +12,7 @@ import { Open311Error } from '../../../errors.js';
 import { ensureClientKeyId } from '../../../store/api-keys-store.js';
 import { coerceCreateRequest } from '../../../validate/coerce.js';
 import { validate } from '../../../validate/validate.js';
+import { createSubmission, requestsQuery, servicePointOf } from '../../../validate/inputs.js';
 import { pairValue, readFormBody } from '../../body.js';
 import type { AppContext } from '../../context.js';
 import { intakeOf } from '../../handlers.js';
@@ -176,7 +177,7 @@ async function submitWhere(deps: ReportDependencies, view: SiteView, state: Flow
 async function servicesAt(deps: ReportDependencies, state: FlowState): Promise<Service[]> {
   const jurisdiction = await deps.jurisdiction();
   const query = state.lat !== undefined && state.long !== undefined ? { lat: String(state.lat), long: String(state.long) } : {};
-  return services.listServices(deps.context.db, jurisdiction, query);
+  return services.listServices(deps.context.db, jurisdiction, servicePointOf(query));
 }
 
 function matches(service: Service, search: string): boolean {
@@ -369,7 +370,7 @@ async function nearbyOpen(deps: ReportDependencies, state: FlowState, service: S
   if (state.lat === undefined || state.long === undefined || service.type === 'blackbox') return [];
   const jurisdiction = await deps.jurisdiction();
   const { config } = deps.context;
-  const list = await requests.findRequests(deps.context.db, jurisdiction, {
+  const query = requestsQuery({
     service_code: service.service_code,
     status: 'open',
     lat: String(state.lat),
@@ -378,6 +379,7 @@ async function nearbyOpen(deps: ReportDependencies, state: FlowState, service: S
     start_date: new Date(Date.now() - config.duplicateWindowHours * 3600 * 1000).toISOString(),
     page_size: '5',
   });
+  const list = await requests.findRequests(deps.context.db, jurisdiction, query);
   return list.requests;
 }
 
@@ -718,7 +720,7 @@ export function createReportFlow(deps: ReportDependencies, renderOf: (req: Reque
         requests.createRequestIdempotently(
           intakeOf(context, fresh, 'web'),
           jurisdiction,
-          requestPairs(state),
+          createSubmission(requestPairs(state)),
           keyId,
           state.key,
           uploads,
