@@ -1,8 +1,7 @@
-// Thin handlers: take the validated input, call one domain function, respond.
+// Thin handlers: validate(coerce(req)) (src/validate/inputs.ts), call one domain function, respond.
 import { once } from 'node:events';
 import type { Request, Response } from 'express';
 import { GEOREPORT_BASE_PATH } from '../config.js';
-import { forbidden, rateLimited } from '../errors.js';
 import * as requests from '../domain/requests.js';
 import * as services from '../domain/services.js';
 import * as updates from '../domain/updates.js';
@@ -10,14 +9,21 @@ import type { CreatedRequest, Jurisdiction } from '../domain/types.js';
 import { createWithFreshRetry } from '../domain/intake.js';
 import type { Intake } from '../domain/requests.js';
 import { csvHeader, csvRows } from '../serialize/csv.js';
-import type { ApiKeyRecord } from '../store/api-keys-store.js';
-import { coerceCommonQuery, scalarParameter, type FormPairs, type QueryObject } from '../validate/coerce.js';
-import { validate } from '../validate/validate.js';
-import { commentInput, createSubmission, extensionsOf, requestsQuery, servicePointOf, updatesQuery } from '../validate/inputs.js';
+import { scalarParameter, type FormPairs, type QueryObject } from '../validate/coerce.js';
+import {
+  commentInput,
+  createSubmission,
+  jurisdictionIdOf,
+  extensionsOf,
+  requestsQuery,
+  servicePointOf,
+  updatesQuery,
+} from '../validate/inputs.js';
 import type { MediaSink } from '../domain/media.js';
 import { pageCount } from '../domain/paging.js';
 import { saveMedia } from '../media/media-store.js';
-import { apiKeyOf, apiKeyOutsideBody, pairValue, readFormBody, type UploadedFile, withQueryParameters } from './body.js';
+import { readFormBody, type UploadedFile, withQueryParameters } from './body.js';
+import { apiKeyAuth } from './api-key-auth.js';
 import type { AppContext } from './context.js';
 import type { Db } from '../store/db.js';
 import { FEEDS_PATH } from './feeds.js';
@@ -26,8 +32,7 @@ import { render, respond, respondCached, type RespondOptions } from './respond.j
 type Handler = (req: Request, res: Response) => Promise<void>;
 
 async function jurisdictionFromQuery(context: AppContext, query: QueryObject): Promise<Jurisdiction> {
-  const input = validate<{ jurisdiction_id?: string }>('common-query-input.json', coerceCommonQuery(query));
-  return context.jurisdictions.resolve(input.jurisdiction_id);
+  return context.jurisdictions.resolve(jurisdictionIdOf(query));
 }
 
 /** EXT paging (digest §3.1): totals and neighbours in headers, never in the standard body. */
@@ -140,48 +145,7 @@ export function createHandlers(context: AppContext) {
   };
   const mediaSink = mediaSinkOf(context);
 
-  /**
-   * Checks the key of a POST body first: an unauthenticated client learns nothing else. `remembered` may answer
-   * from the keys creates remember (see domain/intake.ts); otherwise the key is read from the database.
-   */
-  async function authenticate(
-    req: Request,
-    pairs: FormPairs,
-    options: { remembered: boolean; rateLimit: boolean },
-  ): Promise<{ keyId: string; jurisdiction: Jurisdiction }> {
-    return admit(req, pairs, await keyRecord(req, pairs, options.remembered), options.rateLimit);
-  }
-
-  /** The active key of the POST (403 otherwise). */
-  async function keyRecord(req: Request, pairs: FormPairs, remembered: boolean): Promise<ApiKeyRecord> {
-    const key = apiKeyOf(req, pairs);
-    const record = key === undefined ? undefined : await context.intakeLookups.apiKey(key, !remembered);
-    if (!record) throw forbidden(key === undefined ? 'api_key is required to submit this request.' : 'The api_key is not valid.');
-    return record;
-  }
-
-  /** The key's rate limit and the jurisdiction of the POST. */
-  async function admit(
-    req: Request,
-    pairs: FormPairs,
-    record: ApiKeyRecord,
-    rateLimit: boolean,
-  ): Promise<{ keyId: string; jurisdiction: Jurisdiction }> {
-    const wait = rateLimit ? (context.keyRateLimiter?.take(record.id) ?? 0) : 0;
-    if (wait > 0) throw rateLimited(wait, 'API key');
-    const jurisdictionId = pairValue(pairs, 'jurisdiction_id') ?? (req.query.jurisdiction_id as QueryObject[string]);
-    const jurisdiction = await jurisdictionFromQuery(context, { jurisdiction_id: jurisdictionId });
-    return { keyId: record.id, jurisdiction };
-  }
-
-  /**
-   * A key sent in the query string or Authorization is checked before the body is read: a client with an
-   * invalid or revoked key gets its 403 without uploading anything (the body is never buffered).
-   */
-  async function refuseBadKeyBeforeBody(req: Request): Promise<void> {
-    const key = apiKeyOutsideBody(req);
-    if (key !== undefined && !(await context.intakeLookups.apiKey(key, true))) throw forbidden('The api_key is not valid.');
-  }
+  const { keyRecord, admit, refuseBadKeyBeforeBody, authenticate } = apiKeyAuth(context);
 
   async function authenticatedForm(
     req: Request,

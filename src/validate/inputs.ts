@@ -7,6 +7,7 @@ import type { Checked, FormPairs } from '../domain/types.js';
 import type { SchemaTypes } from '../types/generated.js';
 import {
   coerceBoolean,
+  coerceCommonQuery,
   coerceCreateRequest,
   coerceNumber,
   coerceRequestsQuery,
@@ -35,6 +36,10 @@ export function checkedInput<Id extends keyof SchemaTypes>(
 }
 
 // ------------------------------------------------------------------------------------------------- GeoReport
+
+/** jurisdiction_id of a query string (absent: the server's only jurisdiction, resolved by the caller). */
+export const jurisdictionIdOf = (query: QueryObject): string | undefined =>
+  checkInput('common-query-input.json', coerceCommonQuery(query)).jurisdiction_id;
 
 /** GET requests (and the bulk export, the site's lists): the standard's filters and the EXT ones. */
 export const requestsQuery = (query: QueryObject): SchemaTypes['query-requests-input.json'] =>

@@ -5,7 +5,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { roleRequired, staffKeyNotValid, staffKeyRequired, twoFactorEnrolmentRequired } from '../../errors.js';
 import type { ActiveSession } from '../../domain/sessions.js';
-import { findActiveKey, type KeyRole } from '../../store/api-keys-store.js';
+import type { KeyRole } from '../../store/api-keys-store.js';
 import type { AppContext } from '../context.js';
 import { checkCsrf, isSafeMethod, sessionOf } from '../session.js';
 
@@ -42,7 +42,8 @@ async function authenticate(context: AppContext, req: Request, res: Response): P
   const header = req.headers.authorization ?? '';
   const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
   if (bearer) {
-    const record = await findActiveKey(context.db, bearer);
+    // The one lookup path of keys (domain/intake.ts), read fresh: a revoked key is refused at once.
+    const record = await context.intakeLookups.apiKey(bearer, true);
     if (!record) throw staffKeyNotValid();
     return { kind: 'key', key_id: record.id, staff_id: null, name: record.name, role: record.role };
   }
