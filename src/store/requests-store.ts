@@ -82,20 +82,29 @@ created AS (
   JOIN services service ON service.id = input.service_id
   -- Routing: the agency of the service's rule for the area the point falls in, else of its rule without an area.
   LEFT JOIN LATERAL ${ROUTED_AGENCY_SQL('input.service_id', 'input.location')} routed ON true
-  -- A suspected duplicate: an open request of the same service, close by and recent (never merged). Rows of
-  -- the same statement do not see each other, like concurrent transactions.
-  -- The inner query is fenced (OFFSET 0) so that the probe is the spatial index of open requests alone: a
-  -- service's recent requests can be many, the open ones within a few metres are few.
+  -- A suspected duplicate: the nearest open request of the same service, close by and recent (ties: the
+  -- lowest id; never merged). Rows of the same statement do not see each other, like concurrent transactions.
+  -- Two bounded probes of service_requests_open_duplicate_gist (service, place and date in the index, so
+  -- other services and old requests are left in the index): the nearest candidate on the sphere (KNN, one
+  -- row), then the nearest on the spheroid, as ST_Distance measures, among the candidates no farther than that
+  -- one (a few millimetres of slack for rounding). However dense the place, each reads a row or two.
   LEFT JOIN LATERAL (
-    SELECT near.id FROM (
-      SELECT other.id, other.service_id, other.jurisdiction_id, other.requested_datetime, other.location
-      FROM service_requests other
-      WHERE input.duplicate_radius IS NOT NULL AND input.location IS NOT NULL
-        AND other.status = 'open' AND ST_DWithin(other.location, input.location, input.duplicate_radius)
-      OFFSET 0) near
-    WHERE near.service_id = input.service_id AND near.jurisdiction_id = input.jurisdiction_id
-      AND near.requested_datetime >= now() - make_interval(secs => input.duplicate_hours * 3600)
-    ORDER BY ST_Distance(near.location, input.location), near.id
+    SELECT candidate.location FROM service_requests candidate
+    WHERE input.duplicate_radius IS NOT NULL AND input.location IS NOT NULL
+      AND candidate.status = 'open' AND candidate.service_id = input.service_id
+      AND candidate.requested_datetime >= now() - make_interval(secs => input.duplicate_hours * 3600)
+      AND ST_DWithin(candidate.location, input.location, input.duplicate_radius)
+      AND candidate.jurisdiction_id = input.jurisdiction_id
+    ORDER BY candidate.location <-> input.location
+    LIMIT 1) nearest ON true
+  LEFT JOIN LATERAL (
+    SELECT other.id FROM service_requests other
+    WHERE nearest.location IS NOT NULL
+      AND other.status = 'open' AND other.service_id = input.service_id
+      AND other.requested_datetime >= now() - make_interval(secs => input.duplicate_hours * 3600)
+      AND ST_DWithin(other.location, input.location, least(input.duplicate_radius, ST_Distance(nearest.location, input.location) + 0.005))
+      AND other.jurisdiction_id = input.jurisdiction_id
+    ORDER BY ST_Distance(other.location, input.location), other.id
     LIMIT 1) duplicate ON true
   ORDER BY input.ordinal
   RETURNING id, jurisdiction_id, service_id, status, status_notes, description, agency_responsible, service_notice,
