@@ -219,8 +219,8 @@ export async function insertRequests(
   });
 }
 
-/** The WHERE clause of a request query, shared by the list, its count and the bulk export. */
-function applyFilters(db: Db, builder: Knex.QueryBuilder, query: RequestQuery): Knex.QueryBuilder {
+/** The WHERE clause of a request query, shared by the list, its count, the bulk export and the map's clusters. */
+export function applyFilters(db: Db, builder: Knex.QueryBuilder, query: RequestQuery): Knex.QueryBuilder {
   builder.where('r.jurisdiction_id', query.jurisdiction_id).andWhere('r.is_public', true);
   if (query.service_request_ids) {
     const ids = query.service_request_ids.filter(isStorableId);
@@ -239,7 +239,7 @@ function applyFilters(db: Db, builder: Knex.QueryBuilder, query: RequestQuery): 
   return builder;
 }
 
-function fromRequests(db: Db): Knex.QueryBuilder {
+export function fromRequests(db: Db): Knex.QueryBuilder {
   return db('service_requests as r').join('services as s', 's.id', 'r.service_id');
 }
 
