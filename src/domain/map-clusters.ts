@@ -6,8 +6,6 @@
 import { badRequest } from '../errors.js';
 import type { Db } from '../store/db.js';
 import { type ClusterRow, findClusters } from '../store/map-clusters-store.js';
-import { coerceNumber, scalarParameter, type QueryObject } from '../validate/coerce.js';
-import { validate } from '../validate/validate.js';
 import { parseBbox, planRequestList } from './requests.js';
 import type { Jurisdiction, RequestQuery } from './types.js';
 
@@ -61,20 +59,23 @@ function widen(box: Box, zoom: number): { box: Box; cells: number } {
   return { box: widened, cells: (east - west) * (south - north) * CELLS_PER_TILE * CELLS_PER_TILE };
 }
 
-export function planMapClusters(jurisdiction: Jurisdiction, parameters: QueryObject, now = new Date()): MapPlan {
-  const zoomText = scalarParameter(parameters, 'zoom');
-  const bboxText = scalarParameter(parameters, 'bbox');
-  const input = validate<{ zoom: number; bbox: string }>('map-clusters-input.json', {
-    ...(zoomText === undefined ? {} : { zoom: coerceNumber(zoomText) }),
-    ...(bboxText === undefined ? {} : { bbox: bboxText }),
-  });
+/**
+ * The plan of a map's answer: `view` is the validated zoom and bbox (map-clusters-input.json), `parameters` the
+ * query string, whose list filters are read with the list's own rules.
+ */
+export function planMapClusters(
+  jurisdiction: Jurisdiction,
+  input: { zoom: number; bbox: string },
+  parameters: Record<string, unknown>,
+  now = new Date(),
+): MapPlan {
   const widened = widen(parseBbox(input.bbox), input.zoom);
   if (widened.cells > MAX_CELLS) {
     throw badRequest(
       `bbox is too large for zoom ${input.zoom}: it spans ${widened.cells} cells of 64 px, at most ${MAX_CELLS} are served (a view of 16 × 16 tiles). Zoom out or ask for a smaller bbox.`,
     );
   }
-  const filters: QueryObject = Object.create(null) as QueryObject;
+  const filters = Object.create(null) as Record<string, unknown>;
   for (const name of FILTERS) if (parameters[name] !== undefined) filters[name] = parameters[name];
   const { query } = planRequestList(jurisdiction, filters, now);
   const planned: RequestQuery = { ...query, bbox: widened.box, limit: 0, offset: 0 };

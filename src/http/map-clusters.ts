@@ -6,7 +6,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import { formatDateTime } from '../domain/datetime.js';
 import { findMapClusters, type MapClusters, planMapClusters } from '../domain/map-clusters.js';
 import { CONTENT_TYPES, escapeXmlText } from '../serialize/serialize.js';
-import { coerceCommonQuery } from '../validate/coerce.js';
+import { coerceCommonQuery, coerceMapView } from '../validate/coerce.js';
 import { validate } from '../validate/validate.js';
 import type { AppContext } from './context.js';
 import { methodNotAllowedHandler, notFoundHandler } from './error-handler.js';
@@ -82,7 +82,7 @@ export function mapRouter(context: AppContext): Router {
   async function clusters(req: Request, res: Response, format: 'json' | 'xml'): Promise<void> {
     const input = validate<{ jurisdiction_id?: string }>('common-query-input.json', coerceCommonQuery(req.query));
     const jurisdiction = await context.jurisdictions.resolve(input.jurisdiction_id);
-    const plan = planMapClusters(jurisdiction, req.query);
+    const plan = planMapClusters(jurisdiction, validate('map-clusters-input.json', coerceMapView(req.query)), req.query);
     const options: RespondOptions = { timeZone: jurisdiction.time_zone, cache: 'requests' };
     const version = await cachedVersion(jurisdiction);
     await respondCached(req, res, context.cache, `map|${plan.key}`, version, options, async (): Promise<RenderedAnswer> => {
