@@ -130,11 +130,16 @@ export function generateTypes(): string {
     '// Generated from spec/schemas by src/validate/schema-types.ts: do not edit; run `npx tsx src/validate/schema-types.ts`.',
     '// test/unit/schema-types.test.ts fails when this file is not what the schemas make.',
     '',
+    'declare const validated: unique symbol;',
+    '',
+    '/** A checked input: only src/validate makes these, so a raw query or body cannot stand for one (type-only mark). */',
+    'export type Validated<T> = T & { readonly [validated]: true };',
+    '',
   ];
   for (const file of INPUT_SCHEMAS) {
     const schema = load(file);
     if (typeof schema.title === 'string') parts.push(`/** ${schema.title.replace(/\*\//g, '*\\/')} (spec/schemas/${file}) */`);
-    parts.push(`export type ${typeNameOf(file)} = ${typeOf(schema, file)};`, '');
+    parts.push(`export type ${typeNameOf(file)} = Validated<${typeOf(schema, file)}>;`, '');
   }
   parts.push('/** The type of a valid input, by schema. */', 'export interface SchemaTypes {');
   for (const file of INPUT_SCHEMAS) parts.push(`  ${literal(file)}: ${typeNameOf(file)};`);
