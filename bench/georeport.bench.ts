@@ -23,6 +23,7 @@
 //   BENCH_POST_CONNECTIONS  concurrency of the POST scenario (default 64)
 //   BENCH_CLUSTER_WORKERS   WEB_CONCURRENCY of the cluster run (default 2; 0 skips it)
 //   BENCH_OUTPUT            where to write the Markdown (default bench/RESULTS.md)
+//   IMPORT_BENCH_ROWS       rows of the CSV import row (bench/import.bench.ts; default 1000000, 0 skips it)
 //   BENCH_SCENARIOS         comma-separated scenario ids to run (default all; e.g. services,random-box,map-clusters)
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -1216,6 +1217,19 @@ function autocannonVersion(): string {
 
 // ---------------------------------------------------------------------------------------------- main
 
+/** The CSV import row (bench/import.bench.ts, IMPORT_BENCH_ROWS; 0 skips it), in a process of its own. */
+function importTable(admin: URL): Table | undefined {
+  if (process.env.IMPORT_BENCH_ROWS === '0') return undefined;
+  const output = execFileSync(process.execPath, ['--import', 'tsx', 'bench/import.bench.ts', '--json'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, DATABASE_URL: admin.toString() },
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 1024 * 1024,
+  });
+  return JSON.parse(output.trim().split('\n').pop()!) as Table;
+}
+
 async function main(): Promise<void> {
   const admin = adminUrl();
   const loadAtStart = os.loadavg();
@@ -1294,6 +1308,18 @@ async function main(): Promise<void> {
     markdownTable(targets),
     '',
   );
+  const imported = importTable(admin);
+  if (imported) {
+    out.push('', '== CSV import (issue #17)', textTable(imported));
+    md.push(
+      '## CSV import (issue #17)',
+      '',
+      'bench/import.bench.ts, run as a child process on the same PostgreSQL server.',
+      '',
+      markdownTable(imported),
+      '',
+    );
+  }
   process.stdout.write(`${out.join('\n')}\n`);
   fs.mkdirSync(path.dirname(SETTINGS.output), { recursive: true });
   fs.writeFileSync(SETTINGS.output, `${md.join('\n')}\n`);
