@@ -774,5 +774,5 @@ function agencyNames(agencies: Array<{ name: string }>, services: Array<{ agency
 /** The filter field an API error names, so the error summary links to the right control. */
 function fieldOf(description: string): string {
   const name = /^(\w+)/.exec(description)?.[1] ?? 'q';
-  return `filter-${['start_date', 'end_date', 'bbox', 'q', 'status', 'service_code', 'agency', 'sort', 'page_size'].includes(name) ? name : 'q'}`;
+  return `filter-${['start_date', 'end_date', 'bbox', 'q', 'status', 'service_code', 'group', 'agency', 'sort', 'page_size'].includes(name) ? name : 'q'}`;
 }
