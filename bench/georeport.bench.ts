@@ -23,6 +23,7 @@
 //   BENCH_POST_CONNECTIONS  concurrency of the POST scenario (default 64)
 //   BENCH_CLUSTER_WORKERS   WEB_CONCURRENCY of the cluster run (default 2; 0 skips it)
 //   BENCH_OUTPUT            where to write the Markdown (default bench/RESULTS.md)
+//   BENCH_QUEUE_REQUESTS    measured answers per staff queue view (default 200; bench/staff-queue.ts)
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -33,6 +34,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { buildProductionServer } from './production-server.js';
+import { measureStaffQueue, STAFF_QUEUE_METHOD, type QueueMeasure, staffQueueTable } from './staff-queue.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const API_KEY = `bench-${randomBytes(12).toString('hex')}`;
@@ -790,6 +792,8 @@ interface ScaleRun {
   measures: Measure[];
   cluster: Measure[];
   clusterNote: string;
+  /** The console's queue page (bench/staff-queue.ts). */
+  staffQueue: QueueMeasure[];
 }
 
 /** `node` arguments of our built server (built once per run). */
@@ -825,6 +829,7 @@ async function runScale(admin: URL, scale: number): Promise<ScaleRun> {
     return String(rows[0]?.id ?? '1');
   });
   const measures: Measure[] = [];
+  let staffQueue: QueueMeasure[] = [];
   const cleanup = async (): Promise<void> => {
     await withClient(url, deleteBenchRows);
   };
@@ -848,6 +853,7 @@ async function runScale(admin: URL, scale: number): Promise<ScaleRun> {
         if (scenario.method === 'POST') await cleanup();
       }
     }
+    staffQueue = await measureStaffQueue(ours.base, url, scale);
   } finally {
     await Promise.all([stopServer(ours), stopServer(naive), stopServer(ceiling), stopServer(express)]);
   }
@@ -883,7 +889,7 @@ async function runScale(admin: URL, scale: number): Promise<ScaleRun> {
     await deleteBenchRows(client);
     await client.query('VACUUM ANALYZE service_requests');
   });
-  return { scale, database: name, seededSeconds, measures, cluster, clusterNote };
+  return { scale, database: name, seededSeconds, measures, cluster, clusterNote, staffQueue };
 }
 
 // ---------------------------------------------------------------------------------------------- report
@@ -1208,6 +1214,9 @@ async function main(): Promise<void> {
     markdownTable(targets),
     '',
   );
+  const queue = staffQueueTable(runs.flatMap((run) => run.staffQueue));
+  out.push('', '== Staff console: the queue page (issue #13)', textTable(queue));
+  md.push('## Staff console queue page (issue #13)', '', STAFF_QUEUE_METHOD, '', markdownTable(queue), '');
   process.stdout.write(`${out.join('\n')}\n`);
   fs.mkdirSync(path.dirname(SETTINGS.output), { recursive: true });
   fs.writeFileSync(SETTINGS.output, `${md.join('\n')}\n`);
