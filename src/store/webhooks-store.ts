@@ -116,6 +116,32 @@ export async function deactivateWebhook(
   });
 }
 
+/** Switches an inactive webhook on again. Returns false when there is no such inactive webhook. */
+export async function reactivateWebhook(
+  db: Db,
+  jurisdictionId: string,
+  id: string,
+  actor: { key_id: string | null; staff_id?: string | null; name: string },
+): Promise<boolean> {
+  if (!isStorableId(id)) return false;
+  return db.transaction(async (trx) => {
+    const changed = await trx('webhooks')
+      .where({ jurisdiction_id: jurisdictionId, id, active: false })
+      .update({ active: true, deactivated_at: null });
+    if (changed === 0) return false;
+    await trx('audit_log').insert({
+      actor_key_id: actor.key_id,
+      actor_staff_id: actor.staff_id ?? null,
+      actor_name: actor.name,
+      entity_type: 'webhook',
+      entity_id: id,
+      action: 'reactivate',
+      changes: JSON.stringify({ active: { from: false, to: true } }),
+    });
+    return true;
+  });
+}
+
 /** The webhook's most recent deliveries, newest first. */
 export async function listDeliveries(db: Db, webhookId: string, limit: number): Promise<DeliveryRecord[]> {
   const rows = (await db('webhook_deliveries')
