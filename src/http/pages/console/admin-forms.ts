@@ -164,26 +164,43 @@ export function serviceErrorsOf(messages: string[], typed: Typed, rows: number[]
   });
 }
 
+/** A labelled field with its hint and error; `control` gets the aria attributes that tie them to it. */
+function field(
+  id: string,
+  label: string,
+  hint: string | undefined,
+  errors: readonly FieldError[] | undefined,
+  control: (aria: SafeHtml) => SafeHtml,
+): SafeHtml {
+  const error = errors?.some((item) => item.field === id);
+  const described = [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ');
+  const aria = html`${described ? html` aria-describedby="${described}"` : html``}${error ? html` aria-invalid="true"` : html``}`;
+  return html`<div class="field${error ? ' field-has-error' : ''}">
+  <label for="${id}">${label}</label>
+  ${hint ? html`<p class="hint" id="${id}-hint">${hint}</p>` : html``}
+  ${fieldError(errors, id)}
+  ${control(aria)}
+</div>`;
+}
+
 function input(
   id: string,
   name: string,
   label: string,
   typed: Typed,
   errors: readonly FieldError[] | undefined,
-  options: { hint?: string; required?: boolean; maxlength?: number; type?: string; readonly?: boolean; inputmode?: string } = {},
+  options: { hint?: string; maxlength?: number; type?: string; readonly?: boolean; inputmode?: string } = {},
 ): SafeHtml {
-  const error = errors?.some((item) => item.field === id);
-  const described = [options.hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ');
-  return html`<div class="field${error ? ' field-has-error' : ''}">
-  <label for="${id}">${label}</label>
-  ${options.hint ? html`<p class="hint" id="${id}-hint">${options.hint}</p>` : html``}
-  ${fieldError(errors, id)}
-  <input type="${options.type ?? 'text'}" id="${id}" name="${name}" value="${typed[name] ?? ''}"${options.required ? html` required` : html``}${
-    options.maxlength ? html` maxlength="${String(options.maxlength)}"` : html``
-  }${options.readonly ? html` readonly` : html``}${options.inputmode ? html` inputmode="${options.inputmode}"` : html``}${
-    described ? html` aria-describedby="${described}"` : html``
-  }${error ? html` aria-invalid="true"` : html``}>
-</div>`;
+  return field(
+    id,
+    label,
+    options.hint,
+    errors,
+    (aria) =>
+      html`<input type="${options.type ?? 'text'}" id="${id}" name="${name}" value="${typed[name] ?? ''}"${
+        options.maxlength ? html` maxlength="${String(options.maxlength)}"` : html``
+      }${options.readonly ? html` readonly` : html``}${options.inputmode ? html` inputmode="${options.inputmode}"` : html``}${aria}>`,
+  );
 }
 
 function textarea(
@@ -194,16 +211,14 @@ function textarea(
   errors: readonly FieldError[] | undefined,
   options: { hint?: string; rows?: number; maxlength?: number } = {},
 ): SafeHtml {
-  const error = errors?.some((item) => item.field === id);
-  const described = [options.hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ');
-  return html`<div class="field${error ? ' field-has-error' : ''}">
-  <label for="${id}">${label}</label>
-  ${options.hint ? html`<p class="hint" id="${id}-hint">${options.hint}</p>` : html``}
-  ${fieldError(errors, id)}
-  <textarea id="${id}" name="${name}" rows="${String(options.rows ?? 3)}"${options.maxlength ? html` maxlength="${String(options.maxlength)}"` : html``}${
-    described ? html` aria-describedby="${described}"` : html``
-  }${error ? html` aria-invalid="true"` : html``}>${typed[name] ?? ''}</textarea>
-</div>`;
+  return field(
+    id,
+    label,
+    options.hint,
+    errors,
+    (aria) =>
+      html`<textarea id="${id}" name="${name}" rows="${String(options.rows ?? 3)}"${options.maxlength ? html` maxlength="${String(options.maxlength)}"` : html``}${aria}>${typed[name] ?? ''}</textarea>`,
+  );
 }
 
 function selectField(
@@ -214,14 +229,17 @@ function selectField(
   choices: ReadonlyArray<readonly [string, string]>,
   errors?: readonly FieldError[],
 ): SafeHtml {
-  const error = errors?.some((item) => item.field === id);
-  return html`<div class="field${error ? ' field-has-error' : ''}">
-  <label for="${id}">${label}</label>
-  ${fieldError(errors, id)}
-  <select id="${id}" name="${name}"${error ? html` aria-invalid="true" aria-describedby="${id}-error"` : html``}>${choices.map(
-    ([value, text]) => html`<option value="${value}"${(typed[name] ?? '') === value ? html` selected` : html``}>${text}</option>`,
-  )}</select>
-</div>`;
+  return field(
+    id,
+    label,
+    undefined,
+    errors,
+    (aria) =>
+      html`<select id="${id}" name="${name}"${aria}>${choices.map(
+        ([value, text]) =>
+          html`<option value="${value}"${(typed[name] ?? '') === value ? html` selected` : html``}>${text}</option>`,
+      )}</select>`,
+  );
 }
 
 function checkbox(id: string, name: string, label: string, typed: Typed): SafeHtml {
