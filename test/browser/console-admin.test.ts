@@ -293,6 +293,13 @@ describe('staff console: admin', () => {
     await page.getByLabel('Sets the status').selectOption('closed');
     await page.getByRole('button', { name: 'Create the template' }).click();
     await page.getByText(`Created the template “${name}”.`).waitFor();
+    // The same POST without the session's CSRF token (a forged form) changes nothing.
+    const forged = await page.request.post(`${server.url}/staff/admin/templates`, {
+      form: { name: `${name} forged`, text: 'Forged' },
+      maxRedirects: 0,
+    });
+    expect(forged.status()).to.equal(403);
+    await page.goto(`${server.url}/staff/admin/templates`);
     expect(await page.getByRole('row', { name: new RegExp(name) }).count()).to.equal(1);
 
     const id = await createPublicRequest(server, { service_code: 'GRAFFITI', description: 'Tag and litter by the bench' });
