@@ -15,6 +15,9 @@ export function embeddedModules() {
   return {
     PGlite: (require('@electric-sql/pglite') as typeof import('@electric-sql/pglite')).PGlite,
     postgis: (require('@electric-sql/pglite-postgis') as typeof import('@electric-sql/pglite-postgis')).postgis,
+    // GiST operator classes for plain columns (the duplicate probe's index: service, place and date together).
+    btree_gist: (require('@electric-sql/pglite/contrib/btree_gist') as typeof import('@electric-sql/pglite/contrib/btree_gist'))
+      .btree_gist,
     ClientPgLite: require('knex-pglite') as unknown,
   };
 }
@@ -134,7 +137,7 @@ export function knexConfig(options: DbOptions): Knex.Config {
       log: KNEX_LOG,
     };
   }
-  const { PGlite, postgis, ClientPgLite } = embeddedModules();
+  const { PGlite, postgis, btree_gist, ClientPgLite } = embeddedModules();
   let instance: PGlite | undefined;
   return {
     client: ClientPgLite as unknown as typeof Knex.Client,
@@ -144,7 +147,7 @@ export function knexConfig(options: DbOptions): Knex.Config {
     connection: (() => {
       if (!instance || instance.closed) {
         if (options.dataDirectory) fs.mkdirSync(options.dataDirectory, { recursive: true });
-        instance = new PGlite({ dataDir: options.dataDirectory, extensions: { postgis } });
+        instance = new PGlite({ dataDir: options.dataDirectory, extensions: { postgis, btree_gist } });
       }
       return { pglite: instance };
     }) as unknown as Knex.StaticConnectionConfig,
