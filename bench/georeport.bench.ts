@@ -26,6 +26,7 @@
 //   BENCH_QUEUE_REQUESTS    measured answers per staff queue view (default 200; bench/staff-queue.ts)
 //   BENCH_SCENARIOS         comma-separated scenario ids to run (default all; e.g. services,random-box,map-clusters;
 //                           staff-queue is the console's queue page, bench/staff-queue.ts)
+//   IMPORT_BENCH_ROWS       rows of the CSV import row (bench/import.bench.ts; default 1000000, 0 skips it)
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -1223,6 +1224,19 @@ function autocannonVersion(): string {
 
 // ---------------------------------------------------------------------------------------------- main
 
+/** The CSV import row (bench/import.bench.ts, IMPORT_BENCH_ROWS; 0 skips it), in a process of its own. */
+function importTable(admin: URL): Table | undefined {
+  if (process.env.IMPORT_BENCH_ROWS === '0') return undefined;
+  const output = execFileSync(process.execPath, ['--import', 'tsx', 'bench/import.bench.ts', '--json'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, DATABASE_URL: admin.toString() },
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 1024 * 1024,
+  });
+  return JSON.parse(output.trim().split('\n').pop()!) as Table;
+}
+
 async function main(): Promise<void> {
   const admin = adminUrl();
   const loadAtStart = os.loadavg();
@@ -1304,6 +1318,18 @@ async function main(): Promise<void> {
   const queue = staffQueueTable(runs.flatMap((run) => run.staffQueue));
   out.push('', '== Staff console: the queue page (issue #13)', textTable(queue));
   md.push('## Staff console queue page (issue #13)', '', STAFF_QUEUE_METHOD, '', markdownTable(queue), '');
+  const imported = importTable(admin);
+  if (imported) {
+    out.push('', '== CSV import (issue #17)', textTable(imported));
+    md.push(
+      '## CSV import (issue #17)',
+      '',
+      'bench/import.bench.ts, run as a child process on the same PostgreSQL server.',
+      '',
+      markdownTable(imported),
+      '',
+    );
+  }
   process.stdout.write(`${out.join('\n')}\n`);
   fs.mkdirSync(path.dirname(SETTINGS.output), { recursive: true });
   fs.writeFileSync(SETTINGS.output, `${md.join('\n')}\n`);
