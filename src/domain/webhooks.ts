@@ -1,21 +1,26 @@
-// Webhook subscriptions (admin-managed): register a URL for events (the signing secret is returned once),
-// list them (never their secrets), deactivate one, read its recent deliveries. Delivery itself is done by
-// src/webhooks/dispatcher.ts from the outbox.
+// Webhooks: registering a receiver (its URL checked, the signing secret made here and shown once by the
+// caller), switching one off and on again, and reading its deliveries. The staff API and the console's
+// admin page both call these; delivery itself is src/webhooks/dispatcher.ts, from the outbox.
 import { randomBytes } from 'node:crypto';
 import { badRequest, notFound } from '../errors.js';
-import type { EventType } from '../store/outbox-store.js';
-import * as webhooksStore from '../store/webhooks-store.js';
-import type { DeliveryRecord, WebhookRecord } from '../store/webhooks-store.js';
 import type { Db } from '../store/db.js';
-import { type parseNetworks, refusedDestination } from '../webhooks/destination.js';
-import type { Actor } from './catalog/shared.js';
+import type { EventType } from '../store/outbox-store.js';
+import * as store from '../store/webhooks-store.js';
+import { type Network, refusedDestination } from '../webhooks/destination.js';
 import type { Jurisdiction } from './types.js';
 
-export const DEFAULT_DELIVERIES = 50;
+export type { DeliveryRecord, WebhookRecord } from '../store/webhooks-store.js';
 
-const generateWebhookSecret = (): string => `whsec_${randomBytes(32).toString('base64url')}`;
+type Actor = { key_id: string | null; staff_id?: string | null; name: string };
 
-type AllowedNetworks = ReturnType<typeof parseNetworks>;
+export interface WebhookInput {
+  url: string;
+  events: EventType[];
+  secret?: string;
+  jurisdiction_id?: string;
+}
+
+export const generateWebhookSecret = (): string => `whsec_${randomBytes(32).toString('base64url')}`;
 
 const URL_RULE = 'url must be an absolute http:// or https:// URL of at most 2000 characters, without user name or password.';
 
@@ -23,7 +28,7 @@ const URL_RULE = 'url must be an absolute http:// or https:// URL of at most 200
  * The URL as it will be called, or a 400: absolute http(s), with a host, without credentials, to a public
  * address or an allowed network (src/webhooks/destination.ts; each delivery checks again).
  */
-async function checkedUrl(text: string, allowed: AllowedNetworks): Promise<string> {
+async function checkedUrl(text: string, allowed: readonly Network[]): Promise<string> {
   let url: URL;
   try {
     url = new URL(text);
@@ -43,20 +48,16 @@ async function checkedUrl(text: string, allowed: AllowedNetworks): Promise<strin
   return url.href;
 }
 
-export function listWebhooks(db: Db, jurisdiction: Jurisdiction): Promise<WebhookRecord[]> {
-  return webhooksStore.listWebhooks(db, jurisdiction.jurisdiction_id);
-}
-
-/** A new subscription, with its secret (the only answer that ever shows it). */
-export async function registerWebhook(
+/** Registers a webhook; the answer is the only place its secret is ever shown. */
+export async function createWebhook(
   db: Db,
   jurisdiction: Jurisdiction,
-  input: { url: string; events: EventType[]; secret?: string },
+  input: WebhookInput,
+  allowed: readonly Network[],
   actor: Actor,
-  allowed: AllowedNetworks,
-): Promise<WebhookRecord & { secret: string }> {
+): Promise<store.WebhookRecord & { secret: string }> {
   const secret = input.secret ?? generateWebhookSecret();
-  const record = await webhooksStore.createWebhook(db, {
+  const record = await store.createWebhook(db, {
     jurisdiction_id: jurisdiction.jurisdiction_id,
     url: await checkedUrl(input.url, allowed),
     events: input.events,
@@ -66,25 +67,33 @@ export async function registerWebhook(
   return { ...record, secret };
 }
 
-export async function getWebhook(db: Db, jurisdiction: Jurisdiction, id: string): Promise<WebhookRecord> {
-  const record = await webhooksStore.getWebhook(db, jurisdiction.jurisdiction_id, id);
+export const listWebhooks = (db: Db, jurisdiction: Jurisdiction): Promise<store.WebhookRecord[]> =>
+  store.listWebhooks(db, jurisdiction.jurisdiction_id);
+
+export async function getWebhook(db: Db, jurisdiction: Jurisdiction, id: string): Promise<store.WebhookRecord> {
+  const record = await store.getWebhook(db, jurisdiction.jurisdiction_id, id);
   if (!record) throw notFound(`No webhook with id ${id.slice(0, 40)}.`);
   return record;
 }
 
+/** Stops deliveries (pending ones are given up); a 404 when there is no such active webhook. */
 export async function deactivateWebhook(db: Db, jurisdiction: Jurisdiction, id: string, actor: Actor): Promise<void> {
-  if (!(await webhooksStore.deactivateWebhook(db, jurisdiction.jurisdiction_id, id, actor))) {
+  if (!(await store.deactivateWebhook(db, jurisdiction.jurisdiction_id, id, actor)))
     throw notFound(`No active webhook with id ${id.slice(0, 40)}.`);
-  }
 }
 
-/** The latest deliveries of a webhook (`limit`, else DEFAULT_DELIVERIES). */
-export async function deliveriesOf(
+/** Switches a deactivated webhook on again: events from now on are delivered (missed ones are not replayed). */
+export async function reactivateWebhook(db: Db, jurisdiction: Jurisdiction, id: string, actor: Actor): Promise<void> {
+  if (!(await store.reactivateWebhook(db, jurisdiction.jurisdiction_id, id, actor)))
+    throw notFound(`No inactive webhook with id ${id.slice(0, 40)}.`);
+}
+
+export async function listDeliveries(
   db: Db,
   jurisdiction: Jurisdiction,
   id: string,
-  limit: number | undefined,
-): Promise<{ webhook_id: string; deliveries: DeliveryRecord[] }> {
-  const record = await getWebhook(db, jurisdiction, id);
-  return { webhook_id: record.id, deliveries: await webhooksStore.listDeliveries(db, record.id, limit ?? DEFAULT_DELIVERIES) };
+  limit: number,
+): Promise<{ webhook: store.WebhookRecord; deliveries: store.DeliveryRecord[] }> {
+  const webhook = await getWebhook(db, jurisdiction, id);
+  return { webhook, deliveries: await store.listDeliveries(db, webhook.id, limit) };
 }

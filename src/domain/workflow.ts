@@ -196,6 +196,7 @@ export async function queue(db: Db, jurisdiction: Jurisdiction, input: QueueInpu
     ...(input.service_request_id ? { ids: input.service_request_id } : {}),
     ...(input.status ? { statuses: input.status } : {}),
     ...(input.service_code ? { service_codes: input.service_code } : {}),
+    ...(input.group ? { groups: input.group } : {}),
     ...(input.agency ? { agencies: input.agency } : {}),
     ...(input.assigned_to === undefined
       ? {}

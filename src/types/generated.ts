@@ -205,6 +205,7 @@ export type StaffQueueInput = Validated<{
   service_request_id?: Array<string>;
   status?: Array<"open" | "closed" | "submitted" | "acknowledged" | "in_progress" | "on_hold" | "duplicate" | "rejected">;
   service_code?: Array<string>;
+  group?: Array<string>;
   agency?: Array<string>;
   assigned_to?: string;
   overdue?: boolean;

@@ -140,7 +140,7 @@ export function statsInput<Id extends StatsSchemaId>(schemaId: Id, query: QueryO
 /** The staff queue's filters, sort and page. */
 export function queueInput(query: QueryObject): SchemaTypes['staff-queue-input.json'] {
   const raw: Record<string, unknown> = {};
-  for (const name of ['service_request_id', 'status', 'service_code', 'agency']) {
+  for (const name of ['service_request_id', 'status', 'service_code', 'group', 'agency']) {
     const list = listParameter(query, name);
     if (list) raw[name] = name === 'status' ? list.map((item) => item.toLowerCase()) : list;
   }
@@ -174,6 +174,10 @@ export function duplicateSearchOf(
     throw badRequest('hours must be a number of hours greater than 0 and at most 8760.');
   return { radius_meters: radiusMeters, window_hours: windowHours };
 }
+
+/** A webhook registration (staff-webhook-input.json), checked before anything else: it names the jurisdiction. */
+export const webhookInputOf = (body: unknown): SchemaTypes['staff-webhook-input.json'] =>
+  checkInput('staff-webhook-input.json', body);
 
 /** Reads `retire_missing` from the query string: true/false (also 1/0, yes/no); absent = false. */
 export function retireMissingOf(query: QueryObject): boolean {

@@ -1,16 +1,19 @@
-// Admin management of webhooks (the rules are in src/domain/webhooks.ts): read the input, call the domain,
-// answer. The signing secret is in the answer to the POST only.
+// Admin management of webhooks: register a URL for events (the signing secret is shown once), list them
+// (never their secrets), deactivate one, and read its recent deliveries (src/domain/webhooks.ts). Delivery
+// itself is done by src/webhooks/dispatcher.ts from the outbox.
 import express, { type Request, type Router } from 'express';
 import * as webhooks from '../../domain/webhooks.js';
-import type { EventType } from '../../store/outbox-store.js';
 import { coerceCommonQuery, scalarParameter } from '../../validate/coerce.js';
 import { validate } from '../../validate/validate.js';
-import { parseNetworks } from '../../webhooks/destination.js';
+import { webhookInputOf } from '../../validate/inputs.js';
 import type { AppContext } from '../context.js';
 import { methodNotAllowedHandler } from '../error-handler.js';
+import { parseNetworks } from '../../webhooks/destination.js';
 import { actorOf } from './auth.js';
 import { readJsonObject } from './json-body.js';
 import { sendJson } from './send.js';
+
+const DEFAULT_DELIVERIES = 50;
 
 export function webhooksRouter(context: AppContext): Router {
   const { db } = context;
@@ -28,13 +31,11 @@ export function webhooksRouter(context: AppContext): Router {
   });
 
   router.post('/', async (req, res) => {
-    const input = validate<{ url: string; events: EventType[]; secret?: string; jurisdiction_id?: string }>(
-      'staff-webhook-input.json',
-      await readJsonObject(req),
-    );
+    const input = webhookInputOf(await readJsonObject(req));
     const jurisdiction = await jurisdictionOf(req, input.jurisdiction_id);
-    const record = await webhooks.registerWebhook(db, jurisdiction, input, actorOf(res), allowedNetworks);
+    const record = await webhooks.createWebhook(db, jurisdiction, input, allowedNetworks, actorOf(res));
     res.set('Location', `${req.baseUrl}/${record.id}`);
+    // The only answer that ever shows the secret.
     sendJson(res, record, jurisdiction.time_zone, 201);
   });
 
@@ -55,8 +56,13 @@ export function webhooksRouter(context: AppContext): Router {
       ...(scalarParameter(req.query, 'limit') === undefined ? {} : { limit: scalarParameter(req.query, 'limit') }),
     });
     const jurisdiction = await jurisdictionOf(req, query.jurisdiction_id);
-    const limit = query.limit === undefined ? undefined : Number(query.limit);
-    sendJson(res, await webhooks.deliveriesOf(db, jurisdiction, idOf(req), limit), jurisdiction.time_zone);
+    const { webhook, deliveries } = await webhooks.listDeliveries(
+      db,
+      jurisdiction,
+      idOf(req),
+      query.limit === undefined ? DEFAULT_DELIVERIES : Number(query.limit),
+    );
+    sendJson(res, { webhook_id: webhook.id, deliveries }, jurisdiction.time_zone);
   });
 
   router.all('/', methodNotAllowedHandler(['GET', 'HEAD', 'POST']));
