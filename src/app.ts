@@ -92,6 +92,8 @@ export function createApp({
       .send(await observability.registry.metrics());
   });
 
+  // Any origin may read the document (hosted viewers load it from their own pages); preflights answered.
+  app.use('/openapi.json', cors);
   app.get('/openapi.json', (_req, res) => {
     res.type('application/json').set('Cache-Control', 'public, max-age=300').send(openApiDocument(config));
   });
