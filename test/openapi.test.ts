@@ -2064,6 +2064,26 @@ describe('OpenAPI: the whole document (spec/openapi.json, examples, CORS, the li
     expect(preflight.text).to.equal('');
   });
 
+  it('GET /docs is the API reference page: HTML under the strict CSP, loading Swagger UI and its initializer from /assets', async () => {
+    const answer = await request(ctx().app).get('/docs');
+    expect(answer.status).to.equal(200);
+    expect(answer.headers['content-type']).to.match(/^text\/html/);
+    const policy = String(answer.headers['content-security-policy']);
+    expect(policy).to.include("script-src 'self'").and.include("style-src 'self'").and.include("default-src 'self'");
+    expect(policy).not.to.include('unsafe');
+    const scripts = [...answer.text.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)];
+    expect(scripts.map((match) => /src="([^"]+)"/.exec(match[1]!)?.[1])).to.deep.equal([
+      '/assets/vendor/swagger-ui/swagger-ui-bundle.js',
+      '/assets/js/docs.js',
+    ]);
+    expect(
+      scripts.every((match) => match[2]!.trim() === ''),
+      'no inline script',
+    ).to.equal(true);
+    expect(answer.text).not.to.match(/\sstyle=|\son[a-z]+=/i);
+    expect(answer.text).to.include('data-openapi-url="/openapi.json"');
+  });
+
   it('the linter config is committed: recommended rules, none of them turned off but the two it explains', () => {
     const config = fs.readFileSync(new URL('../redocly.yaml', import.meta.url), 'utf8');
     expect(config).to.match(/^extends:\n {2}- recommended$/m);
