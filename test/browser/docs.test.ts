@@ -1,8 +1,8 @@
 // The API reference page (/docs) in Chromium: Swagger UI, served by this server, renders the operations of
-// /openapi.json under the pages' strict CSP, with no script error and no CSP violation.
+// /openapi.json under the pages' strict CSP, with no script error, no CSP violation and no axe violation.
 import { expect } from 'chai';
 import type { BrowserContext, Page } from 'playwright-core';
-import { collectPageErrors, newContext } from './support.js';
+import { collectPageErrors, expectNoAxeViolations, newContext } from './support.js';
 import { type SiteUnderTest, startSite } from './site-support.js';
 
 describe('API reference page (/docs)', function () {
@@ -53,5 +53,17 @@ describe('API reference page (/docs)', function () {
     expect(await services.locator('.parameters-container').textContent()).to.include('jurisdiction_id');
     expect(errors).to.deep.equal([]);
     expect(await violations()).to.deep.equal([]);
+  });
+
+  it('has no axe violations, operations closed or open (its pickers named, its example blocks reachable by keyboard)', async () => {
+    const { page, errors } = await open();
+    await page.goto(`${site.url}/docs`);
+    const services = page.locator('.opblock-get', { has: page.locator('[data-path="/services.{format}"]') });
+    await services.waitFor({ state: 'visible' });
+    await expectNoAxeViolations(page, 'the API reference');
+    await services.locator('.opblock-summary-control').click();
+    await services.locator('.parameters-container').waitFor({ state: 'visible' });
+    await expectNoAxeViolations(page, 'the API reference with GET /services.{format} open');
+    expect(errors).to.deep.equal([]);
   });
 });

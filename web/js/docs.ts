@@ -7,6 +7,7 @@ interface SwaggerUiOptions {
   // null: never send the document to an outside validator (and no badge fetched from one).
   validatorUrl: null;
   tryItOutEnabled: boolean;
+  syntaxHighlight: { activated: boolean };
 }
 
 declare global {
@@ -18,5 +19,35 @@ declare global {
 const root = document.getElementById('swagger-ui');
 const url = root?.getAttribute('data-openapi-url');
 if (root && url && window.SwaggerUIBundle) {
-  window.SwaggerUIBundle({ url, domNode: root, deepLinking: true, validatorUrl: null, tryItOutEnabled: false });
+  window.SwaggerUIBundle({
+    url,
+    domNode: root,
+    // No deep linking: with it, each operation's path is a link inside the button that opens the operation
+    // (nested controls, which keyboards and screen readers handle badly).
+    deepLinking: false,
+    validatorUrl: null,
+    tryItOutEnabled: false,
+    // Plain example blocks: the highlighter's colours are below the AA contrast ratio on its dark background.
+    syntaxHighlight: { activated: false },
+  });
+  // What Swagger UI renders without: names for its pickers, keyboard access to scrolling examples. Applied
+  // to whatever it renders, as operations open and close.
+  const label = (picker: HTMLSelectElement): string =>
+    picker.id === 'servers'
+      ? 'Server'
+      : picker.classList.contains('examples-select-element')
+        ? 'Example'
+        : (picker.closest('tr[data-param-name]')?.getAttribute('data-param-name') ?? 'Choice');
+  const complete = (): void => {
+    for (const picker of root.querySelectorAll<HTMLSelectElement>('select:not([aria-label])')) {
+      // A label's text counts without the options of the picker it wraps.
+      const named = [...(picker.labels ?? [])].some(
+        (element) => (element.textContent ?? '').replace(picker.textContent ?? '', '').trim() !== '',
+      );
+      if (!named) picker.setAttribute('aria-label', label(picker));
+    }
+    for (const block of root.querySelectorAll<HTMLElement>('.highlight-code > pre:not([tabindex])'))
+      block.setAttribute('tabindex', '0');
+  };
+  new MutationObserver(complete).observe(root, { childList: true, subtree: true });
 }
