@@ -77,6 +77,23 @@ const isObject = (value: unknown): value is Json => value !== null && typeof val
 const isXmlString = (schema: Json): boolean =>
   schema.type === 'string' && schema.contentMediaType === 'text/xml' && isObject(schema.contentSchema);
 
+/**
+ * An XML example read back as its JSON shape (xml2js), or undefined with the problem noted when it is not
+ * XML text: a string that starts with the XML declaration and parses.
+ */
+async function xmlExampleShape(where: string, value: unknown, problems: string[]): Promise<{ shape: unknown } | undefined> {
+  if (typeof value !== 'string' || !value.startsWith(`${XML_DECLARATION}\n`)) {
+    problems.push(`${where}: not a string starting with the XML declaration`);
+    return undefined;
+  }
+  try {
+    return { shape: await xmlToJsonShape(value) };
+  } catch (error) {
+    problems.push(`${where}: not well-formed (${String(error)})`);
+    return undefined;
+  }
+}
+
 let documentCache: Json | undefined;
 
 async function servedDocument(): Promise<Json> {
@@ -451,10 +468,6 @@ describe('OpenAPI document (GET /openapi.json, spec/openapi.json)', () => {
     for (const item of examples) {
       const fileId = schemaFileId(document, item.schema);
       if (item.mediaType === 'text/xml') {
-        if (typeof item.value !== 'string' || !item.value.startsWith(`${XML_DECLARATION}\n`)) {
-          problems.push(`${item.where}: not a string starting with the XML declaration`);
-          continue;
-        }
         if (!isObject(item.schema) || !isXmlString(item.schema)) {
           problems.push(`${item.where}: the schema is not a text/xml string with a contentSchema`);
           continue;
@@ -463,14 +476,10 @@ describe('OpenAPI document (GET /openapi.json, spec/openapi.json)', () => {
           problems.push(`${item.where}: the XML content schema is not a spec/schemas file`);
           continue;
         }
-        expect(rootElement(item.value), item.where).to.equal(XML_ROOTS[fileId]);
-        let shape: unknown;
-        try {
-          shape = await xmlToJsonShape(item.value);
-        } catch (error) {
-          problems.push(`${item.where}: not well-formed (${String(error)})`);
-          continue;
-        }
+        const read = await xmlExampleShape(item.where, item.value, problems);
+        if (!read) continue;
+        const shape = read.shape;
+        expect(rootElement(item.value as string), item.where).to.equal(XML_ROOTS[fileId]);
         const problem = validateWith(fileId, shape);
         if (problem) problems.push(`${item.where}: ${problem}`);
         // The XML example says what the JSON example says.
@@ -1465,19 +1474,12 @@ describe('OpenAPI: the staff API, bulk export and operational endpoints (spec/op
           continue;
         }
         schemaPointer = `${schemaPointer}/contentSchema`;
-        if (typeof value !== 'string' || !value.startsWith(`${XML_DECLARATION}\n`)) {
-          problems.push(`${item.where}: not a string starting with the XML declaration`);
-          continue;
-        }
+        const read = await xmlExampleShape(item.where, value, problems);
+        if (!read) continue;
         const fileId = schemaFileId(document, item.schema);
-        if (!fileId || rootElement(value) !== XML_ROOTS[fileId])
-          problems.push(`${item.where}: root <${String(rootElement(value))}> for ${String(fileId)}`);
-        try {
-          value = await xmlToJsonShape(value);
-        } catch (error) {
-          problems.push(`${item.where}: not well-formed (${String(error)})`);
-          continue;
-        }
+        if (!fileId || rootElement(value as string) !== XML_ROOTS[fileId])
+          problems.push(`${item.where}: root <${String(rootElement(value as string))}> for ${String(fileId)}`);
+        value = read.shape;
       } else if (/^text\//.test(item.mediaType) && typeof value !== 'string') {
         problems.push(`${item.where}: a text example must be a string`);
         continue;
@@ -1972,20 +1974,13 @@ describe('OpenAPI: the whole document (spec/openapi.json, examples, CORS, the li
       }
       if (isXmlString(schema)) {
         xml++;
-        if (typeof item.value !== 'string' || !item.value.startsWith(`${XML_DECLARATION}\n`)) {
-          problems.push(`${item.where}: not a string starting with the XML declaration`);
-          continue;
-        }
-        let shape: unknown;
-        try {
-          shape = await xmlToJsonShape(item.value);
-        } catch (error) {
-          problems.push(`${item.where}: not well-formed (${String(error)})`);
-          continue;
-        }
+        const read = await xmlExampleShape(item.where, item.value, problems);
+        if (!read) continue;
+        const shape = read.shape;
+        const root = rootElement(item.value as string);
         const fileId = schemaFileId(document, schema);
-        if (fileId && XML_ROOTS[fileId] && rootElement(item.value) !== XML_ROOTS[fileId])
-          problems.push(`${item.where}: root <${String(rootElement(item.value))}>, not <${XML_ROOTS[fileId]}>`);
+        if (fileId && XML_ROOTS[fileId] && root !== XML_ROOTS[fileId])
+          problems.push(`${item.where}: root <${String(root)}>, not <${XML_ROOTS[fileId]}>`);
         const problem = validate(`${item.schemaPointer}/contentSchema`, shape);
         if (problem) problems.push(`${item.where}: ${problem}`);
         // The JSON example of the same name in the same content map says the same thing.
