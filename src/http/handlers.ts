@@ -21,6 +21,7 @@ import type { AppContext } from './context.js';
 import type { Db } from '../store/db.js';
 import { FEEDS_PATH } from './feeds.js';
 import { render, respond, respondCached, type RespondOptions } from './respond.js';
+import { requestsVersionReader } from './requests-version.js';
 
 type Handler = (req: Request, res: Response) => Promise<void>;
 
@@ -95,23 +96,7 @@ const pathParameter = (req: Request, name: string): string => String(req.params[
 export function createHandlers(context: AppContext): Record<string, Handler> {
   const { db, reads, config } = context;
 
-  // While the change feed is live (LISTEN/NOTIFY, see store/change-feed.ts) its counter is the change marker:
-  // no query at all. Otherwise (the embedded store, no direct connection) the marker is read at most every
-  // 100 ms per jurisdiction: under heavy polling that spares the database, and the cache's own TTL (1 s)
-  // bounds what it could miss.
-  const versions = new Map<string, { at: number; value: Promise<string> }>();
-  function cachedVersion(jurisdiction: Jurisdiction): Promise<string> {
-    if (!context.cache) return Promise.resolve('');
-    const live = context.changes?.version();
-    if (live !== undefined) return Promise.resolve(live);
-    const now = Date.now();
-    const known = versions.get(jurisdiction.jurisdiction_id);
-    if (known && now - known.at < 100) return known.value;
-    const value = reads.read((source) => requests.requestsVersion(source, jurisdiction));
-    versions.set(jurisdiction.jurisdiction_id, { at: now, value });
-    value.catch(() => versions.delete(jurisdiction.jurisdiction_id));
-    return value;
-  }
+  const cachedVersion = requestsVersionReader(context);
 
   // The catalog changeset, while the change feed is live: remembered until a notification (any catalog change
   // moves jurisdictions.catalog_changed_at, which NOTIFYs) or a write of this process. Otherwise read each time.
