@@ -449,6 +449,42 @@ describe('staff API: webhooks', () => {
     expect(listed.body.webhooks.find((item: { id: string }) => item.id === webhook.id)).to.include({ active: false });
   });
 
+  it('an activated-again webhook gets the events from then on, not those of the time it was off', async () => {
+    const receiver = await startReceiver();
+    const webhook = await register({ url: receiver.url, events: ['request.created'] });
+    const activate = async () =>
+      request(app())
+        .post(`/api/v1/webhooks/${webhook.id}/activate`)
+        .set('Authorization', await admin());
+    expect((await activate()).status).to.equal(404); // it is active: nothing to switch on
+    expect(
+      (
+        await request(app())
+          .delete(`/api/v1/webhooks/${webhook.id}`)
+          .set('Authorization', await admin())
+      ).status,
+    ).to.equal(204);
+    const whileOff = await createRequest();
+    const activated = await activate();
+    expect(activated.status, activated.text).to.equal(204);
+    const staffOnly = await request(app())
+      .post(`/api/v1/webhooks/${webhook.id}/activate`)
+      .set('Authorization', `Bearer ${(await createKey(ctx().db, unique('staff'), 'staff')).key}`);
+    expect(staffOnly.status).to.equal(403);
+    const afterwards = await createRequest();
+    startDispatcher();
+    const [got] = await waitFor(
+      'the new event',
+      () => receiver.forRequest(afterwards).length > 0 && receiver.forRequest(afterwards),
+    );
+    expect(got!.headers['x-open311-event']).to.equal('request.created');
+    expect(receiver.forRequest(whileOff)).to.have.length(0);
+    const listed = await request(app())
+      .get(`/api/v1/webhooks/${webhook.id}`)
+      .set('Authorization', await admin());
+    expect(listed.body).to.include({ active: true, deactivated_at: null });
+  });
+
   it('records nothing when the request is not committed', async () => {
     const receiver = await startReceiver();
     const webhook = await register({ url: receiver.url, events: ['request.created'] });
