@@ -91,7 +91,7 @@ function rewriteRef(ref: string, within: string | undefined, schemaNames: Readon
 }
 
 /** spec/openapi.json with every spec/schemas/*.json in components.schemas and no reference outside itself. */
-export function buildSelfContainedDocument(
+function buildSelfContainedDocument(
   openApiPath: string = OPENAPI_PATH,
   schemasDirectory: string = SCHEMAS_DIRECTORY,
   fragmentsDirectory: string = FRAGMENTS_DIRECTORY,

@@ -5,8 +5,6 @@ import type { Db } from './db.js';
 
 export type EventType = 'request.created' | 'request.updated';
 
-export const EVENT_TYPES: readonly EventType[] = ['request.created', 'request.updated'];
-
 export interface OutboxEvent {
   jurisdiction_id: string;
   type: EventType;
