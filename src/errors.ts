@@ -45,10 +45,62 @@ export const notificationsOff = (): Open311Error =>
 export const unauthorized = (description: string, headers: Record<string, string> = {}): Open311Error =>
   new Open311Error(401, [description], headers);
 
-export const conflict = (description: string): Open311Error => new Open311Error(409, [description]);
+/** 409: the change collides with what is stored (every problem in one answer). */
+export const conflict = (...descriptions: string[]): Open311Error => new Open311Error(409, descriptions);
+
+/** 412: the If-Match (or version) the client sent is not the stored one; `headers` may carry the current ETag. */
+export const preconditionFailed = (description: string, headers: Record<string, string> = {}): Open311Error =>
+  new Open311Error(412, [description], headers);
+
+/** 412 for a change made on a version of a request that is no longer the stored one. */
+export const changedSinceRead = (id: string, currentVersion: number, etag: string): Open311Error =>
+  preconditionFailed(
+    `Request ${id} was changed by someone else (it is now at version ${currentVersion}); reload it and apply your change again.`,
+    { ETag: etag },
+  );
+
+/** 428: a change that must name the version it was made on did not. */
+export const preconditionRequired = (description: string): Open311Error => new Open311Error(428, [description]);
+
+/** 422: well-formed, but cannot be done (e.g. an Idempotency-Key reused for another body). */
+export const unprocessable = (description: string): Open311Error => new Open311Error(422, [description]);
 
 export const tooManyRequests = (description: string, retryAfterSeconds: number): Open311Error =>
   new Open311Error(429, [description], { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) });
+
+/** A POST rate limit (per API key or per client address) ran out. */
+export const rateLimited = (retryAfterSeconds: number, who: string): Open311Error =>
+  tooManyRequests(`Too many requests from this ${who}; retry in ${retryAfterSeconds} seconds.`, retryAfterSeconds);
+
+/** 503 the client may retry: the database is down or overloaded, uploads are saturated, an answer took too long. */
+export const serviceUnavailable = (
+  description = 'The service is temporarily unavailable; please retry shortly.',
+  retryAfterSeconds = 5,
+): Open311Error => new Open311Error(503, [description], { 'Retry-After': String(retryAfterSeconds) });
+
+/** After a second stale attempt in a row at a create (the catalog is being edited right now). */
+export const intakeBusy = (): Open311Error =>
+  serviceUnavailable('The service catalog is being changed; please retry in a moment.', 1);
+
+/** A 4xx raised by Express or Node while reading the request, or by the HTTP parser (414, 431, 408, 400). */
+export const clientError = (status: number, description: string): Open311Error => new Open311Error(status, [description]);
+
+/** A staff API call with a key that is unknown or revoked. */
+export const staffKeyNotValid = (): Open311Error =>
+  unauthorized('The key is not valid.', { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
+
+/** A staff API call without a key or a signed-in session. */
+export const staffKeyRequired = (): Open311Error =>
+  unauthorized('This API needs a staff key: send Authorization: Bearer <key>.', { 'WWW-Authenticate': 'Bearer' });
+
+/** A key or account whose role is below what the operation needs. */
+export const roleRequired = (role: 'staff' | 'admin', kind: 'key' | 'person', actual: string): Open311Error => {
+  const what = kind === 'key' ? 'key' : 'account';
+  return forbidden(`This operation needs a${role === 'admin' ? 'n admin' : ' staff'} ${what}; this ${what}'s role is ${actual}.`);
+};
+
+/** The console without a signed-in person. */
+export const signInRequired = (): Open311Error => unauthorized('Sign in to use the staff console.');
 
 /** A cookie-authenticated write without the session's CSRF token, or sent from another site. */
 export const csrfRefused = (): Open311Error =>

@@ -3,7 +3,7 @@
 // validated against spec/schemas (every problem in one 400), bumps the discovery changeset when it changes
 // what GeoReport publishes, and writes an audit row in the same transaction.
 import type { AnySchemaObject, ErrorObject } from 'ajv';
-import { badRequest, notFound, Open311Error } from '../errors.js';
+import { badRequest, conflict, notFound } from '../errors.js';
 import * as catalogStore from '../store/catalog-store.js';
 import type { CatalogService } from '../store/catalog-store.js';
 import type { Db } from '../store/db.js';
@@ -50,8 +50,6 @@ export interface AreaFeature {
   geometry: ServiceArea['geometry'];
   properties: { code: string; name: string; kind: string; created_at: Date };
 }
-
-const conflict = (description: string): Open311Error => new Open311Error(409, [description]);
 
 // ---------------------------------------------------------------------------------------------------------
 // Validation: the schema of spec/schemas, with each problem located ("attributes[2] (SIZE): …").
@@ -588,7 +586,7 @@ export async function deleteArea(db: Db, jurisdiction: Jurisdiction, code: strin
         ? [`Service area ${code} is used by the routing rules of ${uses.routing.join(', ')}: change their routing first.`]
         : []),
     ];
-    if (problems.length > 0) throw new Open311Error(409, problems);
+    if (problems.length > 0) throw conflict(...problems);
     await routingStore.deleteArea(trx, id, code);
     await routingStore.recordAudit(trx, {
       actor,

@@ -4,7 +4,6 @@
 // unchanged) and stores nothing when either moved. Then the create is revalidated with fresh lookups.
 // An answer that statement does not give (an Idempotency-Key replay, a refusal of the input) is sent only
 // after confirmKey has read the key again, so a revoked key gets 403 from its very next request.
-import { Open311Error } from '../errors.js';
 import { findActiveKeyByHash, hashKey, isKeyActive, type ApiKeyRecord } from '../store/api-keys-store.js';
 import { findServiceForIntake } from '../store/catalog-store.js';
 import type { Db } from '../store/db.js';
@@ -17,10 +16,6 @@ export class StaleIntake extends Error {
     this.name = 'StaleIntake';
   }
 }
-
-/** After a second stale attempt in a row (the catalog is being edited right now): ask the client to retry. */
-export const intakeBusy = (): Open311Error =>
-  new Open311Error(503, ['The service catalog is being changed; please retry in a moment.'], { 'Retry-After': '1' });
 
 /** A small map with an age limit and a size bound (oldest first out). Only found values are kept. */
 class Remembered<T> {

@@ -1,6 +1,6 @@
 // Creating and querying service requests: the standard's rules, defaults and limits (digest §2.4–§2.7).
 import { createHash, randomBytes } from 'node:crypto';
-import { badRequest, notFound, Open311Error } from '../errors.js';
+import { badRequest, notFound, Open311Error, unprocessable } from '../errors.js';
 import type { Db } from '../store/db.js';
 import { findRemembered, isUniqueViolation } from '../store/idempotency-store.js';
 import * as requestsStore from '../store/requests-store.js';
@@ -11,6 +11,7 @@ import { keyedByInput } from './keyed-by-input.js';
 import { validate } from '../validate/validate.js';
 import { endOfDay, parseDateTime } from './datetime.js';
 import { withUploads, type MediaSink } from './media.js';
+import { pageWindow } from './paging.js';
 import { isValidEmail, languageOf, normalizeEmail } from '../notifications/address.js';
 import type {
   Attribute,
@@ -154,9 +155,7 @@ export async function createRequestIdempotently(
     // A replay is not re-checked by the storing statement: a key remembered since its revocation stops here.
     if (!intake.fresh) await intake.lookups.confirmKey(apiKeyId);
     if (stored.fingerprint !== fingerprint) {
-      throw new Open311Error(422, [
-        'This Idempotency-Key was already used for a different request; use a new key for a new request.',
-      ]);
+      throw unprocessable('This Idempotency-Key was already used for a different request; use a new key for a new request.');
     }
     return stored.response as CreatedRequest;
   };
@@ -299,15 +298,14 @@ export function buildRequestQuery(
   // Bulk exports take the same filters, without the list's defaults and limits (no 90-day window or cap).
   const bulk = mode === 'bulk';
   const input = validate<QueryRequestsInput>('query-requests-input.json', coerceRequestsQuery(query));
-  const page = input.page ?? 1;
-  const pageSize = input.page_size ?? MAX_RESULTS;
+  const { page, page_size, limit, offset } = pageWindow(input, MAX_RESULTS);
   const options: RequestListOptions = {
     paged: input.page !== undefined || input.page_size !== undefined,
     page,
-    page_size: pageSize,
+    page_size,
     extensions: input.extensions === true,
   };
-  const base: RequestQuery = { jurisdiction_id: jurisdiction.jurisdiction_id, limit: pageSize, offset: (page - 1) * pageSize };
+  const base: RequestQuery = { jurisdiction_id: jurisdiction.jurisdiction_id, limit, offset };
   if (input.service_request_id) return { query: { ...base, service_request_ids: input.service_request_id }, options };
 
   const zone = jurisdiction.time_zone;

@@ -1,10 +1,11 @@
 // The staff workflow: detailed statuses behind the standard's open/closed, and the rules of a change.
-import { badRequest, notFound, Open311Error } from '../errors.js';
+import { badRequest, changedSinceRead, notFound, preconditionFailed, preconditionRequired } from '../errors.js';
 import type { Db } from '../store/db.js';
 import * as staffStore from '../store/staff-requests-store.js';
 import { coerceBoolean, coerceNumber, listParameter, scalarParameter, type QueryObject } from '../validate/coerce.js';
 import { validate } from '../validate/validate.js';
 import { endOfDay, parseDateTime, type ParsedDateTime } from './datetime.js';
+import { pageWindow } from './paging.js';
 import { parseBbox } from './requests.js';
 import type { Jurisdiction, RequestStatus } from './types.js';
 import { findTemplate } from '../store/response-templates-store.js';
@@ -60,28 +61,18 @@ export function expectedVersion(id: string, ifMatch: string | undefined, bodyVer
   if (ifMatch !== undefined) {
     const match = /^(?:W\/)?"(\d+)-v(\d+)"$/.exec(ifMatch.trim());
     // An ETag of another request is no statement about this one.
-    if (!match || match[1] !== id) throw new Open311Error(412, ['If-Match must be the ETag of this request as last read.']);
+    if (!match || match[1] !== id) throw preconditionFailed('If-Match must be the ETag of this request as last read.');
     const version = Number(match[2]);
     if (bodyVersion !== undefined && bodyVersion !== version) throw badRequest('If-Match and version name different versions.');
     return version;
   }
   if (bodyVersion !== undefined) return bodyVersion;
-  throw new Open311Error(428, [
+  throw preconditionRequired(
     'Say which version you changed: send If-Match with the ETag of the request, or "version" in the body.',
-  ]);
+  );
 }
 
 export const etagOf = (id: string, version: number): string => `"${id}-v${version}"`;
-
-function conflict(id: string, current: number): Open311Error {
-  return new Open311Error(
-    412,
-    [`Request ${id} was changed by someone else (it is now at version ${current}); reload it and apply your change again.`],
-    {
-      ETag: etagOf(id, current),
-    },
-  );
-}
 
 export async function changeRequest(
   db: Db,
@@ -131,7 +122,7 @@ export async function changeRequest(
     template,
   });
   if (result.outcome === 'not_found') throw notFound(`No service request with id ${id}.`);
-  if (result.outcome === 'conflict') throw conflict(id, result.current_version);
+  if (result.outcome === 'conflict') throw changedSinceRead(id, result.current_version, etagOf(id, result.current_version));
   return (await staffStore.getStaffRequest(db, jurisdiction.jurisdiction_id, id))!;
 }
 
@@ -176,7 +167,7 @@ export async function markDuplicate(
     labels: STATUS_LABELS,
   });
   if (result.outcome === 'not_found') throw notFound(`No service request with id ${id}.`);
-  if (result.outcome === 'conflict') throw conflict(id, result.current_version);
+  if (result.outcome === 'conflict') throw changedSinceRead(id, result.current_version, etagOf(id, result.current_version));
   return (await staffStore.getStaffRequest(db, jurisdiction.jurisdiction_id, id))!;
 }
 
@@ -250,8 +241,7 @@ export async function queue(db: Db, jurisdiction: Jurisdiction, query: QueryObje
   }
   const input = validate<QueueInput>('staff-queue-input.json', raw);
   const zone = jurisdiction.time_zone;
-  const page = input.page ?? 1;
-  const pageSize = input.page_size ?? 50;
+  const { page, page_size: pageSize, limit, offset } = pageWindow(input, 50);
   const bbox = input.bbox === undefined ? undefined : parseBbox(input.bbox);
   const filter: staffStore.QueueFilter = {
     jurisdiction_id: jurisdiction.jurisdiction_id,
@@ -275,8 +265,8 @@ export async function queue(db: Db, jurisdiction: Jurisdiction, query: QueryObje
       : {}),
     ...(bbox ? { bbox } : {}),
     sort: input.sort ?? '-requested_datetime',
-    limit: pageSize,
-    offset: (page - 1) * pageSize,
+    limit,
+    offset,
   };
   const { total, requests } = await staffStore.queryQueue(db, filter);
   return { total, page, page_size: pageSize, requests };

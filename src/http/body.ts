@@ -5,10 +5,9 @@
 // POST give what the body does not (a .NET client library sends every parameter there).
 import type { Request } from 'express';
 import busboy from 'busboy';
-import { badRequest, payloadTooLarge, unsupportedMediaType } from '../errors.js';
+import { badRequest, payloadTooLarge, serviceUnavailable, unsupportedMediaType } from '../errors.js';
 import { jsonToPairs, type FormPairs } from '../validate/coerce.js';
 import { parseBoundedJson } from './bounded-json.js';
-import { serviceUnavailable } from './error-handler.js';
 import type { UploadBudget } from './upload-budget.js';
 
 export const MAX_FORM_BYTES = 1024 * 1024;

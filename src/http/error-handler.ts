@@ -1,6 +1,14 @@
 // Turns anything thrown into an Open311 errors document in the request's format (XML when unknown).
 import type { NextFunction, Request, Response } from 'express';
-import { internalError, methodNotAllowed, notFound, Open311Error } from '../errors.js';
+import {
+  badRequest,
+  clientError,
+  internalError,
+  methodNotAllowed,
+  notFound,
+  Open311Error,
+  serviceUnavailable,
+} from '../errors.js';
 import type { Logger } from '../logger.js';
 import { CONTENT_TYPES, serialize } from '../serialize/serialize.js';
 import { errorFormatOf } from './format.js';
@@ -36,9 +44,9 @@ function fromFramework(error: unknown): Open311Error | undefined {
         : error instanceof URIError || status === 400
           ? 'The request could not be read: check its encoding.'
           : 'The request could not be processed.';
-    return new Open311Error(status, [description]);
+    return clientError(status, description);
   }
-  if (error instanceof URIError) return new Open311Error(400, ['The request URL is not correctly percent-encoded.']);
+  if (error instanceof URIError) return badRequest('The request URL is not correctly percent-encoded.');
   return undefined;
 }
 
@@ -73,9 +81,6 @@ export function isUnavailable(error: unknown): boolean {
     error.message,
   );
 }
-
-export const serviceUnavailable = (description = 'The service is temporarily unavailable; please retry shortly.'): Open311Error =>
-  new Open311Error(503, [description], { 'Retry-After': '5' });
 
 /** The Open311 errors document of `error` in `format`: the one writer of errors bodies (see also http/server.ts). */
 export function errorDocument(error: Open311Error, format: 'json' | 'xml'): { contentType: string; body: string } {

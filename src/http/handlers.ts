@@ -2,23 +2,23 @@
 import { once } from 'node:events';
 import type { Request, Response } from 'express';
 import { GEOREPORT_BASE_PATH } from '../config.js';
-import { forbidden, Open311Error } from '../errors.js';
+import { forbidden, intakeBusy, Open311Error, rateLimited } from '../errors.js';
 import * as requests from '../domain/requests.js';
 import * as services from '../domain/services.js';
 import * as updates from '../domain/updates.js';
 import type { CreatedRequest, Jurisdiction } from '../domain/types.js';
-import { intakeBusy, StaleIntake } from '../domain/intake.js';
+import { StaleIntake } from '../domain/intake.js';
 import type { Intake } from '../domain/requests.js';
 import { csvHeader, csvRows } from '../serialize/csv.js';
 import { findActiveKey, type ApiKeyRecord } from '../store/api-keys-store.js';
 import { coerceCommonQuery, scalarParameter, type FormPairs, type QueryObject } from '../validate/coerce.js';
 import { validate } from '../validate/validate.js';
 import type { MediaSink } from '../domain/media.js';
+import { pageCount } from '../domain/paging.js';
 import { saveMedia } from '../media/media-store.js';
 import { apiKeyOf, apiKeyOutsideBody, pairValue, readFormBody, type UploadedFile, withQueryParameters } from './body.js';
 import type { AppContext } from './context.js';
 import { FEEDS_PATH } from './feeds.js';
-import { tooManyRequests } from './rate-limit.js';
 import { render, respond, respondCached, type RespondOptions } from './respond.js';
 import { ChangeMarkers } from './response-cache.js';
 
@@ -31,7 +31,7 @@ async function jurisdictionFromQuery(context: AppContext, query: QueryObject): P
 
 /** EXT paging (digest §3.1): totals and neighbours in headers, never in the standard body. */
 function pagingHeaders(req: Request, total: number, page: number, pageSize: number): Record<string, string> {
-  const pageCount = Math.max(1, Math.ceil(total / pageSize));
+  const pages = pageCount(total, pageSize);
   const linkTo = (target: number): string => {
     const url = new URL(req.originalUrl, 'http://placeholder');
     // Never repeat a key the client put in the query string.
@@ -42,17 +42,17 @@ function pagingHeaders(req: Request, total: number, page: number, pageSize: numb
   };
   const headers: Record<string, string> = {
     'X-Result-Count': String(total),
-    'X-Page-Count': String(pageCount),
+    'X-Page-Count': String(pages),
     'X-Page-Size': String(pageSize),
   };
-  const links: string[] = [`<${linkTo(1)}>; rel="first"`, `<${linkTo(pageCount)}>; rel="last"`];
-  if (page < pageCount) {
+  const links: string[] = [`<${linkTo(1)}>; rel="first"`, `<${linkTo(pages)}>; rel="last"`];
+  if (page < pages) {
     headers['X-Next-Page-URL'] = linkTo(page + 1);
     links.push(`<${linkTo(page + 1)}>; rel="next"`);
   }
   if (page > 1) {
-    headers['X-Previous-Page-URL'] = linkTo(Math.min(page - 1, pageCount));
-    links.push(`<${linkTo(Math.min(page - 1, pageCount))}>; rel="prev"`);
+    headers['X-Previous-Page-URL'] = linkTo(Math.min(page - 1, pages));
+    links.push(`<${linkTo(Math.min(page - 1, pages))}>; rel="prev"`);
   }
   headers.Link = links.join(', ');
   return headers;
@@ -134,7 +134,7 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
     rateLimit: boolean,
   ): Promise<{ keyId: string; jurisdiction: Jurisdiction }> {
     const wait = rateLimit ? (context.keyRateLimiter?.take(record.id) ?? 0) : 0;
-    if (wait > 0) throw tooManyRequests(wait, 'API key');
+    if (wait > 0) throw rateLimited(wait, 'API key');
     const jurisdictionId = pairValue(pairs, 'jurisdiction_id') ?? (req.query.jurisdiction_id as QueryObject[string]);
     const jurisdiction = await jurisdictionFromQuery(context, { jurisdiction_id: jurisdictionId });
     return { keyId: record.id, jurisdiction };

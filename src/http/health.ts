@@ -1,7 +1,8 @@
 // Liveness (/healthz: the process answers) and readiness (/readyz: the database answers too).
 import type { Request, Response } from 'express';
 import type { Db } from '../store/db.js';
-import { sendError, serviceUnavailable } from './error-handler.js';
+import { serviceUnavailable } from '../errors.js';
+import { sendError } from './error-handler.js';
 
 export function healthz(_req: Request, res: Response): void {
   res.set('Cache-Control', 'no-store').json({ status: 'ok' });

@@ -1,7 +1,7 @@
 // POST rate limits per API key and per client address (token buckets refilled continuously). In memory:
 // each server process counts for itself, so with N processes the effective limit is up to N times higher.
 import type { NextFunction, Request, Response } from 'express';
-import { Open311Error } from '../errors.js';
+import { rateLimited } from '../errors.js';
 
 export class RateLimiter {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
@@ -30,12 +30,6 @@ export class RateLimiter {
   }
 }
 
-export function tooManyRequests(retryAfterSeconds: number, who: string): Open311Error {
-  return new Open311Error(429, [`Too many requests from this ${who}; retry in ${retryAfterSeconds} seconds.`], {
-    'Retry-After': String(retryAfterSeconds),
-  });
-}
-
 /** Limits POSTs per client address (before the body is read). */
 export function limitPostsByAddress(limiter: RateLimiter) {
   return (req: Request, _res: Response, next: NextFunction): void => {
@@ -44,6 +38,6 @@ export function limitPostsByAddress(limiter: RateLimiter) {
       return;
     }
     const wait = limiter.take(req.ip ?? 'unknown');
-    next(wait > 0 ? tooManyRequests(wait, 'address') : undefined);
+    next(wait > 0 ? rateLimited(wait, 'address') : undefined);
   };
 }

@@ -3,7 +3,7 @@
 // JSON when the path ends in .json (or .geojson, or is under the staff API), else XML, as for every other error.
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
-import { Open311Error } from '../errors.js';
+import { badRequest, clientError, type Open311Error } from '../errors.js';
 import { errorDocument } from './error-handler.js';
 import { splitFormat } from './format.js';
 
@@ -35,14 +35,15 @@ function clientErrorOf(error: NodeJS.ErrnoException, raw: string, lineComplete: 
     case 'HPE_HEADER_OVERFLOW':
       // The request line alone is past the limit: the URL is what is too long.
       return /^[A-Z]{1,20} \//.test(raw) && !lineComplete
-        ? new Open311Error(414, [`The request URL is too long: the request line and headers may hold at most ${limit}.`])
-        : new Open311Error(431, [`The request headers are too large: the request line and headers may hold at most ${limit}.`]);
+        ? clientError(414, `The request URL is too long: the request line and headers may hold at most ${limit}.`)
+        : clientError(431, `The request headers are too large: the request line and headers may hold at most ${limit}.`);
     case 'ERR_HTTP_REQUEST_TIMEOUT':
-      return new Open311Error(408, [
+      return clientError(
+        408,
         'The request did not arrive in time: send the headers within 15 s and the whole request within 60 s.',
-      ]);
+      );
     default:
-      return new Open311Error(400, ['The request could not be read: it is not well-formed HTTP/1.1.']);
+      return badRequest('The request could not be read: it is not well-formed HTTP/1.1.');
   }
 }
 

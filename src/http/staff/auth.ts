@@ -3,7 +3,7 @@
 // client key) → 403. Writes authenticated by the cookie must carry the session's CSRF token (X-CSRF-Token).
 // A key, when sent, decides: a bad key is a 401 even alongside a good session.
 import type { NextFunction, Request, Response } from 'express';
-import { Open311Error, twoFactorEnrolmentRequired } from '../../errors.js';
+import { roleRequired, staffKeyNotValid, staffKeyRequired, twoFactorEnrolmentRequired } from '../../errors.js';
 import type { ActiveSession } from '../../domain/sessions.js';
 import { findActiveKey, type KeyRole } from '../../store/api-keys-store.js';
 import type { AppContext } from '../context.js';
@@ -43,14 +43,12 @@ async function authenticate(context: AppContext, req: Request, res: Response): P
   const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
   if (bearer) {
     const record = await findActiveKey(context.db, bearer);
-    if (!record) throw new Open311Error(401, ['The key is not valid.'], { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
+    if (!record) throw staffKeyNotValid();
     return { kind: 'key', key_id: record.id, staff_id: null, name: record.name, role: record.role };
   }
   const session = header === '' ? await sessionOf(context, req, res) : undefined;
   if (!session || session.second_factor_pending) {
-    throw new Open311Error(401, ['This API needs a staff key: send Authorization: Bearer <key>.'], {
-      'WWW-Authenticate': 'Bearer',
-    });
+    throw staffKeyRequired();
   }
   if (!isSafeMethod(req.method)) checkCsrf(req, session, context.config);
   if (session.needs_two_factor_enrolment) throw twoFactorEnrolmentRequired();
@@ -63,12 +61,7 @@ export function requireRole(context: AppContext, role: 'staff' | 'admin') {
     // Nested routers ask again (staff, then admin): authenticate once per request.
     const actor: Actor = (res.locals.actor as Actor | undefined) ?? (await authenticate(context, req, res));
     res.locals.actor = actor;
-    if (RANK[actor.role] < RANK[role]) {
-      const what = actor.kind === 'key' ? 'key' : 'account';
-      throw new Open311Error(403, [
-        `This operation needs a${role === 'admin' ? 'n admin' : ' staff'} ${what}; this ${what}'s role is ${actor.role}.`,
-      ]);
-    }
+    if (RANK[actor.role] < RANK[role]) throw roleRequired(role, actor.kind, actor.role);
     next();
   };
 }

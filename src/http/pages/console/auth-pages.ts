@@ -12,7 +12,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import QRCode from 'qrcode';
 import * as accounts from '../../../domain/staff-accounts.js';
 import { csrfTokenOf, endAllSessions, endSession, startSession, type ActiveSession } from '../../../domain/sessions.js';
-import { linkNotUsable, Open311Error } from '../../../errors.js';
+import { forbidden, linkNotUsable, Open311Error } from '../../../errors.js';
 import type { SessionMethod } from '../../../store/sessions-store.js';
 import type { AppContext } from '../../context.js';
 import {
@@ -159,7 +159,7 @@ export function authPagesRouter(context: AppContext): Router {
 
   // A sign-in form posted from another site is refused (login CSRF).
   const requireSameOrigin = (req: Request, _res: Response, next: () => void): void => {
-    if (!sameOrigin(req, config)) throw new Open311Error(403, ['This form must be sent from this site.']);
+    if (!sameOrigin(req, config)) throw forbidden('This form must be sent from this site.');
     next();
   };
 
@@ -277,9 +277,9 @@ export function authPagesRouter(context: AppContext): Router {
       if (!account) {
         sendErrorPage(
           res,
-          new Open311Error(403, [
+          forbidden(
             `Single sign-on did not sign you in: ${result ? 'your verified e-mail address has no active staff account here.' : 'the sign-in could not be completed; start again.'}`,
-          ]),
+          ),
         );
         return;
       }

@@ -4,7 +4,7 @@
 // the console parses its form bodies before it).
 import express, { type Response } from 'express';
 import type { Jurisdiction } from '../../../domain/types.js';
-import { Open311Error } from '../../../errors.js';
+import { signInRequired } from '../../../errors.js';
 import type { AppContext } from '../../context.js';
 import type { Actor } from '../../staff/auth.js';
 import { listAccounts } from '../../../domain/staff-accounts.js';
@@ -35,7 +35,7 @@ function userOf(res: Response): ConsoleUser | undefined {
 
 export const consoleUserOf = (res: Response): ConsoleUser => {
   const user = userOf(res);
-  if (!user) throw new Open311Error(401, ['Sign in to use the staff console.']);
+  if (!user) throw signInRequired();
   return user;
 };
 export const maybeConsoleUserOf = (res: Response): ConsoleUser | undefined => userOf(res);
@@ -71,7 +71,7 @@ export async function teamOf(context: AppContext, res: Response): Promise<Team> 
     actor: user?.actor,
     templateFields: (id) => (id && known.has(id) ? { template_id: id } : {}),
     assign: async (current, id, version, assignee) => {
-      if (!user) throw new Open311Error(401, ['Sign in to use the staff console.']);
+      if (!user) throw signInRequired();
       await workflow.changeRequest(context.db, current, id, { version, assigned_to: assignee ?? null }, undefined, user.actor);
     },
   };

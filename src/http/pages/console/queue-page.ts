@@ -2,6 +2,7 @@
 // lives in the URL with the API's parameter names, so a view can be bookmarked, shared and exported as is.
 import type { Request } from 'express';
 import type { StaffService } from '../../../domain/catalog.js';
+import { pageCount } from '../../../domain/paging.js';
 import { STATUS_LABELS, type DetailedStatus } from '../../../domain/workflow.js';
 import type { StaffRequestSummary } from '../../../store/staff-requests-store.js';
 import { type SafeHtml, html } from '../html.js';
@@ -223,7 +224,7 @@ function row(request: StaffRequestSummary, model: QueueViewModel): SafeHtml {
 function pagination(model: QueueViewModel): SafeHtml {
   const result = model.result;
   if (!result || result.total <= result.page_size) return html``;
-  const pages = Math.max(1, Math.ceil(result.total / result.page_size));
+  const pages = pageCount(result.total, result.page_size);
   const link = (page: number, text: string, rel?: string): SafeHtml =>
     html`<a href="${CONSOLE_BASE_PATH}/${queryStringOf(model.parameters, { page: page === 1 ? undefined : String(page) })}"${rel ? html` rel="${rel}"` : html``}>${text}</a>`;
   const around = [1, result.page - 1, result.page, result.page + 1, pages].filter(

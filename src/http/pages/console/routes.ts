@@ -20,7 +20,7 @@ import {
 } from './admin-pages.js';
 import * as savedViews from '../../../domain/saved-views.js';
 import * as workflow from '../../../domain/workflow.js';
-import { Open311Error } from '../../../errors.js';
+import { badRequest, notFound, Open311Error } from '../../../errors.js';
 import { csvHeader, csvRows } from '../../../serialize/csv.js';
 import type { AppContext } from '../../context.js';
 import { notFoundHandler } from '../../error-handler.js';
@@ -198,7 +198,7 @@ export function consoleRouter(context: AppContext): Router {
           Object.assign(body, template);
           await workflow.changeRequest(db, current, id!, body, undefined, user.actor);
         } else {
-          throw new Open311Error(400, ['Choose what to do with the selected requests.']);
+          throw badRequest('Choose what to do with the selected requests.');
         }
         done += 1;
       } catch (error) {
@@ -334,7 +334,7 @@ export function consoleRouter(context: AppContext): Router {
     const services = await listServices(db, await jurisdiction());
     const { current, reports } = await trendsInput(req);
     const table = trendTables(reports, services, current.time_zone)[String(req.params.name)];
-    if (!table) throw new Open311Error(404, ['There is no such trend.']);
+    if (!table) throw notFound('There is no such trend.');
     res
       .status(200)
       .set('Content-Type', 'text/csv; charset=utf-8')
@@ -467,7 +467,7 @@ export function consoleRouter(context: AppContext): Router {
         await team.assign(current, id, version, target);
         message = target ? 'Saved the assignment.' : 'Removed the assignment.';
       } else {
-        throw new Open311Error(400, ['Choose an action.']);
+        throw badRequest('Choose an action.');
       }
     } catch (error) {
       if (error instanceof Open311Error && error.status === 412) {

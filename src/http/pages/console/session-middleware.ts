@@ -17,7 +17,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { ActiveSession } from '../../../domain/sessions.js';
 import { csrfTokenOf } from '../../../domain/sessions.js';
-import { Open311Error } from '../../../errors.js';
+import { forbidden, unauthorized } from '../../../errors.js';
 import type { AppContext } from '../../context.js';
 import { personActor } from '../../staff/auth.js';
 import { checkCsrf, isSafeMethod, sessionOf } from '../../session.js';
@@ -41,7 +41,7 @@ export function requireStaffPage(context: AppContext, role: 'staff' | 'admin' = 
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const session = await sessionOf(context, req, res);
     if (!session || session.second_factor_pending) {
-      if (!isSafeMethod(req.method)) throw new Open311Error(401, ['Your session has ended; sign in again.']);
+      if (!isSafeMethod(req.method)) throw unauthorized('Your session has ended; sign in again.');
       res.redirect(303, `${SIGN_IN_PATH}?next=${encodeURIComponent(safeNext(req.originalUrl))}`);
       return;
     }
@@ -52,7 +52,7 @@ export function requireStaffPage(context: AppContext, role: 'staff' | 'admin' = 
       return;
     }
     const actor = personActor(session);
-    if (role === 'admin' && actor.role !== 'admin') throw new Open311Error(403, ['This page is for administrators.']);
+    if (role === 'admin' && actor.role !== 'admin') throw forbidden('This page is for administrators.');
     res.locals.session = session;
     res.locals.actor = actor;
     next();

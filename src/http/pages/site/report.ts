@@ -3,12 +3,12 @@
 // checks, rate limit, duplicate flagging, routing, media handling) with the site's own client key.
 import type { Request, Response } from 'express';
 import { tileOriginOf } from '../../../config.js';
-import { intakeBusy, StaleIntake } from '../../../domain/intake.js';
+import { StaleIntake } from '../../../domain/intake.js';
 import * as requests from '../../../domain/requests.js';
 import { checkAttributes } from '../../../domain/requests.js';
 import * as services from '../../../domain/services.js';
 import type { Attribute, CreatedRequest, Jurisdiction, Service, ServiceRequest } from '../../../domain/types.js';
-import { Open311Error } from '../../../errors.js';
+import { intakeBusy, Open311Error } from '../../../errors.js';
 import { ensureClientKeyId } from '../../../store/api-keys-store.js';
 import { coerceCreateRequest } from '../../../validate/coerce.js';
 import { validate } from '../../../validate/validate.js';
