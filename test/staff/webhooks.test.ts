@@ -341,7 +341,7 @@ describe('staff API: webhooks', () => {
       requested_datetime: created.body.data.requested_datetime,
       assigned_to: null,
     });
-    expect(updated.body.data.changed).to.have.members(['status', 'status_notes']);
+    expect(updated.body.data.changed).to.have.members(['status', 'detailed_status', 'status_notes']);
     expect(updated.body.data.lat).to.equal(created.body.data.lat);
     expect(updated.body.data.long).to.equal(created.body.data.long);
     expect(new Date(String(updated.body.data.updated_datetime)).toISOString()).to.equal(updated.body.data.updated_datetime);
