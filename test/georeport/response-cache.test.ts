@@ -9,6 +9,12 @@ import { respondCached } from '../../src/http/respond.js';
 import { onCommittedWrite } from '../../src/store/committed-writes.js';
 import { ctx, testConfig, unique, writeBehindTheServer } from '../helpers/test-server.js';
 
+/** The demo TALL_GRASS service's row id. */
+async function tallGrass(): Promise<{ id: string | number }> {
+  const { db, config } = ctx();
+  return db('services').where({ jurisdiction_id: config.jurisdictionId, service_code: 'TALL_GRASS' }).first('id');
+}
+
 describe('response cache', () => {
   function cachedApp() {
     return createApp({ config: testConfig({ RESPONSE_CACHE_TTL_MS: '1000' }), db: ctx().db, logger: createLogger('silent') }).app;
@@ -40,10 +46,8 @@ describe('response cache', () => {
     const app = cachedApp();
     const list = '/open311/v2/requests.json?service_code=TALL_GRASS&status=open';
     const before = await request(app).get(list);
-    const { db, config } = ctx();
-    const service = await db('services')
-      .where({ jurisdiction_id: config.jurisdictionId, service_code: 'TALL_GRASS' })
-      .first('id');
+    const { config } = ctx();
+    const service = await tallGrass();
     const description = unique('written elsewhere');
     // Another server's write: on a connection of its own, past this process's knex (which would invalidate).
     await writeBehindTheServer('INSERT INTO service_requests (jurisdiction_id, service_id, description) VALUES ($1, $2, $3)', [
@@ -62,9 +66,7 @@ describe('response cache', () => {
     const list = '/open311/v2/requests.json?service_code=TALL_GRASS';
     const before = await request(app).get(list);
     const { db, config } = ctx();
-    const service = await db('services')
-      .where({ jurisdiction_id: config.jurisdictionId, service_code: 'TALL_GRASS' })
-      .first('id');
+    const service = await tallGrass();
     const description = unique('direct write');
     const told: number[] = [];
     const stop = onCommittedWrite(db, () => told.push(Date.now()));
@@ -126,10 +128,7 @@ describe('response cache', () => {
     const list = '/open311/v2/requests.json?service_code=TALL_GRASS';
     const before = await request(app).get(list);
     const { config } = ctx();
-    const service = await ctx()
-      .db('services')
-      .where({ jurisdiction_id: config.jurisdictionId, service_code: 'TALL_GRASS' })
-      .first('id');
+    const service = await tallGrass();
     const description = unique('uncached');
     await writeBehindTheServer('INSERT INTO service_requests (jurisdiction_id, service_id, description) VALUES ($1, $2, $3)', [
       config.jurisdictionId,
