@@ -2,26 +2,18 @@
 // shown once and works; a new person gets a sign-in link; the service preview asks the service's questions;
 // staff who are not admins are refused.
 import { expect } from 'chai';
-import type { BrowserContext, Page } from 'playwright-core';
-import { answerTiles, type ConsoleServer, consoleServer, signIn } from './console-support.js';
-import { collectPageErrors, expectNoAxeViolations, newContext } from './support.js';
+import type { Page } from 'playwright-core';
+import { type ConsoleServer, consoleServer, signIn, freshPagePerTest } from './console-support.js';
+import { collectPageErrors, expectNoAxeViolations } from './support.js';
 
 describe('staff console: admin', () => {
   let server: ConsoleServer;
-  let browser: BrowserContext;
   let page: Page;
 
   before(async () => {
     server = await consoleServer();
   });
-  beforeEach(async () => {
-    browser = await newContext();
-    await answerTiles(browser);
-    page = await browser.newPage();
-  });
-  afterEach(async () => {
-    await browser.close();
-  });
+  freshPagePerTest((fresh) => ({ page } = fresh));
 
   it('lets an admin work every admin page, and passes axe on each', async () => {
     const errors = collectPageErrors(page);

@@ -1,27 +1,26 @@
 // The staff console's queue in a real Chromium: sign in, filter by text, bulk close, CSV of the filter, saved
 // views, the HTML error page, and axe on each state.
 import { expect } from 'chai';
-import type { BrowserContext, Page } from 'playwright-core';
-import { type ConsoleServer, consoleServer, createPublicRequest, publicRequest, signIn } from './console-support.js';
-import { collectPageErrors, expectNoAxeViolations, newContext } from './support.js';
+import type { Page } from 'playwright-core';
+import {
+  type ConsoleServer,
+  consoleServer,
+  createPublicRequest,
+  publicRequest,
+  signIn,
+  freshPagePerTest,
+} from './console-support.js';
+import { expectNoAxeViolations } from './support.js';
 
 describe('staff console: queue', () => {
   let server: ConsoleServer;
-  let browser: BrowserContext;
   let page: Page;
   let errors: string[];
 
   before(async () => {
     server = await consoleServer();
   });
-  beforeEach(async () => {
-    browser = await newContext();
-    page = await browser.newPage();
-    errors = collectPageErrors(page);
-  });
-  afterEach(async () => {
-    await browser.close();
-  });
+  freshPagePerTest((fresh) => ({ page, errors } = fresh), { tiles: false });
 
   it('asks for sign-in, then shows the queue with the layout, and passes axe', async () => {
     await page.goto(`${server.url}/staff/?q=x`);
