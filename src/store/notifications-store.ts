@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Db } from './db.js';
 import { isStorableId } from './ids.js';
+import { claimDueRows, jsonOf } from './outbox-store.js';
 
 /** A link token: 256 random bits, URL-safe. */
 export const newSubscriptionToken = (): string => randomBytes(32).toString('base64url');
@@ -327,34 +328,25 @@ export interface ClaimedMessage {
 
 /** Claims due pending messages: locked (skipping rows other nodes hold), then leased for `leaseMs`. */
 export async function claimDueMessages(db: Db, limit: number, leaseMs: number): Promise<ClaimedMessage[]> {
-  return db.transaction(async (trx) => {
-    const result = await trx.raw(
-      `SELECT m.id::text AS id, m.jurisdiction_id, m.service_request_id::text AS service_request_id, m.template,
+  const rows = await claimDueRows<ClaimedMessage>(
+    db,
+    {
+      table: 'notification_messages',
+      alias: 'm',
+      select: `SELECT m.id::text AS id, m.jurisdiction_id, m.service_request_id::text AS service_request_id, m.template,
               m.recipient, m.recipient_role, m.language, m.payload, m.delivery_key, m.attempts,
               s.token, (s.unsubscribed_at IS NOT NULL) AS unsubscribed, s.area_label
-       FROM notification_messages m LEFT JOIN notification_subscriptions s ON s.id = m.subscription_id
-       WHERE m.status = 'pending' AND m.next_attempt_at <= now()
-       ORDER BY m.id
-       LIMIT ?
-       FOR UPDATE OF m SKIP LOCKED`,
-      [limit],
-    );
-    const rows = (result.rows as ClaimedMessage[]).map((row) => ({
-      ...row,
-      attempts: Number(row.attempts),
-      unsubscribed: row.unsubscribed === true,
-      payload: typeof row.payload === 'string' ? (JSON.parse(row.payload) as Record<string, unknown>) : row.payload,
-    }));
-    if (rows.length > 0) {
-      await trx('notification_messages')
-        .whereIn(
-          'id',
-          rows.map((row) => row.id),
-        )
-        .update({ next_attempt_at: trx.raw('now() + make_interval(secs => ?)', [leaseMs / 1000]) });
-    }
-    return rows;
-  });
+       FROM notification_messages m LEFT JOIN notification_subscriptions s ON s.id = m.subscription_id`,
+    },
+    limit,
+    leaseMs,
+  );
+  return rows.map((row) => ({
+    ...row,
+    attempts: Number(row.attempts),
+    unsubscribed: row.unsubscribed === true,
+    payload: jsonOf(row.payload),
+  }));
 }
 
 /** How many messages this address was sent in the last hour, and when the oldest of them was sent. */
