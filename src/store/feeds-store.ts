@@ -31,15 +31,19 @@ export interface FeedRequest {
 }
 
 const COLUMNS = (db: Db) => [
-  ...publicRequestColumns(db, [
-    'agency_responsible',
-    'service_notice',
-    'expected_datetime',
-    'address_id',
-    'zipcode',
-    'media_url',
-  ]),
+  ...publicRequestColumns(db, ['service_request_id', 'status']),
   'r.detailed_status',
+  ...publicRequestColumns(db, [
+    'status_notes',
+    'service_code',
+    'service_name',
+    'description',
+    'address',
+    'requested_datetime',
+    'updated_datetime',
+    'lat',
+    'long',
+  ]),
 ];
 
 function fromPublic(db: Db, jurisdictionId: string): Knex.QueryBuilder {

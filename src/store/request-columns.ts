@@ -28,9 +28,10 @@ const PUBLIC_REQUEST_COLUMNS = {
 export type PublicRequestField = keyof typeof PUBLIC_REQUEST_COLUMNS;
 const ALL_FIELDS = Object.keys(PUBLIC_REQUEST_COLUMNS) as PublicRequestField[];
 
-/** Select list items for the public fields (all 17, or all `without` some), each under its standard name. */
-export function publicRequestColumns(db: Db, without: readonly PublicRequestField[] = []): Knex.Raw[] {
-  return ALL_FIELDS.filter((field) => !without.includes(field)).map((field) =>
-    db.raw(`${PUBLIC_REQUEST_COLUMNS[field]} AS ${field}`),
-  );
+/**
+ * Select list items for the public `fields` (all 17 by default), in the order given (answers that document
+ * another order interleave their own columns), each under its standard name.
+ */
+export function publicRequestColumns(db: Db, fields: readonly PublicRequestField[] = ALL_FIELDS): Knex.Raw[] {
+  return fields.map((field) => db.raw(`${PUBLIC_REQUEST_COLUMNS[field]} AS ${field}`));
 }

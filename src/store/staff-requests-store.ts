@@ -78,12 +78,24 @@ export interface StaffRequest extends StaffRequestSummary {
 }
 
 function summaryColumns(db: Db) {
+  // The documented order of the staff answer; address_id and zipcode are in the full record only.
   return [
-    // address_id and zipcode are in the full record only (getStaffRequest).
-    ...publicRequestColumns(db, ['address_id', 'zipcode']),
+    ...publicRequestColumns(db, ['service_request_id', 'status']),
     'r.detailed_status',
+    ...publicRequestColumns(db, [
+      'status_notes',
+      'service_code',
+      'service_name',
+      'description',
+      'agency_responsible',
+      'service_notice',
+      'requested_datetime',
+      'updated_datetime',
+      'expected_datetime',
+    ]),
     'r.closed_datetime',
     db.raw(`COALESCE(r.status = 'open' AND r.expected_datetime < now(), false) AS overdue`),
+    ...publicRequestColumns(db, ['address', 'lat', 'long', 'media_url']),
     'r.channel',
     db.raw('r.duplicate_of::text AS duplicate_of'),
     db.raw('r.suspected_duplicate_of::text AS suspected_duplicate_of'),
