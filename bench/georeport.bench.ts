@@ -23,6 +23,7 @@
 //   BENCH_POST_CONNECTIONS  concurrency of the POST scenario (default 64)
 //   BENCH_CLUSTER_WORKERS   WEB_CONCURRENCY of the cluster run (default 2; 0 skips it)
 //   BENCH_OUTPUT            where to write the Markdown (default bench/RESULTS.md)
+//   BENCH_SCENARIOS         comma-separated scenario ids to run (default all; e.g. services,random-box,map-clusters)
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -64,6 +65,7 @@ const SETTINGS = {
   postConnections: envNumber('BENCH_POST_CONNECTIONS', 64),
   clusterWorkers: envNumber('BENCH_CLUSTER_WORKERS', 2),
   output: path.resolve(ROOT, process.env.BENCH_OUTPUT || 'bench/RESULTS.md'),
+  only: process.env.BENCH_SCENARIOS ? new Set(process.env.BENCH_SCENARIOS.split(',').map((id) => id.trim())) : undefined,
 };
 
 // ---------------------------------------------------------------------------------------------- scenarios
@@ -83,6 +85,8 @@ interface Scenario {
   servers?: readonly ServerName[];
   /** A resident-site page: the naive server has no equivalent, so it runs against ours and the ceiling only. */
   site?: boolean;
+  /** POST: the created points lie within this many metres of the centre (default 2500, the whole city). */
+  postSpread?: number;
 }
 
 type ServerName = 'ours' | 'naive' | 'ceiling' | 'express';
@@ -114,6 +118,20 @@ function randomBoxPath(): string {
   return `${BASE}/requests.json?bbox=${box}&page_size=${PAGE_SIZE}`;
 }
 
+/**
+ * A map of everything: a 1024 × 768 px view at a random zoom from 12 (the whole city and around) to 16 (a few
+ * streets) over a random place of the city, as a console or resident map asks for it after a move.
+ */
+function randomMapPath(): string {
+  const zoom = 12 + Math.floor(Math.random() * 5);
+  const { lat, long } = randomPoint(2500);
+  const degreesPerPixel = 360 / 256 / 2 ** zoom;
+  const halfLong = 512 * degreesPerPixel;
+  const halfLat = 384 * degreesPerPixel * Math.cos((lat * Math.PI) / 180);
+  const box = [long - halfLong, lat - halfLat, long + halfLong, lat + halfLat].map((value) => value.toFixed(6)).join(',');
+  return `/open311/map/clusters.json?zoom=${zoom}&bbox=${box}`;
+}
+
 /** "Already reported?" at a random place: 300 m around a point, every time another one. */
 function randomPointPath(): string {
   const { lat, long } = randomPoint(2500);
@@ -124,7 +142,7 @@ const FIXED_COST_SERVERS: readonly ServerName[] = ['ours', 'naive', 'ceiling', '
 
 function scenarios(sample: { requestId: string }): Scenario[] {
   const c = SETTINGS.connections;
-  return [
+  const all: Scenario[] = [
     {
       id: 'services',
       title: 'services.json',
@@ -166,6 +184,15 @@ function scenarios(sample: { requestId: string }): Scenario[] {
       randomPath: randomPointPath,
       connections: c,
       servers: ['ours', 'naive'],
+    },
+    {
+      id: 'map-clusters',
+      title: 'map clusters (random view, zoom 12–16)',
+      method: 'GET',
+      paths: [randomMapPath()],
+      randomPath: randomMapPath,
+      connections: c,
+      servers: ['ours'],
     },
     { id: 'list-json', title: 'requests.json (default)', method: 'GET', paths: [`${BASE}/requests.json`], connections: c },
     { id: 'list-xml', title: 'requests.xml (default)', method: 'GET', paths: [`${BASE}/requests.xml`], connections: c },
@@ -218,15 +245,27 @@ function scenarios(sample: { requestId: string }): Scenario[] {
       paths: [`${BASE}/requests.json`],
       connections: SETTINGS.postConnections,
     },
+    // Every create within 30 m of the centre, the densest spot: the duplicate probe meets the most open
+    // requests of the same service there (the seeded ones and the run's own), so this is where its cost would show.
+    {
+      id: 'post-dense',
+      title: `POST at the densest spot (30 m, c=${SETTINGS.postConnections})`,
+      method: 'POST',
+      paths: [`${BASE}/requests.json`],
+      connections: SETTINGS.postConnections,
+      servers: ['ours'],
+      postSpread: 30,
+    },
   ];
+  return all.filter((scenario) => !SETTINGS.only || SETTINGS.only.has(scenario.id));
 }
 
 /** The description prefix of POSTed requests: unique per run, server and phase, so a prefix LIKE counts them. */
 const postTag = (server: string, phase: 'M' | 'W' | 'C'): string => `bm-${RUN_ID}-${server}-${phase}`;
 
-function postBody(tag: string, n: number): string {
+function postBody(tag: string, n: number, spread = 2500): string {
   const angle = Math.random() * 2 * Math.PI;
-  const meters = 2500 * Math.sqrt(Math.random());
+  const meters = spread * Math.sqrt(Math.random());
   const lat = CENTER.lat + (meters * Math.cos(angle)) / 111_320;
   const long = CENTER.long + (meters * Math.sin(angle)) / (111_320 * Math.cos((CENTER.lat * Math.PI) / 180));
   const sizes = ['SMALL', 'MEDIUM', 'LARGE'];
@@ -582,7 +621,10 @@ function countItems(body: string, contentType: string): string {
   if (contentType.includes('json')) {
     try {
       const value = JSON.parse(body) as unknown;
-      return Array.isArray(value) ? String(value.length) : '1';
+      if (Array.isArray(value)) return String(value.length);
+      // A GeoJSON FeatureCollection (the map's clusters): its features.
+      const features = (value as { features?: unknown } | null)?.features;
+      return Array.isArray(features) ? String(features.length) : '1';
     } catch {
       return '?';
     }
@@ -619,7 +661,7 @@ async function load(
             method: 'POST',
             path: scenario.paths[0]!,
             headers: { 'content-type': 'application/x-www-form-urlencoded' },
-            setupRequest: (request) => ({ ...request, body: postBody(options.tag!, (n += 1)) }),
+            setupRequest: (request) => ({ ...request, body: postBody(options.tag!, (n += 1), scenario.postSpread) }),
           },
         ]
       : scenario.randomPath
@@ -955,13 +997,14 @@ function clusterTable(run: ScaleRun): Table {
 }
 
 function postTable(runs: ScaleRun[]): Table {
-  const header = ['requests in table', 'server', 'acknowledged (200)', 'stored', 'lost'];
+  const header = ['requests in table', 'scenario', 'server', 'acknowledged (200)', 'stored', 'lost'];
   const rows: string[][] = [];
   for (const run of runs) {
     for (const item of [...run.measures, ...run.cluster]) {
       if (!item.post) continue;
       rows.push([
         run.scale.toLocaleString('en-US'),
+        item.scenario,
         item.server,
         String(item.post.acknowledged),
         String(item.post.stored),
@@ -1060,7 +1103,50 @@ function targetTable(runs: ScaleRun[]): Table {
       rows.push([label, '3. creates', `${post.rps.toFixed(0)} req/s`, '—', '≥ 1000/s (at 10M)', verdict(post.rps >= 1000)]);
     const radius = find(run, 'radius', 'ours');
     if (radius) rows.push([label, '3. radius 200 m p99', `${fmt(radius.p99)} ms`, '—', '≤ 100 ms', verdict(radius.p99 <= 100)]);
-    rows.push([label, '4. map of everything (tiles / clusters)', 'no endpoint yet', '—', 'a bench row at 1M', 'NOT MET']);
+    // The bounded duplicate probe: creates where the most open requests of the same service lie close by
+    // cost what creates anywhere cost.
+    const dense = find(run, 'post-dense', 'ours');
+    if (dense) {
+      rows.push([
+        label,
+        '3. creates at the densest spot',
+        `${dense.rps.toFixed(0)} req/s`,
+        '—',
+        '≥ 1000/s (at 10M)',
+        verdict(dense.rps >= 1000),
+      ]);
+      if (post && post.rps > 0) {
+        const ratio = dense.rps / post.rps;
+        rows.push([
+          label,
+          '3. densest-spot creates vs creates over the city',
+          `${dense.rps.toFixed(0)} / ${post.rps.toFixed(0)} req/s`,
+          ratio.toFixed(2),
+          '≥ 0.80 (density does not cost)',
+          verdict(ratio >= 0.8),
+        ]);
+      }
+    }
+    const map = find(run, 'map-clusters', 'ours');
+    if (map) {
+      rows.push([
+        label,
+        '4. map of everything (clusters, random view, zoom 12–16)',
+        `${map.rps.toFixed(0)} req/s, p99 ${fmt(map.p99)} ms, ${map.errors} errors`,
+        services && services.rps > 0 ? (map.rps / services.rps).toFixed(2) : '—',
+        'a bench row at 1M, no errors',
+        run.scale === 1_000_000 ? verdict(map.errors === 0) : `${verdict(map.errors === 0)} (at ${label})`,
+      ]);
+    } else {
+      rows.push([
+        label,
+        '4. map of everything (clusters)',
+        'not run (BENCH_SCENARIOS)',
+        '—',
+        'a bench row at 1M',
+        'not measured',
+      ]);
+    }
   }
   const million = runs.find((run) => run.scale === 1_000_000);
   const tenMillion = runs.find((run) => run.scale === 10_000_000);

@@ -57,13 +57,19 @@ async function main(): Promise<void> {
     await ensureJurisdiction(db, target);
     let started = Date.now();
     await writeFile(file);
+    const database_ = database;
     process.stdout.write(
       `Wrote ${ROWS} rows (${(fs.statSync(file).size / 1e6).toFixed(0)} MB) in ${((Date.now() - started) / 1000).toFixed(1)} s.\n`,
     );
     const options = { file, mapping: BULK_CSV_MAPPING, source: 'bench', dryRun: false, notify: false, strict: false };
     started = Date.now();
+    const importerBefore = process.cpuUsage();
     const first = await importFromCsv(db, target, options);
     const firstSeconds = (Date.now() - started) / 1000;
+    const importerMicroseconds = cpuMicroseconds(process.cpuUsage(importerBefore));
+    // CPU of this database's backends (only the importer's pool connects to it): what the import costs the
+    // server whatever else the machine runs, where wall-clock rates depend on the load.
+    const serverMicroseconds = await backendCpuMicroseconds(client, database_);
     const rssAfterFirst = process.resourceUsage().maxRSS / 1024;
     started = Date.now();
     const second = await importFromCsv(db, target, options);
@@ -80,6 +86,13 @@ async function main(): Promise<void> {
         `≥ ${TARGET_ROWS_PER_SECOND}`,
         (rate / TARGET_ROWS_PER_SECOND).toFixed(2),
         rate >= TARGET_ROWS_PER_SECOND ? 'met' : 'not met',
+      ],
+      [
+        'CPU per new row: importer + PostgreSQL',
+        `${(importerMicroseconds / ROWS).toFixed(1)} + ${(serverMicroseconds / ROWS).toFixed(1)} µs`,
+        '—',
+        '—',
+        `${os.cpus().length} cores: ≤ ${Math.round((os.cpus().length * 1e6) / ((importerMicroseconds + serverMicroseconds) / ROWS))} rows/s idle`,
       ],
       ['CSV import, re-run (all unchanged)', `${Math.round(ROWS / secondSeconds)} rows/s`, '—', '—', '—'],
       [
@@ -100,6 +113,26 @@ async function main(): Promise<void> {
     await client.end();
     fs.rmSync(directory, { recursive: true, force: true });
   }
+}
+
+function cpuMicroseconds(usage: NodeJS.CpuUsage): number {
+  return usage.user + usage.system;
+}
+
+/** User + system CPU of a database's backends so far, from /proc (Linux; 0 elsewhere). */
+async function backendCpuMicroseconds(client: pg.Client, database: string): Promise<number> {
+  const { rows } = await client.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [database]);
+  const ticksPerSecond = 100;
+  let total = 0;
+  for (const { pid } of rows) {
+    try {
+      const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      total += ((Number(fields[11]) + Number(fields[12])) * 1e6) / ticksPerSecond;
+    } catch {
+      // A backend that ended, or no /proc: not counted.
+    }
+  }
+  return total;
 }
 
 await main();

@@ -9,6 +9,7 @@ import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { cors } from './http/cors.js';
 import { collapseSlashes } from './http/format.js';
 import { BULK_BASE_PATH, bulkRouter, georeportRouter } from './http/routes.js';
+import { MAP_BASE_PATH, mapRouter } from './http/map-clusters.js';
 import { STAFF_BASE_PATH, staffRouter } from './http/staff/router.js';
 import { FEEDS_PATH, feedsRouter } from './http/feeds.js';
 import { notificationsRouter } from './http/notifications/router.js';
@@ -97,6 +98,7 @@ export function createApp({
   });
   app.use(GEOREPORT_BASE_PATH, cors, georeportRouter(context));
   app.use(BULK_BASE_PATH, cors, bulkRouter(context));
+  app.use(MAP_BASE_PATH, cors, mapRouter(context));
   app.use(STAFF_BASE_PATH, staffRouter(context));
   // Staff sign-in and account pages (HTML); the console adds its own pages under /staff/.
   app.use(STAFF_PAGES_BASE_PATH, authPagesRouter(context));

@@ -24,6 +24,7 @@ import {
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parseDateTime } from '../src/domain/datetime.js';
 import { BULK_BASE_PATH } from '../src/http/routes.js';
+import { MAP_BASE_PATH } from '../src/http/map-clusters.js';
 import { STAFF_BASE_PATH } from '../src/http/staff/router.js';
 import { BULK_COLUMNS } from '../src/serialize/csv.js';
 import { createKey } from '../src/store/api-keys-store.js';
@@ -1350,6 +1351,7 @@ describe('OpenAPI: the staff API, bulk export and operational endpoints (spec/op
     const inScope = (path: string) =>
       path.startsWith(`${STAFF_BASE_PATH}/`) ||
       path.startsWith(`${BULK_BASE_PATH}/`) ||
+      path.startsWith(`${MAP_BASE_PATH}/`) ||
       ['/healthz', '/readyz', '/metrics', '/openapi.json'].includes(path);
     const served = Object.fromEntries(Object.entries(routed).filter(([path]) => inScope(path)));
     expect(Object.keys(served)).to.include.members([
@@ -1358,6 +1360,8 @@ describe('OpenAPI: the staff API, bulk export and operational endpoints (spec/op
       '/metrics',
       '/openapi.json',
       `${BULK_BASE_PATH}/requests.csv`,
+      `${MAP_BASE_PATH}/clusters.json`,
+      `${MAP_BASE_PATH}/clusters.xml`,
       `${STAFF_BASE_PATH}/requests`,
       `${STAFF_BASE_PATH}/keys`,
     ]);

@@ -20,7 +20,7 @@ import { apiKeyOf, apiKeyOutsideBody, pairValue, readFormBody, type UploadedFile
 import type { AppContext } from './context.js';
 import { FEEDS_PATH } from './feeds.js';
 import { render, respond, respondCached, type RespondOptions } from './respond.js';
-import { ChangeMarkers } from './response-cache.js';
+import { changeMarkersOf } from './response-cache.js';
 
 type Handler = (req: Request, res: Response) => Promise<void>;
 
@@ -95,7 +95,7 @@ const pathParameter = (req: Request, name: string): string => String(req.params[
 export function createHandlers(context: AppContext): Record<string, Handler> {
   const { db, reads, config } = context;
 
-  const markers = new ChangeMarkers(context.cache, reads, context.changes);
+  const markers = changeMarkersOf(context);
 
   const uploadLimits = { maxFileBytes: config.mediaMaxBytes, maxFiles: config.mediaMaxFiles, budget: context.uploadBudget };
   /** A GeoReport POST's parameters: the body's, and the query string's where the body does not give them. */

@@ -247,3 +247,15 @@ export class ChangeMarkers {
     return value;
   }
 }
+
+const markersOfApp = new WeakMap<object, ChangeMarkers>();
+
+/** The change markers of one app (its handlers and the map share them, and so their memo). */
+export function changeMarkersOf(context: { cache?: ResponseCache; reads: ReadPool; changes?: ChangeFeed }): ChangeMarkers {
+  let markers = markersOfApp.get(context);
+  if (!markers) {
+    markers = new ChangeMarkers(context.cache, context.reads, context.changes);
+    markersOfApp.set(context, markers);
+  }
+  return markers;
+}

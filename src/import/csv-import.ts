@@ -15,7 +15,7 @@ import {
   type RowProblem,
 } from '../domain/import.js';
 import { upsertCatalog } from '../store/catalog-store.js';
-import type { Db } from '../store/db.js';
+import { type Db, isEmbedded } from '../store/db.js';
 import { missingServiceCodes, upsertImportedRequests } from '../store/import-store.js';
 
 export interface CsvImportOptions {
@@ -27,6 +27,8 @@ export interface CsvImportOptions {
   notify: boolean;
   strict: boolean;
   batchSize?: number;
+  /** Batches written at once on PostgreSQL (default 2); always 1 for a dry run and on the embedded store. */
+  writers?: number;
   /** Bad rows reported in full; beyond this only counted. */
   maxReportedProblems?: number;
   onProgress?: (progress: { bytes: number; total_bytes: number; rows: number; counts: ImportCounts; problems: number }) => void;
@@ -64,31 +66,54 @@ export async function importFromCsv(db: Db, target: Target, options: CsvImportOp
       parse({ bom: true, relax_column_count: true, skip_empty_lines: true, max_record_size: 1024 * 1024, info: true }),
     );
     const batchSize = options.batchSize ?? 5000;
+    // PostgreSQL spends most of a batch on index and foreign-key upkeep, in one backend per statement: two
+    // batches in flight use both of a small server's cores. A dry run is one transaction (one connection), and
+    // the embedded store has one connection. Which of two batches naming the same id commits first does not
+    // matter: a row is only updated by a newer updated_datetime.
+    const writers = options.dryRun || isEmbedded(store) ? 1 : Math.max(1, options.writers ?? 2);
     let read: ((row: string[]) => Mapped) | undefined;
     let batch: ImportedRequest[] = [];
-    let writing: Promise<void> = Promise.resolve();
+    const inFlight = new Set<Promise<void>>();
+    const failed: { error?: unknown; happened: boolean } = { happened: false };
+    // Missing services are created one batch at a time, so two batches never race to create the same one.
+    let servicesReady: Promise<void> = Promise.resolve();
+    const write = async (requests: ImportedRequest[], services: Promise<void>): Promise<void> => {
+      await services;
+      const counts = await withDeadlockRetry(() =>
+        upsertImportedRequests(store, target.jurisdiction_id, options.source, requests, { notify: options.notify }),
+      );
+      report.counts.created += counts.created;
+      report.counts.updated += counts.updated;
+      report.counts.unchanged += counts.unchanged;
+      options.onProgress?.({
+        bytes: input.bytesRead,
+        total_bytes: totalBytes,
+        rows: report.rows,
+        counts: report.counts,
+        problems: report.problem_count,
+      });
+    };
+    const settle = async (): Promise<void> => {
+      if (inFlight.size > 0) await Promise.race(inFlight);
+    };
     const flush = async (requests: ImportedRequest[]): Promise<void> => {
+      if (failed.happened) throw failed.error;
       if (requests.length === 0) return;
-      await writing;
-      const write = async (): Promise<void> => {
-        await ensureServices(store, target, requests, report);
-        const counts = await upsertImportedRequests(store, target.jurisdiction_id, options.source, requests, {
-          notify: options.notify,
-        });
-        report.counts.created += counts.created;
-        report.counts.updated += counts.updated;
-        report.counts.unchanged += counts.unchanged;
-        options.onProgress?.({
-          bytes: input.bytesRead,
-          total_bytes: totalBytes,
-          rows: report.rows,
-          counts: report.counts,
-          problems: report.problem_count,
-        });
-      };
-      writing = write();
-      // A failed write must surface, not wait for the next batch.
-      writing.catch(() => undefined);
+      while (inFlight.size >= writers) await settle();
+      if (failed.happened) throw failed.error;
+      const services = servicesReady.then(() => ensureServices(store, target, requests, report));
+      servicesReady = services.catch(() => undefined);
+      const pending: Promise<void> = write(requests, services)
+        // A failed write must surface at the next batch, not wait for the end of the file.
+        .catch((error: unknown) => {
+          if (!failed.happened) Object.assign(failed, { error, happened: true });
+        })
+        .finally(() => inFlight.delete(pending));
+      inFlight.add(pending);
+    };
+    const drain = async (): Promise<void> => {
+      while (inFlight.size > 0) await settle();
+      if (failed.happened) throw failed.error;
     };
     try {
       for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
@@ -122,9 +147,11 @@ export async function importFromCsv(db: Db, target: Target, options: CsvImportOp
       }
       if (!report.stopped) await flush(batch);
       else input.destroy();
-      await writing;
+      await drain();
     } finally {
       input.destroy();
+      // Never leave a write running behind a failure (its connection would outlive the caller's transaction).
+      await Promise.allSettled([...inFlight]);
     }
     if (!read) throw new CsvLayoutError('The file is empty: it has no header line.');
   };
@@ -144,6 +171,20 @@ export async function importFromCsv(db: Db, target: Target, options: CsvImportOp
 }
 
 class DryRunDone extends Error {}
+
+/**
+ * Two batches naming the same ids in opposite orders can deadlock; PostgreSQL then aborts one of them, which
+ * is written again once the other has committed (the statement is atomic, so nothing was half-written).
+ */
+async function withDeadlockRetry<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let tries = 1; ; tries += 1) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (tries >= 5 || (error as { code?: string }).code !== '40P01') throw error;
+    }
+  }
+}
 
 /** Services the rows name that the catalog lacks: created retired (history only), named as the file names them. */
 async function ensureServices(db: Db, target: Target, requests: ImportedRequest[], report: CsvImportReport): Promise<void> {

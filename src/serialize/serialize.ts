@@ -210,7 +210,7 @@ const XML_FORBIDDEN =
   /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 const XML_SPECIAL = /[&<>\r\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/;
 
-function escapeXmlText(text: string): string {
+export function escapeXmlText(text: string): string {
   if (!XML_SPECIAL.test(text)) return text;
   return text
     .replace(XML_FORBIDDEN, '')

@@ -15,7 +15,24 @@ export function embeddedModules() {
   return {
     PGlite: (require('@electric-sql/pglite') as typeof import('@electric-sql/pglite')).PGlite,
     postgis: (require('@electric-sql/pglite-postgis') as typeof import('@electric-sql/pglite-postgis')).postgis,
-    ClientPgLite: require('knex-pglite') as unknown,
+    // GiST operator classes for plain columns (the duplicate probe's index: service, place and date together).
+    btree_gist: (require('@electric-sql/pglite/contrib/btree_gist') as typeof import('@electric-sql/pglite/contrib/btree_gist'))
+      .btree_gist,
+    ClientPgLite: countingDeletes(require('knex-pglite')),
+  };
+}
+
+/**
+ * knex-pglite labels a delete's result "DEL", which knex does not know, so `.delete()` resolved to the raw
+ * result instead of the number of rows deleted (as it does on pg): every "was anything deleted?" was wrong.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: a mixin's base constructor must take any[] (TypeScript's rule).
+type ResponseProcessing = new (...args: any[]) => { processResponse(obj: unknown, runner: unknown): unknown };
+function countingDeletes(base: unknown): unknown {
+  return class extends (base as ResponseProcessing) {
+    override processResponse(obj: { method?: string }, runner: unknown): unknown {
+      return super.processResponse(obj.method === 'del' ? { ...obj, method: 'delete' } : obj, runner);
+    }
   };
 }
 
@@ -134,7 +151,7 @@ export function knexConfig(options: DbOptions): Knex.Config {
       log: KNEX_LOG,
     };
   }
-  const { PGlite, postgis, ClientPgLite } = embeddedModules();
+  const { PGlite, postgis, btree_gist, ClientPgLite } = embeddedModules();
   let instance: PGlite | undefined;
   return {
     client: ClientPgLite as unknown as typeof Knex.Client,
@@ -144,7 +161,7 @@ export function knexConfig(options: DbOptions): Knex.Config {
     connection: (() => {
       if (!instance || instance.closed) {
         if (options.dataDirectory) fs.mkdirSync(options.dataDirectory, { recursive: true });
-        instance = new PGlite({ dataDir: options.dataDirectory, extensions: { postgis } });
+        instance = new PGlite({ dataDir: options.dataDirectory, extensions: { postgis, btree_gist } });
       }
       return { pglite: instance };
     }) as unknown as Knex.StaticConnectionConfig,

@@ -95,11 +95,11 @@ export async function restoreEmbeddedStore(file: string, dataDirectory: string):
     throw new OperatorError(`${file} is not a backup of the embedded store (no PG_VERSION in it).`);
   const lock = acquireDataFolderLock(dataDirectory, 'restore', 'Wait for it to finish, or restore into another folder.');
   try {
-    const { PGlite, postgis } = embeddedModules();
+    const { PGlite, postgis, btree_gist } = embeddedModules();
     const instance = new PGlite({
       dataDir: dataDirectory,
       loadDataDir: new Blob([new Uint8Array(tar)], { type: 'application/x-tar' }),
-      extensions: { postgis },
+      extensions: { postgis, btree_gist },
     });
     try {
       await instance.waitReady;

@@ -8,8 +8,15 @@ import type { Db } from './db.js';
 import { DEADLINE_SQL, REQUEST_EVENT_PAYLOAD_SQL, ROUTED_AGENCY_SQL } from './request-rules-sql.js';
 
 const UPSERT_SQL = `
-WITH input AS MATERIALIZED (
+WITH catalog AS MATERIALIZED (
+  -- Once per service, not per row: whether any routing rule could apply.
+  SELECT service.id, service.service_code, service.response_hours, service.agency_responsible,
+         EXISTS (SELECT 1 FROM routing_rules rule WHERE rule.service_id = service.id) AS routed
+  FROM services service WHERE service.jurisdiction_id = :jurisdiction
+),
+input AS MATERIALIZED (
   SELECT t.*, service.id AS service_id, service.response_hours, service.agency_responsible AS default_agency,
+         service.routed,
          CASE WHEN t.lat IS NULL OR t.long IS NULL THEN NULL
               ELSE ST_SetSRID(ST_MakePoint(t.long, t.lat), 4326)::geography END AS location
   FROM jsonb_to_recordset(:rows::jsonb) AS t(
@@ -17,7 +24,7 @@ WITH input AS MATERIALIZED (
          agency_responsible text, service_notice text, requested_datetime timestamptz, updated_datetime timestamptz,
          expected_datetime timestamptz, closed_datetime timestamptz, address text, address_id text, zipcode text,
          lat double precision, long double precision, media_urls text[], title text, channel text, notes jsonb)
-  JOIN services service ON service.jurisdiction_id = :jurisdiction AND service.service_code = t.service_code
+  JOIN catalog service ON service.service_code = t.service_code
 ),
 upserted AS (
   INSERT INTO service_requests (jurisdiction_id, service_id, status, detailed_status, status_notes, description,
@@ -32,7 +39,8 @@ upserted AS (
          input.closed_datetime, input.address, input.address_id, input.zipcode, input.location,
          COALESCE(input.media_urls, '{}'), input.channel, input.title, :source, input.external_id
   FROM input
-  LEFT JOIN LATERAL ${ROUTED_AGENCY_SQL('input.service_id', 'input.location')} routed ON input.agency_responsible IS NULL
+  LEFT JOIN LATERAL ${ROUTED_AGENCY_SQL('input.service_id', 'input.location')} routed
+    ON input.agency_responsible IS NULL AND input.routed
   ON CONFLICT (jurisdiction_id, external_source, external_id) WHERE external_id IS NOT NULL
   DO UPDATE SET service_id = EXCLUDED.service_id, status = EXCLUDED.status, detailed_status = EXCLUDED.detailed_status,
                 status_notes = EXCLUDED.status_notes, description = EXCLUDED.description,

@@ -56,7 +56,9 @@ export async function renameJurisdiction(db: Db, from: string, to: string): Prom
     if (!existing) throw new OperatorError(`No jurisdiction ${from}.`);
     if (await trx('jurisdictions').where({ jurisdiction_id: to }).first())
       throw new OperatorError(`The jurisdiction ${to} already exists; remove it first or choose another name.`);
-    // The new row first (foreign keys need it), then every row moves, then the old row goes.
+    // The new row first (foreign keys need it), then every row moves, then the old row goes. A request's
+    // (jurisdiction, service) key is checked at commit, when its service has moved too.
+    await trx.raw('SET CONSTRAINTS service_requests_service_foreign DEFERRED');
     await trx('jurisdictions').insert({ ...existing, jurisdiction_id: to });
     let moved = 0;
     for (const table of await tablesNamingJurisdictions(trx)) {

@@ -61,20 +61,29 @@ created AS (
   JOIN services service ON service.id = input.service_id
   -- Routing: the agency of the service's rule for the area the point falls in, else of its rule without an area.
   LEFT JOIN LATERAL ${ROUTED_AGENCY_SQL('input.service_id', 'input.location')} routed ON true
-  -- A suspected duplicate: an open request of the same service, close by and recent (never merged). Rows of
-  -- the same statement do not see each other, like concurrent transactions.
-  -- The inner query is fenced (OFFSET 0) so that the probe is the spatial index of open requests alone: a
-  -- service's recent requests can be many, the open ones within a few metres are few.
+  -- A suspected duplicate: the nearest open request of the same service, close by and recent (ties: the
+  -- lowest id; never merged). Rows of the same statement do not see each other, like concurrent transactions.
+  -- Two bounded probes of service_requests_open_duplicate_gist (service, place and date in the index, so
+  -- other services and old requests are left in the index): the nearest candidate on the sphere (KNN, one
+  -- row), then the nearest on the spheroid, as ST_Distance measures, among the candidates no farther than that
+  -- one (a few millimetres of slack for rounding). However dense the place, each reads a row or two.
   LEFT JOIN LATERAL (
-    SELECT near.id FROM (
-      SELECT other.id, other.service_id, other.jurisdiction_id, other.requested_datetime, other.location
-      FROM service_requests other
-      WHERE input.duplicate_radius IS NOT NULL AND input.location IS NOT NULL
-        AND other.status = 'open' AND ST_DWithin(other.location, input.location, input.duplicate_radius)
-      OFFSET 0) near
-    WHERE near.service_id = input.service_id AND near.jurisdiction_id = input.jurisdiction_id
-      AND ${DUPLICATE_WINDOW_SQL('near.requested_datetime', 'now()', 'input.duplicate_hours')}
-    ORDER BY ST_Distance(near.location, input.location), near.id
+    SELECT candidate.location FROM service_requests candidate
+    WHERE input.duplicate_radius IS NOT NULL AND input.location IS NOT NULL
+      AND candidate.status = 'open' AND candidate.service_id = input.service_id
+      AND ${DUPLICATE_WINDOW_SQL('candidate.requested_datetime', 'now()', 'input.duplicate_hours')}
+      AND ST_DWithin(candidate.location, input.location, input.duplicate_radius)
+      AND candidate.jurisdiction_id = input.jurisdiction_id
+    ORDER BY candidate.location <-> input.location
+    LIMIT 1) nearest ON true
+  LEFT JOIN LATERAL (
+    SELECT other.id FROM service_requests other
+    WHERE nearest.location IS NOT NULL
+      AND other.status = 'open' AND other.service_id = input.service_id
+      AND ${DUPLICATE_WINDOW_SQL('other.requested_datetime', 'now()', 'input.duplicate_hours')}
+      AND ST_DWithin(other.location, input.location, least(input.duplicate_radius, ST_Distance(nearest.location, input.location) + 0.005))
+      AND other.jurisdiction_id = input.jurisdiction_id
+    ORDER BY ST_Distance(other.location, input.location), other.id
     LIMIT 1) duplicate ON true
   ORDER BY input.ordinal
   RETURNING id, jurisdiction_id, service_id, status, status_notes, description, agency_responsible, service_notice,
@@ -189,8 +198,8 @@ export async function insertRequests(
   });
 }
 
-/** The WHERE clause of a request query, shared by the list, its count and the bulk export. */
-function applyFilters(db: Db, builder: Knex.QueryBuilder, query: RequestQuery): Knex.QueryBuilder {
+/** The WHERE clause of a request query, shared by the list, its count, the bulk export and the map's clusters. */
+export function applyFilters(db: Db, builder: Knex.QueryBuilder, query: RequestQuery): Knex.QueryBuilder {
   builder.where('r.jurisdiction_id', query.jurisdiction_id).andWhere('r.is_public', true);
   if (query.service_request_ids) {
     const ids = query.service_request_ids.filter(isStorableId);
@@ -209,11 +218,63 @@ function applyFilters(db: Db, builder: Knex.QueryBuilder, query: RequestQuery): 
   return builder;
 }
 
-function fromRequests(db: Db): Knex.QueryBuilder {
+export function fromRequests(db: Db): Knex.QueryBuilder {
   return db('service_requests as r').join('services as s', 's.id', 'r.service_id');
 }
 
+// The newest-first walk of a list bounded by place reads at most this many index entries per row asked for,
+// and never more than the cap; where the place holds fewer matches than that, the spatial index answers.
+const WALK_PER_ROW = 100;
+const MAX_WALK = 100_000;
+
+/**
+ * A list bounded by place (near, bbox), newest first, whatever the density of the place: the jurisdiction's
+ * requests of the window are walked newest first on the covering date index (location, is_public, status and
+ * service_id are in it: an index-only scan), the place and filters tested on each entry, until the page is
+ * full. That costs the same in a dense downtown as anywhere, and the planner's estimate of the place's size
+ * (200 rows where 500,000 were, at 10M) no longer decides anything. When the walk ends before the page is full
+ * (a sparse place: few matches), the spatial index finds the few there are. Exact either way: a full page
+ * found among the newest entries holds the newest matches.
+ */
+async function findNewestInPlace(db: Db, query: RequestQuery): Promise<ServiceRequest[] | undefined> {
+  const walk = Math.min(MAX_WALK, WALK_PER_ROW * (query.limit + query.offset));
+  const newest = db('service_requests')
+    .select('id', 'jurisdiction_id', 'is_public', 'service_id', 'status', 'requested_datetime', 'location')
+    .where('jurisdiction_id', query.jurisdiction_id)
+    .orderBy([
+      { column: 'requested_datetime', order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ])
+    .limit(walk);
+  if (query.requested_from) newest.where('requested_datetime', '>=', query.requested_from);
+  if (query.requested_to) newest.where('requested_datetime', '<=', query.requested_to);
+  const walked = db.from(newest.as('r'));
+  if (query.service_codes) walked.join('services as s', 's.id', 'r.service_id');
+  const page = applyFilters(db, walked.select('r.id', 'r.requested_datetime'), query)
+    .orderBy([
+      { column: 'r.requested_datetime', order: 'desc' },
+      { column: 'r.id', order: 'desc' },
+    ])
+    .limit(query.limit)
+    .offset(query.offset);
+  const rows: ServiceRequest[] = await fromRequests(db)
+    .select(publicRequestColumns(db))
+    .join(page.as('p'), 'p.id', 'r.id')
+    .orderBy([
+      { column: 'p.requested_datetime', order: 'desc' },
+      { column: 'p.id', order: 'desc' },
+    ]);
+  return rows.length === query.limit ? rows : undefined;
+}
+
 export async function findRequests(db: Db, query: RequestQuery): Promise<ServiceRequest[]> {
+  // The walk tests only what the covering index holds: not the change windows, not a list of ids.
+  const walkable =
+    (query.near || query.bbox) && !query.service_request_ids && !query.updated_after && !query.updated_before && query.limit > 0;
+  if (walkable) {
+    const found = await findNewestInPlace(db, query);
+    if (found) return found;
+  }
   return applyFilters(db, fromRequests(db).select(publicRequestColumns(db)), query)
     .orderBy([
       { column: 'r.requested_datetime', order: 'desc' },

@@ -77,6 +77,16 @@ export function coerceRequestsQuery(query: QueryObject): Record<string, unknown>
   return out;
 }
 
+/** The view of the query string (zoom, bbox) as map-clusters-input.json describes it. */
+export function coerceMapView(query: QueryObject): Record<string, unknown> {
+  const view = keyedByInput<unknown>();
+  const zoom = scalarParameter(query, 'zoom');
+  if (zoom !== undefined) view.zoom = coerceNumber(zoom);
+  const bbox = scalarParameter(query, 'bbox');
+  if (bbox !== undefined) view.bbox = bbox;
+  return view;
+}
+
 const SCALAR_FIELDS = [
   'jurisdiction_id',
   'service_code',

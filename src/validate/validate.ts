@@ -20,6 +20,7 @@ export type SchemaId =
   | 'catalog-routing.json'
   | 'catalog-availability.json'
   | 'query-requests-input.json'
+  | 'map-clusters-input.json'
   | 'create-request-input.json'
   | 'discovery.json'
   | 'services.json'

@@ -102,6 +102,15 @@ describe('staff console: trends', () => {
     const hotspotRows = await tableRows(page, 'hotspots');
     expect(hotspotRows.map((row) => Number(row[1]))).to.deep.equal(hotspots.features.map((feature) => feature.properties.count));
     expect(await page.locator('[data-hotspot-map] path.leaflet-interactive').count()).to.equal(hotspotRows.length);
+    // Over the cells, every public request of the period in view, as clusters from /open311/map/clusters.
+    const status = page.locator('[data-cluster-status]');
+    await status.filter({ hasText: 'This view holds' }).waitFor();
+    const [, shown, clusters] = /This view holds (\d+) public requests? of the period, in (\d+) clusters?\./.exec(
+      (await status.textContent()) ?? '',
+    )!;
+    expect(Number(shown)).to.be.at.least(4);
+    expect(await page.locator('[data-hotspot-map] .cluster-marker').count()).to.equal(Number(clusters));
+    await expectNoAxeViolations(page, 'the trends page with its clusters');
 
     // The CSV download is the same table.
     const href = await page.getByRole('link', { name: 'Download “Open backlog over time” as CSV' }).getAttribute('href');

@@ -167,6 +167,48 @@ describe('import from a CSV export (npm run import -- csv)', function () {
     expect((await rows(target.jurisdiction_id)).map((row) => row.external_id)).to.deep.equal(['C-1', 'C-2']);
   });
 
+  it('writes batches side by side: each row once, the newest version of an id wins, a new service is made once', async () => {
+    const target = await newTarget('parallel');
+    const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'open311-parallel-import-'));
+    const file = path.join(directory, 'requests.csv');
+    const header =
+      'service_request_id,requested_datetime,updated_datetime,closed_date,status_description,status_notes,source,service_name,service_code,service_subtype,description,agency_responsible,address,lat,long';
+    const line = (id: string, updated: string, description: string, code: string) =>
+      `${id},2026-01-05T10:00:00Z,${updated},,open,,web,Service ${code},${code},,${description},,1 Main St,39.71,-82.6`;
+    const lines = [header];
+    for (let index = 0; index < 60; index += 1)
+      lines.push(line(`P-${index}`, '2026-01-06T10:00:00Z', `row ${index}`, `PAR_${index % 3}`));
+    // The same ids again in later batches: one newer (wins), one older (loses) than its first version.
+    lines.push(line('P-1', '2026-01-07T10:00:00Z', 'newer version', 'PAR_1'));
+    lines.push(line('P-2', '2026-01-05T11:00:00Z', 'older version', 'PAR_2'));
+    fs.writeFileSync(file, `${lines.join('\n')}\n`);
+    try {
+      const report = await run(target, file, { batchSize: 4, writers: 3 });
+      expect(report.problem_count).to.equal(0);
+      expect(report.counts).to.deep.equal({ created: 60, updated: 1, unchanged: 1 });
+      expect([...report.services_created].sort()).to.deep.equal(['PAR_0', 'PAR_1', 'PAR_2']);
+      const stored = await rows(target.jurisdiction_id);
+      expect(stored).to.have.length(60);
+      expect(stored.find((row) => row.external_id === 'P-1')?.description).to.equal('newer version');
+      expect(stored.find((row) => row.external_id === 'P-2')?.description).to.equal('row 2');
+      const again = await run(target, file, { batchSize: 4, writers: 3 });
+      expect(again.counts).to.deep.equal({ created: 0, updated: 0, unchanged: 62 });
+    } finally {
+      fs.rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps a request to the services of its own jurisdiction (one key for jurisdiction and service)', async () => {
+    const target = await newTarget('foreign');
+    const other = await ctx().db('services').whereNot('jurisdiction_id', target.jurisdiction_id).select('id').first();
+    try {
+      await ctx().db('service_requests').insert({ jurisdiction_id: target.jurisdiction_id, service_id: other.id });
+      expect.fail("a request with another jurisdiction's service must be refused");
+    } catch (error) {
+      expect((error as { code?: string }).code).to.equal('23503');
+    }
+  });
+
   it('--dry-run reports the counts and writes nothing; a file without the mapped columns is refused', async () => {
     const target = await newTarget('dry');
     const report = await run(target, path.join(FIXTURES, 'city-export.csv'), {

@@ -1,5 +1,7 @@
 // Trends: each chart is drawn from the data table beside it (uPlot), so the picture and the numbers are the same
-// rows; the hotspot map draws the table's cells. Series differ by dash pattern as well as colour.
+// rows; the hotspot map draws the table's cells, and over them every public request of the period as clusters
+// per cell of the zoom (/open311/map/clusters), fetched again for each view. Series differ by dash pattern
+// as well as colour.
 import L from 'leaflet';
 import uPlot from 'uplot';
 import { createMap } from './lib/map.js';
@@ -88,5 +90,61 @@ if (hotspotMap) {
       },
     );
   }
+  const clustersUrl = hotspotMap.dataset.clustersUrl;
+  if (clustersUrl) showClusters(map, clustersUrl, document.querySelector<HTMLElement>('[data-cluster-status]'));
+}
+
+interface ClusterFeature {
+  geometry: { coordinates: [number, number] };
+  properties: { count: number; service_request_id?: string };
+}
+
+/** Draws the clusters of the map's view, again after each move (the last answer wins). */
+function showClusters(map: L.Map, url: string, status: HTMLElement | null): void {
+  const layer = L.layerGroup().addTo(map);
+  let pending: AbortController | undefined;
+  const clamp = (value: number, limit: number): string => Math.max(-limit, Math.min(limit, value)).toFixed(6);
+  const load = async (): Promise<void> => {
+    pending?.abort();
+    const controller = new AbortController();
+    pending = controller;
+    const view = map.getBounds();
+    const bbox = [clamp(view.getWest(), 180), clamp(view.getSouth(), 90), clamp(view.getEast(), 180), clamp(view.getNorth(), 90)];
+    const zoom = Math.max(0, Math.min(20, Math.round(map.getZoom())));
+    try {
+      const response = await fetch(`${url}&zoom=${zoom}&bbox=${bbox.join(',')}`, { signal: controller.signal });
+      if (!response.ok) {
+        if (status) status.textContent = 'Every request of the period can be mapped for periods of up to 90 days.';
+        layer.clearLayers();
+        return;
+      }
+      const { features } = (await response.json()) as { features: ClusterFeature[] };
+      if (controller.signal.aborted) return;
+      layer.clearLayers();
+      let total = 0;
+      for (const feature of features) {
+        const [long, lat] = feature.geometry.coordinates;
+        const count = feature.properties.count;
+        total += count;
+        const size = count === 1 ? 12 : Math.round(22 + 6 * Math.log10(count));
+        L.marker([lat, long], {
+          interactive: false,
+          keyboard: false,
+          icon: L.divIcon({
+            className: count === 1 ? 'cluster-marker cluster-marker-one' : 'cluster-marker',
+            html: count === 1 ? '' : `<span aria-hidden="true">${count}</span>`,
+            iconSize: [size, size],
+            iconAnchor: [size / 2, size / 2],
+          }),
+        }).addTo(layer);
+      }
+      if (status)
+        status.textContent = `This view holds ${total} public request${total === 1 ? '' : 's'} of the period, in ${features.length} cluster${features.length === 1 ? '' : 's'}.`;
+    } catch (error) {
+      if ((error as Error).name !== 'AbortError' && status) status.textContent = 'The map of every request could not be loaded.';
+    }
+  };
+  map.on('moveend', () => void load());
+  void load();
 }
 export {};

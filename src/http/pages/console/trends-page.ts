@@ -11,6 +11,7 @@ import type { StaffService } from '../../../domain/catalog.js';
 import { csvTable } from '../../../serialize/csv.js';
 import { type SafeHtml, html } from '../html.js';
 import { CONSOLE_BASE_PATH } from './layout.js';
+import { MAP_BASE_PATH } from '../../map-clusters.js';
 
 export interface TrendsReports {
   counts: CountsDocument;
@@ -108,7 +109,12 @@ const TITLES: Record<string, { title: string; chart: 'lines' | 'bars' | 'map'; s
   },
 };
 
-function section(name: string, table: TrendTable, query: string, map: { tileUrl: string; attribution: string }): SafeHtml {
+function section(
+  name: string,
+  table: TrendTable,
+  query: string,
+  map: { tileUrl: string; attribution: string; clustersUrl: string },
+): SafeHtml {
   const info = TITLES[name]!;
   const numeric = (index: number): boolean => table.rows.some((row) => typeof row[index] === 'number');
   return html`<section class="trend" aria-labelledby="trend-${name}-title">
@@ -116,7 +122,8 @@ function section(name: string, table: TrendTable, query: string, map: { tileUrl:
   <p>${info.summary}</p>
   ${
     info.chart === 'map'
-      ? html`<div class="map" data-hotspot-map data-tile-url="${map.tileUrl}" data-attribution="${map.attribution}" role="region" aria-label="Map of the hotspots in the table below"></div>`
+      ? html`<div class="map" data-hotspot-map data-tile-url="${map.tileUrl}" data-attribution="${map.attribution}" data-clusters-url="${map.clustersUrl}" role="region" aria-label="Map of the hotspots in the table below, and of every public request of the period in clusters"></div>
+  <p class="muted" role="status" data-cluster-status></p>`
       : html`<div class="chart" data-chart="${info.chart}" data-table="trend-${name}-table" role="img" aria-label="Chart: ${info.title}. The table below has the same numbers."></div>`
   }
   <p class="no-print"><a href="${CONSOLE_BASE_PATH}/trends/${name}.csv${query}" download>Download “${info.title}” as CSV</a></p>
@@ -144,6 +151,13 @@ function section(name: string, table: TrendTable, query: string, map: { tileUrl:
 </section>`;
 }
 
+/** The public map of everything for the period and services (the map adds its zoom and view). */
+function clustersUrl(input: { start_date: string; end_date: string; service_code: string[] }): string {
+  const search = new URLSearchParams({ start_date: input.start_date, end_date: input.end_date });
+  if (input.service_code.length > 0) search.set('service_code', input.service_code.join(','));
+  return `${MAP_BASE_PATH}/clusters.json?${search.toString()}`;
+}
+
 export function trendsBody(
   tables: Record<string, TrendTable>,
   input: { start_date: string; end_date: string; service_code: string[] },
@@ -164,5 +178,5 @@ export function trendsBody(
   <button type="submit">Show</button>
 </form>
 <p class="muted">The same numbers as the staff API’s <code>/api/v1/stats</code> reports for this period${input.service_code.length ? ' and these services' : ''}.</p>
-${Object.entries(tables).map(([name, table]) => section(name, table, query, map))}`;
+${Object.entries(tables).map(([name, table]) => section(name, table, query, { ...map, clustersUrl: clustersUrl(input) }))}`;
 }
