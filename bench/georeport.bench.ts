@@ -23,7 +23,10 @@
 //   BENCH_POST_CONNECTIONS  concurrency of the POST scenario (default 64)
 //   BENCH_CLUSTER_WORKERS   WEB_CONCURRENCY of the cluster run (default 2; 0 skips it)
 //   BENCH_OUTPUT            where to write the Markdown (default bench/RESULTS.md)
-//   BENCH_SCENARIOS         comma-separated scenario ids to run (default all; e.g. services,random-box,map-clusters)
+//   BENCH_QUEUE_REQUESTS    measured answers per staff queue view (default 200; bench/staff-queue.ts)
+//   BENCH_SCENARIOS         comma-separated scenario ids to run (default all; e.g. services,random-box,map-clusters;
+//                           staff-queue is the console's queue page, bench/staff-queue.ts)
+//   IMPORT_BENCH_ROWS       rows of the CSV import row (bench/import.bench.ts; default 1000000, 0 skips it)
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -34,6 +37,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { buildProductionServer } from './production-server.js';
+import { measureStaffQueue, STAFF_QUEUE_METHOD, type QueueMeasure, staffQueueTable } from './staff-queue.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const API_KEY = `bench-${randomBytes(12).toString('hex')}`;
@@ -832,6 +836,8 @@ interface ScaleRun {
   measures: Measure[];
   cluster: Measure[];
   clusterNote: string;
+  /** The console's queue page (bench/staff-queue.ts). */
+  staffQueue: QueueMeasure[];
 }
 
 /** `node` arguments of our built server (built once per run). */
@@ -867,6 +873,7 @@ async function runScale(admin: URL, scale: number): Promise<ScaleRun> {
     return String(rows[0]?.id ?? '1');
   });
   const measures: Measure[] = [];
+  let staffQueue: QueueMeasure[] = [];
   const cleanup = async (): Promise<void> => {
     await withClient(url, deleteBenchRows);
   };
@@ -890,6 +897,7 @@ async function runScale(admin: URL, scale: number): Promise<ScaleRun> {
         if (scenario.method === 'POST') await cleanup();
       }
     }
+    if (!SETTINGS.only || SETTINGS.only.has('staff-queue')) staffQueue = await measureStaffQueue(ours.base, url, scale);
   } finally {
     await Promise.all([stopServer(ours), stopServer(naive), stopServer(ceiling), stopServer(express)]);
   }
@@ -925,7 +933,7 @@ async function runScale(admin: URL, scale: number): Promise<ScaleRun> {
     await deleteBenchRows(client);
     await client.query('VACUUM ANALYZE service_requests');
   });
-  return { scale, database: name, seededSeconds, measures, cluster, clusterNote };
+  return { scale, database: name, seededSeconds, measures, cluster, clusterNote, staffQueue };
 }
 
 // ---------------------------------------------------------------------------------------------- report
@@ -1216,6 +1224,19 @@ function autocannonVersion(): string {
 
 // ---------------------------------------------------------------------------------------------- main
 
+/** The CSV import row (bench/import.bench.ts, IMPORT_BENCH_ROWS; 0 skips it), in a process of its own. */
+function importTable(admin: URL): Table | undefined {
+  if (process.env.IMPORT_BENCH_ROWS === '0') return undefined;
+  const output = execFileSync(process.execPath, ['--import', 'tsx', 'bench/import.bench.ts', '--json'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, DATABASE_URL: admin.toString() },
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 1024 * 1024,
+  });
+  return JSON.parse(output.trim().split('\n').pop()!) as Table;
+}
+
 async function main(): Promise<void> {
   const admin = adminUrl();
   const loadAtStart = os.loadavg();
@@ -1294,6 +1315,21 @@ async function main(): Promise<void> {
     markdownTable(targets),
     '',
   );
+  const queue = staffQueueTable(runs.flatMap((run) => run.staffQueue));
+  out.push('', '== Staff console: the queue page (issue #13)', textTable(queue));
+  md.push('## Staff console queue page (issue #13)', '', STAFF_QUEUE_METHOD, '', markdownTable(queue), '');
+  const imported = importTable(admin);
+  if (imported) {
+    out.push('', '== CSV import (issue #17)', textTable(imported));
+    md.push(
+      '## CSV import (issue #17)',
+      '',
+      'bench/import.bench.ts, run as a child process on the same PostgreSQL server.',
+      '',
+      markdownTable(imported),
+      '',
+    );
+  }
   process.stdout.write(`${out.join('\n')}\n`);
   fs.mkdirSync(path.dirname(SETTINGS.output), { recursive: true });
   fs.writeFileSync(SETTINGS.output, `${md.join('\n')}\n`);

@@ -201,6 +201,7 @@ export interface QueueInput {
   service_request_id?: string[];
   status?: string[];
   service_code?: string[];
+  group?: string[];
   agency?: string[];
   overdue?: boolean;
   suspected_duplicate?: boolean;
@@ -223,7 +224,7 @@ const endOf = (parsed: ParsedDateTime, zone: string): Date => (parsed.dateOnly ?
 /** `actor` resolves assigned_to=me; without a person (a key), "me" matches nothing. */
 export async function queue(db: Db, jurisdiction: Jurisdiction, query: QueryObject, actor?: Actor) {
   const raw: Record<string, unknown> = {};
-  for (const name of ['service_request_id', 'status', 'service_code', 'agency']) {
+  for (const name of ['service_request_id', 'status', 'service_code', 'group', 'agency']) {
     const list = listParameter(query, name);
     if (list) raw[name] = name === 'status' ? list.map((item) => item.toLowerCase()) : list;
   }
@@ -248,6 +249,7 @@ export async function queue(db: Db, jurisdiction: Jurisdiction, query: QueryObje
     ...(input.service_request_id ? { ids: input.service_request_id } : {}),
     ...(input.status ? { statuses: input.status } : {}),
     ...(input.service_code ? { service_codes: input.service_code } : {}),
+    ...(input.group ? { groups: input.group } : {}),
     ...(input.agency ? { agencies: input.agency } : {}),
     ...(input.assigned_to === undefined
       ? {}

@@ -50,13 +50,18 @@ export async function findClusters(db: Db, query: RequestQuery, cellsPerSide: nu
       'cells.lat',
       'cells.long',
       db.raw('one.id::text AS service_request_id'),
-      'service.service_code',
+      'one.service_code',
       'one.status',
       'one.requested_datetime',
     )
     .from('cells')
-    .leftJoin('service_requests as one', (join) => join.on('one.id', 'cells.first_id').andOn(db.raw('cells.count = 1')))
-    .leftJoin('services as service', 'service.id', 'one.service_id')
+    // Only a cell of one request looks its request up (one index probe; none for the others).
+    .joinRaw(
+      `LEFT JOIN LATERAL (
+         SELECT one.id, one.status, one.requested_datetime, service.service_code
+         FROM service_requests one JOIN services service ON service.id = one.service_id
+         WHERE cells.count = 1 AND one.id = cells.first_id) one ON true`,
+    )
     .orderBy([{ column: 'cells.y' }, { column: 'cells.x' }]);
   return rows as ClusterRow[];
 }

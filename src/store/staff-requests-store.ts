@@ -15,6 +15,8 @@ export interface QueueFilter {
   ids?: string[];
   statuses?: string[];
   service_codes?: string[];
+  /** Service groups (services.service_group, exact). */
+  groups?: string[];
   agencies?: string[];
   /** A staff account id, or null for requests assigned to nobody. */
   assigned_to?: string | null;
@@ -124,6 +126,12 @@ function applyQueueFilter(db: Db, builder: Knex.QueryBuilder, filter: QueueFilte
     });
   }
   if (filter.service_codes) builder.whereIn('s.service_code', filter.service_codes);
+  // A semi-join on the few services of the groups, so the request side can use its service_id index.
+  if (filter.groups)
+    builder.whereIn(
+      'r.service_id',
+      db('services').select('id').where('jurisdiction_id', filter.jurisdiction_id).whereIn('service_group', filter.groups),
+    );
   if (filter.agencies) builder.whereIn('r.agency_responsible', filter.agencies);
   if (filter.assigned_to === null) builder.whereNull('r.assigned_staff_id');
   else if (filter.assigned_to !== undefined) {

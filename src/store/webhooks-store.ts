@@ -84,37 +84,44 @@ export async function getWebhook(db: Db, jurisdictionId: string, id: string): Pr
   return db('webhooks').select(columns(db)).where({ jurisdiction_id: jurisdictionId, id }).first();
 }
 
-/**
- * Deactivates an active webhook: no new deliveries are recorded for it and its pending ones are given up.
- * Returns false when there is no such active webhook.
- */
-export async function deactivateWebhook(
-  db: Db,
-  jurisdictionId: string,
-  id: string,
-  actor: { key_id: string | null; staff_id?: string | null; name: string },
-): Promise<boolean> {
+type Actor = { key_id: string | null; staff_id?: string | null; name: string };
+
+/** Switches a webhook off (true → false) or on again, with its audit row; false when it was not in the other state. */
+async function switchWebhook(db: Db, jurisdictionId: string, id: string, active: boolean, actor: Actor): Promise<boolean> {
   if (!isStorableId(id)) return false;
   return db.transaction(async (trx) => {
     const changed = await trx('webhooks')
-      .where({ jurisdiction_id: jurisdictionId, id, active: true })
-      .update({ active: false, deactivated_at: trx.fn.now() });
+      .where({ jurisdiction_id: jurisdictionId, id, active: !active })
+      .update({ active, deactivated_at: active ? null : trx.fn.now() });
     if (changed === 0) return false;
-    await trx('webhook_deliveries')
-      .where({ webhook_id: id, status: 'pending' })
-      .update({ status: 'failed', last_error: 'webhook deactivated' });
+    // Deliveries still waiting when it is switched off are given up, not sent later.
+    if (!active)
+      await trx('webhook_deliveries')
+        .where({ webhook_id: id, status: 'pending' })
+        .update({ status: 'failed', last_error: 'webhook deactivated' });
     await trx('audit_log').insert({
       actor_key_id: actor.key_id,
       actor_staff_id: actor.staff_id ?? null,
       actor_name: actor.name,
       entity_type: 'webhook',
       entity_id: id,
-      action: 'deactivate',
-      changes: JSON.stringify({ active: { from: true, to: false } }),
+      action: active ? 'reactivate' : 'deactivate',
+      changes: JSON.stringify({ active: { from: !active, to: active } }),
     });
     return true;
   });
 }
+
+/**
+ * Deactivates an active webhook: no new deliveries are recorded for it and its pending ones are given up.
+ * Returns false when there is no such active webhook.
+ */
+export const deactivateWebhook = (db: Db, jurisdictionId: string, id: string, actor: Actor): Promise<boolean> =>
+  switchWebhook(db, jurisdictionId, id, false, actor);
+
+/** Switches an inactive webhook on again. Returns false when there is no such inactive webhook. */
+export const reactivateWebhook = (db: Db, jurisdictionId: string, id: string, actor: Actor): Promise<boolean> =>
+  switchWebhook(db, jurisdictionId, id, true, actor);
 
 /** The webhook's most recent deliveries, newest first. */
 export async function listDeliveries(db: Db, webhookId: string, limit: number): Promise<DeliveryRecord[]> {

@@ -60,6 +60,14 @@ describe('staff console: map', () => {
     }
     await farLink.waitFor({ timeout: 15_000 });
     expect(page.url()).to.contain('bbox=');
+    // The box the map shows now is the filter of the queue it links to.
+    const box = new URL(page.url()).searchParams.get('bbox');
+    expect(box).to.not.equal('-82.61,39.70,-82.59,39.72');
+    await page.getByRole('link', { name: 'Show as the queue' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Queue' }).waitFor();
+    expect(new URL(page.url()).searchParams.get('bbox')).to.equal(box);
+    expect(await page.getByLabel('Area (box)').inputValue()).to.equal(box);
+    expect(await page.getByLabel(`Select request ${far}`).count()).to.equal(1);
     expect(errors).to.deep.equal([]);
   });
 

@@ -221,6 +221,40 @@ describe('staff API: the queue', () => {
     expect(invalid.status).to.equal(400);
     expect(invalid.body.length).to.be.at.least(3);
   });
+  it('filters by service group (one or several, in SQL), combined with the other filters', async () => {
+    const tag = unique('groups');
+    const groupA = unique('Group A');
+    const groupB = unique('Group B');
+    const codeA = unique('GRPA').toUpperCase();
+    const codeB = unique('GRPB').toUpperCase();
+    const codeC = unique('GRPC').toUpperCase();
+    await addServices([
+      { service_code: codeA, service_name: 'Grouped A', group: groupA },
+      { service_code: codeB, service_name: 'Grouped B', group: groupB },
+      { service_code: codeC, service_name: 'Also A', group: groupA },
+    ]);
+    const a = await createRequest({ service_code: codeA, description: `${tag} a` });
+    const b = await createRequest({ service_code: codeB, description: `${tag} b` });
+    const c = await createRequest({ service_code: codeC, description: `${tag} c` });
+    await createRequest({ description: `${tag} pothole` });
+    const ids = (body: { requests: Array<{ service_request_id: string }> }) => body.requests.map((row) => row.service_request_id);
+    const base = `/api/v1/requests?q=${encodeURIComponent(tag)}&sort=requested_datetime`;
+    const onlyA = await staffGet(`${base}&group=${encodeURIComponent(groupA)}`);
+    expect(onlyA.status, onlyA.text).to.equal(200);
+    expect(ids(onlyA.body)).to.deep.equal([a, c]);
+    expect(onlyA.body.total).to.equal(2);
+    const both = await staffGet(`${base}&group=${encodeURIComponent(groupA)},${encodeURIComponent(groupB)}`);
+    expect(ids(both.body)).to.deep.equal([a, b, c]);
+    const repeated = await staffGet(`${base}&group=${encodeURIComponent(groupB)}&group=${encodeURIComponent(groupA)}`);
+    expect(ids(repeated.body)).to.deep.equal([a, b, c]);
+    const withService = await staffGet(`${base}&group=${encodeURIComponent(groupA)}&service_code=${codeC}`);
+    expect(ids(withService.body)).to.deep.equal([c]);
+    const none = await staffGet(`${base}&group=${encodeURIComponent(unique('no such group'))}`);
+    expect(none.body).to.include({ total: 0 });
+    const tooLong = await staffGet(`/api/v1/requests?group=${'x'.repeat(256)}`);
+    expect(tooLong.status).to.equal(400);
+    expect(tooLong.body[0].description).to.equal('group must be a list of at most 100 service group names.');
+  });
 });
 
 describe('routing, deadlines and duplicates on creation', () => {

@@ -74,6 +74,9 @@ if (element) {
     if (!list || !freshList) return;
     list.replaceWith(freshList);
     history.replaceState(null, '', url);
+    // The queue link keeps the same view, box included.
+    const queueLink = document.querySelector<HTMLAnchorElement>('[data-queue-link]');
+    if (queueLink) queueLink.href = `/staff/${url.search}`;
     const bboxField = document.getElementById('filter-bbox') as HTMLInputElement | null;
     if (bboxField) bboxField.value = box;
     draw();

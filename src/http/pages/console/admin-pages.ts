@@ -1,23 +1,24 @@
 // Admin pages (admins only): the catalog with a preview of each service's questions as residents are asked
-// them, service areas (GeoJSON upload, shown on a map), routing rules and response-time targets, staff accounts
-// with sign-in links, API keys, webhooks and their delivery log. Each reads and writes through the same
-// functions as the staff API's admin routes.
+// them, service areas (GeoJSON upload, shown on a map), routing rules and response-time targets, response
+// templates, staff accounts with sign-in links, API keys, webhooks and their delivery log. Each reads and writes
+// through the same functions as the staff API's admin routes; the editing forms are in admin-forms.ts.
 import type { StaffService } from '../../../domain/catalog.js';
 import type { AreaFeature } from '../../../domain/catalog.js';
 import type { StaffAccount } from '../../../domain/staff-accounts.js';
-import type { Attribute } from '../../../domain/types.js';
+import type { DeliveryRecord, WebhookRecord } from '../../../domain/webhooks.js';
 import type { ApiKeyRecord } from '../../../store/api-keys-store.js';
-import type { DeliveryRecord, WebhookRecord } from '../../../store/webhooks-store.js';
 import { type SafeHtml, html } from '../html.js';
+import { ADMIN_PATH, questionsPreview, type Typed, webhookForm } from './admin-forms.js';
 import { formatDateTime } from './display.js';
-import { CONSOLE_BASE_PATH, type FieldError, fieldError } from './layout.js';
+import { type FieldError, fieldError } from './layout.js';
 
-export const ADMIN_PATH = `${CONSOLE_BASE_PATH}/admin`;
+export { ADMIN_PATH };
 
 const SECTIONS: ReadonlyArray<[string, string, string]> = [
   ['services', 'Services and questions', 'What residents can report, and what they are asked.'],
   ['areas', 'Service areas', 'Districts and zones as GeoJSON polygons, on a map.'],
   ['routing', 'Routing and response times', 'Which agency gets each service, where, and how fast.'],
+  ['templates', 'Response templates', 'Public notes staff pick when they change a request.'],
   ['staff', 'Staff accounts', 'People who use this console, and one-time sign-in links.'],
   ['keys', 'API keys', 'Keys for apps and integrations.'],
   ['webhooks', 'Webhooks', 'Where events are sent, and how each delivery went.'],
@@ -35,33 +36,11 @@ export function adminIndexBody(): SafeHtml {
 <ul class="card-list">${SECTIONS.map(([path, label, what]) => html`<li><a href="${ADMIN_PATH}/${path}">${label}</a><br><span class="muted">${what}</span></li>`)}</ul>`;
 }
 
-/** A question as the resident form asks it (disabled: a preview, not a form). */
-function previewField(service: string, attribute: Attribute): SafeHtml {
-  const id = `preview-${service}-${attribute.code}`;
-  const label = html`${attribute.description}${attribute.required ? html` <span class="muted">(required)</span>` : html``}`;
-  const hint = attribute.datatype_description
-    ? html`<p class="hint" id="${id}-hint">${attribute.datatype_description}</p>`
-    : html``;
-  const described = attribute.datatype_description ? html` aria-describedby="${id}-hint"` : html``;
-  if (!attribute.variable) return html`<p class="preview-text">${attribute.description}</p>`;
-  if (attribute.datatype === 'singlevaluelist' || attribute.datatype === 'multivaluelist') {
-    const type = attribute.datatype === 'singlevaluelist' ? 'radio' : 'checkbox';
-    return html`<fieldset${described}><legend>${label}</legend>${hint}${(attribute.values ?? []).map(
-      (value) =>
-        html`<div><input type="${type}" id="${id}-${value.key}" name="${id}" disabled> <label for="${id}-${value.key}" class="inline-label">${value.name}</label></div>`,
-    )}</fieldset>`;
-  }
-  const input =
-    attribute.datatype === 'text'
-      ? html`<textarea id="${id}" rows="2" disabled${described}></textarea>`
-      : html`<input id="${id}" type="${attribute.datatype === 'number' ? 'number' : attribute.datatype === 'datetime' ? 'datetime-local' : 'text'}" disabled${described}>`;
-  return html`<div class="field"><label for="${id}">${label}</label>${hint}${input}</div>`;
-}
-
-export function servicesBody(services: StaffService[]): SafeHtml {
+export function servicesBody(services: StaffService[], csrfToken: string): SafeHtml {
   return html`<h1>Services and questions</h1>
 ${adminNav('services')}
-<p>Change the catalog through <code>/api/v1/services</code> or export and import it as JSON (<code>/api/v1/catalog</code>); this page shows what residents see.</p>
+<p class="actions-row"><a class="button" href="${ADMIN_PATH}/services/new">New service</a></p>
+<p>The catalog can also be exported and imported as JSON (<code>/api/v1/catalog</code>).</p>
 ${services.map(
   (service) => html`<section class="admin-service" aria-labelledby="service-${service.service_code}">
   <h2 id="service-${service.service_code}">${service.service_name} <span class="muted">(${service.service_code})</span>${service.active ? html`` : html` <span class="tag">Retired</span>`}</h2>
@@ -73,10 +52,15 @@ ${services.map(
     <dt>Keywords</dt><dd>${service.keywords.join(', ') || '—'}</dd>
     <dt>Notice</dt><dd>${service.service_notice ?? '—'}</dd>
   </dl>
+  <p class="actions-row"><a href="${ADMIN_PATH}/services/${encodeURIComponent(service.service_code)}/edit">Edit ${service.service_name} and its questions</a>${
+    service.active
+      ? html`<form method="post" action="${ADMIN_PATH}/services/${encodeURIComponent(service.service_code)}/retire" class="inline-form"><input type="hidden" name="_csrf" value="${csrfToken}"><button type="submit" class="button-warning">Retire<span class="visually-hidden"> ${service.service_name}</span></button></form>`
+      : html``
+  }</p>
   ${
     service.attributes.length > 0
       ? html`<details><summary>Preview of the ${String(service.attributes.length)} question${service.attributes.length === 1 ? '' : 's'} residents are asked</summary>
-    <div class="preview">${[...service.attributes].sort((a, b) => a.order - b.order).map((attribute) => previewField(service.service_code, attribute))}</div>
+    ${questionsPreview(service.service_code, service.attributes)}
   </details>`
       : html`<p class="muted">No questions beyond the description and location.</p>`
   }
@@ -134,15 +118,16 @@ ${adminNav('areas')}
 export function routingBody(services: StaffService[], agencies: Array<{ code: string; name: string }>): SafeHtml {
   return html`<h1>Routing and response times</h1>
 ${adminNav('routing')}
-<p>Rules are changed with <code>PUT /api/v1/services/{code}/routing</code> and <code>…/availability</code>; a request goes to the agency of the rule for the area its point is in, else the rule without an area, else the service’s agency.</p>
+<p>A request goes to the agency of the rule for the area its point is in, else the rule without an area, else the service’s agency. Where a service is offered is changed with <code>PUT /api/v1/services/{code}/availability</code>.</p>
 <div class="table-scroll" tabindex="0" role="region" aria-label="Table (scrolls sideways)"><table>
   <caption>Routing per service</caption>
-  <thead><tr><th scope="col">Service</th><th scope="col">Default agency</th><th scope="col">Rules (area → agency)</th><th scope="col">Offered in</th><th scope="col" class="number">Target (hours)</th></tr></thead>
+  <thead><tr><th scope="col">Service</th><th scope="col">Default agency</th><th scope="col">Rules (area → agency)</th><th scope="col">Offered in</th><th scope="col" class="number">Target (hours)</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
   <tbody>${services.map(
     (service) => html`<tr><th scope="row">${service.service_name}</th><td>${service.agency_responsible ?? '—'}</td>
     <td>${service.routing.length === 0 ? '—' : html`<ul class="plain-list">${service.routing.map((rule) => html`<li>${rule.area ?? 'anywhere'} → ${rule.agency}</li>`)}</ul>`}</td>
     <td>${service.availability.length === 0 ? 'Everywhere' : service.availability.join(', ')}</td>
-    <td class="number">${service.response_hours === null ? '—' : String(service.response_hours)}</td></tr>`,
+    <td class="number">${service.response_hours === null ? '—' : String(service.response_hours)}</td>
+    <td><a href="${ADMIN_PATH}/routing/${encodeURIComponent(service.service_code)}">Edit<span class="visually-hidden"> the routing of ${service.service_name}</span></a></td></tr>`,
   )}</tbody>
 </table></div>
 <h2>Agencies</h2>
@@ -231,10 +216,16 @@ export function webhooksBody(
   hooks: Array<WebhookRecord & { deliveries: DeliveryRecord[] }>,
   csrfToken: string,
   timeZone: string,
+  form: { typed: Typed; errors?: FieldError[] | undefined; created?: { url: string; secret: string } | undefined },
 ): SafeHtml {
   return html`<h1>Webhooks</h1>
 ${adminNav('webhooks')}
-<p>Register a webhook with <code>POST /api/v1/webhooks</code> (its signing secret is shown once there).</p>
+${
+  form.created
+    ? html`<div class="flash flash-success" role="status"><p>Added the webhook for ${form.created.url}. Its signing secret (copy it now: it is never shown again):</p>
+  <p><code class="secret" data-secret>${form.created.secret}</code></p></div>`
+    : html``
+}
 ${
   hooks.length === 0
     ? html`<p>No webhooks.</p>`
@@ -245,7 +236,7 @@ ${
   ${
     hook.active
       ? html`<form method="post" action="${ADMIN_PATH}/webhooks/${hook.id}/deactivate"><input type="hidden" name="_csrf" value="${csrfToken}"><button type="submit" class="button-warning">Deactivate<span class="visually-hidden"> ${hook.url}</span></button></form>`
-      : html``
+      : html`<form method="post" action="${ADMIN_PATH}/webhooks/${hook.id}/activate"><input type="hidden" name="_csrf" value="${csrfToken}"><button type="submit">Activate again<span class="visually-hidden"> ${hook.url}</span></button></form>`
   }
   <div class="table-scroll" tabindex="0" role="region" aria-label="Table (scrolls sideways)"><table>
     <caption>Recent deliveries to ${hook.url}</caption>
@@ -264,5 +255,6 @@ ${
   </table></div>
 </section>`,
       )
-}`;
+}
+${webhookForm(csrfToken, form.typed, form.errors)}`;
 }

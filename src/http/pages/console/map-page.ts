@@ -27,7 +27,7 @@ export function mapBody(model: MapViewModel): SafeHtml {
   const located = result?.requests.filter((request) => request.lat !== null && request.long !== null) ?? [];
   return html`<h1>Map of the queue</h1>
 ${filtersForm(model, `${CONSOLE_BASE_PATH}/map`)}
-<p class="actions-row no-print"><a class="button button-secondary" href="${CONSOLE_BASE_PATH}/${queryStringOf(model.parameters)}">Show as the queue</a></p>
+<p class="actions-row no-print"><a class="button button-secondary" href="${CONSOLE_BASE_PATH}/${queryStringOf(model.parameters)}" data-queue-link>Show as the queue</a></p>
 <div class="two-columns map-layout">
 <div>
   <div class="map map-large" id="queue-map" data-queue-map data-tile-url="${model.map.tileUrl}" data-attribution="${model.map.attribution}"

@@ -14,6 +14,7 @@ export const QUEUE_PARAMETERS = [
   'q',
   'status',
   'service_code',
+  'group',
   'agency',
   'assigned_to',
   'overdue',
@@ -131,6 +132,14 @@ export function filtersForm(
       value: service.service_code,
       label: service.group ? `${service.group}: ${service.service_name}` : service.service_name,
     })),
+  )}
+  ${select(
+    parameters,
+    'group',
+    'Service group',
+    [...new Set(model.services.map((service) => service.group ?? '').filter((group) => group !== ''))]
+      .sort()
+      .map((group) => ({ value: group, label: group })),
   )}
   ${select(
     parameters,

@@ -7,17 +7,8 @@ import { tileOriginOf } from '../../../config.js';
 import { createArea, deleteArea, listAgencies, listAreas, listServices } from '../../../domain/catalog.js';
 import * as accounts from '../../../domain/staff-accounts.js';
 import { createKey, listKeys, type KeyRole, revokeKey } from '../../../store/api-keys-store.js';
-import { deactivateWebhook, listDeliveries, listWebhooks } from '../../../store/webhooks-store.js';
-import {
-  ADMIN_PATH,
-  adminIndexBody,
-  areasBody,
-  keysBody,
-  routingBody,
-  servicesBody,
-  staffBody,
-  webhooksBody,
-} from './admin-pages.js';
+import { ADMIN_PATH, adminIndexBody, areasBody, keysBody, staffBody } from './admin-pages.js';
+import { adminEditingRoutes } from './admin-routes.js';
 import * as savedViews from '../../../domain/saved-views.js';
 import * as workflow from '../../../domain/workflow.js';
 import { badRequest, notFound, Open311Error } from '../../../errors.js';
@@ -540,19 +531,6 @@ export function consoleRouter(context: AppContext): Router {
   const mapConfig = { tileUrl: config.mapTileUrl, attribution: config.mapAttribution };
 
   router.get('/admin', (req, res) => adminPage(req, res, 'Admin', adminIndexBody()));
-  router.get('/admin/services', async (req, res) =>
-    adminPage(req, res, 'Services and questions', servicesBody(await listServices(db, await jurisdiction()))),
-  );
-  router.get('/admin/routing', async (req, res) => {
-    const current = await jurisdiction();
-    adminPage(
-      req,
-      res,
-      'Routing and response times',
-      routingBody(await listServices(db, current), await listAgencies(db, current)),
-    );
-  });
-
   const showAreas = async (req: Request, res: Response, status = 200, errors?: FieldError[], typed?: Record<string, string>) => {
     const areas = await listAreas(db, await jurisdiction());
     adminPage(
@@ -710,23 +688,7 @@ export function consoleRouter(context: AppContext): Router {
     res.redirect(303, `${ADMIN_PATH}/keys`);
   });
 
-  router.get('/admin/webhooks', async (req, res) => {
-    const current = await jurisdiction();
-    const hooks = await listWebhooks(db, current.jurisdiction_id);
-    const withDeliveries = await Promise.all(
-      hooks.map(async (hook) => ({ ...hook, deliveries: await listDeliveries(db, hook.id, 20) })),
-    );
-    adminPage(req, res, 'Webhooks', webhooksBody(withDeliveries, consoleUserOf(res).csrf_token, current.time_zone));
-  });
-  router.post('/admin/webhooks/:id/deactivate', async (req, res) => {
-    const current = await jurisdiction();
-    const done = await deactivateWebhook(db, current.jurisdiction_id, String(req.params.id ?? ''), consoleUserOf(res).actor);
-    setFlash(
-      res,
-      done ? { kind: 'success', text: 'Deactivated the webhook.' } : { kind: 'error', text: 'No active webhook with that id.' },
-    );
-    res.redirect(303, `${ADMIN_PATH}/webhooks`);
-  });
+  adminEditingRoutes(router, context, adminPage);
 
   // --- Saved views ---------------------------------------------------------------------------------------
   router.post('/views', async (req, res) => {
@@ -767,5 +729,5 @@ function agencyNames(agencies: Array<{ name: string }>, services: Array<{ agency
 /** The filter field an API error names, so the error summary links to the right control. */
 function fieldOf(description: string): string {
   const name = /^(\w+)/.exec(description)?.[1] ?? 'q';
-  return `filter-${['start_date', 'end_date', 'bbox', 'q', 'status', 'service_code', 'agency', 'sort', 'page_size'].includes(name) ? name : 'q'}`;
+  return `filter-${['start_date', 'end_date', 'bbox', 'q', 'status', 'service_code', 'group', 'agency', 'sort', 'page_size'].includes(name) ? name : 'q'}`;
 }
