@@ -20,6 +20,7 @@ import { siteRouter } from './http/pages/site/router.js';
 import { consoleRouter } from './http/pages/console/routes.js';
 import { CONSOLE_BASE_PATH } from './http/pages/console/layout.js';
 import { openApiDocument } from './http/openapi.js';
+import { docsRouter } from './http/docs.js';
 import { healthz, readyz, requestTimeout } from './http/health.js';
 import { createObservability } from './http/observability.js';
 import { RateLimiter } from './http/rate-limit.js';
@@ -62,7 +63,7 @@ export function createApp({
     uploadBudget: new UploadBudget(config.uploadMemoryBudgetBytes),
     keyRateLimiter: new RateLimiter(config.rateLimitPerKey),
     addressRateLimiter: new RateLimiter(config.rateLimitPerAddress),
-    ...(config.responseCacheTtlMs > 0 ? { cache: new ResponseCache(16 * 1024 * 1024, config.responseCacheTtlMs) } : {}),
+    ...(config.responseCacheTtlMs > 0 ? { cache: new ResponseCache(undefined, config.responseCacheTtlMs).follow(db) } : {}),
   };
   const observability = createObservability(db, logger);
   const app = express();
@@ -93,9 +94,13 @@ export function createApp({
       .send(await observability.registry.metrics());
   });
 
+  // Any origin may read the document (hosted viewers load it from their own pages); preflights answered.
+  app.use('/openapi.json', cors);
   app.get('/openapi.json', (_req, res) => {
     res.type('application/json').set('Cache-Control', 'public, max-age=300').send(openApiDocument(config));
   });
+  // The API reference (Swagger UI on /openapi.json).
+  app.use(docsRouter());
   app.use(GEOREPORT_BASE_PATH, cors, georeportRouter(context));
   app.use(BULK_BASE_PATH, cors, bulkRouter(context));
   app.use(MAP_BASE_PATH, cors, mapRouter(context));

@@ -41,6 +41,9 @@ export async function buildWebAssets(outDirectory = PUBLIC_DIRECTORY): Promise<v
   copy(path.join(modules, 'leaflet', 'dist', 'leaflet.css'), path.join(outDirectory, 'vendor', 'leaflet', 'leaflet.css'));
   copy(path.join(modules, 'leaflet', 'dist', 'images'), path.join(outDirectory, 'vendor', 'leaflet', 'images'));
   copy(path.join(modules, 'uplot', 'dist', 'uPlot.min.css'), path.join(outDirectory, 'vendor', 'uplot', 'uPlot.min.css'));
+  // The API reference page (/docs) runs Swagger UI's prebuilt bundle as it is.
+  for (const file of ['swagger-ui-bundle.js', 'swagger-ui.css'])
+    copy(path.join(modules, 'swagger-ui-dist', file), path.join(outDirectory, 'vendor', 'swagger-ui', file));
 }
 
 const invokedDirectly = process.argv[1] !== undefined && /web-assets\.(ts|js)$/.test(process.argv[1]);

@@ -1,11 +1,18 @@
-// The published API description: spec/openapi.json, served self-contained at GET /openapi.json. It must be
+// The published API description: built from spec/openapi-base.json, spec/openapi-fragments/ and spec/schemas/,
+// served self-contained at GET /openapi.json (and written to spec/openapi.json). It must be
 // complete (every GeoReport route, with its methods), self-contained (no reference outside itself), and
 // true: every example validates against the spec/schemas files the server validates with, and matches what
 // the live server answers for the same call.
 import fs from 'node:fs';
 import { expect } from 'chai';
 import request from 'supertest';
-import { FRAGMENTS_DIRECTORY, OPENAPI_PATH } from '../src/http/openapi.js';
+import {
+  FRAGMENTS_DIRECTORY,
+  OPENAPI_BASE_PATH,
+  OPENAPI_DOCUMENT_PATH,
+  WRITTEN_SERVER,
+  writtenOpenApiDocument,
+} from '../src/http/openapi.js';
 import { coerceCreateRequest } from '../src/validate/coerce.js';
 import { schemaRegistry, SCHEMAS_DIRECTORY } from '../src/validate/validate.js';
 import {
@@ -64,6 +71,30 @@ const SCHEMA_FILES = new Set(fs.readdirSync(SCHEMAS_DIRECTORY).filter((file) => 
 
 const isObject = (value: unknown): value is Json => value !== null && typeof value === 'object' && !Array.isArray(value);
 
+/**
+ * An XML body's schema: a string of media type text/xml whose content has the structure of `contentSchema`
+ * (JSON Schema 2020-12), so that its examples are XML text and still validate against their schema.
+ */
+const isXmlString = (schema: Json): boolean =>
+  schema.type === 'string' && schema.contentMediaType === 'text/xml' && isObject(schema.contentSchema);
+
+/**
+ * An XML example read back as its JSON shape (xml2js), or undefined with the problem noted when it is not
+ * XML text: a string that starts with the XML declaration and parses.
+ */
+async function xmlExampleShape(where: string, value: unknown, problems: string[]): Promise<{ shape: unknown } | undefined> {
+  if (typeof value !== 'string' || !value.startsWith(`${XML_DECLARATION}\n`)) {
+    problems.push(`${where}: not a string starting with the XML declaration`);
+    return undefined;
+  }
+  try {
+    return { shape: await xmlToJsonShape(value) };
+  } catch (error) {
+    problems.push(`${where}: not well-formed (${String(error)})`);
+    return undefined;
+  }
+}
+
 let documentCache: Json | undefined;
 
 async function servedDocument(): Promise<Json> {
@@ -97,10 +128,12 @@ function deref<T = Json>(document: Json, node: unknown): T {
 
 /**
  * "services.json" or "create-request-input.json#/properties/lat" for a schema that is (or is an allOf with)
- * a reference into a spec/schemas file; references to other components are followed.
+ * a reference into a spec/schemas file; references to other components are followed. For an XML body (a
+ * string of contentMediaType text/xml), the schema of its content.
  */
 function schemaFileId(document: Json, schema: unknown): string | undefined {
   if (!isObject(schema)) return undefined;
+  if (isXmlString(schema)) return schemaFileId(document, schema.contentSchema);
   if (typeof schema.$ref === 'string') {
     const match = /^#\/components\/schemas\/([^/]+)(\/.*)?$/.exec(schema.$ref);
     if (match && SCHEMA_FILES.has(`${match[1]}.json`)) return `${match[1]}.json${match[2] ? `#${match[2]}` : ''}`;
@@ -308,7 +341,7 @@ describe('OpenAPI document (GET /openapi.json, spec/openapi.json)', () => {
   it('publishes every spec/schemas file under components.schemas, the served copy equal to the file but for $id/$schema and refs', async () => {
     const document = await servedDocument();
     const schemas = (document.components as Json).schemas as Json;
-    const raw = JSON.parse(fs.readFileSync(OPENAPI_PATH, 'utf8')) as Json;
+    const raw = JSON.parse(fs.readFileSync(OPENAPI_BASE_PATH, 'utf8')) as Json;
     for (const file of SCHEMA_FILES) {
       const name = file.slice(0, -'.json'.length);
       const published = schemas[name] as Json;
@@ -334,7 +367,7 @@ describe('OpenAPI document (GET /openapi.json, spec/openapi.json)', () => {
     for (const name of Object.keys(((raw.components as Json | undefined)?.schemas as Json | undefined) ?? {})) {
       expect(
         SCHEMA_FILES.has(`${name}.json`),
-        `spec/openapi.json defines components.schemas.${name}, a name of a schema file`,
+        `spec/openapi-base.json defines components.schemas.${name}, a name of a schema file`,
       ).to.equal(false);
     }
   });
@@ -436,22 +469,18 @@ describe('OpenAPI document (GET /openapi.json, spec/openapi.json)', () => {
     for (const item of examples) {
       const fileId = schemaFileId(document, item.schema);
       if (item.mediaType === 'text/xml') {
-        if (typeof item.value !== 'string' || !item.value.startsWith(`${XML_DECLARATION}\n`)) {
-          problems.push(`${item.where}: not a string starting with the XML declaration`);
+        if (!isObject(item.schema) || !isXmlString(item.schema)) {
+          problems.push(`${item.where}: the schema is not a text/xml string with a contentSchema`);
           continue;
         }
         if (!fileId) {
-          problems.push(`${item.where}: the XML schema is not a spec/schemas file`);
+          problems.push(`${item.where}: the XML content schema is not a spec/schemas file`);
           continue;
         }
-        expect(rootElement(item.value), item.where).to.equal(XML_ROOTS[fileId]);
-        let shape: unknown;
-        try {
-          shape = await xmlToJsonShape(item.value);
-        } catch (error) {
-          problems.push(`${item.where}: not well-formed (${String(error)})`);
-          continue;
-        }
+        const read = await xmlExampleShape(item.where, item.value, problems);
+        if (!read) continue;
+        const shape = read.shape;
+        expect(rootElement(item.value as string), item.where).to.equal(XML_ROOTS[fileId]);
         const problem = validateWith(fileId, shape);
         if (problem) problems.push(`${item.where}: ${problem}`);
         // The XML example says what the JSON example says.
@@ -1322,16 +1351,6 @@ function collectRoutes(stack: RouteLayer[], prefix: string, into: Record<string,
   return into;
 }
 
-/**
- * Documented examples that do not validate against the schema their operation names, left to the owners of
- * those fragments: the PUT bodies of staff-catalog.json omit the code, which the server takes from the path,
- * while the referenced schema (catalog-service.json, catalog-agency.json) requires it.
- */
-const KNOWN_EXAMPLE_PROBLEMS = [
-  'PUT /api/v1/services/{service_code} request application/json "rename"',
-  'PUT /api/v1/agencies/{code} request application/json "rename"',
-];
-
 /** The fields of one CSV record (RFC 4180: quoted fields may hold commas and doubled quotes). */
 const csvFields = (line: string): string[] => [...line.matchAll(/(?:^|,)("(?:[^"]|"")*"|[^,]*)/g)].map((match) => match[1]!);
 
@@ -1452,30 +1471,25 @@ describe('OpenAPI: the staff API, bulk export and operational endpoints (spec/op
         continue;
       }
       let value = item.value;
+      let schemaPointer = item.schemaPointer;
       if (item.mediaType === 'text/xml') {
-        if (typeof value !== 'string' || !value.startsWith(`${XML_DECLARATION}\n`)) {
-          problems.push(`${item.where}: not a string starting with the XML declaration`);
+        if (!isObject(item.schema) || !isXmlString(item.schema)) {
+          problems.push(`${item.where}: the schema is not a text/xml string with a contentSchema`);
           continue;
         }
+        schemaPointer = `${schemaPointer}/contentSchema`;
+        const read = await xmlExampleShape(item.where, value, problems);
+        if (!read) continue;
         const fileId = schemaFileId(document, item.schema);
-        if (!fileId || rootElement(value) !== XML_ROOTS[fileId])
-          problems.push(`${item.where}: root <${String(rootElement(value))}> for ${String(fileId)}`);
-        try {
-          value = await xmlToJsonShape(value);
-        } catch (error) {
-          problems.push(`${item.where}: not well-formed (${String(error)})`);
-          continue;
-        }
+        if (!fileId || rootElement(value as string) !== XML_ROOTS[fileId])
+          problems.push(`${item.where}: root <${String(rootElement(value as string))}> for ${String(fileId)}`);
+        value = read.shape;
       } else if (/^text\//.test(item.mediaType) && typeof value !== 'string') {
         problems.push(`${item.where}: a text example must be a string`);
         continue;
       }
-      const problem = validate(item.schemaPointer, value);
-      if (KNOWN_EXAMPLE_PROBLEMS.includes(item.where)) {
-        if (!problem) problems.push(`${item.where} validates now: take it off KNOWN_EXAMPLE_PROBLEMS`);
-      } else if (problem) {
-        problems.push(`${item.where}: ${problem}`);
-      }
+      const problem = validate(schemaPointer, value);
+      if (problem) problems.push(`${item.where}: ${problem}`);
     }
     // Every JSON body (request or answer) of the fragments is illustrated.
     for (const { path, method, operation } of fragmentOperations(document)) {
@@ -1865,5 +1879,215 @@ describe('OpenAPI: the staff API, bulk export and operational endpoints (spec/op
       const served = await request(app).get('/openapi.json');
       checkDocumented(document, '/openapi.json', 'get', '200', JSON.parse(served.text));
     });
+  });
+});
+
+/** Form bodies are key/value pairs of text; their examples are checked field by field (formProblems). */
+const FORM_MEDIA_TYPES = new Set(['application/x-www-form-urlencoded', 'multipart/form-data']);
+
+interface AnyExample {
+  where: string;
+  value: unknown;
+  /** JSON pointer of the schema the example illustrates. */
+  schemaPointer: string;
+  mediaType: string | undefined;
+  name: string;
+}
+
+/**
+ * Every example anywhere in the document: those of media types, parameters and headers (operations,
+ * callbacks, components, x- extensions alike), and the examples of Schema Objects themselves.
+ */
+function everyExample(document: Json): AnyExample[] {
+  const out: AnyExample[] = [];
+  // "schema": a Schema Object; "map": a map of them (properties, components.schemas…); "other": the rest.
+  type Mode = 'schema' | 'map' | 'other';
+  const add = (where: string, value: unknown, schemaPointer: string, mediaType: string | undefined, name: string) =>
+    out.push({ where, value, schemaPointer, mediaType, name });
+  const walk = (node: unknown, at: string[], mode: Mode): void => {
+    if (Array.isArray(node)) {
+      for (const [index, item] of node.entries()) walk(item, [...at, String(index)], mode);
+      return;
+    }
+    if (!isObject(node)) return;
+    const where = jsonPointerOf(...at);
+    if (mode === 'schema') {
+      // A Schema Object's own `examples` (an array of instances) and `example` illustrate it.
+      if (Array.isArray(node.examples))
+        for (const [index, value] of node.examples.entries())
+          add(`${where}/examples/${index}`, value, where, undefined, String(index));
+      if ('example' in node) add(`${where}/example`, node.example, where, undefined, 'example');
+    } else if (mode === 'other' && 'schema' in node) {
+      const mediaType = at[at.length - 2] === 'content' ? at[at.length - 1] : undefined;
+      if ('example' in node) add(`${where}/example`, node.example, `${where}/schema`, mediaType, 'example');
+      for (const [name, item] of Object.entries(isObject(node.examples) ? node.examples : {}))
+        add(`${where}/examples/${name}`, deref(document, item).value, `${where}/schema`, mediaType, name);
+    }
+    for (const [key, value] of Object.entries(node)) {
+      let child: Mode;
+      if (mode === 'map') child = 'schema';
+      else if (mode === 'schema') {
+        if (['example', 'examples', 'const', 'enum', 'default'].includes(key)) continue;
+        child = SCHEMA_MAP_KEYWORDS.has(key) ? 'map' : 'schema';
+      } else {
+        if (key === 'example' || key === 'examples') continue;
+        child = key === 'schema' ? 'schema' : at.length === 1 && at[0] === 'components' && key === 'schemas' ? 'map' : 'other';
+      }
+      walk(value, [...at, key], child);
+    }
+  };
+  walk(document, [], 'other');
+  return out;
+}
+
+// Keywords whose members are named subschemas: there, a key such as "example" is a property name.
+const SCHEMA_MAP_KEYWORDS = new Set(['properties', 'patternProperties', '$defs', 'dependentSchemas']);
+
+describe('OpenAPI: the whole document (spec/openapi.json, examples, CORS, the linter config)', () => {
+  it('spec/openapi.json is the served document (but for its relative server): run `npm run spec` after changing a source', async () => {
+    const written = fs.readFileSync(OPENAPI_DOCUMENT_PATH, 'utf8');
+    expect(written === writtenOpenApiDocument(), 'spec/openapi.json is out of date: run npm run spec').to.equal(true);
+    const served = await servedDocument();
+    const file = JSON.parse(written) as Json;
+    expect(file.servers).to.deep.equal([WRITTEN_SERVER]);
+    expect({ ...file, servers: served.servers }).to.deep.equal(served);
+    // The whole API: the GeoReport paths and those of every fragment.
+    expect(Object.keys(file.paths as Json)).to.include.members([
+      '/services.{format}',
+      '/requests.{format}',
+      `${STAFF_BASE_PATH}/requests`,
+      `${STAFF_BASE_PATH}/services/{service_code}`,
+      `${BULK_BASE_PATH}/requests.csv`,
+      '/openapi.json',
+    ]);
+    expect(Object.keys(file.paths as Json)).to.have.length(Object.keys(served.paths as Json).length);
+  });
+
+  it('every example anywhere in it validates against its own schema (ajv); XML is parsed (xml2js) and matches its JSON twin', async () => {
+    const document = await servedDocument();
+    const validate = documentValidator(document);
+    const examples = everyExample(document);
+    const problems: string[] = [];
+    let xml = 0;
+    let twins = 0;
+    for (const item of examples) {
+      const schema = pointer(document, `#${item.schemaPointer}`);
+      if (!isObject(schema)) {
+        problems.push(`${item.where}: no schema`);
+        continue;
+      }
+      if (isXmlString(schema)) {
+        xml++;
+        const read = await xmlExampleShape(item.where, item.value, problems);
+        if (!read) continue;
+        const shape = read.shape;
+        const root = rootElement(item.value as string);
+        const fileId = schemaFileId(document, schema);
+        if (fileId && XML_ROOTS[fileId] && root !== XML_ROOTS[fileId])
+          problems.push(`${item.where}: root <${String(root)}>, not <${XML_ROOTS[fileId]}>`);
+        const problem = validate(`${item.schemaPointer}/contentSchema`, shape);
+        if (problem) problems.push(`${item.where}: ${problem}`);
+        // The JSON example of the same name in the same content map says the same thing.
+        const content = pointer(document, `#${item.schemaPointer.replace(/\/text~1xml\/schema$/, '')}`);
+        const jsonTwin = isObject(content) && isObject(content['application/json']) ? content['application/json'] : undefined;
+        const twin =
+          jsonTwin && isObject(jsonTwin.examples) && item.name in jsonTwin.examples
+            ? deref(document, jsonTwin.examples[item.name]).value
+            : jsonTwin && item.name === 'example' && 'example' in jsonTwin
+              ? jsonTwin.example
+              : undefined;
+        if (twin !== undefined) {
+          twins++;
+          expect(shape, item.where).to.deep.equal(emptyAsNull(twin));
+        }
+      } else if (item.mediaType !== undefined && FORM_MEDIA_TYPES.has(item.mediaType)) {
+        problems.push(...formProblems(document, schema, item.value).map((problem) => `${item.where}: ${problem}`));
+      } else {
+        const problem = validate(item.schemaPointer, item.value);
+        if (problem) problems.push(`${item.where}: ${problem}`);
+      }
+    }
+    expect(problems).to.deep.equal([]);
+    // The walk reaches the parts the per-part tests do not: callbacks and the EXT members.
+    expect(examples.length).to.be.greaterThan(550);
+    expect(examples.some((item) => item.where.includes('/callbacks/'))).to.equal(true);
+    expect(examples.some((item) => item.where.includes('/x-extensions-true/'))).to.equal(true);
+    expect(xml).to.be.greaterThan(60);
+    expect(twins, `${twins} of ${xml}`).to.be.greaterThan(45);
+  });
+
+  it('a PUT body of the catalog is its POST body with the code left out (the path names it): the same fields, by reference', async () => {
+    const document = await servedDocument();
+    const schemas = (document.components as Json).schemas as Json;
+    for (const [replacement, file, code] of [
+      ['CatalogServiceReplacement', 'catalog-service', 'service_code'],
+      ['CatalogAgencyReplacement', 'catalog-agency', 'code'],
+    ] as const) {
+      const put = schemas[replacement] as Json;
+      const post = schemas[file] as Json;
+      expect(put.required, replacement).to.deep.equal((post.required as string[]).filter((name) => name !== code));
+      expect(put.additionalProperties).to.equal(post.additionalProperties);
+      expect(put.properties).to.deep.equal(
+        Object.fromEntries(
+          Object.keys(post.properties as Json).map((name) => [name, { $ref: `#/components/schemas/${file}/properties/${name}` }]),
+        ),
+      );
+    }
+    const put = (path: string) =>
+      (((((document.paths as Json)[path] as Json).put as Json).requestBody as Json).content as Json)['application/json'] as Json;
+    expect(put(`${STAFF_BASE_PATH}/services/{service_code}`).schema).to.deep.equal({
+      $ref: '#/components/schemas/CatalogServiceReplacement',
+    });
+    expect(put(`${STAFF_BASE_PATH}/agencies/{code}`).schema).to.deep.equal({
+      $ref: '#/components/schemas/CatalogAgencyReplacement',
+    });
+    // The documented rename (no code in the body) is accepted by the schema and refused by the POST schema.
+    const validate = documentValidator(document);
+    const rename = (put(`${STAFF_BASE_PATH}/services/{service_code}`).examples as Json).rename as Json;
+    expect(validate('/components/schemas/CatalogServiceReplacement', rename.value)).to.equal(undefined);
+    expect(validate('/components/schemas/catalog-service', rename.value)).to.be.a('string');
+  });
+
+  it('answers GET and the CORS preflight of /openapi.json from any origin, so hosted viewers can load it', async () => {
+    const app = ctx().app;
+    const got = await request(app).get('/openapi.json').set('Origin', 'https://viewer.example');
+    expect(got.status).to.equal(200);
+    expect(got.headers['access-control-allow-origin']).to.equal('*');
+    const preflight = await request(app)
+      .options('/openapi.json')
+      .set('Origin', 'https://viewer.example')
+      .set('Access-Control-Request-Method', 'GET');
+    expect(preflight.status).to.equal(204);
+    expect(preflight.headers['access-control-allow-origin']).to.equal('*');
+    expect(String(preflight.headers['access-control-allow-methods'])).to.match(/\bGET\b/);
+    expect(preflight.text).to.equal('');
+  });
+
+  it('GET /docs is the API reference page: HTML under the strict CSP, loading Swagger UI and its initializer from /assets', async () => {
+    const answer = await request(ctx().app).get('/docs');
+    expect(answer.status).to.equal(200);
+    expect(answer.headers['content-type']).to.match(/^text\/html/);
+    const policy = String(answer.headers['content-security-policy']);
+    expect(policy).to.include("script-src 'self'").and.include("style-src 'self'").and.include("default-src 'self'");
+    expect(policy).not.to.include('unsafe');
+    const scripts = [...answer.text.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)];
+    expect(scripts.map((match) => /src="([^"]+)"/.exec(match[1]!)?.[1])).to.deep.equal([
+      '/assets/vendor/swagger-ui/swagger-ui-bundle.js',
+      '/assets/js/docs.js',
+    ]);
+    expect(
+      scripts.every((match) => match[2]!.trim() === ''),
+      'no inline script',
+    ).to.equal(true);
+    expect(answer.text).not.to.match(/\sstyle=|\son[a-z]+=/i);
+    expect(answer.text).to.include('data-openapi-url="/openapi.json"');
+  });
+
+  it('the linter config is committed: recommended rules, none of them turned off but the two it explains', () => {
+    const config = fs.readFileSync(new URL('../redocly.yaml', import.meta.url), 'utf8');
+    expect(config).to.match(/^extends:\n {2}- recommended$/m);
+    const off = [...config.matchAll(/^ {2}([\w.-]+): off$/gm)].map((match) => match[1]);
+    expect(off).to.deep.equal(['no-unused-components', 'operation-4xx-response']);
+    expect(config).to.include('rule/operation-4xx-response:');
   });
 });

@@ -18,10 +18,9 @@ import { pageCount } from '../domain/paging.js';
 import { saveMedia } from '../media/media-store.js';
 import { apiKeyOf, apiKeyOutsideBody, pairValue, readFormBody, type UploadedFile, withQueryParameters } from './body.js';
 import type { AppContext } from './context.js';
-import type { Db } from '../store/db.js';
 import { FEEDS_PATH } from './feeds.js';
 import { render, respond, respondCached, type RespondOptions } from './respond.js';
-import { requestsVersionReader } from './requests-version.js';
+import { changeMarkersOf } from './response-cache.js';
 
 type Handler = (req: Request, res: Response) => Promise<void>;
 
@@ -96,22 +95,7 @@ const pathParameter = (req: Request, name: string): string => String(req.params[
 export function createHandlers(context: AppContext): Record<string, Handler> {
   const { db, reads, config } = context;
 
-  const cachedVersion = requestsVersionReader(context);
-
-  // The catalog changeset, while the change feed is live: remembered until a notification (any catalog change
-  // moves jurisdictions.catalog_changed_at, which NOTIFYs) or a write of this process. Otherwise read each time.
-  const catalogMarks = new Map<string, { version: string; value: Promise<Date | undefined> }>();
-  function catalogChanged(key: string, read: (source: Db) => Promise<Date | undefined>): Promise<Date | undefined> {
-    const live = context.changes?.version();
-    if (live === undefined || !context.cache) return reads.read(read);
-    const version = `${live}|${context.cache.currentGeneration}`;
-    const known = catalogMarks.get(key);
-    if (known && known.version === version) return known.value;
-    const value = reads.read(read);
-    catalogMarks.set(key, { version, value });
-    value.catch(() => catalogMarks.delete(key));
-    return value;
-  }
+  const markers = changeMarkersOf(context);
 
   const uploadLimits = { maxFileBytes: config.mediaMaxBytes, maxFiles: config.mediaMaxFiles, budget: context.uploadBudget };
   /** A GeoReport POST's parameters: the body's, and the query string's where the body does not give them. */
@@ -204,7 +188,7 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
 
   return {
     async discovery(req, res) {
-      const changed = await catalogChanged('*', (source) => services.catalogChangedAnywhere(source));
+      const changed = await markers.catalog('*', (source) => services.catalogChangedAnywhere(source));
       const document = services.discoveryDocument(changed, {
         contact: config.contact,
         keyService: config.keyService,
@@ -228,7 +212,7 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
       const jurisdiction = await jurisdictionFromQuery(context, req.query);
       // The catalog changeset moves with every change of the list (availability included): it is the
       // cache's change marker.
-      const changed = await catalogChanged(jurisdiction.jurisdiction_id, (source) =>
+      const changed = await markers.catalog(jurisdiction.jurisdiction_id, (source) =>
         services.catalogChangedAt(source, jurisdiction),
       );
       const options: RespondOptions = {
@@ -267,7 +251,6 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
 
     async createRequest(req, res) {
       const { created, jurisdiction } = await create(req);
-      context.cache?.bump();
       context.events?.poke();
       respond(req, res, 'created_requests', [created], { timeZone: jurisdiction.time_zone });
     },
@@ -281,7 +264,6 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
     async addUpdate(req, res) {
       const { pairs, files, keyId, jurisdiction } = await authenticatedForm(req);
       const stored = await updates.addComment(db, jurisdiction, pairs, keyId, files, mediaSink);
-      context.cache?.bump();
       respond(req, res, 'created_updates', [stored], { timeZone: jurisdiction.time_zone });
     },
 
@@ -326,7 +308,7 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
         // Paging totals are cached with the body; their links are built from this caller's URL.
         perRequestHeaders: ({ paging }) => (paging ? pagingHeaders(req, paging.total, paging.page, paging.page_size) : {}),
       };
-      const version = await cachedVersion(jurisdiction);
+      const version = await markers.requests(jurisdiction);
       await respondCached(req, res, context.cache, `requests|${plan.key}`, version, options, async () => {
         const cache = context.cache;
         const list = await reads.read((source) =>
@@ -356,7 +338,7 @@ export function createHandlers(context: AppContext): Record<string, Handler> {
       const extensions = requests.wantsExtensions(req.query);
       const id = pathParameter(req, 'service_request_id');
       const options: RespondOptions = { timeZone: jurisdiction.time_zone, cache: 'requests', honorModifiedSince: true };
-      const version = await cachedVersion(jurisdiction);
+      const version = await markers.requests(jurisdiction);
       await respondCached(
         req,
         res,

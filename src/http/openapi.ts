@@ -1,7 +1,10 @@
-// Serves spec/openapi.json as one self-contained document, with this server's URL filled in.
+// Builds the OpenAPI document from its sources, serves it at GET /openapi.json with this server's URL filled
+// in, and writes it to spec/openapi.json (`npm run spec`), where test/openapi.test.ts checks it is current.
 //
-// spec/openapi.json refers to the JSON Schemas of spec/schemas/ by file ("schemas/services.json",
-// "schemas/create-request-input.json#/properties/lat"), and those schemas refer to each other by file too
+// The sources: spec/openapi-base.json (the GeoReport API and what every part shares), the documents of the
+// other APIs in spec/openapi-fragments/, and the JSON Schemas of spec/schemas/. The first two refer to the
+// JSON Schemas by file ("schemas/services.json", "schemas/create-request-input.json#/properties/lat"), and
+// those schemas refer to each other by file too
 // ("datetime.json"): the same files the server validates input with are the ones published. Tools that
 // fetch /openapi.json alone cannot follow relative file references, so here every schema file is copied
 // into components.schemas under its file name without ".json" and every such $ref is rewritten to
@@ -19,11 +22,13 @@ import { PROJECT_ROOT } from '../project-root.js';
 import { GEOREPORT_BASE_PATH, type Config } from '../config.js';
 import { SCHEMAS_DIRECTORY } from '../validate/validate.js';
 
-export const OPENAPI_PATH = path.join(PROJECT_ROOT, 'spec', 'openapi.json');
+export const OPENAPI_BASE_PATH = path.join(PROJECT_ROOT, 'spec', 'openapi-base.json');
+/** The whole document as served, written by `npm run spec` for readers of the repository. */
+export const OPENAPI_DOCUMENT_PATH = path.join(PROJECT_ROOT, 'spec', 'openapi.json');
 // Documents of the endpoints outside the GeoReport base (staff API, bulk export, health): each is
 // {"paths": {…}, "components": {…}} with absolute paths ("/api/v1/…"), merged in with a path-level server
 // of "/" so that tools resolve them against the host rather than /open311/v2.
-export const FRAGMENTS_DIRECTORY = path.resolve(path.dirname(OPENAPI_PATH), 'openapi-fragments');
+export const FRAGMENTS_DIRECTORY = path.resolve(path.dirname(OPENAPI_BASE_PATH), 'openapi-fragments');
 
 type JsonObject = Record<string, unknown>;
 
@@ -42,7 +47,7 @@ function fileReference(ref: string, prefix: RegExp): { name: string; pointer: st
   return { name: match[1]!, pointer: fragment.replace(/^#/, '') };
 }
 
-// In spec/openapi.json, schema files are "schemas/<file>.json"; inside spec/schemas/, "<file>.json".
+// In spec/openapi-base.json and the fragments, schema files are "schemas/<file>.json"; inside spec/schemas/, "<file>.json".
 const DOCUMENT_FILE_REF = /^(?:\.\/)?schemas\/([A-Za-z0-9._-]+)\.json(#.*)?$/;
 const SCHEMA_FILE_REF = /^(?:\.\/)?([A-Za-z0-9._-]+)\.json(#.*)?$/;
 
@@ -90,9 +95,9 @@ function rewriteRef(ref: string, within: string | undefined, schemaNames: Readon
   return `${COMPONENT_PREFIX}${target.name}${target.pointer}`;
 }
 
-/** spec/openapi.json with every spec/schemas/*.json in components.schemas and no reference outside itself. */
+/** The base document with the fragments merged in, every spec/schemas/*.json in components.schemas and no reference outside itself. */
 export function buildSelfContainedDocument(
-  openApiPath: string = OPENAPI_PATH,
+  openApiPath: string = OPENAPI_BASE_PATH,
   schemasDirectory: string = SCHEMAS_DIRECTORY,
   fragmentsDirectory: string = FRAGMENTS_DIRECTORY,
 ): JsonObject {
@@ -110,7 +115,7 @@ export function buildSelfContainedDocument(
   const schemas = isObject(components.schemas) ? components.schemas : (components.schemas = {});
   for (const file of files) {
     const name = file.slice(0, -'.json'.length);
-    if (name in schemas) throw new Error(`spec: components.schemas.${name} of openapi.json clashes with schemas/${file}`);
+    if (name in schemas) throw new Error(`spec: components.schemas.${name} of openapi-base.json clashes with schemas/${file}`);
     const {
       $id: _id,
       $schema: _schema,
@@ -151,14 +156,35 @@ function mergeFragments(document: JsonObject, directory: string): void {
 let built: JsonObject | undefined;
 const served = new Map<string, string>();
 
+/** The document with `servers` set: the only part that differs between the served and the written copy. */
+function withServer(url: string, description: string): JsonObject {
+  built ??= buildSelfContainedDocument();
+  return { ...built, servers: [{ url, description }] };
+}
+
 /** The document served at GET /openapi.json: built once, then cached per public URL. */
 export function openApiDocument(config: Config): string {
   const serverUrl = `${config.publicUrl}${GEOREPORT_BASE_PATH}`;
   let text = served.get(serverUrl);
   if (text === undefined) {
-    built ??= buildSelfContainedDocument();
-    text = JSON.stringify({ ...built, servers: [{ url: serverUrl, description: 'This server' }] });
+    text = JSON.stringify(withServer(serverUrl, 'This server'));
     served.set(serverUrl, text);
   }
   return text;
+}
+
+// The written copy has no host to name: its server is the GeoReport base, which a reader resolves against
+// the host the document came from.
+export const WRITTEN_SERVER = { url: GEOREPORT_BASE_PATH, description: 'The server this document is served by' } as const;
+
+/** The text of spec/openapi.json: the served document, server aside, indented for reading and diffs. */
+export function writtenOpenApiDocument(): string {
+  return `${JSON.stringify(withServer(WRITTEN_SERVER.url, WRITTEN_SERVER.description), null, 2)}\n`;
+}
+
+// `npm run spec` (tsx src/http/openapi.ts): writes spec/openapi.json.
+const invokedDirectly = process.argv[1] !== undefined && /http[\\/]openapi\.(ts|js)$/.test(process.argv[1]);
+if (invokedDirectly) {
+  fs.writeFileSync(OPENAPI_DOCUMENT_PATH, writtenOpenApiDocument());
+  console.log(`wrote ${path.relative(process.cwd(), OPENAPI_DOCUMENT_PATH)}`);
 }

@@ -16,7 +16,6 @@ export function catalogRouter(context: AppContext): Router {
   const { db } = context;
   const router = express.Router();
   const admin = requireRole(context, 'admin');
-  // Every write drops the rendered GET answers cached in this process (request lists show service names).
   const jurisdictionOf = async (req: Request): Promise<Jurisdiction> =>
     context.jurisdictions.resolve(
       validate<{ jurisdiction_id?: string }>('common-query-input.json', coerceCommonQuery(req.query)).jurisdiction_id,
@@ -36,7 +35,6 @@ export function catalogRouter(context: AppContext): Router {
     const jurisdiction = await jurisdictionOf(req);
     const body = await readJsonObject(req);
     const result = await catalog.createService(db, jurisdiction, body, actor(res));
-    context.cache?.bump();
     sendJson(res, result, jurisdiction.time_zone, 201);
   });
   router.get('/services/:code', async (req, res) => {
@@ -47,27 +45,23 @@ export function catalogRouter(context: AppContext): Router {
     const jurisdiction = await jurisdictionOf(req);
     const body = await readJsonObject(req);
     const result = await catalog.replaceService(db, jurisdiction, param(req, 'code'), body, actor(res));
-    context.cache?.bump();
     sendJson(res, result, jurisdiction.time_zone);
   });
   router.delete('/services/:code', admin, async (req, res) => {
     const jurisdiction = await jurisdictionOf(req);
     const result = await catalog.retireService(db, jurisdiction, param(req, 'code'), actor(res));
-    context.cache?.bump();
     sendJson(res, result, jurisdiction.time_zone);
   });
   router.put('/services/:code/routing', admin, async (req, res) => {
     const jurisdiction = await jurisdictionOf(req);
     const body = await readJsonObject(req);
     const result = await catalog.replaceRouting(db, jurisdiction, param(req, 'code'), body, actor(res));
-    context.cache?.bump();
     sendJson(res, result, jurisdiction.time_zone);
   });
   router.put('/services/:code/availability', admin, async (req, res) => {
     const jurisdiction = await jurisdictionOf(req);
     const body = await readJsonObject(req);
     const result = await catalog.replaceAvailability(db, jurisdiction, param(req, 'code'), body, actor(res));
-    context.cache?.bump();
     sendJson(res, result, jurisdiction.time_zone);
   });
 
@@ -85,7 +79,6 @@ export function catalogRouter(context: AppContext): Router {
     const retireMissing = catalog.retireMissingOf(req.query);
     const body = await readJsonObject(req);
     const result = await catalog.importCatalog(db, jurisdiction, body, retireMissing, actor(res));
-    context.cache?.bump();
     sendJson(res, result, jurisdiction.time_zone);
   });
 
@@ -98,14 +91,12 @@ export function catalogRouter(context: AppContext): Router {
     const jurisdiction = await jurisdictionOf(req);
     const body = await readJsonObject(req);
     const result = await catalog.createAgency(db, jurisdiction, body, actor(res));
-    context.cache?.bump();
     sendJson(res, result, jurisdiction.time_zone, 201);
   });
   router.put('/agencies/:code', admin, async (req, res) => {
     const jurisdiction = await jurisdictionOf(req);
     const body = await readJsonObject(req);
     const result = await catalog.updateAgency(db, jurisdiction, param(req, 'code'), body, actor(res));
-    context.cache?.bump();
     sendJson(res, result, jurisdiction.time_zone);
   });
 
@@ -118,7 +109,6 @@ export function catalogRouter(context: AppContext): Router {
     const jurisdiction = await jurisdictionOf(req);
     const body = await readJsonObject(req);
     const result = await catalog.createArea(db, jurisdiction, body, actor(res));
-    context.cache?.bump();
     sendJson(res, result, jurisdiction.time_zone, 201);
   });
   router.get('/areas/:code', async (req, res) => {
@@ -128,7 +118,6 @@ export function catalogRouter(context: AppContext): Router {
   router.delete('/areas/:code', admin, async (req, res) => {
     const jurisdiction = await jurisdictionOf(req);
     await catalog.deleteArea(db, jurisdiction, param(req, 'code'), actor(res));
-    context.cache?.bump();
     res.status(204).set('Cache-Control', 'no-store').end();
   });
 
