@@ -63,7 +63,7 @@ export function createApp({
     uploadBudget: new UploadBudget(config.uploadMemoryBudgetBytes),
     keyRateLimiter: new RateLimiter(config.rateLimitPerKey),
     addressRateLimiter: new RateLimiter(config.rateLimitPerAddress),
-    ...(config.responseCacheTtlMs > 0 ? { cache: new ResponseCache(16 * 1024 * 1024, config.responseCacheTtlMs) } : {}),
+    ...(config.responseCacheTtlMs > 0 ? { cache: new ResponseCache(undefined, config.responseCacheTtlMs).follow(db) } : {}),
   };
   const observability = createObservability(db, logger);
   const app = express();

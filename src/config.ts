@@ -127,8 +127,8 @@ export interface SiteConfig {
 }
 
 /** The OpenStreetMap standard tiles (their usage policy: attribution shown, a setting rather than hard-coded). */
-export const DEFAULT_MAP_TILE_URL = 'https://tile.openstreetmap.org/{z}/{x}/{y}.png';
-export const DEFAULT_MAP_ATTRIBUTION = '© OpenStreetMap contributors';
+const DEFAULT_MAP_TILE_URL = 'https://tile.openstreetmap.org/{z}/{x}/{y}.png';
+const DEFAULT_MAP_ATTRIBUTION = '© OpenStreetMap contributors';
 
 /** The origin of a tile URL template, for the pages' Content-Security-Policy (img-src). */
 export function tileOriginOf(template: string): string {

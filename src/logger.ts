@@ -29,7 +29,7 @@ const SECRET_NAME = /key|token|secret|passw|pwd|auth|session|sig|credential/i;
 const CREDENTIALS = /\b(Bearer|Basic|Token)(?:\s+(?:Bearer|Basic|Token)\b)*\s+[\w.~+/=-]+/gi;
 
 /** `text` with the values of key-like parameters and header credentials replaced by [REDACTED]. */
-export function scrubText(text: string): string {
+function scrubText(text: string): string {
   return text
     .replace(PARAMETER, (whole, separator: string, name: string, value: string) =>
       value !== '' && SECRET_NAME.test(name) ? `${separator}${name}=${REDACTED}` : whole,
@@ -38,7 +38,7 @@ export function scrubText(text: string): string {
 }
 
 /** A copy of a log field with every secret blanked (bounded depth: a log line is not a data dump). */
-export function scrub(value: unknown, depth = 0): unknown {
+function scrub(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return scrubText(value);
   if (value === null || typeof value !== 'object') return value;
   if (depth >= 8) return '[…]';

@@ -106,10 +106,8 @@ async function serve(config: Config, logger: Logger, prepare: boolean): Promise<
         db,
         config,
         logger,
-        changed: () => {
-          context.intakeLookups.forget();
-          context.cache?.bump();
-        },
+        // Answers are not: the cache follows the store's committed writes itself.
+        changed: () => context.intakeLookups.forget(),
       })
     : undefined;
   if (lock && admin) lock.publishAdminEndpoint(admin.endpoint);

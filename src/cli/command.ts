@@ -20,7 +20,7 @@ export interface Command {
   run(argv: string[], io: CommandIo): Promise<number>;
 }
 
-export const wantsHelp = (argv: string[]): boolean => argv.some((argument) => argument === '--help' || argument === '-h');
+const wantsHelp = (argv: string[]): boolean => argv.some((argument) => argument === '--help' || argument === '-h');
 
 /** Runs a tool in-process: the exit code, with its output written through io. */
 export async function execute(command: Command, argv: string[], io: CommandIo, name: string): Promise<number> {

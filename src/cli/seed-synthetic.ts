@@ -394,7 +394,7 @@ function formatDuration(seconds: number): string {
 }
 
 /** Rows done / total, rate and ETA on stderr: redrawn in place on a terminal, one line per update otherwise. */
-export class ProgressBar {
+class ProgressBar {
   private readonly started = Date.now();
   private readonly tty = Boolean(process.stderr.isTTY);
 

@@ -25,14 +25,14 @@ Lists staff accounts: id, e-mail, role, state, password / two-factor, name.`,
 Deactivates the account; its sessions and unused links end at once.`,
 };
 
-export const STAFF_USAGE = `Usage:
+const STAFF_USAGE = `Usage:
   npm run staff -- add --email E --name "Full Name" [--role staff|admin] [--agency CODE]...
   npm run staff -- link --email E
   npm run staff -- list
   npm run staff -- disable --email E
 Add --help after a command for its details.`;
 
-export class UsageError extends Error {}
+class UsageError extends Error {}
 
 /** Runs one command against an open store; returns what to print. Tests call this in-process. */
 export async function runStaffCommand(argv: string[], db: Db, config: Config): Promise<string> {

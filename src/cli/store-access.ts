@@ -20,8 +20,7 @@ import { snapshotEmbeddedStore } from '../store/embedded-snapshot.js';
 import { validate, type SchemaId } from '../validate/validate.js';
 
 /** What to do instead while the server runs, for tools that cannot work through it. */
-export const STAFF_API_ALTERNATIVE =
-  'Stop the server first, or do this through the staff API (/api/v1, see the README) while it runs.';
+const STAFF_API_ALTERNATIVE = 'Stop the server first, or do this through the staff API (/api/v1, see the README) while it runs.';
 
 export interface OpenedStore {
   config: Config;

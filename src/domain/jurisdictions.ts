@@ -7,8 +7,6 @@ import type { Jurisdiction } from './types.js';
 
 export interface JurisdictionRegistry {
   resolve(jurisdictionId: string | undefined): Promise<Jurisdiction>;
-  /** Forget the cached list (after a jurisdiction or catalog change). */
-  invalidate(): void;
 }
 
 // Short cache: the list is read on every GeoReport call, changes rarely, and other server processes
@@ -34,9 +32,6 @@ export function createJurisdictionRegistry(db: Db): JurisdictionRegistry {
       const found = list.find((jurisdiction) => jurisdiction.jurisdiction_id === jurisdictionId);
       if (!found) throw notFound(`jurisdiction_id ${jurisdictionId} was not found.`);
       return found;
-    },
-    invalidate() {
-      cached = undefined;
     },
   };
 }

@@ -89,8 +89,6 @@ export async function createAreaAlert(
   if (!created) throw notFound(`No service area with code ${String(input.service_area).slice(0, 40)}.`);
 }
 
-export type LinkSubscription = store.Subscription;
-
 /** The subscription behind a link, or a 404 (an unknown or malformed token). */
 export async function subscriptionForLink(db: Db, token: string): Promise<store.Subscription> {
   const found = await store.findSubscription(db, token);

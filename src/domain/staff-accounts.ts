@@ -9,7 +9,7 @@ import { recordAudit } from '../store/routing-store.js';
 import * as store from '../store/staff-accounts-store.js';
 import type { StaffAccount, StaffRole } from '../store/staff-accounts-store.js';
 import { hashPassword, needsRehash, passwordProblem, verifyAgainstNothing, verifyPassword } from './passwords.js';
-import { generateTotpSecret, otpauthUri, stepAt, verifyTotp } from './totp.js';
+import { generateTotpSecret, otpauthUri, verifyTotp } from './totp.js';
 
 export type { StaffAccount, StaffRole };
 
@@ -322,5 +322,3 @@ export async function accountForSingleSignOn(
   await store.markSignedIn(db, account.id);
   return account;
 }
-
-export const stepNow = (now = new Date()): number => stepAt(now.getTime() / 1000);

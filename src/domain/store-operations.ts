@@ -10,7 +10,7 @@ import type { Db } from '../store/db.js';
 export interface OperationDependencies {
   db: Db;
   config: Config;
-  /** Called after a write that caches of a running server must not outlive (remembered keys, answers). */
+  /** Called after a write that remembered keys of a running server must not outlive (answers follow the store). */
   changed(): void;
 }
 

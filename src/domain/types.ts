@@ -1,7 +1,6 @@
 // Domain values, named as in the GeoReport v2 standard so the serializer maps them one-to-one.
 
 export type ServiceType = 'realtime' | 'batch' | 'blackbox';
-export const SERVICE_TYPES: readonly ServiceType[] = ['realtime', 'batch', 'blackbox'];
 
 export type Datatype = 'string' | 'number' | 'datetime' | 'text' | 'singlevaluelist' | 'multivaluelist';
 export const DATATYPES: readonly Datatype[] = ['string', 'number', 'datetime', 'text', 'singlevaluelist', 'multivaluelist'];

@@ -33,6 +33,6 @@ export interface AppContext {
   keyRateLimiter?: RateLimiter;
   /** POST rate limit per client address. */
   addressRateLimiter?: RateLimiter;
-  /** Rendered GET answers; every write in this process must bump() it. */
+  /** Rendered GET answers; invalidated by every committed write through `db` (it follows the store itself). */
   cache?: ResponseCache;
 }

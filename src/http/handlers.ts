@@ -25,10 +25,9 @@ import { saveMedia } from '../media/media-store.js';
 import { readFormBody, type UploadedFile, withQueryParameters } from './body.js';
 import { apiKeyAuth } from './api-key-auth.js';
 import type { AppContext } from './context.js';
-import type { Db } from '../store/db.js';
 import { FEEDS_PATH } from './feeds.js';
 import { render, respond, respondCached, type RespondOptions } from './respond.js';
-import { requestsVersionReader } from './requests-version.js';
+import { changeMarkersOf } from './response-cache.js';
 
 type Handler = (req: Request, res: Response) => Promise<void>;
 
@@ -105,22 +104,7 @@ export type GeoReportHandlers = ReturnType<typeof createHandlers>;
 export function createHandlers(context: AppContext) {
   const { db, reads, config } = context;
 
-  const cachedVersion = requestsVersionReader(context);
-
-  // The catalog changeset, while the change feed is live: remembered until a notification (any catalog change
-  // moves jurisdictions.catalog_changed_at, which NOTIFYs) or a write of this process. Otherwise read each time.
-  const catalogMarks = new Map<string, { version: string; value: Promise<Date | undefined> }>();
-  function catalogChanged(key: string, read: (source: Db) => Promise<Date | undefined>): Promise<Date | undefined> {
-    const live = context.changes?.version();
-    if (live === undefined || !context.cache) return reads.read(read);
-    const version = `${live}|${context.cache.currentGeneration}`;
-    const known = catalogMarks.get(key);
-    if (known && known.version === version) return known.value;
-    const value = reads.read(read);
-    catalogMarks.set(key, { version, value });
-    value.catch(() => catalogMarks.delete(key));
-    return value;
-  }
+  const markers = changeMarkersOf(context);
 
   const uploadLimits = { maxFileBytes: config.mediaMaxBytes, maxFiles: config.mediaMaxFiles, budget: context.uploadBudget };
   /** A GeoReport POST's parameters: the body's, and the query string's where the body does not give them. */
@@ -170,7 +154,7 @@ export function createHandlers(context: AppContext) {
 
   const handlers = {
     async discovery(req, res) {
-      const changed = await catalogChanged('*', (source) => services.catalogChangedAnywhere(source));
+      const changed = await markers.catalog('*', (source) => services.catalogChangedAnywhere(source));
       const document = services.discoveryDocument(changed, {
         contact: config.contact,
         keyService: config.keyService,
@@ -194,7 +178,7 @@ export function createHandlers(context: AppContext) {
       const jurisdiction = await jurisdictionFromQuery(context, req.query);
       // The catalog changeset moves with every change of the list (availability included): it is the
       // cache's change marker.
-      const changed = await catalogChanged(jurisdiction.jurisdiction_id, (source) =>
+      const changed = await markers.catalog(jurisdiction.jurisdiction_id, (source) =>
         services.catalogChangedAt(source, jurisdiction),
       );
       const options: RespondOptions = {
@@ -233,7 +217,6 @@ export function createHandlers(context: AppContext) {
 
     async createRequest(req, res) {
       const { created, jurisdiction } = await create(req);
-      context.cache?.bump();
       context.events?.poke();
       respond(req, res, 'created_requests', [created], { timeZone: jurisdiction.time_zone });
     },
@@ -248,7 +231,6 @@ export function createHandlers(context: AppContext) {
     async addUpdate(req, res) {
       const { pairs, files, keyId, jurisdiction } = await authenticatedForm(req);
       const stored = await updates.addComment(db, jurisdiction, commentInput(pairs), keyId, files, mediaSink);
-      context.cache?.bump();
       respond(req, res, 'created_updates', [stored], { timeZone: jurisdiction.time_zone });
     },
 
@@ -293,7 +275,7 @@ export function createHandlers(context: AppContext) {
         // Paging totals are cached with the body; their links are built from this caller's URL.
         perRequestHeaders: ({ paging }) => (paging ? pagingHeaders(req, paging.total, paging.page, paging.page_size) : {}),
       };
-      const version = await cachedVersion(jurisdiction);
+      const version = await markers.requests(jurisdiction);
       await respondCached(req, res, context.cache, `requests|${plan.key}`, version, options, async () => {
         const cache = context.cache;
         const list = await reads.read((source) =>
@@ -323,7 +305,7 @@ export function createHandlers(context: AppContext) {
       const extensions = extensionsOf(req.query);
       const id = pathParameter(req, 'service_request_id');
       const options: RespondOptions = { timeZone: jurisdiction.time_zone, cache: 'requests', honorModifiedSince: true };
-      const version = await cachedVersion(jurisdiction);
+      const version = await markers.requests(jurisdiction);
       await respondCached(
         req,
         res,

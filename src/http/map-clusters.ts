@@ -13,7 +13,7 @@ import type { AppContext } from './context.js';
 import { methodNotAllowedHandler, notFoundHandler } from './error-handler.js';
 import { refuseNul } from './format.js';
 import { markMount } from './observability.js';
-import { requestsVersionReader } from './requests-version.js';
+import { changeMarkersOf } from './response-cache.js';
 import type { RenderedAnswer } from './response-cache.js';
 import { respondCached, type RespondOptions } from './respond.js';
 
@@ -72,7 +72,7 @@ function xml(found: MapClusters, timeZone: string): string {
 
 export function mapRouter(context: AppContext): Router {
   const router = express.Router();
-  const cachedVersion = requestsVersionReader(context);
+  const markers = changeMarkersOf(context);
   router.use(markMount);
   // Errors (400, 404, 405) are written in the format the path names (error-handler.ts reads it).
   router.use((req, res, next) => {
@@ -88,7 +88,7 @@ export function mapRouter(context: AppContext): Router {
     for (const name of MAP_FILTERS) if (req.query[name] !== undefined) filters[name] = req.query[name];
     const plan = planMapClusters(jurisdiction, view, checkedInput('query-requests-input.json', coerceRequestsQuery(filters)));
     const options: RespondOptions = { timeZone: jurisdiction.time_zone, cache: 'requests' };
-    const version = await cachedVersion(jurisdiction);
+    const version = await markers.requests(jurisdiction);
     await respondCached(req, res, context.cache, `map|${plan.key}`, version, options, async (): Promise<RenderedAnswer> => {
       const found = await context.reads.read((source) => findMapClusters(source, plan));
       const body = format === 'xml' ? xml(found, jurisdiction.time_zone) : geoJson(found, jurisdiction.time_zone);

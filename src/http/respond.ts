@@ -5,7 +5,7 @@ import type { Request, Response } from 'express';
 import { badRequest, notFound } from '../errors.js';
 import { CONTENT_TYPES, serialize, serializeGeoJson, type DocumentName } from '../serialize/serialize.js';
 import { formatOf } from './format.js';
-import type { RenderedAnswer, ResponseCache } from './response-cache.js';
+import { answerKey, type RenderedAnswer, type ResponseCache } from './response-cache.js';
 
 export type CachePolicy = 'catalog' | 'requests' | 'none';
 
@@ -124,8 +124,8 @@ export function respond(req: Request, res: Response, documentName: DocumentName,
 }
 
 /**
- * A GET answer through the response cache: `version` is the store's change marker for what the answer
- * shows; `produce` queries and renders on a miss.
+ * A GET answer through the response cache (which owns keys and revalidation): `version` is the store's change
+ * marker for what the answer shows; `produce` queries and renders on a miss.
  */
 export async function respondCached(
   req: Request,
@@ -136,28 +136,8 @@ export async function respondCached(
   options: RespondOptions,
   produce: () => Promise<RenderedAnswer>,
 ): Promise<void> {
-  if (!cache) {
-    sendAnswer(req, res, await produce(), options);
-    return;
-  }
-  const fullKey = `${formatOf(res)}|${jsonpCallback(req, res) ?? ''}|${key}`;
-  const found = cache.lookup(fullKey, version);
-  if (found && !found.stale) {
-    sendAnswer(req, res, found.answer, options);
-    return;
-  }
-  const refresh = () =>
-    cache.once(`${fullKey}|${version}`, async () => {
-      const produced = await produce();
-      cache.set(fullKey, version, produced);
-      return produced;
-    });
-  if (found) {
-    // Stale but confirmed by the change marker: answer now, refresh in the background. A failed refresh
-    // only means the next poll renders (and reports the failure) itself.
-    refresh().catch(() => undefined);
-    sendAnswer(req, res, found.answer, options);
-    return;
-  }
-  sendAnswer(req, res, await refresh(), options);
+  const answer = cache
+    ? await cache.answer(answerKey(formatOf(res), jsonpCallback(req, res), key), version, produce)
+    : await produce();
+  sendAnswer(req, res, answer, options);
 }

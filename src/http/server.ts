@@ -8,7 +8,7 @@ import { errorDocument } from './error-handler.js';
 import { splitFormat } from './format.js';
 
 /** The request line and headers together, in bytes (Node's default, stated so the README can promise it). */
-export const MAX_HEAD_BYTES = 16 * 1024;
+const MAX_HEAD_BYTES = 16 * 1024;
 
 /** A server for `app` with the limits and client-error answers above; main.ts and tests listen on it. */
 export function createHttpServer(app: http.RequestListener): http.Server {

@@ -10,8 +10,7 @@ import type { AppContext } from './context.js';
 
 export const isSecureSite = (config: Config): boolean => config.publicUrl.startsWith('https:');
 
-export const sessionCookieName = (config: Config): string =>
-  isSecureSite(config) ? '__Host-open311_session' : 'open311_session';
+const sessionCookieName = (config: Config): string => (isSecureSite(config) ? '__Host-open311_session' : 'open311_session');
 
 /** One cookie's value from the Cookie header (at most 8 KiB read; no object keyed by outside input). */
 export function readCookie(req: Request, name: string): string | undefined {

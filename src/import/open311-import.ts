@@ -80,7 +80,7 @@ interface Target {
 type Record_ = Record<string, unknown>;
 
 /** A stable name of the source, under which its ids and checkpoint are kept. */
-export function sourceName(baseUrl: string, jurisdiction: string | undefined): string {
+function sourceName(baseUrl: string, jurisdiction: string | undefined): string {
   const url = new URL(baseUrl);
   return `${url.host}${url.pathname.replace(/\/+$/, '')}${jurisdiction ? `#${jurisdiction}` : ''}`;
 }

@@ -13,7 +13,7 @@ export const IMAGE_CONTENT_TYPES: Record<ImageType, string> = {
   webp: 'image/webp',
 };
 
-export function sniffImageType(bytes: Buffer): ImageType | undefined {
+function sniffImageType(bytes: Buffer): ImageType | undefined {
   if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
   if (bytes.length >= 8 && bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])))
     return 'png';

@@ -1,16 +1,10 @@
 // Words the messages and pages need in each language, beside the templates: status names and alert wording.
+import { STATUS_LABELS, type DetailedStatus } from '../domain/workflow.js';
 import type { Language } from './address.js';
 
-const STATUS: Record<Language, Record<string, string>> = {
-  en: {
-    submitted: 'Submitted',
-    acknowledged: 'Acknowledged',
-    in_progress: 'In progress',
-    on_hold: 'On hold',
-    closed: 'Closed',
-    duplicate: 'Closed as a duplicate',
-    rejected: 'Rejected',
-  },
+// English is the workflow's own wording (the console's too); the other languages translate each status of it.
+const STATUS: Record<Language, Record<DetailedStatus, string>> = {
+  en: STATUS_LABELS,
   es: {
     submitted: 'Recibida',
     acknowledged: 'Confirmada',
@@ -23,7 +17,8 @@ const STATUS: Record<Language, Record<string, string>> = {
 };
 
 export const statusLabel = (language: Language, detailedStatus: string): string =>
-  (Object.hasOwn(STATUS[language], detailedStatus) ? STATUS[language][detailedStatus] : undefined) ?? detailedStatus;
+  (Object.hasOwn(STATUS[language], detailedStatus) ? STATUS[language][detailedStatus as DetailedStatus] : undefined) ??
+  detailedStatus;
 
 export const frequencyLabel = (language: Language, frequency: string): string =>
   language === 'es'

@@ -4,7 +4,6 @@ export const ALERTS_PATH = '/alerts';
 
 /** The resident site's page of a request (its track page). */
 export const trackingUrl = (publicUrl: string, id: string): string => `${publicUrl}/requests/${encodeURIComponent(id)}`;
-export const followPath = (id: string): string => `/requests/${encodeURIComponent(id)}/follow`;
 export const confirmUrl = (publicUrl: string, token: string): string => `${publicUrl}${NOTIFICATIONS_PATH}/confirm/${token}`;
 export const unsubscribeUrl = (publicUrl: string, token: string): string =>
   `${publicUrl}${NOTIFICATIONS_PATH}/unsubscribe/${token}`;

@@ -124,7 +124,7 @@ const extendedRequestShape: Shape = [
   },
 ];
 
-export const DOCUMENTS = {
+const DOCUMENTS = {
   discovery: {
     root: 'discovery',
     shape: [

@@ -15,7 +15,7 @@ export interface ApiKeyRecord {
 
 export const hashKey = (key: string): string => createHash('sha256').update(key, 'utf8').digest('hex');
 
-export function generateKey(): string {
+function generateKey(): string {
   return `o311_${randomBytes(24).toString('base64url')}`;
 }
 

@@ -12,7 +12,7 @@ import pg from 'pg';
 import type { Logger } from '../logger.js';
 import type { Db } from './db.js';
 
-export const CHANGES_CHANNEL = 'open311_changes';
+const CHANGES_CHANNEL = 'open311_changes';
 const PING_PREFIX = 'ping:';
 
 export interface ChangeFeedOptions {

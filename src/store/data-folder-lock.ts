@@ -45,7 +45,7 @@ export interface DataFolderLock {
 
 const held = new Set<string>();
 
-export function lockPath(dataDirectory: string): string {
+function lockPath(dataDirectory: string): string {
   return path.join(dataDirectory, LOCK_FILE_NAME);
 }
 
@@ -64,7 +64,7 @@ function procStat(pid: number): { state: string; start: string } | undefined {
 const processStart = (pid: number): string | undefined => procStat(pid)?.start;
 
 /** Whether the process that wrote this lock still runs (a pid reused by another process does not count). */
-export function holderIsAlive(contents: LockContents): boolean {
+function holderIsAlive(contents: LockContents): boolean {
   if (contents.pid === process.pid) return held.has(contents.token);
   try {
     process.kill(contents.pid, 0);

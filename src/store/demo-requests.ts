@@ -3,7 +3,7 @@
 // notes, some overdue, a few suspected duplicates — so the console's queue, map and trends show something.
 // Generated from a fixed seed (the same data every time) and written once: a second run finds the marker
 // channel and does nothing.
-import { DEMO_CATALOG } from '../../seeds/demo-catalog.js';
+import { DEMO_CATALOG } from './demo-catalog.js';
 import type { Db } from './db.js';
 
 export const DEMO_CHANNEL = 'demo';
@@ -108,7 +108,7 @@ function random(seed: number): () => number {
   };
 }
 
-export async function hasDemoRequests(db: Db, jurisdictionId: string): Promise<boolean> {
+async function hasDemoRequests(db: Db, jurisdictionId: string): Promise<boolean> {
   return (
     (await db('service_requests').where({ jurisdiction_id: jurisdictionId, channel: DEMO_CHANNEL }).first('id')) !== undefined
   );

@@ -2,6 +2,7 @@
 import type { Knex } from 'knex';
 import type { Db } from './db.js';
 import { isStorableId } from './ids.js';
+import { publicRequestColumns } from './request-columns.js';
 import { insideBox } from './spatial.js';
 
 export interface FeedFilter {
@@ -30,18 +31,19 @@ export interface FeedRequest {
 }
 
 const COLUMNS = (db: Db) => [
-  db.raw('r.id::text AS service_request_id'),
-  'r.status',
+  ...publicRequestColumns(db, ['service_request_id', 'status']),
   'r.detailed_status',
-  'r.status_notes',
-  's.service_code',
-  's.service_name',
-  'r.description',
-  'r.address',
-  'r.requested_datetime',
-  'r.updated_datetime',
-  db.raw('ST_Y(r.location::geometry) AS lat'),
-  db.raw('ST_X(r.location::geometry) AS long'),
+  ...publicRequestColumns(db, [
+    'status_notes',
+    'service_code',
+    'service_name',
+    'description',
+    'address',
+    'requested_datetime',
+    'updated_datetime',
+    'lat',
+    'long',
+  ]),
 ];
 
 function fromPublic(db: Db, jurisdictionId: string): Knex.QueryBuilder {

@@ -3,8 +3,10 @@
 // it; delivery_key is unique, so one event reaches one address once. Claims use FOR UPDATE SKIP LOCKED and a
 // lease, like the webhook outbox, so several server nodes never send the same row at once.
 import { randomBytes } from 'node:crypto';
+import type { Knex } from 'knex';
 import type { Db } from './db.js';
 import { isStorableId } from './ids.js';
+import { claimDueRows, jsonOf } from './outbox-store.js';
 
 /** A link token: 256 random bits, URL-safe. */
 export const newSubscriptionToken = (): string => randomBytes(32).toString('base64url');
@@ -326,34 +328,25 @@ export interface ClaimedMessage {
 
 /** Claims due pending messages: locked (skipping rows other nodes hold), then leased for `leaseMs`. */
 export async function claimDueMessages(db: Db, limit: number, leaseMs: number): Promise<ClaimedMessage[]> {
-  return db.transaction(async (trx) => {
-    const result = await trx.raw(
-      `SELECT m.id::text AS id, m.jurisdiction_id, m.service_request_id::text AS service_request_id, m.template,
+  const rows = await claimDueRows<ClaimedMessage>(
+    db,
+    {
+      table: 'notification_messages',
+      alias: 'm',
+      select: `SELECT m.id::text AS id, m.jurisdiction_id, m.service_request_id::text AS service_request_id, m.template,
               m.recipient, m.recipient_role, m.language, m.payload, m.delivery_key, m.attempts,
               s.token, (s.unsubscribed_at IS NOT NULL) AS unsubscribed, s.area_label
-       FROM notification_messages m LEFT JOIN notification_subscriptions s ON s.id = m.subscription_id
-       WHERE m.status = 'pending' AND m.next_attempt_at <= now()
-       ORDER BY m.id
-       LIMIT ?
-       FOR UPDATE OF m SKIP LOCKED`,
-      [limit],
-    );
-    const rows = (result.rows as ClaimedMessage[]).map((row) => ({
-      ...row,
-      attempts: Number(row.attempts),
-      unsubscribed: row.unsubscribed === true,
-      payload: typeof row.payload === 'string' ? (JSON.parse(row.payload) as Record<string, unknown>) : row.payload,
-    }));
-    if (rows.length > 0) {
-      await trx('notification_messages')
-        .whereIn(
-          'id',
-          rows.map((row) => row.id),
-        )
-        .update({ next_attempt_at: trx.raw('now() + make_interval(secs => ?)', [leaseMs / 1000]) });
-    }
-    return rows;
-  });
+       FROM notification_messages m LEFT JOIN notification_subscriptions s ON s.id = m.subscription_id`,
+    },
+    limit,
+    leaseMs,
+  );
+  return rows.map((row) => ({
+    ...row,
+    attempts: Number(row.attempts),
+    unsubscribed: row.unsubscribed === true,
+    payload: jsonOf(row.payload),
+  }));
 }
 
 /** How many messages this address was sent in the last hour, and when the oldest of them was sent. */
@@ -464,39 +457,81 @@ export async function listMessages(
 }
 
 /**
+ * The digest clock, shared by the area and the overdue digests: due once the jurisdiction's local time is past
+ * `hour` o'clock (`?`, bound twice) and the last digest (`last`) is older than today's digest time. Over rows
+ * aliased `j` (jurisdictions); `local_date` keys a digest so that nodes racing here write it once.
+ */
+const DIGEST_DUE_SQL = (last: string): string =>
+  `extract(hour FROM now() AT TIME ZONE j.time_zone) >= ?
+         AND ${last} < (date_trunc('day', now() AT TIME ZONE j.time_zone) + make_interval(hours => ?)) AT TIME ZONE j.time_zone`;
+const DIGEST_LOCAL_DATE_SQL = `to_char(now() AT TIME ZONE j.time_zone, 'YYYY-MM-DD') AS local_date`;
+
+/**
+ * Writes the digests of the due rows of `due.table` (`due.select` is the select of the rows whose DIGEST_DUE_SQL
+ * holds; at most one batch of them is locked, skipping those another node holds) in one transaction: for each, the items it lists; a message when there are any; the row's last_digest_at moved on.
+ */
+async function writeDueDigests<Row extends { id: string }>(
+  db: Db,
+  clock: { hour: number; batch: number },
+  due: { table: string; alias: string; select: string },
+  digest: {
+    items(trx: Knex.Transaction, row: Row): Promise<Array<Record<string, unknown>>>;
+    message(trx: Knex.Transaction, row: Row, items: Array<Record<string, unknown>>): Promise<unknown>;
+  },
+): Promise<number> {
+  return db.transaction(async (trx) => {
+    const rows = (
+      await trx.raw(`${due.select} ORDER BY ${due.alias}.id LIMIT ? FOR UPDATE OF ${due.alias} SKIP LOCKED`, [
+        clock.hour,
+        clock.hour,
+        clock.batch,
+      ])
+    ).rows as Row[];
+    let written = 0;
+    for (const row of rows) {
+      const items = await digest.items(trx, row);
+      if (items.length > 0) {
+        await digest.message(trx, row, items);
+        written += 1;
+      }
+      await trx(due.table).where({ id: row.id }).update({ last_digest_at: trx.fn.now() });
+    }
+    return written;
+  });
+}
+
+/**
  * Writes the daily digests that are due: for each confirmed daily area alert whose last digest is older than
  * today's digest time (`hour` o'clock in the jurisdiction's zone), one message listing the public requests
  * created in its area since, keyed by subscription and local date (so nodes racing here write it once).
  * Returns how many digests were written.
  */
 export async function enqueueDueDigests(db: Db, hour: number, batch = 100): Promise<number> {
-  return db.transaction(async (trx) => {
-    const due = await trx.raw(
-      `SELECT s.id::text AS id, s.jurisdiction_id, s.email, s.language,
-              COALESCE(s.last_digest_at, s.confirmed_at) AS since,
-              to_char(now() AT TIME ZONE j.time_zone, 'YYYY-MM-DD') AS local_date
+  return writeDueDigests<{
+    id: string;
+    jurisdiction_id: string;
+    email: string;
+    language: string;
+    since: Date;
+    local_date: string;
+  }>(
+    db,
+    { hour, batch },
+    {
+      select: `SELECT s.id::text AS id, s.jurisdiction_id, s.email, s.language,
+              COALESCE(s.last_digest_at, s.confirmed_at) AS since, ${DIGEST_LOCAL_DATE_SQL}
        FROM notification_subscriptions s
        JOIN jurisdictions j ON j.jurisdiction_id = s.jurisdiction_id
        WHERE s.kind = 'area' AND s.frequency = 'daily' AND s.confirmed_at IS NOT NULL AND s.unsubscribed_at IS NULL
-         AND extract(hour FROM now() AT TIME ZONE j.time_zone) >= ?
-         AND COALESCE(s.last_digest_at, s.confirmed_at)
-             < (date_trunc('day', now() AT TIME ZONE j.time_zone) + make_interval(hours => ?)) AT TIME ZONE j.time_zone
-       ORDER BY s.id
-       LIMIT ?
-       FOR UPDATE OF s SKIP LOCKED`,
-      [hour, hour, batch],
-    );
-    let written = 0;
-    for (const subscription of due.rows as Array<{
-      id: string;
-      jurisdiction_id: string;
-      email: string;
-      language: string;
-      since: Date;
-      local_date: string;
-    }>) {
-      const items = await trx.raw(
-        `SELECT r.id::text AS service_request_id, s.service_name, r.address
+         AND ${DIGEST_DUE_SQL('COALESCE(s.last_digest_at, s.confirmed_at)')}`,
+      table: 'notification_subscriptions',
+      alias: 's',
+    },
+    {
+      items: async (trx, subscription) =>
+        (
+          await trx.raw(
+            `SELECT r.id::text AS service_request_id, s.service_name, r.address
          FROM service_requests r
          JOIN services s ON s.id = r.service_id
          JOIN notification_subscriptions alert ON alert.id = ?
@@ -507,11 +542,11 @@ export async function enqueueDueDigests(db: Db, hour: number, batch = 100): Prom
                 OR (area.id IS NOT NULL AND ST_Intersects(area.area, r.location)))
          ORDER BY r.requested_datetime, r.id
          LIMIT 200`,
-        [subscription.id, subscription.since],
-      );
-      const list = items.rows as Array<Record<string, unknown>>;
-      if (list.length > 0) {
-        await trx.raw(
+            [subscription.id, subscription.since],
+          )
+        ).rows,
+      message: (trx, subscription, items) =>
+        trx.raw(
           `INSERT INTO notification_messages (jurisdiction_id, subscription_id, template, recipient, recipient_role, language, payload, delivery_key)
            VALUES (?, ?, 'alert-digest', ?, 'area', ?, ?::jsonb, ?) ON CONFLICT (delivery_key) DO NOTHING`,
           [
@@ -519,16 +554,12 @@ export async function enqueueDueDigests(db: Db, hour: number, batch = 100): Prom
             subscription.id,
             subscription.email,
             subscription.language,
-            JSON.stringify({ items: list }),
+            JSON.stringify({ items }),
             `digest:${subscription.id}:${subscription.local_date}`,
           ],
-        );
-        written += 1;
-      }
-      await trx('notification_subscriptions').where({ id: subscription.id }).update({ last_digest_at: trx.fn.now() });
-    }
-    return written;
-  });
+        ),
+    },
+  );
 }
 
 export interface AgencyDigestRecipient {
@@ -577,57 +608,52 @@ export async function removeAgencyDigestRecipient(db: Db, jurisdictionId: string
  * open requests of its agency past their expected_datetime, keyed by recipient and local date.
  */
 export async function enqueueDueOverdueDigests(db: Db, hour: number, batch = 100): Promise<number> {
-  return db.transaction(async (trx) => {
-    const due = await trx.raw(
-      `SELECT d.id::text AS id, d.jurisdiction_id, d.agency_id, d.email, d.language, a.name AS agency_name,
-              to_char(now() AT TIME ZONE j.time_zone, 'YYYY-MM-DD') AS local_date
+  return writeDueDigests<{
+    id: string;
+    jurisdiction_id: string;
+    agency_id: string;
+    email: string;
+    language: string;
+    agency_name: string;
+    local_date: string;
+  }>(
+    db,
+    { hour, batch },
+    {
+      select: `SELECT d.id::text AS id, d.jurisdiction_id, d.agency_id, d.email, d.language, a.name AS agency_name,
+              ${DIGEST_LOCAL_DATE_SQL}
        FROM agency_digest_recipients d
        JOIN agencies a ON a.id = d.agency_id
        JOIN jurisdictions j ON j.jurisdiction_id = d.jurisdiction_id
-       WHERE extract(hour FROM now() AT TIME ZONE j.time_zone) >= ?
-         AND COALESCE(d.last_digest_at, d.created_at)
-             < (date_trunc('day', now() AT TIME ZONE j.time_zone) + make_interval(hours => ?)) AT TIME ZONE j.time_zone
-       ORDER BY d.id
-       LIMIT ?
-       FOR UPDATE OF d SKIP LOCKED`,
-      [hour, hour, batch],
-    );
-    let written = 0;
-    for (const recipient of due.rows as Array<{
-      id: string;
-      jurisdiction_id: string;
-      agency_id: string;
-      email: string;
-      language: string;
-      agency_name: string;
-      local_date: string;
-    }>) {
-      const items = await trx.raw(
-        `SELECT r.id::text AS service_request_id, s.service_name, r.address,
+       WHERE ${DIGEST_DUE_SQL('COALESCE(d.last_digest_at, d.created_at)')}`,
+      table: 'agency_digest_recipients',
+      alias: 'd',
+    },
+    {
+      items: async (trx, recipient) =>
+        (
+          await trx.raw(
+            `SELECT r.id::text AS service_request_id, s.service_name, r.address,
                 to_char(r.expected_datetime AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI"Z"') AS expected
          FROM service_requests r JOIN services s ON s.id = r.service_id
          WHERE r.agency_id = ? AND r.status = 'open' AND r.expected_datetime < now()
          ORDER BY r.expected_datetime, r.id
          LIMIT 200`,
-        [recipient.agency_id],
-      );
-      const list = items.rows as Array<Record<string, unknown>>;
-      if (list.length > 0) {
-        await trx.raw(
+            [recipient.agency_id],
+          )
+        ).rows,
+      message: (trx, recipient, items) =>
+        trx.raw(
           `INSERT INTO notification_messages (jurisdiction_id, template, recipient, recipient_role, language, payload, delivery_key)
            VALUES (?, 'overdue-digest', ?, 'staff', ?, ?::jsonb, ?) ON CONFLICT (delivery_key) DO NOTHING`,
           [
             recipient.jurisdiction_id,
             recipient.email,
             recipient.language,
-            JSON.stringify({ items: list, agency: recipient.agency_name }),
+            JSON.stringify({ items, agency: recipient.agency_name }),
             `overdue:${recipient.id}:${recipient.local_date}`,
           ],
-        );
-        written += 1;
-      }
-      await trx('agency_digest_recipients').where({ id: recipient.id }).update({ last_digest_at: trx.fn.now() });
-    }
-    return written;
-  });
+        ),
+    },
+  );
 }

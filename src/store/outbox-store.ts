@@ -5,8 +5,6 @@ import type { Db } from './db.js';
 
 export type EventType = 'request.created' | 'request.updated';
 
-export const EVENT_TYPES: readonly EventType[] = ['request.created', 'request.updated'];
-
 export interface OutboxEvent {
   jurisdiction_id: string;
   type: EventType;
@@ -44,34 +42,60 @@ export interface ClaimedDelivery {
  * dispatcher holds), then leases them by pushing next_attempt_at `leaseMs` ahead, so that if this process
  * dies mid-attempt another dispatcher retries once the lease has run out.
  */
-export async function claimDueDeliveries(db: Db, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
+/**
+ * Claims due pending rows of an outbox table: `select` (SELECT … FROM the table as `alias` and its joins) gives at most
+ * `limit` of them, oldest first, locked past those another process holds (SKIP LOCKED); they are leased for
+ * `leaseMs` (next_attempt_at moved on), so no one else claims them while they are sent. Shared by the webhook
+ * deliveries and the notification messages.
+ */
+export async function claimDueRows<Row extends { id: string }>(
+  db: Db,
+  outbox: { table: string; alias: string; select: string },
+  limit: number,
+  leaseMs: number,
+): Promise<Row[]> {
   return db.transaction(async (trx) => {
     const result = await trx.raw(
-      `SELECT d.id::text AS id, d.webhook_id::text AS webhook_id, d.event_type, d.event_id::text AS event_id, d.payload,
-              d.attempts, d.created_at, w.url, w.secret, w.active
-       FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
-       WHERE d.status = 'pending' AND d.next_attempt_at <= now()
-       ORDER BY d.id
-       LIMIT ?
-       FOR UPDATE OF d SKIP LOCKED`,
+      `${outbox.select} WHERE ${outbox.alias}.status = 'pending' AND ${outbox.alias}.next_attempt_at <= now()
+       ORDER BY ${outbox.alias}.id LIMIT ? FOR UPDATE OF ${outbox.alias} SKIP LOCKED`,
       [limit],
     );
-    const rows = (result.rows as ClaimedDelivery[]).map((row) => ({
-      ...row,
-      attempts: Number(row.attempts),
-      payload: typeof row.payload === 'string' ? (JSON.parse(row.payload) as Record<string, unknown>) : row.payload,
-      created_at: row.created_at instanceof Date ? row.created_at : new Date(row.created_at),
-    }));
+    const rows = result.rows as Row[];
     if (rows.length > 0) {
-      await trx('webhook_deliveries')
+      await trx(outbox.table)
         .whereIn(
           'id',
           rows.map((row) => row.id),
         )
-        .update({ next_attempt_at: trx.raw(`now() + make_interval(secs => ?)`, [leaseMs / 1000]) });
+        .update({ next_attempt_at: trx.raw('now() + make_interval(secs => ?)', [leaseMs / 1000]) });
     }
     return rows;
   });
+}
+
+/** A stored jsonb value: pg parses it, PGlite may hand back its text. */
+export const jsonOf = (value: unknown): Record<string, unknown> =>
+  typeof value === 'string' ? (JSON.parse(value) as Record<string, unknown>) : (value as Record<string, unknown>);
+
+export async function claimDueDeliveries(db: Db, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
+  const rows = await claimDueRows<ClaimedDelivery>(
+    db,
+    {
+      table: 'webhook_deliveries',
+      alias: 'd',
+      select: `SELECT d.id::text AS id, d.webhook_id::text AS webhook_id, d.event_type, d.event_id::text AS event_id, d.payload,
+              d.attempts, d.created_at, w.url, w.secret, w.active
+       FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id`,
+    },
+    limit,
+    leaseMs,
+  );
+  return rows.map((row) => ({
+    ...row,
+    attempts: Number(row.attempts),
+    payload: jsonOf(row.payload),
+    created_at: row.created_at instanceof Date ? row.created_at : new Date(row.created_at),
+  }));
 }
 
 export async function markDelivered(db: Db, id: string, statusCode: number): Promise<void> {

@@ -1,5 +1,6 @@
 // Rules about a request that are written in SQL, each once, and used by every statement that applies them:
-// the create statement (requests-store.ts) and the importer (import-store.ts).
+// the create statement (requests-store.ts), the importer (import-store.ts) and staff changes and searches
+// (staff-requests-store.ts).
 
 /** A timestamptz as JSON.stringify writes a Date: UTC, milliseconds, Z (null stays null). */
 export const UTC_ISO_SQL = (column: string): string => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
@@ -22,8 +23,19 @@ export const DEADLINE_SQL = (requested: string, responseHours: string): string =
   `${requested} + make_interval(hours => ${responseHours})`;
 
 /**
+ * The duplicate rule's time window: `requested` (a request's requested_datetime) within `hours` (an SQL
+ * expression, hours as a number) of `reference`, before or after. The create looks back from now(), where the
+ * later bound always holds; the staff's search looks around the request they look at.
+ */
+export const DUPLICATE_WINDOW_SQL = (requested: string, reference: string, hours: string): string =>
+  `(${requested} >= ${reference} - make_interval(secs => (${hours})::float8 * 3600)
+    AND ${requested} <= ${reference} + make_interval(secs => (${hours})::float8 * 3600))`;
+
+/**
  * The webhook payload of a request event: the public fields only (never the submitter's data), dates as UTC
  * ISO 8601 like JSON.stringify. `request` and `service` are aliases of service_requests and services rows.
+ * Both events use it: request.created (the create statement, the importer) and request.updated (staff changes,
+ * which add the change and the assignee).
  */
 export const REQUEST_EVENT_PAYLOAD_SQL = (
   request: string,

@@ -5,7 +5,8 @@ import type { Db } from './db.js';
 import { CATALOG_CHANGESET_SQL } from './catalog-store.js';
 import { CREATE_NOTIFICATIONS_SQL, newSubscriptionToken } from './notifications-store.js';
 import { isStorableId } from './ids.js';
-import { DEADLINE_SQL, REQUEST_EVENT_PAYLOAD_SQL, ROUTED_AGENCY_SQL } from './request-rules-sql.js';
+import { publicRequestColumns } from './request-columns.js';
+import { DEADLINE_SQL, DUPLICATE_WINDOW_SQL, REQUEST_EVENT_PAYLOAD_SQL, ROUTED_AGENCY_SQL } from './request-rules-sql.js';
 import { insideBox, withinMeters } from './spatial.js';
 import type {
   CreatedRequest,
@@ -20,28 +21,6 @@ import type {
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 export { isStorableId } from './ids.js';
-
-function publicColumns(db: Db) {
-  return [
-    db.raw('r.id::text AS service_request_id'),
-    'r.status',
-    'r.status_notes',
-    's.service_name',
-    's.service_code',
-    'r.description',
-    'r.agency_responsible',
-    'r.service_notice',
-    'r.requested_datetime',
-    'r.updated_datetime',
-    'r.expected_datetime',
-    'r.address',
-    'r.address_id',
-    'r.zipcode',
-    db.raw('ST_Y(r.location::geometry) AS lat'),
-    db.raw('ST_X(r.location::geometry) AS long'),
-    db.raw('r.media_urls[1] AS media_url'),
-  ];
-}
 
 // One statement stores a whole batch of new requests (see request-writer.ts): the request rows, their first
 // history entries, submitter rows, tokens, webhook deliveries and remembered Idempotency-Key answers. A single
@@ -92,7 +71,7 @@ created AS (
     SELECT candidate.location FROM service_requests candidate
     WHERE input.duplicate_radius IS NOT NULL AND input.location IS NOT NULL
       AND candidate.status = 'open' AND candidate.service_id = input.service_id
-      AND candidate.requested_datetime >= now() - make_interval(secs => input.duplicate_hours * 3600)
+      AND ${DUPLICATE_WINDOW_SQL('candidate.requested_datetime', 'now()', 'input.duplicate_hours')}
       AND ST_DWithin(candidate.location, input.location, input.duplicate_radius)
       AND candidate.jurisdiction_id = input.jurisdiction_id
     ORDER BY candidate.location <-> input.location
@@ -101,7 +80,7 @@ created AS (
     SELECT other.id FROM service_requests other
     WHERE nearest.location IS NOT NULL
       AND other.status = 'open' AND other.service_id = input.service_id
-      AND other.requested_datetime >= now() - make_interval(secs => input.duplicate_hours * 3600)
+      AND ${DUPLICATE_WINDOW_SQL('other.requested_datetime', 'now()', 'input.duplicate_hours')}
       AND ST_DWithin(other.location, input.location, least(input.duplicate_radius, ST_Distance(nearest.location, input.location) + 0.005))
       AND other.jurisdiction_id = input.jurisdiction_id
     ORDER BY ST_Distance(other.location, input.location), other.id
@@ -279,7 +258,7 @@ async function findNewestInPlace(db: Db, query: RequestQuery): Promise<ServiceRe
     .limit(query.limit)
     .offset(query.offset);
   const rows: ServiceRequest[] = await fromRequests(db)
-    .select(publicColumns(db))
+    .select(publicRequestColumns(db))
     .join(page.as('p'), 'p.id', 'r.id')
     .orderBy([
       { column: 'p.requested_datetime', order: 'desc' },
@@ -296,7 +275,7 @@ export async function findRequests(db: Db, query: RequestQuery): Promise<Service
     const found = await findNewestInPlace(db, query);
     if (found) return found;
   }
-  return applyFilters(db, fromRequests(db).select(publicColumns(db)), query)
+  return applyFilters(db, fromRequests(db).select(publicRequestColumns(db)), query)
     .orderBy([
       { column: 'r.requested_datetime', order: 'desc' },
       { column: 'r.id', order: 'desc' },
@@ -315,7 +294,7 @@ export async function findRequestsWithTotal(db: Db, query: RequestQuery): Promis
   const matches = applyFilters(db, from.select('r.id', 'r.requested_datetime'), query);
   const rows: Array<ServiceRequest & { result_count?: number }> = await db
     .withMaterialized('matches', matches)
-    .select([...publicColumns(db), db.raw('(SELECT count(*) FROM matches)::integer AS result_count')])
+    .select([...publicRequestColumns(db), db.raw('(SELECT count(*) FROM matches)::integer AS result_count')])
     .from(
       db.raw('(SELECT id, requested_datetime FROM matches ORDER BY requested_datetime DESC, id DESC LIMIT ? OFFSET ?) AS p', [
         query.limit,
@@ -353,7 +332,7 @@ export async function* exportRequests(
     const builder = applyFilters(
       db,
       fromRequests(db).select([
-        ...publicColumns(db),
+        ...publicRequestColumns(db),
         'r.closed_datetime',
         'r.detailed_status',
         'r.channel',
@@ -379,7 +358,7 @@ export async function* exportRequests(
 export async function getRequest(db: Db, jurisdictionId: string, id: string): Promise<ServiceRequest | undefined> {
   if (!isStorableId(id)) return undefined;
   return fromRequests(db)
-    .select(publicColumns(db))
+    .select(publicRequestColumns(db))
     .where({ 'r.jurisdiction_id': jurisdictionId, 'r.id': id, 'r.is_public': true })
     .first();
 }

@@ -11,13 +11,6 @@ export async function listSavedViews(db: Db, ownerId: string): Promise<SavedView
   return db('console_saved_views').select(db.raw('id::text AS id'), 'name', 'query').where({ owner_id: ownerId }).orderBy('name');
 }
 
-export async function countSavedViews(db: Db, ownerId: string): Promise<number> {
-  const row = (await db('console_saved_views').where({ owner_id: ownerId }).count({ count: '*' }).first()) as
-    | { count: string | number }
-    | undefined;
-  return Number(row?.count ?? 0);
-}
-
 /** Saves (or replaces, by name) a person's view. */
 export async function saveView(db: Db, ownerId: string, name: string, query: string): Promise<void> {
   await db('console_saved_views').insert({ owner_id: ownerId, name, query }).onConflict(['owner_id', 'name']).merge({ query });

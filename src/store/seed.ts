@@ -1,6 +1,6 @@
 // Start-up data: the configured jurisdiction, the demo catalog and the bootstrap API key.
 import type { Config } from '../config.js';
-import { DEMO_CATALOG } from '../../seeds/demo-catalog.js';
+import { DEMO_CATALOG } from './demo-catalog.js';
 import { ensureKey } from './api-keys-store.js';
 import { ensureJurisdiction, upsertCatalog } from './catalog-store.js';
 import type { Db } from './db.js';

@@ -6,6 +6,8 @@ import type { RequestQuery } from '../domain/types.js';
 import { enqueueAssignmentNotification, enqueueChangeNotifications } from './notifications-store.js';
 import { enqueueEvent } from './outbox-store.js';
 import { isStorableId } from './ids.js';
+import { publicRequestColumns } from './request-columns.js';
+import { DUPLICATE_WINDOW_SQL, REQUEST_EVENT_PAYLOAD_SQL } from './request-rules-sql.js';
 import { insideBox, withinMeters } from './spatial.js';
 
 export interface QueueFilter {
@@ -78,25 +80,24 @@ export interface StaffRequest extends StaffRequestSummary {
 }
 
 function summaryColumns(db: Db) {
+  // The documented order of the staff answer; address_id and zipcode are in the full record only.
   return [
-    db.raw('r.id::text AS service_request_id'),
-    'r.status',
+    ...publicRequestColumns(db, ['service_request_id', 'status']),
     'r.detailed_status',
-    'r.status_notes',
-    's.service_code',
-    's.service_name',
-    'r.description',
-    'r.agency_responsible',
-    'r.service_notice',
-    'r.requested_datetime',
-    'r.updated_datetime',
-    'r.expected_datetime',
+    ...publicRequestColumns(db, [
+      'status_notes',
+      'service_code',
+      'service_name',
+      'description',
+      'agency_responsible',
+      'service_notice',
+      'requested_datetime',
+      'updated_datetime',
+      'expected_datetime',
+    ]),
     'r.closed_datetime',
     db.raw(`COALESCE(r.status = 'open' AND r.expected_datetime < now(), false) AS overdue`),
-    'r.address',
-    db.raw('ST_Y(r.location::geometry) AS lat'),
-    db.raw('ST_X(r.location::geometry) AS long'),
-    db.raw('r.media_urls[1] AS media_url'),
+    ...publicRequestColumns(db, ['address', 'lat', 'long', 'media_url']),
     'r.channel',
     db.raw('r.duplicate_of::text AS duplicate_of'),
     db.raw('r.suspected_duplicate_of::text AS suspected_duplicate_of'),
@@ -349,42 +350,24 @@ export async function applyChange(
         version: { from: current.version, to: version },
       }),
     });
-    const publicView = (await trx('service_requests as r')
+    // The event carries what request.created carries (the one payload rule), plus the change; and the assignee,
+    // since webhooks go to the city's own systems (a staff-only field there, never in GeoReport answers).
+    const event = (await trx('service_requests as r')
       .join('services as s', 's.id', 'r.service_id')
+      .leftJoin('staff_accounts as a', 'a.id', 'r.assigned_staff_id')
       .select(
-        trx.raw('r.id::text AS service_request_id'),
-        's.service_code',
-        'r.status',
-        'r.detailed_status',
-        'r.status_notes',
-        'r.agency_responsible',
-        'r.service_notice',
-        'r.description',
-        'r.address',
-        trx.raw('ST_Y(r.location::geometry) AS lat'),
-        trx.raw('ST_X(r.location::geometry) AS long'),
-        'r.requested_datetime',
-        'r.updated_datetime',
-        'r.expected_datetime',
+        trx.raw(`${REQUEST_EVENT_PAYLOAD_SQL('r', 's', 'r.detailed_status')} AS payload`),
+        trx.raw('a.id::text AS assignee_id'),
+        'a.display_name AS assignee_name',
       )
       .where('r.id', input.id)
-      .first()) as Record<string, unknown>;
-    for (const key of ['requested_datetime', 'updated_datetime', 'expected_datetime']) {
-      const value = publicView[key];
-      if (value instanceof Date) publicView[key] = value.toISOString();
-    }
-    // Webhooks go to the city's own systems: the assignee is a staff-only field there (never in GeoReport answers).
-    const assignee = (await trx('service_requests as r')
-      .leftJoin('staff_accounts as a', 'a.id', 'r.assigned_staff_id')
-      .select(trx.raw('a.id::text AS id'), 'a.display_name AS name')
-      .where('r.id', input.id)
-      .first()) as { id: string | null; name: string | null };
+      .first()) as { payload: Record<string, unknown>; assignee_id: string | null; assignee_name: string | null };
     await enqueueEvent(trx, {
       jurisdiction_id: input.jurisdiction_id,
       type: 'request.updated',
       payload: {
-        ...publicView,
-        assigned_to: assignee.id ? { id: assignee.id, name: assignee.name } : null,
+        ...event.payload,
+        assigned_to: event.assignee_id ? { id: event.assignee_id, name: event.assignee_name } : null,
         changed: Object.keys(changes),
       },
     });
@@ -435,8 +418,7 @@ export async function findDuplicateCandidates(
     .andWhere('other.jurisdiction_id', jurisdictionId)
     .andWhere('other.status', 'open')
     .andWhereRaw('other.id <> self.id')
-    .andWhereRaw('other.requested_datetime >= self.requested_datetime - make_interval(hours => ?)', [windowHours])
-    .andWhereRaw('other.requested_datetime <= self.requested_datetime + make_interval(hours => ?)', [windowHours])
+    .andWhereRaw(DUPLICATE_WINDOW_SQL('other.requested_datetime', 'self.requested_datetime', '?'), [windowHours, windowHours])
     .andWhereRaw('ST_DWithin(other.location, self.location, ?)', [radiusMeters])
     .orderByRaw('ST_Distance(other.location, self.location), other.id')
     .limit(50);

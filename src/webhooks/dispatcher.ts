@@ -1,6 +1,5 @@
-// Delivers the webhook outbox. Every config.webhookPollMs (or at once after poke()) it claims due pending
-// deliveries in a short transaction, then POSTs each outside any transaction (PGlite has one connection,
-// and no lock may be held across an HTTP call) and records the outcome: 2xx → delivered; anything else
+// Delivers the webhook outbox through the outbox loop (src/outbox/dispatcher.ts): every config.webhookPollMs
+// (or at once after poke()) it claims due pending deliveries, POSTs each and records the outcome: 2xx → delivered; anything else
 // (other status, redirect, network error, timeout) → retried with exponential backoff and jitter, failed
 // after config.webhookMaxAttempts attempts. Delivery is at least once: receivers drop duplicates by the
 // event id (body "id") or the delivery id (X-Open311-Delivery). Only public addresses (or the configured
@@ -12,6 +11,7 @@ import https from 'node:https';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Db } from '../store/db.js';
+import { type OutboxDispatcher, retryDelayMs, startOutboxDispatcher } from '../outbox/dispatcher.js';
 import {
   claimDueDeliveries,
   markAbandoned,
@@ -29,32 +29,20 @@ import {
   type Network,
 } from './destination.js';
 
-export interface WebhookDispatcher {
-  /** Stops polling and waits for the attempts in flight to be sent and recorded. */
-  stop(): Promise<void>;
-  /** Looks for due deliveries now instead of at the next poll (call after a commit that enqueued events). */
-  poke(): void;
-}
+export type WebhookDispatcher = OutboxDispatcher;
 
 /** How many attempts may be in flight at once in one process. */
 const MAX_IN_FLIGHT = 10;
-const MAX_DELAY_MS = 60 * 60 * 1000;
 /** Added to the HTTP timeout for the lease, so a slow attempt is recorded before anyone else may retry it. */
 const LEASE_MARGIN_MS = 5000;
 
 /** "sha256=<hex>": HMAC-SHA256 of "<timestamp>.<body>" keyed with the webhook's secret. */
-export function signatureOf(secret: string, timestamp: string, body: string): string {
+function signatureOf(secret: string, timestamp: string, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`, 'utf8').digest('hex')}`;
 }
 
-/** Delay before the next attempt after `attempts` failed ones: base · 2^(attempts−1), capped at 1 h, ±25 % jitter. */
-export function retryDelayMs(config: Pick<Config, 'webhookRetryBaseMs'>, attempts: number, random = Math.random): number {
-  const exponential = Math.min(config.webhookRetryBaseMs * 2 ** Math.max(0, attempts - 1), MAX_DELAY_MS);
-  return Math.min(Math.round(exponential * (0.75 + random() * 0.5)), MAX_DELAY_MS);
-}
-
 /** The body of a delivery: the same bytes on every attempt of it. */
-export function deliveryBody(delivery: Pick<ClaimedDelivery, 'event_id' | 'event_type' | 'created_at' | 'payload'>): string {
+function deliveryBody(delivery: Pick<ClaimedDelivery, 'event_id' | 'event_type' | 'created_at' | 'payload'>): string {
   return JSON.stringify({
     id: delivery.event_id,
     type: delivery.event_type,
@@ -105,14 +93,9 @@ function postDelivery(
 }
 
 export function startWebhookDispatcher({ db, logger, config }: { db: Db; logger: Logger; config: Config }): WebhookDispatcher {
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let polling: Promise<void> | undefined;
-  let pokedWhilePolling = false;
-  const inFlight = new Set<Promise<void>>();
   const allowed = parseNetworks(config.webhookAllowedNetworks.join(','));
 
-  async function attempt(delivery: ClaimedDelivery): Promise<void> {
+  async function send(delivery: ClaimedDelivery): Promise<void> {
     if (!delivery.active) {
       await markAbandoned(db, delivery.id, 'webhook deactivated');
       return;
@@ -152,7 +135,7 @@ export function startWebhookDispatcher({ db, logger, config }: { db: Db; logger:
               : String(caught);
     }
     const attempts = delivery.attempts + 1;
-    const retryInMs = attempts >= config.webhookMaxAttempts ? undefined : retryDelayMs(config, attempts);
+    const retryInMs = attempts >= config.webhookMaxAttempts ? undefined : retryDelayMs(config.webhookRetryBaseMs, attempts);
     await markAttemptFailed(db, delivery.id, { error, statusCode, retryInMs });
     logger.warn(retryInMs === undefined ? 'webhook delivery failed for good' : 'webhook delivery failed, will retry', {
       delivery_id: delivery.id,
@@ -163,66 +146,15 @@ export function startWebhookDispatcher({ db, logger, config }: { db: Db; logger:
     });
   }
 
-  async function poll(): Promise<void> {
-    const room = MAX_IN_FLIGHT - inFlight.size;
-    if (room <= 0) return;
-    const claimed = await claimDueDeliveries(db, room, config.webhookTimeoutMs + LEASE_MARGIN_MS);
-    for (const delivery of claimed) {
-      const running: Promise<void> = attempt(delivery)
-        .catch((caught: unknown) => {
-          // Recording the outcome failed (store unavailable): the lease runs out and the delivery is retried.
-          logger.error('webhook delivery could not be recorded', {
-            delivery_id: delivery.id,
-            error: caught instanceof Error ? caught.message : String(caught),
-          });
-        })
-        .finally(() => {
-          inFlight.delete(running);
-          // A slot is free: look again at once if this batch was full.
-          if (claimed.length === room) poke();
-        });
-      inFlight.add(running);
-    }
-  }
-
-  function schedule(delayMs: number): void {
-    if (stopped) return;
-    clearTimeout(timer);
-    timer = setTimeout(run, delayMs);
-    timer.unref();
-  }
-
-  function run(): void {
-    timer = undefined;
-    if (stopped || polling) return;
-    pokedWhilePolling = false;
-    polling = poll()
-      .catch((caught: unknown) => {
-        if (!stopped)
-          logger.error('webhook outbox poll failed', { error: caught instanceof Error ? caught.message : String(caught) });
-      })
-      .finally(() => {
-        polling = undefined;
-        schedule(pokedWhilePolling ? 0 : config.webhookPollMs);
-      });
-  }
-
-  function poke(): void {
-    if (stopped) return;
-    if (polling) pokedWhilePolling = true;
-    else schedule(0);
-  }
-
-  schedule(0);
-
-  return {
-    poke,
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      timer = undefined;
-      await polling;
-      await Promise.allSettled([...inFlight]);
+  return startOutboxDispatcher<ClaimedDelivery>(
+    {
+      name: { outbox: 'webhook', item: 'webhook delivery' },
+      pollMs: config.webhookPollMs,
+      maxInFlight: MAX_IN_FLIGHT,
+      claim: (room) => claimDueDeliveries(db, room, config.webhookTimeoutMs + LEASE_MARGIN_MS),
+      send,
+      describe: (delivery) => ({ delivery_id: delivery.id }),
     },
-  };
+    logger,
+  );
 }

@@ -5,26 +5,25 @@
 // a response template made here closes a request; a webhook added here records deliveries and is switched off
 // and on. Axe runs on every page and state (errors and conflicts included).
 import { expect } from 'chai';
-import type { BrowserContext, Page } from 'playwright-core';
-import { answerTiles, type ConsoleServer, consoleServer, createPublicRequest, publicRequest, signIn } from './console-support.js';
-import { collectPageErrors, expectNoAxeViolations, newContext } from './support.js';
+import type { Page } from 'playwright-core';
+import {
+  type ConsoleServer,
+  consoleServer,
+  createPublicRequest,
+  publicRequest,
+  signIn,
+  freshPagePerTest,
+} from './console-support.js';
+import { collectPageErrors, expectNoAxeViolations } from './support.js';
 
 describe('staff console: admin', () => {
   let server: ConsoleServer;
-  let browser: BrowserContext;
   let page: Page;
 
   before(async () => {
     server = await consoleServer();
   });
-  beforeEach(async () => {
-    browser = await newContext();
-    await answerTiles(browser);
-    page = await browser.newPage();
-  });
-  afterEach(async () => {
-    await browser.close();
-  });
+  freshPagePerTest((fresh) => ({ page } = fresh));
 
   it('lets an admin work every admin page, and passes axe on each', async () => {
     const errors = collectPageErrors(page);

@@ -1,16 +1,16 @@
 // Keyboard-only use of the console: sign in, search with /, move with j/k, close with c, open with Enter,
 // the ? list, and focus that is always visible.
 import { expect } from 'chai';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import {
-  answerTiles,
   type ConsoleServer,
   consoleServer,
   createPublicRequest,
   publicRequest,
   signInLinkPath,
+  freshPagePerTest,
 } from './console-support.js';
-import { collectPageErrors, expectNoAxeViolations, newContext } from './support.js';
+import { expectNoAxeViolations } from './support.js';
 
 async function focusedHasVisibleOutline(page: Page): Promise<boolean> {
   return page.evaluate(() => {
@@ -38,22 +38,13 @@ async function tabTo(page: Page, name: string | RegExp, limit = 80): Promise<voi
 
 describe('staff console: keyboard', () => {
   let server: ConsoleServer;
-  let browser: BrowserContext;
   let page: Page;
   let errors: string[];
 
   before(async () => {
     server = await consoleServer();
   });
-  beforeEach(async () => {
-    browser = await newContext();
-    await answerTiles(browser);
-    page = await browser.newPage();
-    errors = collectPageErrors(page);
-  });
-  afterEach(async () => {
-    await browser.close();
-  });
+  freshPagePerTest((fresh) => ({ page, errors } = fresh));
 
   it('triages with the keyboard alone: sign in, /, j/k, c, Enter, ?', async () => {
     const word = `keyword${Date.now().toString(36)}`;

@@ -2,8 +2,15 @@
 // markers that show when no tile loads.
 import { expect } from 'chai';
 import type { BrowserContext, Page } from 'playwright-core';
-import { answerTiles, type ConsoleServer, consoleServer, createPublicRequest, signIn } from './console-support.js';
-import { collectPageErrors, expectNoAxeViolations, newContext } from './support.js';
+import {
+  answerTiles,
+  type ConsoleServer,
+  consoleServer,
+  createPublicRequest,
+  signIn,
+  freshPagePerTest,
+} from './console-support.js';
+import { collectPageErrors, expectNoAxeViolations } from './support.js';
 
 describe('staff console: map', () => {
   let server: ConsoleServer;
@@ -13,13 +20,7 @@ describe('staff console: map', () => {
   before(async () => {
     server = await consoleServer();
   });
-  beforeEach(async () => {
-    browser = await newContext();
-    page = await browser.newPage();
-  });
-  afterEach(async () => {
-    await browser.close();
-  });
+  freshPagePerTest((fresh) => ({ browser, page } = fresh), { tiles: false });
 
   it('shows the filtered requests as markers and as a list, and the box filters the list', async () => {
     await answerTiles(browser);

@@ -2,8 +2,16 @@
 // views, the HTML error page, and axe on each state.
 import { expect } from 'chai';
 import type { BrowserContext, Page } from 'playwright-core';
-import { answerTiles, type ConsoleServer, consoleServer, createPublicRequest, publicRequest, signIn } from './console-support.js';
-import { collectPageErrors, expectNoAxeViolations, newContext } from './support.js';
+import {
+  answerTiles,
+  type ConsoleServer,
+  consoleServer,
+  createPublicRequest,
+  publicRequest,
+  signIn,
+  freshPagePerTest,
+} from './console-support.js';
+import { expectNoAxeViolations } from './support.js';
 
 describe('staff console: queue', () => {
   let server: ConsoleServer;
@@ -14,14 +22,7 @@ describe('staff console: queue', () => {
   before(async () => {
     server = await consoleServer();
   });
-  beforeEach(async () => {
-    browser = await newContext();
-    page = await browser.newPage();
-    errors = collectPageErrors(page);
-  });
-  afterEach(async () => {
-    await browser.close();
-  });
+  freshPagePerTest((fresh) => ({ browser, page, errors } = fresh), { tiles: false });
 
   it('asks for sign-in, then shows the queue with the layout, and passes axe', async () => {
     await page.goto(`${server.url}/staff/?q=x`);

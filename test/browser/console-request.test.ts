@@ -2,9 +2,16 @@
 // note, agency and date), see the public GeoReport answer and servicerequestupdates change, a stale edit shown as
 // a conflict that saves nothing, mark a duplicate from the suggestions, the printable work order, axe throughout.
 import { expect } from 'chai';
-import type { BrowserContext, Page } from 'playwright-core';
-import { answerTiles, type ConsoleServer, consoleServer, createPublicRequest, publicRequest, signIn } from './console-support.js';
-import { collectPageErrors, expectNoAxeViolations, newContext } from './support.js';
+import type { Page } from 'playwright-core';
+import {
+  type ConsoleServer,
+  consoleServer,
+  createPublicRequest,
+  publicRequest,
+  signIn,
+  freshPagePerTest,
+} from './console-support.js';
+import { expectNoAxeViolations } from './support.js';
 
 async function publicUpdates(server: ConsoleServer, id: string): Promise<Array<Record<string, unknown>>> {
   const start = new Date(Date.now() - 3_600_000).toISOString();
@@ -15,22 +22,13 @@ async function publicUpdates(server: ConsoleServer, id: string): Promise<Array<R
 
 describe('staff console: request page', () => {
   let server: ConsoleServer;
-  let browser: BrowserContext;
   let page: Page;
   let errors: string[];
 
   before(async () => {
     server = await consoleServer();
   });
-  beforeEach(async () => {
-    browser = await newContext();
-    await answerTiles(browser);
-    page = await browser.newPage();
-    errors = collectPageErrors(page);
-  });
-  afterEach(async () => {
-    await browser.close();
-  });
+  freshPagePerTest((fresh) => ({ page, errors } = fresh));
 
   it('finds a request by text, assigns it to me, closes it with a template; the public answer and updates change', async () => {
     const word = `workword${Date.now().toString(36)}`;

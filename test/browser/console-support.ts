@@ -11,6 +11,7 @@ import { createAccount, issueSignInLink, type StaffAccount } from '../../src/dom
 import { migrateLatest, openDb, type Db } from '../../src/store/db.js';
 import { seedDemoCatalog } from '../../src/store/seed.js';
 import { testConfig } from '../helpers/test-server.js';
+import { collectPageErrors, newContext } from './support.js';
 
 export interface ConsoleServer {
   url: string;
@@ -131,4 +132,24 @@ export async function answerTiles(context: BrowserContext): Promise<void> {
   await context.route('https://tile.openstreetmap.org/**', (route) =>
     route.fulfill({ status: 200, contentType: 'image/png', body: BLANK_TILE }),
   );
+}
+
+/**
+ * The browser hooks of a console test file: before each test a fresh context (its map tiles answered unless
+ * `tiles` is false) and page, whose errors are collected, handed to `use`; the context closed after it.
+ */
+export function freshPagePerTest(
+  use: (fresh: { browser: BrowserContext; page: Page; errors: string[] }) => void,
+  options: { tiles?: boolean } = {},
+): void {
+  let browser: BrowserContext | undefined;
+  beforeEach(async () => {
+    browser = await newContext();
+    if (options.tiles ?? true) await answerTiles(browser);
+    const page = await browser.newPage();
+    use({ browser, page, errors: collectPageErrors(page) });
+  });
+  afterEach(async () => {
+    await browser?.close();
+  });
 }

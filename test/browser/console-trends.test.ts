@@ -1,9 +1,9 @@
 // Trends in a real Chromium: every chart has its data table and CSV, and the numbers are those of
 // /api/v1/stats for the same period and services.
 import { expect } from 'chai';
-import type { BrowserContext, Page } from 'playwright-core';
-import { answerTiles, type ConsoleServer, consoleServer, createPublicRequest, signIn } from './console-support.js';
-import { collectPageErrors, expectNoAxeViolations, newContext } from './support.js';
+import type { Page } from 'playwright-core';
+import { type ConsoleServer, consoleServer, createPublicRequest, signIn, freshPagePerTest } from './console-support.js';
+import { collectPageErrors, expectNoAxeViolations } from './support.js';
 
 async function api(server: ConsoleServer, path: string): Promise<Record<string, unknown>> {
   const response = await fetch(`${server.url}/api/v1/stats${path}`, { headers: { Authorization: `Bearer ${server.staffKey}` } });
@@ -26,7 +26,6 @@ async function tableRows(page: Page, name: string): Promise<string[][]> {
 
 describe('staff console: trends', () => {
   let server: ConsoleServer;
-  let browser: BrowserContext;
   let page: Page;
 
   before(async () => {
@@ -47,14 +46,7 @@ describe('staff console: trends', () => {
       long: '-82.6002',
     });
   });
-  beforeEach(async () => {
-    browser = await newContext();
-    await answerTiles(browser);
-    page = await browser.newPage();
-  });
-  afterEach(async () => {
-    await browser.close();
-  });
+  freshPagePerTest((fresh) => ({ page } = fresh));
 
   it('shows each report as a chart, a data table and a CSV with the numbers of /api/v1/stats', async () => {
     const errors = collectPageErrors(page);

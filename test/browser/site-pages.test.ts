@@ -2,20 +2,15 @@
 // without colour; the list works with JavaScript off), the city numbers, about and an error page. axe on each.
 import { gzipSync } from 'node:zlib';
 import { expect } from 'chai';
-import type { BrowserContext, Page } from 'playwright-core';
-import { collectPageErrors, expectNoAxeViolations, newContext } from './support.js';
-import { expectNoAxeViolationsWithoutScripts, expectNoHorizontalScroll, type SiteUnderTest, startSite } from './site-support.js';
+import { collectPageErrors, expectNoAxeViolations } from './support.js';
+import {
+  expectNoAxeViolationsWithoutScripts,
+  expectNoHorizontalScroll,
+  type SiteUnderTest,
+  siteUnderTest,
+} from './site-support.js';
 
 let site: SiteUnderTest;
-const contexts: BrowserContext[] = [];
-
-async function open(options: Parameters<typeof newContext>[0] = {}): Promise<Page> {
-  const context = await newContext(options);
-  contexts.push(context);
-  const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-  return page;
-}
 
 async function report(fields: Record<string, string>): Promise<string> {
   const response = await fetch(`${site.url}/open311/v2/requests.json`, {
@@ -29,23 +24,17 @@ async function report(fields: Record<string, string>): Promise<string> {
 
 describe('resident site: map, numbers and other pages', function () {
   this.timeout(180_000);
+  const { open } = siteUnderTest((started) => (site = started));
   let near: string;
   let far: string;
   let closed: string;
 
   before(async () => {
-    site = await startSite();
     // One request at the city centre, one 30 km away; one closed at the centre.
     near = await report({ service_code: 'GRAFFITI', lat: '39.7140', long: '-82.5990', description: 'Tag on the bridge' });
     far = await report({ service_code: 'GRAFFITI', lat: '39.9800', long: '-82.9000', description: 'Far away tag' });
     closed = await report({ service_code: 'SIDEWALK', lat: '39.7130', long: '-82.6000', description: 'Fixed slab' });
     await site.db('service_requests').where({ id: closed }).update({ status: 'closed', closed_datetime: new Date() });
-  });
-  afterEach(async () => {
-    await Promise.all(contexts.splice(0).map((context) => context.close()));
-  });
-  after(async () => {
-    await site?.close();
   });
 
   it('lists what the map shows, with shapes and words for open and closed', async () => {

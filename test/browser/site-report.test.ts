@@ -2,27 +2,18 @@
 // the geocoder, with JavaScript off at 360 px, with a photo, "follow it instead", a validation error that keeps
 // the form filled, and in Spanish. After each report the public API shows it. axe runs on every step.
 import { expect } from 'chai';
-import type { BrowserContext, Page } from 'playwright-core';
-import { collectPageErrors, expectNoAxeViolations, newContext } from './support.js';
+import type { Page } from 'playwright-core';
+import { collectPageErrors, expectNoAxeViolations } from './support.js';
 import {
   apiRequest,
   confirmationNumber,
   expectNoAxeViolationsWithoutScripts,
   expectNoHorizontalScroll,
   type SiteUnderTest,
-  startSite,
+  siteUnderTest,
 } from './site-support.js';
 
 let site: SiteUnderTest;
-const contexts: BrowserContext[] = [];
-
-async function open(options: Parameters<typeof newContext>[0] = {}): Promise<Page> {
-  const context = await newContext(options);
-  contexts.push(context);
-  const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-  return page;
-}
 
 const heading = (page: Page, name: string | RegExp) => page.getByRole('heading', { level: 1, name });
 
@@ -58,16 +49,7 @@ async function jpegWithExif(page: Page): Promise<Buffer> {
 
 describe('resident site: report flow', function () {
   this.timeout(180_000);
-
-  before(async () => {
-    site = await startSite();
-  });
-  afterEach(async () => {
-    await Promise.all(contexts.splice(0).map((context) => context.close()));
-  });
-  after(async () => {
-    await site?.close();
-  });
+  const { open } = siteUnderTest((started) => (site = started));
 
   it('reports with the crosshair map and a required question, by keyboard; the track page and the API show it', async () => {
     const page = await open();

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import type { Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { expectNoAxeViolations, newContext } from './support.js';
 import { createApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
@@ -144,4 +144,34 @@ export async function expectNoAxeViolationsWithoutScripts(page: Page, what: stri
   } finally {
     await context.close();
   }
+}
+
+/**
+ * The hooks of a site test file: the site started before its tests (handed to `use`), the pages each test
+ * opened closed after it, the site closed at the end. Returns open(): a page in a fresh browser context.
+ */
+export function siteUnderTest(use: (site: SiteUnderTest) => void): {
+  open(options?: Parameters<typeof newContext>[0]): Promise<Page>;
+} {
+  let site: SiteUnderTest | undefined;
+  const contexts: BrowserContext[] = [];
+  before(async () => {
+    site = await startSite();
+    use(site);
+  });
+  afterEach(async () => {
+    await Promise.all(contexts.splice(0).map((context) => context.close()));
+  });
+  after(async () => {
+    await site?.close();
+  });
+  return {
+    async open(options = {}) {
+      const context = await newContext(options);
+      contexts.push(context);
+      const page = await context.newPage();
+      page.setDefaultTimeout(15_000);
+      return page;
+    },
+  };
 }

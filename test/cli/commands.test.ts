@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import request from 'supertest';
-import { DEMO_CATALOG } from '../../seeds/demo-catalog.js';
+import { DEMO_CATALOG } from '../../src/store/demo-catalog.js';
 import { createApp } from '../../src/app.js';
 import { backupCommand } from '../../src/cli/backup.js';
 import { execute, type Command } from '../../src/cli/command.js';

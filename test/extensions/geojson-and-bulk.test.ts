@@ -1,7 +1,16 @@
 // EXT requests.geojson (a FeatureCollection for maps) and the GeoReport Bulk CSV export (digest §3.11).
 import { expect } from 'chai';
 import { addServices, createRequest, insertRequest } from '../helpers/build.js';
-import { assertSchema, BASE, ctx, get, unique, type Answer, STANDARD_REQUEST_FIELDS } from '../helpers/test-server.js';
+import {
+  assertSchema,
+  BASE,
+  ctx,
+  get,
+  unique,
+  type Answer,
+  STANDARD_REQUEST_FIELDS,
+  expectErrors,
+} from '../helpers/test-server.js';
 
 type Row = Record<string, unknown>;
 
@@ -78,12 +87,6 @@ async function geojson(query: string): Promise<{ answer: Answer; document: { typ
   expect(answer.status, `${path}: ${answer.text.slice(0, 500)}`).to.equal(200);
   expect(answer.headers['content-type']).to.equal('application/geo+json; charset=utf-8');
   return { answer, document: JSON.parse(answer.text) as { type: string; features: Array<Row> } };
-}
-
-function expectErrors(answer: Answer, status: number): void {
-  expect(answer.status, answer.text.slice(0, 500)).to.equal(status);
-  expect(answer.body, answer.text.slice(0, 300)).to.exist;
-  assertSchema('errors.json', answer.body);
 }
 
 describe('EXT requests.geojson', () => {
@@ -331,8 +334,20 @@ describe('EXT bulk CSV export (/open311/bulk/requests.csv)', () => {
       if (order === 0)
         expect(Number(previous.service_request_id), `row ${index} id order`).to.be.above(Number(current.service_request_id));
     }
-    // The list API, by contrast, stays capped at 1000 (and never shows rows older than 90 days by default).
+    // The list API, by contrast, never shows rows older than 90 days by default, and stays capped at 1000:
+    // asked for the window that holds all of them, it answers the 1000 newest.
     expect((await get(`${BASE}/requests.json?service_code=${bigCode}`)).body).to.deep.equal([]);
+    const oldest = Date.parse(rows[rows.length - 1]!.requested_datetime!);
+    const newest = Date.parse(rows[0]!.requested_datetime!);
+    const window = `start_date=${new Date(oldest - 60_000).toISOString()}&end_date=${new Date(newest + 60_000).toISOString()}`;
+    const listed = await get(`${BASE}/requests.json?service_code=${bigCode}&${window}`);
+    expect(listed.status, listed.text.slice(0, 300)).to.equal(200);
+    const listedIds = (listed.body as Array<{ service_request_id: string }>).map((row) => row.service_request_id);
+    expect(listedIds).to.have.length(1000);
+    expect(new Set(listedIds).size).to.equal(1000);
+    // The newest 985 are before the 31 rows that share one time; the last 15 are some of those.
+    expect(listedIds.slice(0, 985)).to.deep.equal(ids.slice(0, 985));
+    expect(ids.slice(985, 1016)).to.include.members(listedIds.slice(985));
   });
 
   it('takes the list filters (status, service_request_id, bbox)', async () => {

@@ -9,7 +9,6 @@ import { createLogger } from '../../src/logger.js';
 import { cleanImage } from '../../src/media/images.js';
 import { addServices } from '../helpers/build.js';
 import {
-  assertSchema,
   BASE,
   ctx,
   FORMATS,
@@ -20,6 +19,7 @@ import {
   xmlToJsonShape,
   type Answer,
   type Format,
+  expectErrors,
 } from '../helpers/test-server.js';
 
 type Row = Record<string, unknown>;
@@ -185,14 +185,6 @@ function mediaPath(url: unknown): string {
   expect(url, 'media_url').to.be.a('string');
   expect(url as string).to.match(/^http:\/\/311\.test\.example\/media\/\S+$/);
   return new URL(url as string).pathname;
-}
-
-function expectErrors(answer: Answer, status: number): string {
-  expect(answer.status, answer.text.slice(0, 500)).to.equal(status);
-  assertSchema('errors.json', answer.body);
-  for (const error of answer.body as Array<{ code: number }>) expect(error.code).to.equal(status);
-  expect(answer.headers['cache-control']).to.equal('no-store');
-  return (answer.body as Array<{ description: string }>).map((error) => error.description).join(' | ');
 }
 
 // ---- tests ----------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import {
   unique,
   type Answer,
   type Format,
+  expectErrors,
 } from '../helpers/test-server.js';
 
 type Row = Record<string, unknown>;
@@ -70,12 +71,6 @@ function createdUpdateId(answer: Answer): string {
   assertSchema('created-updates.json', answer.body);
   expect(answer.headers['cache-control']).to.equal('no-store');
   return (answer.body as Array<{ update_id: string }>)[0]!.update_id;
-}
-
-function expectErrors(answer: Answer, status: number): string {
-  expect(answer.status, answer.text.slice(0, 500)).to.equal(status);
-  assertSchema('errors.json', answer.body);
-  return (answer.body as Array<{ description: string }>).map((error) => error.description).join(' | ');
 }
 
 async function readRequest(id: string, format: Format, extensions = false): Promise<Row> {

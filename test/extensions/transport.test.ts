@@ -3,16 +3,11 @@
 import { expect } from 'chai';
 import request from 'supertest';
 import { addServices, createRequest, insertRequest, submit } from '../helpers/build.js';
-import { assertSchema, BASE, ctx, FORMATS, get, postForm, postJson, unique, type Answer } from '../helpers/test-server.js';
+import { assertSchema, BASE, ctx, FORMATS, get, postForm, postJson, unique, expectErrors } from '../helpers/test-server.js';
 
 type Row = Record<string, unknown>;
 
 const DAY = 24 * 3600 * 1000;
-
-function expectErrors(answer: Answer, status: number): void {
-  expect(answer.status, answer.text.slice(0, 500)).to.equal(status);
-  assertSchema('errors.json', answer.body);
-}
 
 describe('EXT transport conveniences (checklist 65–67)', () => {
   const code = unique('TRANSPORT').toUpperCase();

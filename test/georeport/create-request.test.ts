@@ -13,6 +13,7 @@ import {
   unique,
   type Answer,
   type Format,
+  expectErrors,
 } from '../helpers/test-server.js';
 
 type Row = Record<string, unknown>;
@@ -23,8 +24,6 @@ const firstOf = (answer: Answer): Row => {
   expect(rows, answer.text.slice(0, 500)).to.be.an('array').with.length(1);
   return rows[0]!;
 };
-const descriptions = (answer: Answer): string =>
-  (answer.body as Array<{ description: string }>).map((error) => error.description).join(' | ');
 
 /** A 200 POST answer of a realtime service: checks the schema and returns the new id. */
 function createdId(answer: Answer): string {
@@ -38,10 +37,7 @@ function createdId(answer: Answer): string {
 
 /** A 400 answer with an errors body; returns the descriptions joined. */
 function expect400(answer: Answer): string {
-  expect(answer.status, answer.text.slice(0, 500)).to.equal(400);
-  assertSchema('errors.json', answer.body);
-  for (const error of answer.body as Array<{ code: number }>) expect(error.code).to.equal(400);
-  return descriptions(answer);
+  return expectErrors(answer, 400);
 }
 
 /** The stored attribute answers of a request (jsonb column service_requests.attributes). */

@@ -44,6 +44,16 @@ const raw = (response: request.Response): RawAnswer => ({
   text: response.text ?? '',
 });
 
+/** A SIDEWALK request made through POST requests.json; its id. */
+async function newRequest(address: string): Promise<string> {
+  const answer = await request(ctx().app)
+    .post(`${BASE}/requests.json`)
+    .type('form')
+    .send(`api_key=${encodeURIComponent(ctx().apiKey)}&service_code=SIDEWALK&address_string=${encodeURIComponent(address)}`);
+  expect(answer.status, answer.text).to.equal(200);
+  return (answer.body as Array<{ service_request_id: string }>)[0]!.service_request_id;
+}
+
 async function storedAttributes(id: string): Promise<Record<string, string[]>> {
   const answer = await request(ctx().app)
     .get(`${API}/requests/${id}`)
@@ -193,14 +203,7 @@ describe('hardening: the wire (issue #10)', function () {
     it('staff JSON bodies with member names as keys are a 400 or applied, never a 500', async () => {
       const staff = await keyOf('staff');
       const admin = await keyOf('admin');
-      const id = (
-        (
-          await request(ctx().app)
-            .post(`${BASE}/requests.json`)
-            .type('form')
-            .send(`api_key=${ctx().apiKey}&service_code=SIDEWALK&address_string=1+Main+St`)
-        ).body as Array<{ service_request_id: string }>
-      )[0]!.service_request_id;
+      const id = await newRequest('1 Main St');
       const bodies = NAMES.flatMap((name) => [
         `{"${name}":{"status":"closed"},"version":1}`,
         `{"status":"in_progress","version":1,"${name}":1}`,
@@ -232,14 +235,7 @@ describe('hardening: the wire (issue #10)', function () {
 
     it('on every staff JSON endpoint: 5,000 nested arrays or objects', async () => {
       const admin = await keyOf('admin');
-      const id = (
-        (
-          await request(ctx().app)
-            .post(`${BASE}/requests.json`)
-            .type('form')
-            .send(`api_key=${ctx().apiKey}&service_code=SIDEWALK&address_string=1+Main+St`)
-        ).body as Array<{ service_request_id: string }>
-      )[0]!.service_request_id;
+      const id = await newRequest('1 Main St');
       const endpoints: Array<['patch' | 'post' | 'put', string, string]> = [
         ['patch', `${API}/requests/${id}`, 'status'],
         ['post', `${API}/requests/${id}/duplicate-of`, 'original'],
@@ -771,13 +767,6 @@ describe('hardening: the wire (issue #10)', function () {
   });
 
   describe("18. POST servicerequestupdates keeps the client's updated_datetime", () => {
-    async function newRequest(): Promise<string> {
-      const answer = await request(ctx().app)
-        .post(`${BASE}/requests.json`)
-        .type('form')
-        .send(`api_key=${encodeURIComponent(ctx().apiKey)}&service_code=SIDEWALK&address_string=4+Main+St`);
-      return (answer.body as Array<{ service_request_id: string }>)[0]!.service_request_id;
-    }
     const comment = (id: string, updatedDatetime: string, description: string) =>
       request(ctx().app)
         .post(`${BASE}/servicerequestupdates.json`)
@@ -794,7 +783,7 @@ describe('hardening: the wire (issue #10)', function () {
         );
 
     it('as the time of the update, in the feed and in the stored row', async () => {
-      const id = await newRequest();
+      const id = await newRequest('4 Main St');
       const description = unique('comment time');
       // Two hours ago, written with another offset than the jurisdiction's and with fractions.
       const at = new Date(Math.floor((Date.now() - 2 * 3600 * 1000) / 1000) * 1000);
@@ -813,7 +802,7 @@ describe('hardening: the wire (issue #10)', function () {
     });
 
     it('refuses a time in the future beyond a small skew (400); a minute ahead is a clock, not a mistake', async () => {
-      const id = await newRequest();
+      const id = await newRequest('4 Main St');
       const ahead = await comment(id, new Date(Date.now() + 3600 * 1000).toISOString(), unique('future'));
       expect(ahead.status, ahead.text).to.equal(400);
       expect(ahead.body).to.deep.equal([

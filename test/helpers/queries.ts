@@ -1,6 +1,6 @@
 // Small assertions shared by the request-list tests.
 import { expect } from 'chai';
-import { assertSchema, BASE, get, type Answer, type Format } from './test-server.js';
+import { assertSchema, BASE, get, type Format, expectErrors } from './test-server.js';
 
 /** GET requests.{format}?query → 200, valid against the schema; the ids in answer order. */
 export async function requestIds(format: Format, query: string): Promise<string[]> {
@@ -14,10 +14,7 @@ export async function requestIds(format: Format, query: string): Promise<string[
 /** GET requests.{format}?query → 400 with an errors body; the descriptions joined. */
 export async function refusedQuery(format: Format, query: string): Promise<string> {
   const path = `${BASE}/requests.${format}?${query}`;
-  const answer: Answer = await get(path);
-  expect(answer.status, `${path}: ${answer.text.slice(0, 500)}`).to.equal(400);
-  assertSchema('errors.json', answer.body);
-  return (answer.body as Array<{ description: string }>).map((error) => error.description).join(' | ');
+  return expectErrors(await get(path), 400);
 }
 
 /** Child element names, in document order, of every element called `name` in raw XML. */

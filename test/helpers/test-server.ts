@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Express } from 'express';
+import { expect } from 'chai';
 import request from 'supertest';
 import { parseStringPromise } from 'xml2js';
 import { createApp } from '../../src/app.js';
@@ -61,8 +62,8 @@ export function testConfig(overrides: NodeJS.ProcessEnv = {}): Config {
     // The suite posts far more than a client would; rate limits have their own tests with their own apps.
     RATE_LIMIT_PER_KEY: '0',
     RATE_LIMIT_PER_ADDRESS: '0',
-    // Tests also change rows behind the server's back (direct inserts); the cache has its own tests.
-    RESPONSE_CACHE_TTL_MS: '0',
+    // The response cache is on, as in production: a write path that left a stale answer fails its test. Direct
+    // writes of tests through ctx().db invalidate it like the server's own (see src/store/committed-writes.ts).
     ...overrides,
   });
 }
@@ -207,6 +208,40 @@ export async function postJson(path: string, body: unknown, headers: Record<stri
 export async function send(method: string, path: string): Promise<Answer> {
   const agent = request(ctx().app) as unknown as Record<string, (path: string) => request.Test>;
   return answer(await agent[method.toLowerCase()]!(path));
+}
+
+/**
+ * The one check of an Open311 errors document (digest §1.5): the status, the format's content type, valid
+ * against errors.json, every code equal to the status, every description said, never cached. Returns the
+ * descriptions joined by " | ", to match what they name.
+ */
+export function expectErrors(answer: Pick<Answer, 'status' | 'headers' | 'text' | 'body'>, status: number): string {
+  expect(answer.status, answer.text.slice(0, 500)).to.equal(status);
+  expect(String(answer.headers['content-type'])).to.match(/^(application\/json|text\/xml)/);
+  expect(answer.body, answer.text.slice(0, 300)).to.exist;
+  assertSchema('errors.json', answer.body);
+  const items = answer.body as Array<{ code: number; description: string }>;
+  expect(items).to.not.be.empty;
+  for (const item of items) {
+    expect(item.code, answer.text.slice(0, 300)).to.equal(status);
+    expect(item.description.trim(), answer.text.slice(0, 300)).to.not.equal('');
+  }
+  expect(answer.headers['cache-control'], 'an error is never cached').to.equal('no-store');
+  return items.map((item) => item.description).join(' | ');
+}
+
+/**
+ * A write as another server would make it: on a connection of the store, past this process's knex, so no cache
+ * of this process is told (only the change marker and the TTL can notice it).
+ */
+export async function writeBehindTheServer(sql: string, bindings: unknown[]): Promise<void> {
+  const { db } = ctx();
+  const connection = (await db.client.acquireConnection()) as { query(sql: string, bindings: unknown[]): Promise<unknown> };
+  try {
+    await connection.query(sql, bindings);
+  } finally {
+    await db.client.releaseConnection(connection);
+  }
 }
 
 /** Throws with ajv's report unless `body` is valid against the spec/ schema. */

@@ -309,6 +309,45 @@ describe('staff API: webhooks', () => {
     expect(receiver.forRequest(id)).to.have.length(1);
   });
 
+  it('delivers request.updated with the same public fields as request.created, plus the change', async () => {
+    const receiver = await startReceiver();
+    const webhook = await register({ url: receiver.url, events: ['request.created', 'request.updated'] });
+    const email = `${unique('someone')}@example.org`;
+    const id = await createRequest({ email, first_name: 'Alexandra', last_name: 'Privateperson' });
+    const staffKey = (await createKey(ctx().db, unique('staff'), 'staff')).key;
+    const changed = await request(app())
+      .patch(`/api/v1/requests/${id}`)
+      .set('Authorization', `Bearer ${staffKey}`)
+      .send({ status: 'closed', status_notes: 'Repaired', version: 1 });
+    expect(changed.status, JSON.stringify(changed.body)).to.equal(200);
+    startDispatcher();
+    const events = await waitFor('both events', () => receiver.forRequest(id).length === 2 && receiver.forRequest(id));
+    const created = events.find((event) => event.body.type === 'request.created')!;
+    const updated = events.find((event) => event.body.type === 'request.updated')!;
+    expect(verifySignature(updated, webhook.secret)).to.equal(true);
+    // One payload rule for both events: the 17 public fields and detailed_status; the update adds its change.
+    const publicFields = [...STANDARD_REQUEST_FIELDS, 'detailed_status'].sort();
+    expect(Object.keys(created.body.data).sort()).to.deep.equal(publicFields);
+    expect(Object.keys(updated.body.data).sort()).to.deep.equal([...publicFields, 'assigned_to', 'changed'].sort());
+    expect(updated.body.data).to.include({
+      service_request_id: id,
+      service_code: 'SIDEWALK',
+      service_name: created.body.data.service_name,
+      status: 'closed',
+      status_notes: 'Repaired',
+      zipcode: created.body.data.zipcode,
+      address_id: created.body.data.address_id,
+      media_url: created.body.data.media_url,
+      requested_datetime: created.body.data.requested_datetime,
+      assigned_to: null,
+    });
+    expect(updated.body.data.changed).to.have.members(['status', 'detailed_status', 'status_notes']);
+    expect(updated.body.data.lat).to.equal(created.body.data.lat);
+    expect(updated.body.data.long).to.equal(created.body.data.long);
+    expect(new Date(String(updated.body.data.updated_datetime)).toISOString()).to.equal(updated.body.data.updated_datetime);
+    for (const secret of [email, 'Alexandra', 'Privateperson']) expect(updated.text).to.not.include(secret);
+  });
+
   it('retries with backoff: 500, 500, then 200 → 3 attempts, delivered', async () => {
     let calls = 0;
     const receiver = await startReceiver((_received, res) => {
@@ -447,6 +486,42 @@ describe('staff API: webhooks', () => {
       .get('/api/v1/webhooks')
       .set('Authorization', await admin());
     expect(listed.body.webhooks.find((item: { id: string }) => item.id === webhook.id)).to.include({ active: false });
+  });
+
+  it('an activated-again webhook gets the events from then on, not those of the time it was off', async () => {
+    const receiver = await startReceiver();
+    const webhook = await register({ url: receiver.url, events: ['request.created'] });
+    const activate = async () =>
+      request(app())
+        .post(`/api/v1/webhooks/${webhook.id}/activate`)
+        .set('Authorization', await admin());
+    expect((await activate()).status).to.equal(404); // it is active: nothing to switch on
+    expect(
+      (
+        await request(app())
+          .delete(`/api/v1/webhooks/${webhook.id}`)
+          .set('Authorization', await admin())
+      ).status,
+    ).to.equal(204);
+    const whileOff = await createRequest();
+    const activated = await activate();
+    expect(activated.status, activated.text).to.equal(204);
+    const staffOnly = await request(app())
+      .post(`/api/v1/webhooks/${webhook.id}/activate`)
+      .set('Authorization', `Bearer ${(await createKey(ctx().db, unique('staff'), 'staff')).key}`);
+    expect(staffOnly.status).to.equal(403);
+    const afterwards = await createRequest();
+    startDispatcher();
+    const [got] = await waitFor(
+      'the new event',
+      () => receiver.forRequest(afterwards).length > 0 && receiver.forRequest(afterwards),
+    );
+    expect(got!.headers['x-open311-event']).to.equal('request.created');
+    expect(receiver.forRequest(whileOff)).to.have.length(0);
+    const listed = await request(app())
+      .get(`/api/v1/webhooks/${webhook.id}`)
+      .set('Authorization', await admin());
+    expect(listed.body).to.include({ active: true, deactivated_at: null });
   });
 
   it('records nothing when the request is not committed', async () => {

@@ -152,7 +152,6 @@ export function notificationsRouter(context: AppContext): Router {
   router.post(`${NOTIFICATIONS_PATH}/not-fixed/:token`, async (req, res) => {
     const pairs = await readForm(req);
     const subscription = await notifications.replyNotFixed(db, tokenOf(req), pairValue(pairs, 'description'));
-    context.cache?.bump();
     const language = languageOf(subscription.language);
     const words = wordsOf(language);
     send(res, language, words.thanksTitle, message(words.thanksBody));

@@ -2,17 +2,11 @@
 // agencies, service areas, routing rules and availability. Reads need a staff key (checked by the staff
 // router), writes an admin key.
 import express, { type Request, type Response, type Router } from 'express';
-import * as catalog from '../../domain/catalog.js';
+import * as catalog from '../catalog-actions.js';
 import type { Jurisdiction } from '../../domain/types.js';
 import { coerceCommonQuery } from '../../validate/coerce.js';
 import { validate } from '../../validate/validate.js';
-import {
-  catalogImportProblems,
-  checkAgencyUpdate,
-  checkServiceDefinition,
-  checkServiceReplacement,
-} from '../../validate/catalog.js';
-import { checkedInput, checkInput, retireMissingOf } from '../../validate/inputs.js';
+import { retireMissingOf } from '../../validate/inputs.js';
 import type { AppContext } from '../context.js';
 import { methodNotAllowedHandler } from '../error-handler.js';
 import { actorOf, requireRole } from './auth.js';
@@ -23,7 +17,6 @@ export function catalogRouter(context: AppContext): Router {
   const { db } = context;
   const router = express.Router();
   const admin = requireRole(context, 'admin');
-  // Every write drops the rendered GET answers cached in this process (request lists show service names).
   const jurisdictionOf = async (req: Request): Promise<Jurisdiction> =>
     context.jurisdictions.resolve(
       validate<{ jurisdiction_id?: string }>('common-query-input.json', coerceCommonQuery(req.query)).jurisdiction_id,
@@ -42,8 +35,7 @@ export function catalogRouter(context: AppContext): Router {
   router.post('/services', admin, async (req, res) => {
     const jurisdiction = await jurisdictionOf(req);
     const body = await readJsonObject(req);
-    const result = await catalog.createService(db, jurisdiction, checkServiceDefinition(body), actor(res));
-    context.cache?.bump();
+    const result = await catalog.createService(db, jurisdiction, body, actor(res));
     sendJson(res, result, jurisdiction.time_zone, 201);
   });
   router.get('/services/:code', async (req, res) => {
@@ -53,31 +45,24 @@ export function catalogRouter(context: AppContext): Router {
   router.put('/services/:code', admin, async (req, res) => {
     const jurisdiction = await jurisdictionOf(req);
     const body = await readJsonObject(req);
-    const code = param(req, 'code');
-    const result = await catalog.replaceService(db, jurisdiction, code, checkServiceReplacement(code, body), actor(res));
-    context.cache?.bump();
+    const result = await catalog.replaceService(db, jurisdiction, param(req, 'code'), body, actor(res));
     sendJson(res, result, jurisdiction.time_zone);
   });
   router.delete('/services/:code', admin, async (req, res) => {
     const jurisdiction = await jurisdictionOf(req);
     const result = await catalog.retireService(db, jurisdiction, param(req, 'code'), actor(res));
-    context.cache?.bump();
     sendJson(res, result, jurisdiction.time_zone);
   });
   router.put('/services/:code/routing', admin, async (req, res) => {
     const jurisdiction = await jurisdictionOf(req);
     const body = await readJsonObject(req);
-    const checked = checkedInput('catalog-routing.json', body);
-    const result = await catalog.replaceRouting(db, jurisdiction, param(req, 'code'), checked, actor(res));
-    context.cache?.bump();
+    const result = await catalog.replaceRouting(db, jurisdiction, param(req, 'code'), body, actor(res));
     sendJson(res, result, jurisdiction.time_zone);
   });
   router.put('/services/:code/availability', admin, async (req, res) => {
     const jurisdiction = await jurisdictionOf(req);
     const body = await readJsonObject(req);
-    const checked = checkedInput('catalog-availability.json', body);
-    const result = await catalog.replaceAvailability(db, jurisdiction, param(req, 'code'), checked, actor(res));
-    context.cache?.bump();
+    const result = await catalog.replaceAvailability(db, jurisdiction, param(req, 'code'), body, actor(res));
     sendJson(res, result, jurisdiction.time_zone);
   });
 
@@ -94,8 +79,7 @@ export function catalogRouter(context: AppContext): Router {
     const jurisdiction = await jurisdictionOf(req);
     const retireMissing = retireMissingOf(req.query);
     const body = await readJsonObject(req);
-    const result = await catalog.importCatalog(db, jurisdiction, body, retireMissing, actor(res), catalogImportProblems);
-    context.cache?.bump();
+    const result = await catalog.importCatalog(db, jurisdiction, body, retireMissing, actor(res));
     sendJson(res, result, jurisdiction.time_zone);
   });
 
@@ -107,16 +91,13 @@ export function catalogRouter(context: AppContext): Router {
   router.post('/agencies', admin, async (req, res) => {
     const jurisdiction = await jurisdictionOf(req);
     const body = await readJsonObject(req);
-    const result = await catalog.createAgency(db, jurisdiction, checkInput('catalog-agency.json', body), actor(res));
-    context.cache?.bump();
+    const result = await catalog.createAgency(db, jurisdiction, body, actor(res));
     sendJson(res, result, jurisdiction.time_zone, 201);
   });
   router.put('/agencies/:code', admin, async (req, res) => {
     const jurisdiction = await jurisdictionOf(req);
     const body = await readJsonObject(req);
-    const code = param(req, 'code');
-    const result = await catalog.updateAgency(db, jurisdiction, code, checkAgencyUpdate(code, body), actor(res));
-    context.cache?.bump();
+    const result = await catalog.updateAgency(db, jurisdiction, param(req, 'code'), body, actor(res));
     sendJson(res, result, jurisdiction.time_zone);
   });
 
@@ -128,8 +109,7 @@ export function catalogRouter(context: AppContext): Router {
   router.post('/areas', admin, async (req, res) => {
     const jurisdiction = await jurisdictionOf(req);
     const body = await readJsonObject(req);
-    const result = await catalog.createArea(db, jurisdiction, checkInput('catalog-area.json', body), actor(res));
-    context.cache?.bump();
+    const result = await catalog.createArea(db, jurisdiction, body, actor(res));
     sendJson(res, result, jurisdiction.time_zone, 201);
   });
   router.get('/areas/:code', async (req, res) => {
@@ -139,7 +119,6 @@ export function catalogRouter(context: AppContext): Router {
   router.delete('/areas/:code', admin, async (req, res) => {
     const jurisdiction = await jurisdictionOf(req);
     await catalog.deleteArea(db, jurisdiction, param(req, 'code'), actor(res));
-    context.cache?.bump();
     res.status(204).set('Cache-Control', 'no-store').end();
   });
 

@@ -41,7 +41,6 @@ export function staffRequestsRouter(context: AppContext): Router {
     const jurisdiction = await jurisdictionOf(req);
     const body = await readJsonObject(req);
     const changed = await workflow.changeRequest(db, jurisdiction, idOf(req), body, ifMatchOf(req), actorOf(res));
-    context.cache?.bump();
     context.events?.poke();
     sendRequest(res, changed, jurisdiction.time_zone);
   });
@@ -59,7 +58,6 @@ export function staffRequestsRouter(context: AppContext): Router {
     const jurisdiction = await jurisdictionOf(req);
     const body = await readJsonObject(req);
     const changed = await workflow.markDuplicate(db, jurisdiction, idOf(req), body, ifMatchOf(req), actorOf(res));
-    context.cache?.bump();
     context.events?.poke();
     sendRequest(res, changed, jurisdiction.time_zone);
   });

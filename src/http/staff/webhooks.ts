@@ -1,5 +1,5 @@
 // Admin management of webhooks: register a URL for events (the signing secret is shown once), list them
-// (never their secrets), deactivate one, and read its recent deliveries (src/domain/webhooks.ts). Delivery
+// (never their secrets), deactivate one and activate it again, and read its recent deliveries (src/domain/webhooks.ts). Delivery
 // itself is done by src/webhooks/dispatcher.ts from the outbox.
 import express, { type Request, type Router } from 'express';
 import * as webhooks from '../../domain/webhooks.js';
@@ -50,6 +50,12 @@ export function webhooksRouter(context: AppContext): Router {
     res.status(204).end();
   });
 
+  router.post('/:id/activate', async (req, res) => {
+    const jurisdiction = await jurisdictionOf(req);
+    await webhooks.reactivateWebhook(db, jurisdiction, idOf(req), actorOf(res));
+    res.status(204).end();
+  });
+
   router.get('/:id/deliveries', async (req, res) => {
     const query = validate<{ jurisdiction_id?: string; limit?: string }>('staff-deliveries-query.json', {
       ...coerceCommonQuery(req.query),
@@ -67,6 +73,7 @@ export function webhooksRouter(context: AppContext): Router {
 
   router.all('/', methodNotAllowedHandler(['GET', 'HEAD', 'POST']));
   router.all('/:id', methodNotAllowedHandler(['GET', 'HEAD', 'DELETE']));
+  router.all('/:id/activate', methodNotAllowedHandler(['POST']));
   router.all('/:id/deliveries', methodNotAllowedHandler(['GET', 'HEAD']));
   return router;
 }

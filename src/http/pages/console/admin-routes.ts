@@ -143,7 +143,6 @@ export function adminEditingRoutes(router: Router, context: AppContext, adminPag
       await showServiceForm(req, res, { mode: 'create', typed, errors, preview: previewOf(body) }, 400);
       return;
     }
-    context.cache?.bump();
     setFlash(res, { kind: 'success', text: `Created the service ${String(body.service_name)} (${String(body.service_code)}).` });
     res.redirect(303, `${ADMIN_PATH}/services/${encodeURIComponent(String(body.service_code))}/edit`);
   });
@@ -183,7 +182,6 @@ export function adminEditingRoutes(router: Router, context: AppContext, adminPag
       await showServiceForm(req, res, { mode: 'edit', typed, errors, fingerprint: now, preview: previewOf(body) }, 400);
       return;
     }
-    context.cache?.bump();
     setFlash(res, { kind: 'success', text: `Saved the service ${stored.service_name}.` });
     res.redirect(303, `${ADMIN_PATH}/services/${encodeURIComponent(codeOf(req))}/edit`);
   });
@@ -191,7 +189,6 @@ export function adminEditingRoutes(router: Router, context: AppContext, adminPag
   router.post('/admin/services/:code/retire', async (req, res) => {
     try {
       const retired = await catalog.retireService(db, await jurisdiction(), codeOf(req), consoleUserOf(res).actor);
-      context.cache?.bump();
       setFlash(res, {
         kind: 'success',
         text: `Retired ${retired.service_name}: residents and apps can no longer report it; its requests stay.`,
@@ -323,7 +320,6 @@ export function adminEditingRoutes(router: Router, context: AppContext, adminPag
         return;
       }
     }
-    context.cache?.bump();
     setFlash(res, { kind: 'success', text: `Saved the routing of ${service.service_name}.` });
     res.redirect(303, `${ADMIN_PATH}/routing`);
   });

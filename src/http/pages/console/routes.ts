@@ -200,10 +200,7 @@ export function consoleRouter(context: AppContext): Router {
         else throw error;
       }
     }
-    if (done > 0) {
-      context.cache?.bump();
-      context.events?.poke();
-    }
+    if (done > 0) context.events?.poke();
     const parts = [`${done} request${done === 1 ? '' : 's'} changed.`];
     if (conflicts.length > 0)
       parts.push(
@@ -495,7 +492,6 @@ export function consoleRouter(context: AppContext): Router {
       }
       throw error;
     }
-    context.cache?.bump();
     context.events?.poke();
     setFlash(res, { kind: 'success', text: message });
     res.redirect(303, `${CONSOLE_BASE_PATH}/requests/${id}`);
@@ -531,7 +527,6 @@ export function consoleRouter(context: AppContext): Router {
       }
       throw error;
     }
-    context.cache?.bump();
     context.events?.poke();
     setFlash(res, { kind: 'success', text: `Closed as a duplicate of request ${original}.` });
     res.redirect(303, `${CONSOLE_BASE_PATH}/requests/${id}`);
@@ -611,14 +606,12 @@ export function consoleRouter(context: AppContext): Router {
       );
       return;
     }
-    context.cache?.bump();
     setFlash(res, { kind: 'success', text: `Added the area ${typed.name}.` });
     res.redirect(303, `${ADMIN_PATH}/areas`);
   });
   router.post('/admin/areas/:code/delete', async (req, res) => {
     try {
       await deleteArea(db, await jurisdiction(), String(req.params.code ?? ''), consoleUserOf(res).actor);
-      context.cache?.bump();
       setFlash(res, { kind: 'success', text: `Deleted the area ${String(req.params.code)}.` });
     } catch (error) {
       if (!(error instanceof Open311Error) || error.status >= 500) throw error;

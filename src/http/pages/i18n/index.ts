@@ -33,10 +33,6 @@ export const LANGUAGES: readonly string[] = [
   ...[...catalogs.keys()].filter((code) => code !== DEFAULT_LANGUAGE),
 ];
 
-export function catalogKeys(language: string): string[] {
-  return [...(catalogs.get(language)?.keys() ?? [])];
-}
-
 export const isLanguage = (code: unknown): code is string => typeof code === 'string' && catalogs.has(code);
 
 /** The best language for an Accept-Language header (q-values honoured; "es-MX" matches "es"). */

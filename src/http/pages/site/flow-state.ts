@@ -4,7 +4,7 @@
 // Photos are referred to by random ids of files held aside until the send (see pending-photos.ts).
 import { randomUUID } from 'node:crypto';
 
-export const STEPS = ['where', 'what', 'details', 'duplicates', 'contact', 'review'] as const;
+const STEPS = ['where', 'what', 'details', 'duplicates', 'contact', 'review'] as const;
 export type Step = (typeof STEPS)[number];
 export const isStep = (value: unknown): value is Step =>
   typeof value === 'string' && (STEPS as readonly string[]).includes(value);
@@ -34,7 +34,7 @@ export interface FlowState {
   reviewing: boolean;
 }
 
-export const MAX_STATE_BYTES = 64 * 1024;
+const MAX_STATE_BYTES = 64 * 1024;
 const MAX_DEPTH = 4;
 const TEXT_LIMITS = { address: 1000, description: 4000, name: 255, email: 254, phone: 100, foundName: 500 } as const;
 

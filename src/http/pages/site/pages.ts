@@ -14,10 +14,10 @@ import { html, type SafeHtml } from '../html.js';
 import { renderPage, type SiteView } from './layout.js';
 
 const DAY = 24 * 3600 * 1000;
-export const MAP_LIST_SIZE = 50;
-export const NUMBERS_DAYS = 90;
-export const NUMBERS_WEEKS = 12;
-export const NUMBERS_CACHE_MS = 60_000;
+const MAP_LIST_SIZE = 50;
+const NUMBERS_DAYS = 90;
+const NUMBERS_WEEKS = 12;
+const NUMBERS_CACHE_MS = 60_000;
 
 export interface PageDependencies {
   context: AppContext;

@@ -33,7 +33,7 @@ import type { Geocoder } from './geocoder.js';
 import { renderPage, type SiteView } from './layout.js';
 import { isHeic, type PendingPhotos } from './pending-photos.js';
 
-export const SITE_KEY_NAME = 'resident site';
+const SITE_KEY_NAME = 'resident site';
 const FORM_ID = 'report-form';
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const PHONE = /^[0-9+()./ -]{5,40}$/;
@@ -730,7 +730,6 @@ export function createReportFlow(deps: ReportDependencies, renderOf: (req: Reque
       if (!(error instanceof Open311Error) || error.status >= 500) throw error;
       return refuse(error.errors.map((item) => item.description).join(' '), error.status);
     }
-    context.cache?.bump();
     context.events?.poke();
     await deps.photos.remove(state.photos);
     const target = created.service_request_id

@@ -1,6 +1,6 @@
 // The demo service catalog of Lancaster, Ohio: realistic types in groups with keywords, covering every
 // attribute datatype and every service type. Reference data only: no demo requests.
-import type { CatalogService } from '../src/store/catalog-store.js';
+import type { CatalogService } from './catalog-store.js';
 
 export const DEMO_CATALOG: CatalogService[] = [
   {
