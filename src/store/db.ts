@@ -18,21 +18,7 @@ export function embeddedModules() {
     // GiST operator classes for plain columns (the duplicate probe's index: service, place and date together).
     btree_gist: (require('@electric-sql/pglite/contrib/btree_gist') as typeof import('@electric-sql/pglite/contrib/btree_gist'))
       .btree_gist,
-    ClientPgLite: countingDeletes(require('knex-pglite')),
-  };
-}
-
-/**
- * knex-pglite labels a delete's result "DEL", which knex does not know, so `.delete()` resolved to the raw
- * result instead of the number of rows deleted (as it does on pg): every "was anything deleted?" was wrong.
- */
-// biome-ignore lint/suspicious/noExplicitAny: a mixin's base constructor must take any[] (TypeScript's rule).
-type ResponseProcessing = new (...args: any[]) => { processResponse(obj: unknown, runner: unknown): unknown };
-function countingDeletes(base: unknown): unknown {
-  return class extends (base as ResponseProcessing) {
-    override processResponse(obj: { method?: string }, runner: unknown): unknown {
-      return super.processResponse(obj.method === 'del' ? { ...obj, method: 'delete' } : obj, runner);
-    }
+    ClientPgLite: require('knex-pglite') as unknown,
   };
 }
 
