@@ -115,6 +115,16 @@ export function parseDateTime(input: string, timeZone: string): ParsedDateTime |
   return { date: new Date(ms), dateOnly: h === undefined };
 }
 
+/**
+ * The same wall-clock time `days` calendar days later in `timeZone`: across a daylight-saving change that is
+ * an hour more or less than `days` × 24 h.
+ */
+export function addCalendarDays(date: Date, days: number, timeZone: string): Date {
+  const local = date.getTime() + offsetMinutes(date.getTime(), timeZone) * 60000 + days * 86400000;
+  const guess = local - offsetMinutes(date.getTime(), timeZone) * 60000;
+  return new Date(local - offsetMinutes(guess, timeZone) * 60000);
+}
+
 /** The last millisecond of the calendar day that `date` starts in `timeZone` (for inclusive date-only ends). */
 export function endOfDay(start: Date, timeZone: string): Date {
   const nextDay = new Date(start.getTime() + 36 * 3600 * 1000);

@@ -7,7 +7,7 @@ import * as requestsStore from '../store/requests-store.js';
 import type { RequestWriter } from '../store/request-writer.js';
 import { StaleIntake, type IntakeLookups } from './intake.js';
 import { keyedByInput } from './keyed-by-input.js';
-import { endOfDay, parseDateTime } from './datetime.js';
+import { addCalendarDays, endOfDay, parseDateTime } from './datetime.js';
 import { withUploads, type MediaSink } from './media.js';
 import { pageWindow } from './paging.js';
 import { isValidEmail, languageOf, normalizeEmail } from '../notifications/address.js';
@@ -286,7 +286,13 @@ export function buildRequestQuery(
   const result: RequestQuery = { ...base };
   if (start && end) {
     if (start.date > end) throw badRequest('start_date must not be after end_date.');
-    if (!bulk && end.getTime() - start.date.getTime() > DEFAULT_WINDOW_DAYS * DAY) {
+    // 90 days counted either way, whichever is longer: 90 × 24 h, or 90 of the city's calendar days (a window
+    // across a daylight-saving change, such as the last 90 days ending in winter, is an hour longer).
+    const longest = Math.max(
+      start.date.getTime() + DEFAULT_WINDOW_DAYS * DAY,
+      addCalendarDays(start.date, DEFAULT_WINDOW_DAYS, zone).getTime(),
+    );
+    if (!bulk && end.getTime() > longest) {
       throw badRequest(
         `The span from start_date to end_date may not exceed ${DEFAULT_WINDOW_DAYS} days; ask for several smaller windows.`,
       );

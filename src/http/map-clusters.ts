@@ -97,8 +97,9 @@ export function mapRouter(context: AppContext): Router {
     });
   }
   // Literal paths (no format suffix middleware): the two formats are the only ones served.
-  router.get('/clusters.json', (req, res) => clusters(req, res, 'json'));
-  router.get('/clusters.xml', (req, res) => clusters(req, res, 'xml'));
+  // Express 4 does not catch a rejected promise: hand it to the error handler, or the request never ends.
+  router.get('/clusters.json', (req, res, next) => clusters(req, res, 'json').catch(next));
+  router.get('/clusters.xml', (req, res, next) => clusters(req, res, 'xml').catch(next));
   for (const path of ['/clusters.json', '/clusters.xml']) router.all(path, methodNotAllowedHandler(['GET', 'HEAD']));
   router.use(notFoundHandler);
   return router;

@@ -56,7 +56,7 @@ async function start(): Promise<ConsoleServer> {
     display_name: `Ada Admin ${stamp}`,
     role: 'admin',
   });
-  const { app, context } = createApp({ config, db, logger: createLogger('silent') });
+  const { app, context } = createApp({ config, db, logger: createLogger(process.env.DEBUG_LOG ? 'debug' : 'silent') });
   const server: http.Server = await new Promise((resolve) => {
     const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
   });

@@ -285,6 +285,13 @@ describe('GET requests (checklist 46–51, 53)', () => {
         expect(await refused(format, 'start_date=2024-01-01T00:00:00Z&end_date=2024-03-31T00:00:01Z')).to.include('90');
         await list(format, `service_code=${S.dates}&start_date=2024-01-01T00:00:00Z&end_date=2024-03-31T00:00:00Z`);
       });
+
+      it(`90 calendar days across a daylight-saving change are accepted, 91 are not (${format})`, async () => {
+        // 2024-09-04 to 2024-12-02 inclusive in New York: 90 local days, 90 × 24 h plus the hour of 3 November.
+        await list(format, `service_code=${S.dates}&start_date=2024-09-04&end_date=2024-12-02`);
+        expect(await refused(format, 'start_date=2024-09-04&end_date=2024-12-03')).to.include('90');
+        expect(await refused(format, 'start_date=2024-09-04T00:00:00-04:00&end_date=2024-12-03T00:00:01-05:00')).to.include('90');
+      });
     }
   });
 

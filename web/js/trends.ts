@@ -104,16 +104,24 @@ function showClusters(map: L.Map, url: string, status: HTMLElement | null): void
   const layer = L.layerGroup().addTo(map);
   let pending: AbortController | undefined;
   const clamp = (value: number, limit: number): string => Math.max(-limit, Math.min(limit, value)).toFixed(6);
+  let shown: string | undefined;
   const load = async (): Promise<void> => {
-    pending?.abort();
-    const controller = new AbortController();
-    pending = controller;
     const view = map.getBounds();
     const bbox = [clamp(view.getWest(), 180), clamp(view.getSouth(), 90), clamp(view.getEast(), 180), clamp(view.getNorth(), 90)];
     const zoom = Math.max(0, Math.min(20, Math.round(map.getZoom())));
+    const address = `${url}&zoom=${zoom}&bbox=${bbox.join(',')}`;
+    // A move that ends where the map already is (fitBounds to the same view) asks nothing again.
+    if (address === shown) return;
+    shown = address;
+    pending?.abort();
+    const controller = new AbortController();
+    pending = controller;
     try {
-      const response = await fetch(`${url}&zoom=${zoom}&bbox=${bbox.join(',')}`, { signal: controller.signal });
+      const response = await fetch(address, { signal: controller.signal });
       if (!response.ok) {
+        // Read the refusal to its end: an unread body holds the connection (and the browser's cache entry for
+        // this address) open.
+        await response.text();
         if (status) status.textContent = 'Every request of the period can be mapped for periods of up to 90 days.';
         layer.clearLayers();
         return;
@@ -141,6 +149,7 @@ function showClusters(map: L.Map, url: string, status: HTMLElement | null): void
       if (status)
         status.textContent = `This view holds ${total} public request${total === 1 ? '' : 's'} of the period, in ${features.length} cluster${features.length === 1 ? '' : 's'}.`;
     } catch (error) {
+      if (shown === address) shown = undefined;
       if ((error as Error).name !== 'AbortError' && status) status.textContent = 'The map of every request could not be loaded.';
     }
   };
