@@ -193,19 +193,42 @@ export async function setPassword(
 
 // ---- two-factor ----
 
-/** Accepts a current TOTP code (each at most once) or an unused recovery code. */
-export async function verifySecondFactor(db: Db, account: StaffAccount, code: string, now = new Date()): Promise<void> {
+/**
+ * Accepts a current TOTP code (each at most once) or an unused recovery code. Wrong codes are throttled like
+ * wrong passwords, per account and per address: every password sign-in opens a new try, so without a count
+ * of its own a six-digit code could be guessed without end. A right password does not reset this count.
+ */
+export async function verifySecondFactor(
+  db: Db,
+  account: StaffAccount,
+  input: { code: string; address: string },
+  now = new Date(),
+): Promise<void> {
+  const subjects = [`second-factor:${account.id}`, `address:${input.address}`];
+  const since = new Date(now.getTime() - THROTTLE.windowMinutes * 60_000);
+  const [accountFailures, addressFailures] = await Promise.all(
+    subjects.map((subject) => store.countRecentFailures(db, subject, since)),
+  );
+  if (accountFailures! >= THROTTLE.perAccount || addressFailures! >= THROTTLE.perAddress)
+    throw signInThrottled(THROTTLE.windowMinutes * 60);
+  if (!(await secondFactorMatches(db, account, input.code, now))) {
+    await store.recordSignInFailure(db, subjects);
+    throw secondFactorRefused();
+  }
+  await store.clearSignInFailures(db, subjects[0]!);
+  await store.markSignedIn(db, account.id);
+}
+
+async function secondFactorMatches(db: Db, account: StaffAccount, code: string, now: Date): Promise<boolean> {
   const credentials = await store.findCredentials(db, account.id);
-  if (!credentials?.totp_secret || !credentials.totp_enabled_at) throw secondFactorRefused();
+  if (!credentials?.totp_secret || !credentials.totp_enabled_at) return false;
   const clean = code.trim();
   if (/^\d{3}\s?\d{3}$/.test(clean)) {
     const last = credentials.totp_last_step === null ? null : Number(credentials.totp_last_step);
     const step = verifyTotp(credentials.totp_secret, clean, now.getTime() / 1000, last);
-    if (step === undefined || !(await store.claimTotpStep(db, account.id, step))) throw secondFactorRefused();
-  } else if (!(await store.useRecoveryCode(db, account.id, hashRecoveryCode(clean)))) {
-    throw secondFactorRefused();
+    return step !== undefined && (await store.claimTotpStep(db, account.id, step));
   }
-  await store.markSignedIn(db, account.id);
+  return store.useRecoveryCode(db, account.id, hashRecoveryCode(clean));
 }
 
 export interface TotpEnrolment {
@@ -253,10 +276,15 @@ export async function regenerateRecoveryCodes(db: Db, account: StaffAccount): Pr
   return codes;
 }
 
-export async function disableTotp(db: Db, account: StaffAccount, code: string, requireTwoFactor: boolean): Promise<void> {
+export async function disableTotp(
+  db: Db,
+  account: StaffAccount,
+  input: { code: string; address: string },
+  requireTwoFactor: boolean,
+): Promise<void> {
   if (requireTwoFactor && account.has_password)
     throw badRequest('Two-factor sign-in is required for password accounts here; it cannot be turned off.');
-  await verifySecondFactor(db, account, code);
+  await verifySecondFactor(db, account, input);
   await store.setTotpSecret(db, account.id, null);
 }
 

@@ -1,7 +1,10 @@
-// Uploaded images: the type is decided by the file's bytes (never its name or declared type), and the
-// metadata that can identify a resident — EXIF (GPS position, camera serial, time), XMP, IPTC, comments,
-// and whatever follows the end of the image (motion-photo video) — is removed before anything is stored.
-// Only a JPEG's EXIF Orientation is kept, so photos stay upright. Pixels are not re-encoded.
+// Uploaded images: the type is decided by the file's bytes (never its name or declared type), and only the
+// picture is stored. Each format keeps an allow-list of the parts that draw the picture (image data, colour
+// and animation); everything else — EXIF (GPS position, camera serial, time), XMP, IPTC, comments, thumbnails,
+// content credentials (C2PA), vendor segments and whatever follows the end of the image (motion-photo video)
+// — is dropped, known or not. The EXIF Orientation alone is kept, so photos stay upright. Pixels are not
+// re-encoded.
+import zlib from 'node:zlib';
 import { badRequest } from '../errors.js';
 
 export type ImageType = 'jpeg' | 'png' | 'gif' | 'webp';
@@ -29,10 +32,12 @@ function sniffImageType(bytes: Buffer): ImageType | undefined {
 
 const invalid = (type: ImageType) => badRequest(`The uploaded ${type.toUpperCase()} image is damaged or not a valid image.`);
 
-/** The EXIF Orientation (tag 0x0112 of IFD0) of an APP1 payload, when it holds a valid one (1–8). */
-function exifOrientation(payload: Buffer): number | undefined {
-  if (payload.length < 14 || payload.subarray(0, 6).toString('latin1') !== 'Exif\0\0') return undefined;
-  const tiff = payload.subarray(6);
+const EXIF_HEADER = Buffer.from('Exif\0\0', 'latin1');
+
+/** The EXIF Orientation (tag 0x0112 of IFD0) of a TIFF block (a leading "Exif\0\0" is skipped), when valid (1–8). */
+function exifOrientation(block: Buffer): number | undefined {
+  const tiff = block.subarray(0, 6).equals(EXIF_HEADER) ? block.subarray(6) : block;
+  if (tiff.length < 8) return undefined;
   const order = tiff.subarray(0, 2).toString('latin1');
   if (order !== 'II' && order !== 'MM') return undefined;
   const little = order === 'II';
@@ -54,8 +59,8 @@ function exifOrientation(payload: Buffer): number | undefined {
   return undefined;
 }
 
-/** An APP1 EXIF segment holding the Orientation tag and nothing else (big-endian TIFF, one IFD0 entry). */
-function orientationSegment(orientation: number): Buffer {
+/** A TIFF block holding the Orientation tag and nothing else (big-endian, one IFD0 entry, no thumbnail). */
+function orientationTiff(orientation: number): Buffer {
   const tiff = Buffer.alloc(26);
   tiff.write('MM', 0, 'latin1');
   tiff.writeUInt16BE(42, 2);
@@ -66,7 +71,18 @@ function orientationSegment(orientation: number): Buffer {
   tiff.writeUInt32BE(1, 14);
   tiff.writeUInt16BE(orientation, 18);
   tiff.writeUInt32BE(0, 22); // no next IFD (no thumbnail)
-  const payload = Buffer.concat([Buffer.from('Exif\0\0', 'latin1'), tiff]);
+  return tiff;
+}
+
+/** The orientation worth keeping (not 1, the default) of an EXIF block, as an orientation-only TIFF. */
+function keptOrientation(block: Buffer): Buffer | undefined {
+  const orientation = exifOrientation(block);
+  return orientation === undefined || orientation === 1 ? undefined : orientationTiff(orientation);
+}
+
+/** An APP1 EXIF segment holding the Orientation tag and nothing else. */
+function orientationSegment(tiff: Buffer): Buffer {
+  const payload = Buffer.concat([EXIF_HEADER, tiff]);
   const header = Buffer.from([0xff, 0xe1, 0, 0]);
   header.writeUInt16BE(payload.length + 2, 2);
   return Buffer.concat([header, payload]);
@@ -92,10 +108,35 @@ function entropyEnd(bytes: Buffer, offset: number): number {
   return bytes.length;
 }
 
+const JFIF = Buffer.from('JFIF\0', 'latin1');
+const ICC_PROFILE = Buffer.from('ICC_PROFILE\0', 'latin1');
+const ADOBE = Buffer.from('Adobe', 'latin1');
+
 /**
- * JPEG: drop APP1 (EXIF, XMP), APP13 (IPTC/Photoshop) and COM segments, and anything after EOI (phones append
- * motion-photo video there). The EXIF Orientation alone is kept, in a minimal APP1 where the EXIF was, so
- * phone photos stay upright. Everything else is kept as is.
+ * The application segment (APP0–APP15) to keep in place of `segment`, if any. Only three draw the picture:
+ * JFIF (without its thumbnail), the ICC colour profile and Adobe's colour transform. The rest — EXIF and XMP
+ * (APP1), IPTC (APP13), content credentials (APP11 JUMBF), multi-picture indexes and vendors' own segments —
+ * are dropped, known or not.
+ */
+function keptApplicationSegment(marker: number, segment: Buffer): Buffer | undefined {
+  const payload = segment.subarray(4);
+  const startsWith = (prefix: Buffer) => payload.subarray(0, prefix.length).equals(prefix);
+  if (marker === 0xe0 && startsWith(JFIF) && payload.length >= 14) {
+    // Version, density; the thumbnail's size set to 0×0 and its pixels left out (it may show what was cropped).
+    const jfif = Buffer.from(segment.subarray(0, 18));
+    jfif.writeUInt16BE(16, 2);
+    jfif[16] = 0;
+    jfif[17] = 0;
+    return jfif;
+  }
+  if ((marker === 0xe2 && startsWith(ICC_PROFILE)) || (marker === 0xee && startsWith(ADOBE))) return segment;
+  return undefined;
+}
+
+/**
+ * JPEG: the frame, tables and scans; the application segments keptApplicationSegment allows; no comments and
+ * nothing after EOI (phones append motion-photo video there). The EXIF Orientation alone is kept, in a
+ * minimal APP1 where the EXIF was, so phone photos stay upright.
  */
 function stripJpeg(bytes: Buffer): Buffer {
   const kept: Buffer[] = [bytes.subarray(0, 2)];
@@ -134,15 +175,20 @@ function stripJpeg(bytes: Buffer): Buffer {
       offset = dataEnd;
       continue;
     }
-    if (marker === 0xe1 && !orientationKept) {
-      const orientation = exifOrientation(bytes.subarray(offset + 4, end));
-      if (orientation !== undefined && orientation !== 1) {
+    const segment = bytes.subarray(offset, end);
+    if (marker >= 0xe0 && marker <= 0xef) {
+      const payload = segment.subarray(4);
+      const orientation =
+        marker === 0xe1 && !orientationKept && payload.subarray(0, 6).equals(EXIF_HEADER) ? keptOrientation(payload) : undefined;
+      if (orientation) {
         kept.push(orientationSegment(orientation));
         orientationKept = true;
       }
+      const application = keptApplicationSegment(marker, segment);
+      if (application) kept.push(application);
+    } else if (marker !== 0xfe) {
+      kept.push(segment); // frame, tables, restart interval… (COM, 0xFE, is dropped)
     }
-    const drop = marker === 0xe1 || marker === 0xed || marker === 0xfe;
-    if (!drop) kept.push(bytes.subarray(offset, end));
     offset = end;
   }
   // A scan cut short (no EOI): what was there is kept, there is nothing after it.
@@ -150,49 +196,117 @@ function stripJpeg(bytes: Buffer): Buffer {
   throw invalid('jpeg');
 }
 
-/** PNG: drop eXIf, the text chunks (tEXt, zTXt, iTXt), tIME, and anything after IEND. */
+/**
+ * PNG chunks that draw the picture: the image itself, transparency, colour (gamma, chromaticities, ICC,
+ * sRGB, HDR), background, pixel size, palettes and APNG animation. Text, time, EXIF, content credentials
+ * (caBX) and any other chunk, private ones included, are dropped.
+ */
+const PNG_PICTURE_CHUNKS = new Set([
+  'IHDR',
+  'PLTE',
+  'IDAT',
+  'IEND',
+  'tRNS',
+  'cHRM',
+  'gAMA',
+  'iCCP',
+  'sBIT',
+  'sRGB',
+  'cICP',
+  'mDCV',
+  'mDCv',
+  'cLLI',
+  'cLLi',
+  'bKGD',
+  'hIST',
+  'pHYs',
+  'acTL',
+  'fcTL',
+  'fdAT',
+]);
+
+function pngChunk(type: string, data: Buffer): Buffer {
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(data.length);
+  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(zlib.crc32(body));
+  return Buffer.concat([length, body, crc]);
+}
+
+/**
+ * PNG: the chunks of PNG_PICTURE_CHUNKS, up to IEND (nothing after it). An eXIf chunk's Orientation is kept
+ * alone, in a minimal eXIf where the EXIF was.
+ */
 function stripPng(bytes: Buffer): Buffer {
   const kept: Buffer[] = [bytes.subarray(0, 8)];
   let offset = 8;
-  const dropped = new Set(['eXIf', 'tEXt', 'zTXt', 'iTXt', 'tIME']);
   while (offset + 12 <= bytes.length) {
     const length = bytes.readUInt32BE(offset);
     const type = bytes.subarray(offset + 4, offset + 8).toString('latin1');
     const end = offset + 12 + length;
     if (end > bytes.length) throw invalid('png');
-    if (!dropped.has(type)) kept.push(bytes.subarray(offset, end));
+    if (PNG_PICTURE_CHUNKS.has(type)) kept.push(bytes.subarray(offset, end));
+    else if (type === 'eXIf') {
+      const orientation = keptOrientation(bytes.subarray(offset + 8, end - 4));
+      if (orientation) kept.push(pngChunk('eXIf', orientation));
+    }
     offset = end;
     if (type === 'IEND') return Buffer.concat(kept);
   }
   throw invalid('png');
 }
 
-/** WebP: drop the EXIF and XMP chunks, clear their flags in VP8X and fix the RIFF size. */
+/** WebP chunks that draw the picture: image data, alpha, the extended header, animation and the ICC profile. */
+const WEBP_PICTURE_CHUNKS = new Set(['VP8 ', 'VP8L', 'VP8X', 'ALPH', 'ANIM', 'ANMF', 'ICCP']);
+/** VP8X flags: EXIF (0x08) and XMP (0x04) metadata present. */
+const VP8X_EXIF = 0x08;
+const VP8X_XMP = 0x04;
+
+/**
+ * WebP: the chunks of WEBP_PICTURE_CHUNKS within the RIFF size (bytes after it are not part of the image),
+ * an EXIF chunk's Orientation alone (in a minimal EXIF chunk, its VP8X flag set to match), the RIFF size
+ * fixed.
+ */
 function stripWebp(bytes: Buffer): Buffer {
   const kept: Buffer[] = [];
-  // The RIFF size says where the image ends: bytes after it are not part of it and are dropped.
   const riffEnd = Math.min(bytes.length, 8 + bytes.readUInt32LE(4));
+  let header: Buffer | undefined;
+  let orientationKept = false;
   let offset = 12;
   while (offset + 8 <= riffEnd) {
     const type = bytes.subarray(offset, offset + 4).toString('latin1');
     const size = bytes.readUInt32LE(offset + 4);
     const end = offset + 8 + size + (size % 2);
     if (offset + 8 + size > riffEnd) throw invalid('webp');
+    const chunk = bytes.subarray(offset, Math.min(end, riffEnd));
     if (type === 'VP8X') {
-      const chunk = Buffer.from(bytes.subarray(offset, Math.min(end, riffEnd)));
-      chunk[8] = (chunk[8] ?? 0) & ~0x0c; // EXIF (0x08) and XMP (0x04) flags
+      header = Buffer.from(chunk);
+      kept.push(header);
+    } else if (WEBP_PICTURE_CHUNKS.has(type)) {
       kept.push(chunk);
-    } else if (type !== 'EXIF' && type !== 'XMP ') {
-      kept.push(bytes.subarray(offset, Math.min(end, riffEnd)));
+    } else if (type === 'EXIF' && header && !orientationKept) {
+      const orientation = keptOrientation(bytes.subarray(offset + 8, offset + 8 + size));
+      if (orientation) {
+        const exif = Buffer.alloc(8 + orientation.length);
+        exif.write('EXIF', 0, 'latin1');
+        exif.writeUInt32LE(orientation.length, 4);
+        orientation.copy(exif, 8);
+        kept.push(exif);
+        orientationKept = true;
+      }
     }
     offset = end;
   }
+  if (header && header.length > 8) {
+    header[8] = ((header[8] ?? 0) & ~(VP8X_EXIF | VP8X_XMP)) | (orientationKept ? VP8X_EXIF : 0);
+  }
   const body = Buffer.concat(kept);
-  const header = Buffer.alloc(12);
-  header.write('RIFF', 0, 'latin1');
-  header.writeUInt32LE(body.length + 4, 4);
-  header.write('WEBP', 8, 'latin1');
-  return Buffer.concat([header, body]);
+  const riff = Buffer.alloc(12);
+  riff.write('RIFF', 0, 'latin1');
+  riff.writeUInt32LE(body.length + 4, 4);
+  riff.write('WEBP', 8, 'latin1');
+  return Buffer.concat([riff, body]);
 }
 
 /** The end of the data sub-blocks (size byte, then that many bytes; a 0 size ends them) starting at `offset`. */

@@ -64,9 +64,11 @@ const COMMENT = jpegSegment(0xfe, Buffer.from('GPS 39.7137,-82.5993 taken by Exi
 const jpegWith = (...segments: Buffer[]): Buffer => Buffer.concat([BASE_JPEG.subarray(0, 2), ...segments, BASE_JPEG.subarray(2)]);
 
 /** BASE_JPEG padded with a harmless APP2 segment to `size` bytes (a valid JPEG of that size). */
+/** A valid JPEG of exactly `size` bytes: padded with an ICC profile segment (which cleaning keeps). */
 function jpegOfSize(size: number): Buffer {
-  const padding = size - BASE_JPEG.length - 4;
-  return jpegWith(jpegSegment(0xe2, Buffer.alloc(padding, 0x20)));
+  const icc = Buffer.from('ICC_PROFILE\0', 'latin1');
+  const padding = size - BASE_JPEG.length - 4 - icc.length;
+  return jpegWith(jpegSegment(0xe2, Buffer.concat([icc, Buffer.alloc(padding, 0x20)])));
 }
 
 function pngChunk(type: string, data: Buffer): Buffer {
@@ -204,7 +206,7 @@ describe('EXT media: cleanImage removes identifying metadata (unit)', () => {
     expect(cleaned.bytes.equals(BASE_JPEG)).to.equal(true);
   });
 
-  it('JPEG: other APP segments (APP2 here) stay; a clean JPEG comes back unchanged', () => {
+  it('JPEG: the ICC profile (APP2) stays; a clean JPEG comes back unchanged', () => {
     const padded = jpegOfSize(200);
     expect(cleanImage(padded).bytes.equals(padded)).to.equal(true);
     expect(cleanImage(BASE_JPEG).bytes.equals(BASE_JPEG)).to.equal(true);

@@ -108,6 +108,25 @@ describe('Atom feeds', () => {
     expect(index.body.feeds).to.equal('http://311.test.example/feeds/requests.atom');
   });
 
+  it('is linked from the resident site: every page offers the city-wide feed, a request page its own', async () => {
+    const id = await createRequest({ description: unique('Feed link') });
+    const alternates = (page: string): string[] =>
+      [...page.matchAll(/<link rel="alternate" type="application\/atom\+xml" title="[^"]+" href="([^"]+)">/g)].map(
+        (match) => match[1]!,
+      );
+    for (const path of ['/report', '/map', '/numbers', '/about']) {
+      const page = await request(ctx().app).get(path).set('Accept', 'text/html');
+      expect(page.status, path).to.equal(200);
+      expect(alternates(page.text), path).to.deep.equal(['/feeds/requests.atom']);
+    }
+    const track = await request(ctx().app).get(`/requests/${id}`);
+    expect(track.status).to.equal(200);
+    const links = alternates(track.text);
+    expect(links).to.deep.equal(['/feeds/requests.atom', `/feeds/requests/${id}.atom`]);
+    // The links lead to feeds.
+    for (const link of links) expect((await request(ctx().app).get(link)).status, link).to.equal(200);
+  });
+
   it('answers 304 to a conditional GET with the ETag, and a new body once something changed', async () => {
     const first = await request(ctx().app).get('/feeds/requests.atom?service_code=GRAFFITI');
     const etag = first.headers.etag;

@@ -261,6 +261,78 @@ describe('staff sign-in: two-factor', () => {
     expect(page.text).to.include('8 unused recovery codes left');
   });
 
+  it('throttles wrong codes per account and per address; a right password does not reset the count', async () => {
+    const { account, agent } = await withPassword();
+    const { secret } = await enableTwoFactor(agent);
+    const fresh = await accounts.getAccount(ctx().db, account.id);
+    // Codes of the steps the server accepts now are never "wrong": pick one that is none of them.
+    const accepted = [-30, 0, 30].map((offset) => totp(base32Decode(secret), Date.now() / 1000 + offset));
+    const wrong = ['000000', '111111', '222222', '333333'].find((code) => !accepted.includes(code))!;
+    // Five wrong codes (from an address of this test only, so the suite's shared address keeps its count).
+    const address = unique('198.51.100');
+    for (let index = 0; index < 5; index++) {
+      const refused = await accounts
+        .verifySecondFactor(ctx().db, fresh, { code: index % 2 ? wrong : 'abcd-abcd-abcd', address })
+        .then(
+          () => 'accepted',
+          (error: { status: number }) => error.status,
+        );
+      expect(refused).to.equal(401);
+    }
+    // Now even the right code is refused at the sign-in page, with Retry-After…
+    const signedIn = await passwordSignIn(account.email, PASSWORD);
+    expect(signedIn.answer.headers.location).to.match(/^\/staff\/sign-in\/verify/);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec((await signedIn.agent.get('/staff/sign-in/verify')).text)![1]!;
+    const code = totp(base32Decode(secret), Date.now() / 1000 + 30);
+    const throttled = await signedIn.agent.post('/staff/sign-in/verify').type('form').send({ _csrf: csrf, code });
+    expect(throttled.status).to.equal(429);
+    expect(Number(throttled.headers['retry-after'])).to.be.greaterThan(0);
+    expect(throttled.text).to.include('Too many failed sign-ins');
+    // …and signing in again with the right password opens no new round of guesses.
+    const again = await passwordSignIn(account.email, PASSWORD);
+    const againCsrf = /name="_csrf" value="([^"]+)"/.exec((await again.agent.get('/staff/sign-in/verify')).text)![1]!;
+    expect((await again.agent.post('/staff/sign-in/verify').type('form').send({ _csrf: againCsrf, code })).status).to.equal(429);
+    expect((await again.agent.get('/api/v1/me')).status).to.equal(401);
+    // After the window the code works.
+    await ctx()
+      .db('staff_sign_in_failures')
+      .where({ subject: `second-factor:${account.id}` })
+      .update({ failed_at: new Date(Date.now() - 16 * 60_000) });
+    const accepted2 = await again.agent.post('/staff/sign-in/verify').type('form').send({ _csrf: againCsrf, code });
+    expect(accepted2.status).to.equal(303);
+    expect((await again.agent.get('/api/v1/me')).status).to.equal(200);
+
+    // Per address: many wrong codes from one address stop the codes of every account there.
+    const busy = `address:${unique('203.0.113')}`;
+    await ctx()
+      .db('staff_sign_in_failures')
+      .insert(Array.from({ length: 30 }, () => ({ subject: busy })));
+    const fromBusy = await accounts
+      .verifySecondFactor(ctx().db, fresh, { code: wrong, address: busy.slice('address:'.length) })
+      .then(
+        () => 'accepted',
+        (error: { status: number }) => error.status,
+      );
+    expect(fromBusy).to.equal(429);
+  });
+
+  it('a sign-in link of an account with two-factor on asks for the code too', async () => {
+    const { account, agent } = await withPassword();
+    await enableTwoFactor(agent);
+    const link = await accounts.issueSignInLink(
+      ctx().db,
+      await accounts.getAccount(ctx().db, account.id),
+      'test',
+      ctx().config.publicUrl,
+    );
+    const browser = request.agent(ctx().app);
+    const used = await browser.post(new URL(link.url).pathname).type('form').send('');
+    expect(used.status).to.equal(303);
+    expect(used.headers.location).to.match(/^\/staff\/sign-in\/verify\?next=/);
+    expect((await browser.get('/api/v1/me')).status).to.equal(401);
+    expect((await browser.get('/staff/account')).status).to.equal(303);
+  });
+
   it('when the settings require two-factor for admins only, an admin must set it up and staff need not', async () => {
     const admin = await withPassword('admin');
     const staff = await withPassword('staff');

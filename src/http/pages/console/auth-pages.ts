@@ -210,10 +210,14 @@ export function authPagesRouter(context: AppContext): Router {
     res.locals.session = session;
     const next = safeNext(field(req, 'next'));
     try {
-      await accounts.verifySecondFactor(db, session.account, field(req, 'code').slice(0, 40));
+      await accounts.verifySecondFactor(db, session.account, {
+        code: field(req, 'code').slice(0, 40),
+        address: req.ip ?? 'unknown',
+      });
     } catch (error) {
-      if (!(error instanceof Open311Error) || error.status !== 401) throw error;
-      sendPage(res, 401, 'Two-factor sign-in', verifyPage(res, next, error.message));
+      if (!(error instanceof Open311Error) || (error.status !== 401 && error.status !== 429)) throw error;
+      res.set(error.headers);
+      sendPage(res, error.status, 'Two-factor sign-in', verifyPage(res, next, error.message));
       return;
     }
     await signIn(req, res, session.account, session.method, false, next);
@@ -409,6 +413,7 @@ ${passwordForm}
         await renderAccount(req, res, result);
       } catch (error) {
         if (!(error instanceof Open311Error) || error.status >= 500 || error.status === 403) throw error;
+        res.set(error.headers);
         await renderAccount(req, res, { status: error.status, error: error.message });
       }
     };
@@ -459,7 +464,7 @@ ${passwordForm}
       await accounts.disableTotp(
         db,
         session.account,
-        field(req, 'code'),
+        { code: field(req, 'code').slice(0, 40), address: req.ip ?? 'unknown' },
         accounts.twoFactorRequired(settings, session.account.role),
       );
       return { message: 'Two-factor sign-in is off.' };

@@ -2,6 +2,7 @@
 // navigation, footer with contact. Every visible string comes from the message catalog.
 import type { Config } from '../../../config.js';
 import { ASSETS_URL_PATH } from '../../../web-assets.js';
+import { FEEDS_PATH } from '../../feeds.js';
 import { html, type SafeHtml } from '../html.js';
 import { LANGUAGES, type Translator } from '../i18n/index.js';
 
@@ -28,6 +29,8 @@ export interface PageOptions {
   form?: string;
   /** A validation error on the page: "Error: " goes in front of the title (GOV.UK pattern). */
   hasErrors?: boolean;
+  /** An Atom feed of this page's own (a request's history), offered besides the city-wide one. */
+  feed?: { title: string; path: string };
 }
 
 export const SITE_THEME_PATH = '/site/theme.css';
@@ -66,6 +69,8 @@ export function renderPage(view: SiteView, options: PageOptions): string {
 ${options.map ? html`<link rel="stylesheet" href="${ASSETS_URL_PATH}/vendor/leaflet/leaflet.css">` : ''}
 <link rel="stylesheet" href="${ASSETS_URL_PATH}/css/site.css">
 <link rel="stylesheet" href="${SITE_THEME_PATH}">
+<link rel="alternate" type="application/atom+xml" title="${t('site.name', { city: site.cityName })}" href="${FEEDS_PATH}/requests.atom">
+${options.feed ? html`<link rel="alternate" type="application/atom+xml" title="${options.feed.title}" href="${options.feed.path}">` : ''}
 ${(options.scripts ?? []).map((name) => html`<script type="module" src="${ASSETS_URL_PATH}/js/${name}.js"></script>`)}
 </head>
 <body>

@@ -10,6 +10,7 @@ import type { ExtendedServiceRequest, Jurisdiction, Service, ServiceRequest } fr
 import { notFound, Open311Error } from '../../../errors.js';
 import { requestsQuery, statsInput } from '../../../validate/inputs.js';
 import type { AppContext } from '../../context.js';
+import { FEEDS_PATH } from '../../feeds.js';
 import { html, type SafeHtml } from '../html.js';
 import { renderPage, type SiteView } from './layout.js';
 
@@ -200,6 +201,10 @@ ${
         view,
         {
           title: t('request.number', { id: request.service_request_id }),
+          feed: {
+            title: t('request.number', { id: request.service_request_id }),
+            path: `${FEEDS_PATH}/requests/${encodeURIComponent(request.service_request_id)}.atom`,
+          },
           scripts: hasPoint ? ['site-track'] : [],
           map: hasPoint,
           main: html`<p class="caption">${request.service_name}</p>
