@@ -35,8 +35,18 @@ export async function issueKeyAsStaff(
   return issued;
 }
 
-/** Revokes the active key with this id (404 otherwise); `forget` drops what creates remember. */
-export async function revokeKeyById(db: Db, id: string, forget: () => void): Promise<void> {
-  if (!/^\d{1,18}$/.test(id) || (await revokeKey(db, id)) === 0) throw notFound(`No active key with id ${id}.`);
+/**
+ * Revokes the active key with this id under who did it, with its audit row; false when there is none.
+ * `forget` drops what creates remember.
+ */
+export async function revokeKeyAsStaff(db: Db, id: string, actor: Actor, forget: () => void): Promise<boolean> {
+  if (!/^\d{1,18}$/.test(id) || (await revokeKey(db, id)) === 0) return false;
   forget();
+  await recordAudit(db, { actor, entity_type: 'api_key', entity_id: id, action: 'revoke', changes: { revoked: true } });
+  return true;
+}
+
+/** Revokes the active key with this id (404 otherwise), audited under `actor`. */
+export async function revokeKeyById(db: Db, id: string, actor: Actor, forget: () => void): Promise<void> {
+  if (!(await revokeKeyAsStaff(db, id, actor, forget))) throw notFound(`No active key with id ${id.slice(0, 40)}.`);
 }

@@ -4,6 +4,7 @@ import { badRequest, notFound, notificationsOff } from '../errors.js';
 import { isValidEmail, languageOf, normalizeEmail, type Language } from '../notifications/address.js';
 import { areaLabel } from '../notifications/labels.js';
 import type { Db } from '../store/db.js';
+import { recordAudit } from '../store/routing-store.js';
 import * as store from '../store/notifications-store.js';
 import type { Jurisdiction } from './types.js';
 
@@ -138,11 +139,14 @@ export async function listNotifications(db: Db, jurisdiction: Jurisdiction, stat
   return store.listMessages(db, jurisdiction.jurisdiction_id, status, 200);
 }
 
-/** Admins register staff addresses for an agency's daily digest of overdue requests. */
+type Actor = { key_id: string | null; staff_id?: string | null; name: string };
+
+/** Admins register staff addresses for an agency's daily digest of overdue requests (audited under `actor`). */
 export async function addOverdueDigestRecipient(
   db: Db,
   jurisdiction: Jurisdiction,
   input: { agency?: unknown; email?: unknown; language?: unknown },
+  actor: Actor,
 ) {
   if (typeof input.agency !== 'string' || input.agency === '') throw badRequest('agency must be the code of an agency.');
   const email = checkedEmail(typeof input.email === 'string' ? input.email : undefined);
@@ -153,6 +157,13 @@ export async function addOverdueDigestRecipient(
     language: languageOf(typeof input.language === 'string' ? input.language : undefined),
   });
   if (!created) throw notFound(`No agency with code ${input.agency.slice(0, 40)}.`);
+  await recordAudit(db, {
+    actor,
+    entity_type: 'overdue_digest_recipient',
+    entity_id: created.id,
+    action: 'create',
+    changes: { agency: created.agency, email: created.email, language: created.language },
+  });
   return created;
 }
 
@@ -160,7 +171,8 @@ export async function listOverdueDigestRecipients(db: Db, jurisdiction: Jurisdic
   return store.listAgencyDigestRecipients(db, jurisdiction.jurisdiction_id);
 }
 
-export async function removeOverdueDigestRecipient(db: Db, jurisdiction: Jurisdiction, id: string): Promise<void> {
+export async function removeOverdueDigestRecipient(db: Db, jurisdiction: Jurisdiction, id: string, actor: Actor): Promise<void> {
   if (!(await store.removeAgencyDigestRecipient(db, jurisdiction.jurisdiction_id, id)))
     throw notFound(`No overdue digest recipient with id ${id.slice(0, 40)}.`);
+  await recordAudit(db, { actor, entity_type: 'overdue_digest_recipient', entity_id: id, action: 'delete', changes: {} });
 }

@@ -159,7 +159,8 @@ export async function areaUses(
 
 /** Deletes the area; false when there was none. */
 export async function deleteArea(db: Db, jurisdictionId: string, code: string): Promise<boolean> {
-  return (await db('service_areas').where({ jurisdiction_id: jurisdictionId, code }).delete()) > 0;
+  // Counted from RETURNING: the embedded driver answers a DELETE with its raw result, not a row count.
+  return (await db('service_areas').where({ jurisdiction_id: jurisdictionId, code }).delete().returning('id')).length > 0;
 }
 
 // ---- routing rules and availability ----

@@ -18,5 +18,6 @@ export async function saveView(db: Db, ownerId: string, name: string, query: str
 
 export async function deleteView(db: Db, ownerId: string, id: string): Promise<number> {
   if (!/^\d{1,18}$/.test(id)) return 0;
-  return db('console_saved_views').where({ owner_id: ownerId, id }).delete();
+  // Counted from RETURNING: the embedded driver answers a DELETE with its raw result, not a row count.
+  return (await db('console_saved_views').where({ owner_id: ownerId, id }).delete().returning('id')).length;
 }

@@ -108,10 +108,16 @@ export async function deleteSession(db: Db, idHash: string): Promise<void> {
   await db('staff_sessions').where({ id_hash: idHash }).delete();
 }
 
+// Counts come from RETURNING: the embedded driver answers a DELETE with its raw result, not a row count.
 export async function deleteSessionsOf(db: Db, accountId: string): Promise<number> {
-  return db('staff_sessions').where({ staff_account_id: accountId }).delete();
+  return (await db('staff_sessions').where({ staff_account_id: accountId }).delete().returning('id_hash')).length;
 }
 
 export async function deleteExpiredSessions(db: Db, now: Date, idleSince: Date): Promise<number> {
-  return db('staff_sessions').where('expires_at', '<=', now).orWhere('last_seen_at', '<=', idleSince).delete();
+  const removed = await db('staff_sessions')
+    .where('expires_at', '<=', now)
+    .orWhere('last_seen_at', '<=', idleSince)
+    .delete()
+    .returning('id_hash');
+  return removed.length;
 }

@@ -125,8 +125,13 @@ function applyQueueFilter(db: Db, builder: Knex.QueryBuilder, filter: QueueFilte
       if (detailed.length) where.orWhereIn('r.detailed_status', detailed);
     });
   }
-  if (filter.service_codes) builder.whereIn('s.service_code', filter.service_codes);
-  // A semi-join on the few services of the groups, so the request side can use its service_id index.
+  // Semi-joins on the few services named, so the request side uses its service_id index and the count needs
+  // no join at all.
+  if (filter.service_codes)
+    builder.whereIn(
+      'r.service_id',
+      db('services').select('id').where('jurisdiction_id', filter.jurisdiction_id).whereIn('service_code', filter.service_codes),
+    );
   if (filter.groups)
     builder.whereIn(
       'r.service_id',
@@ -173,7 +178,8 @@ export async function queryQueue(db: Db, filter: QueueFilter): Promise<{ total: 
       .orderByRaw(`${column} ${descending ? 'DESC' : 'ASC'} NULLS LAST, r.id ${descending ? 'DESC' : 'ASC'}`)
       .limit(filter.limit)
       .offset(filter.offset),
-    applyQueueFilter(db, fromRequests(db), filter).count({ count: '*' }).first(),
+    // Every filter is on the request row itself (see applyQueueFilter): the count reads that table alone.
+    applyQueueFilter(db, db('service_requests as r'), filter).count({ count: '*' }).first(),
   ]);
   return {
     total: Number((count as { count: string | number } | undefined)?.count ?? 0),

@@ -290,5 +290,70 @@ describe('identity in the CRM: GET /me and the people admin API', () => {
     const row = await ctx().db('api_keys').where({ id: created.body.id }).first();
     expect(String(row.created_by_staff_id)).to.equal(person.id);
     expect(row.created_by_name).to.equal(person.display_name);
+
+    // Revoking it is audited under the person, and the key stops at once.
+    const staffCall = () => request(ctx().app).get('/api/v1/me').set('Authorization', `Bearer ${created.body.key}`);
+    expect((await staffCall()).status).to.equal(200);
+    const revoked = await agent.delete(`/api/v1/keys/${created.body.id}`).set('X-CSRF-Token', await csrfOf(agent));
+    expect(revoked.status).to.equal(204);
+    expect((await staffCall()).status).to.equal(401);
+    const trail = await ctx()
+      .db('audit_log')
+      .where({ entity_type: 'api_key', entity_id: String(created.body.id) })
+      .orderBy('id');
+    expect(trail.map((entry) => [entry.action, String(entry.actor_staff_id), entry.actor_name])).to.deep.equal([
+      ['create', person.id, person.display_name],
+      ['revoke', person.id, person.display_name],
+    ]);
+  });
+
+  it('the console records who made and revoked a key, and who added a person', async () => {
+    const person = await makePerson('admin');
+    const agent = await signInWithLink(person);
+    const name = unique('console key');
+    const made = await agent
+      .post('/staff/admin/keys')
+      .type('form')
+      .send({ _csrf: await csrfOf(agent), name, role: 'staff' });
+    expect(made.status, made.text.slice(0, 300)).to.equal(201);
+    const row = await ctx().db('api_keys').where({ name }).first();
+    expect(String(row.created_by_staff_id)).to.equal(person.id);
+    const key = /data-secret[^>]*>\s*([^<\s]+)/.exec(made.text)![1]!;
+    expect((await request(ctx().app).get('/api/v1/me').set('Authorization', `Bearer ${key}`)).status).to.equal(200);
+    const revoked = await agent
+      .post(`/staff/admin/keys/${row.id}/revoke`)
+      .type('form')
+      .send({ _csrf: await csrfOf(agent) });
+    expect(revoked.status).to.equal(303);
+    expect((await request(ctx().app).get('/api/v1/me').set('Authorization', `Bearer ${key}`)).status).to.equal(401);
+    const keyTrail = await ctx()
+      .db('audit_log')
+      .where({ entity_type: 'api_key', entity_id: String(row.id) })
+      .orderBy('id');
+    expect(keyTrail.map((entry) => [entry.action, String(entry.actor_staff_id)])).to.deep.equal([
+      ['create', person.id],
+      ['revoke', person.id],
+    ]);
+
+    const email = `${unique('console.person')}@city.example`;
+    const added = await agent
+      .post('/staff/admin/staff')
+      .type('form')
+      .send({ _csrf: await csrfOf(agent), email, display_name: 'Console Person', role: 'staff' });
+    expect(added.status, added.text.slice(0, 300)).to.equal(201);
+    const account = await ctx().db('staff_accounts').whereRaw('lower(email) = lower(?)', [email]).first();
+    const linked = await agent
+      .post(`/staff/admin/staff/${account.id}/link`)
+      .type('form')
+      .send({ _csrf: await csrfOf(agent) });
+    expect(linked.status).to.equal(201);
+    const personTrail = await ctx()
+      .db('audit_log')
+      .where({ entity_type: 'staff_account', entity_id: String(account.id) })
+      .orderBy('id');
+    expect(personTrail.map((entry) => [entry.action, String(entry.actor_staff_id)])).to.deep.equal([
+      ['create', person.id],
+      ['sign_in_link', person.id],
+    ]);
   });
 });

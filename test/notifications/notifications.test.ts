@@ -15,6 +15,7 @@ let smtp: SmtpServer;
 let notify: NotifyApp;
 let staffKey: string;
 let adminKey: string;
+let adminKeyId: string;
 
 async function report(fields: Record<string, string>): Promise<string> {
   const answer = await request(notify.app)
@@ -82,7 +83,9 @@ describe('e-mail notifications (real SMTP server)', function () {
     smtp = await startSmtp();
     notify = startNotifyApp(smtp.url);
     staffKey = (await createKey(ctx().db, unique('notify staff'), 'staff')).key;
-    adminKey = (await createKey(ctx().db, unique('notify admin'), 'admin')).key;
+    const admin = await createKey(ctx().db, unique('notify admin'), 'admin');
+    adminKey = admin.key;
+    adminKeyId = String(admin.record.id);
   });
   after(async () => {
     await notify.stop();
@@ -386,6 +389,15 @@ describe('e-mail notifications (real SMTP server)', function () {
       .delete(`/api/v1/notifications/overdue-digests/${mine.id}`)
       .set('Authorization', `Bearer ${adminKey}`);
     expect(removed.status).to.equal(204);
+    // Both changes are audited under the key that made them.
+    const trail = await ctx()
+      .db('audit_log')
+      .where({ entity_type: 'overdue_digest_recipient', entity_id: mine.id })
+      .orderBy('id');
+    expect(trail.map((entry) => [entry.action, String(entry.actor_key_id)])).to.deep.equal([
+      ['create', adminKeyId],
+      ['delete', adminKeyId],
+    ]);
   });
 
   it('mails the staff member a request is assigned to', async () => {

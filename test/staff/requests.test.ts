@@ -249,6 +249,10 @@ describe('staff API: the queue', () => {
     expect(ids(repeated.body)).to.deep.equal([a, b, c]);
     const withService = await staffGet(`${base}&group=${encodeURIComponent(groupA)}&service_code=${codeC}`);
     expect(ids(withService.body)).to.deep.equal([c]);
+    expect(withService.body.total).to.equal(1);
+    const byServices = await staffGet(`${base}&service_code=${codeA},${codeB}`);
+    expect(ids(byServices.body)).to.deep.equal([a, b]);
+    expect(byServices.body.total).to.equal(2);
     const none = await staffGet(`${base}&group=${encodeURIComponent(unique('no such group'))}`);
     expect(none.body).to.include({ total: 0 });
     const tooLong = await staffGet(`/api/v1/requests?group=${'x'.repeat(256)}`);

@@ -22,7 +22,7 @@ export function keysRouter(context: AppContext): Router {
   });
   router.delete('/:id', async (req, res) => {
     // Keys remembered for creates must not outlive the revocation (other processes confirm with the store).
-    await revokeKeyById(db, String(req.params.id ?? ''), () => context.intakeLookups.forget());
+    await revokeKeyById(db, String(req.params.id ?? ''), actorOf(res), () => context.intakeLookups.forget());
     res.status(204).end();
   });
   router.all('/', methodNotAllowedHandler(['GET', 'HEAD', 'POST']));

@@ -11,6 +11,7 @@ import { coerceCommonQuery, scalarParameter } from '../../validate/coerce.js';
 import { validate } from '../../validate/validate.js';
 import type { AppContext } from '../context.js';
 import { methodNotAllowedHandler } from '../error-handler.js';
+import { actorOf } from './auth.js';
 import { readJsonObject } from './json-body.js';
 import { sendJson } from './send.js';
 
@@ -32,12 +33,12 @@ export function notificationsAdminRouter(context: AppContext): Router {
   });
   router.post('/overdue-digests', async (req, res) => {
     const jurisdiction = await jurisdictionOf(req);
-    const created = await addOverdueDigestRecipient(context.db, jurisdiction, await readJsonObject(req));
+    const created = await addOverdueDigestRecipient(context.db, jurisdiction, await readJsonObject(req), actorOf(res));
     sendJson(res, created, jurisdiction.time_zone, 201);
   });
   router.delete('/overdue-digests/:id', async (req, res) => {
     const jurisdiction = await jurisdictionOf(req);
-    await removeOverdueDigestRecipient(context.db, jurisdiction, String(req.params.id));
+    await removeOverdueDigestRecipient(context.db, jurisdiction, String(req.params.id), actorOf(res));
     res.status(204).end();
   });
   router.all('/', methodNotAllowedHandler(['GET', 'HEAD']));

@@ -6,7 +6,8 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import { tileOriginOf } from '../../../config.js';
 import { createArea, deleteArea, listAgencies, listAreas, listServices } from '../../catalog-actions.js';
 import * as accounts from '../../../domain/staff-accounts.js';
-import { createKey, listKeys, type KeyRole, revokeKey } from '../../../store/api-keys-store.js';
+import { issueKeyAsStaff, revokeKeyAsStaff } from '../../../domain/api-keys.js';
+import { listKeys, type KeyRole } from '../../../store/api-keys-store.js';
 import { ADMIN_PATH, adminIndexBody, areasBody, keysBody, staffBody } from './admin-pages.js';
 import { adminEditingRoutes } from './admin-routes.js';
 import * as savedViews from '../../../domain/saved-views.js';
@@ -650,6 +651,7 @@ export function consoleRouter(context: AppContext): Router {
         role,
       });
       const link = await accounts.issueSignInLink(db, account, consoleUserOf(res).name, config.publicUrl);
+      await accounts.auditAccount(db, consoleUserOf(res).actor, account.id, 'create', { email: account.email, role });
       await showStaff(req, res, 201, { email: account.email, url: link.url, expires_at: link.expires_at });
     } catch (error) {
       if (!(error instanceof Open311Error) || error.status >= 500) throw error;
@@ -665,6 +667,7 @@ export function consoleRouter(context: AppContext): Router {
   router.post('/admin/staff/:id/link', async (req, res) => {
     const account = await accounts.getAccount(db, String(req.params.id ?? ''));
     const link = await accounts.issueSignInLink(db, account, consoleUserOf(res).name, config.publicUrl);
+    await accounts.auditAccount(db, consoleUserOf(res).actor, account.id, 'sign_in_link', {});
     await showStaff(req, res, 201, { email: account.email, url: link.url, expires_at: link.expires_at });
   });
 
@@ -689,12 +692,13 @@ export function consoleRouter(context: AppContext): Router {
       res.redirect(303, `${ADMIN_PATH}/keys`);
       return;
     }
-    const { key } = await createKey(db, name, role as KeyRole);
+    // Through the domain, as the staff API does: the key records who made it, and the audit names them.
+    const { key } = await issueKeyAsStaff(db, { name, role: role as KeyRole }, consoleUserOf(res).actor);
     await showKeys(req, res, 201, { name, key });
   });
   router.post('/admin/keys/:id/revoke', async (req, res) => {
     const id = String(req.params.id ?? '');
-    const revoked = /^\d{1,18}$/.test(id) ? await revokeKey(db, id) : 0;
+    const revoked = await revokeKeyAsStaff(db, id, consoleUserOf(res).actor, () => context.intakeLookups.forget());
     setFlash(
       res,
       revoked ? { kind: 'success', text: 'Revoked the key.' } : { kind: 'error', text: 'No active key with that id.' },
