@@ -161,6 +161,9 @@ function discoveryDefaults(jurisdictionId: string, name: string, publicUrl: stri
 
 export const GEOREPORT_BASE_PATH = '/open311/v2';
 
+/** The most text a form or JSON body may hold, files aside (the body readers' limit, counted in the upload budget). */
+export const MAX_FORM_BYTES = 1024 * 1024;
+
 function readInteger(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -364,10 +367,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dataDirectory = path.resolve(env.DATA_DIR || './data');
   const mediaMaxBytes = readInteger(env, 'MEDIA_MAX_BYTES', 10 * 1024 * 1024, 1024, 100 * 1024 * 1024);
   const uploadMemoryBudgetBytes = readInteger(env, 'UPLOAD_MEMORY_BUDGET_BYTES', 64 * 1024 * 1024, 1024, 16 * 1024 ** 3);
-  // Otherwise a file of the largest accepted size could never be uploaded.
-  if (uploadMemoryBudgetBytes < mediaMaxBytes)
+  // Otherwise a file of the largest accepted size, with its form's text, could never be uploaded.
+  if (uploadMemoryBudgetBytes < mediaMaxBytes + MAX_FORM_BYTES)
     throw new ConfigError(
-      `UPLOAD_MEMORY_BUDGET_BYTES (${uploadMemoryBudgetBytes}) must be at least MEDIA_MAX_BYTES (${mediaMaxBytes})`,
+      `UPLOAD_MEMORY_BUDGET_BYTES (${uploadMemoryBudgetBytes}) must be at least MEDIA_MAX_BYTES (${mediaMaxBytes}) plus 1 MiB for the form's text`,
     );
   const jurisdictionName =
     env.OPEN311_JURISDICTION_NAME || (jurisdictionId === DEMO_JURISDICTION_ID ? DEMO_CITY.name : jurisdictionId);

@@ -5,19 +5,20 @@
 // POST give what the body does not (a .NET client library sends every parameter there).
 import type { Request } from 'express';
 import busboy from 'busboy';
+import { MAX_FORM_BYTES } from '../config.js';
 import { badRequest, payloadTooLarge, serviceUnavailable, unsupportedMediaType } from '../errors.js';
 import { jsonToPairs, type FormPairs } from '../validate/coerce.js';
 import { parseBoundedJson } from './bounded-json.js';
-import type { UploadBudget } from './upload-budget.js';
+import type { BodyLease, UploadBudget } from './upload-budget.js';
 
-export const MAX_FORM_BYTES = 1024 * 1024;
+export { MAX_FORM_BYTES };
 export const MAX_FORM_FIELDS = 1000;
 
 export interface UploadLimits {
   /** Largest accepted file part, in bytes. */
   maxFileBytes: number;
   maxFiles: number;
-  /** File bytes held in memory by all requests together (forms that take no files need none). */
+  /** Body bytes (files and text) held in memory by all requests together. */
   budget?: UploadBudget;
 }
 
@@ -32,7 +33,10 @@ export interface FormBody {
   files: UploadedFile[];
 }
 
-async function readRaw(req: Request, limit: number): Promise<Buffer> {
+/** The answer to a body that the upload budget cannot hold now: the client may retry. */
+const overBudget = () => serviceUnavailable('The server is receiving too many uploads at once; please retry shortly.');
+
+async function readRaw(req: Request, limit: number, lease: BodyLease | undefined): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limit) throw payloadTooLarge(`The request body is larger than ${limit} bytes.`);
   const chunks: Buffer[] = [];
@@ -40,6 +44,7 @@ async function readRaw(req: Request, limit: number): Promise<Buffer> {
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size > limit) throw payloadTooLarge(`The request body is larger than ${limit} bytes.`);
+    if (lease && !lease.take(chunk.length)) throw overBudget();
     chunks.push(chunk);
   }
   return Buffer.concat(chunks);
@@ -84,16 +89,26 @@ function readMultipart(req: Request, limits: UploadLimits): Promise<FormBody> {
     let refused = false;
     let failure: Error | undefined;
     let textBytes = 0;
+    /** Takes `bytes` from the budget; when it cannot, answers now and reads no more of this body. */
+    const hold = (bytes: number): boolean => {
+      if (refused) return false;
+      if (!lease || lease.take(bytes)) return true;
+      refused = true;
+      req.unpipe(parser);
+      reject(overBudget());
+      return false;
+    };
     parser.on('field', (rawName, value, info) => {
       // busboy reports a part without a name as undefined.
       const name = typeof rawName === 'string' ? rawName : '';
       if (info.valueTruncated)
         failure ??= payloadTooLarge(`The form field ${name.slice(0, 50)} is larger than ${MAX_FORM_BYTES} bytes.`);
       // The 1 MiB form limit is for all text fields together, as for urlencoded bodies (files aside).
-      textBytes += Buffer.byteLength(name) + Buffer.byteLength(value);
+      const bytes = Buffer.byteLength(name) + Buffer.byteLength(value);
+      textBytes += bytes;
       if (textBytes > MAX_FORM_BYTES)
         failure ??= payloadTooLarge(`The form's text fields are larger than ${MAX_FORM_BYTES} bytes together.`);
-      else pairs.push([name, value]);
+      else if (hold(bytes)) pairs.push([name, value]);
     });
     parser.on('file', (rawField, stream) => {
       const field = typeof rawField === 'string' ? rawField : '';
@@ -103,16 +118,9 @@ function readMultipart(req: Request, limits: UploadLimits): Promise<FormBody> {
         failure ??= badRequest('The multipart/form-data body could not be read (it ends too early).');
       });
       stream.on('data', (chunk: Buffer) => {
-        if (refused) return;
-        if (!lease || lease.take(chunk.length)) {
-          chunks.push(chunk);
-          return;
-        }
-        // Over the budget: answer now and read no more of this body (the answer closes the connection).
-        refused = true;
-        chunks.length = 0;
-        req.unpipe(parser);
-        reject(serviceUnavailable('The server is receiving too many uploads at once; please retry shortly.'));
+        // Over the budget: the answer is sent now and closes the connection; what was read is let go.
+        if (hold(chunk.length)) chunks.push(chunk);
+        else chunks.length = 0;
       });
       stream.on('limit', () => {
         failure ??= payloadTooLarge(`Each media file may be at most ${limits.maxFileBytes} bytes.`);
@@ -160,7 +168,7 @@ export async function readFormBody(req: Request, limits: UploadLimits): Promise<
   const contentType = (req.headers['content-type'] ?? '').toLowerCase();
   const body = contentType.startsWith('multipart/form-data')
     ? await readMultipart(req, limits)
-    : { pairs: await readTextForm(req, contentType), files: [] };
+    : { pairs: await readTextForm(req, contentType, limits.budget?.leaseFor(req)), files: [] };
   // NUL can be stored neither in PostgreSQL text nor in XML.
   for (const [key, value] of body.pairs) {
     if (key.includes('\0') || value.includes('\0')) {
@@ -239,8 +247,8 @@ function charsetOf(contentType: string): string | undefined {
   return match ? match[1]!.toLowerCase() : undefined;
 }
 
-async function readTextForm(req: Request, contentType: string): Promise<FormPairs> {
-  const raw = await readRaw(req, MAX_FORM_BYTES);
+async function readTextForm(req: Request, contentType: string, lease: BodyLease | undefined): Promise<FormPairs> {
+  const raw = await readRaw(req, MAX_FORM_BYTES, lease);
   if (raw.length === 0) return [];
   if (contentType === '' || contentType.startsWith('application/x-www-form-urlencoded') || contentType.startsWith('text/plain')) {
     return parseUrlencoded(raw, charsetOf(contentType));

@@ -1,8 +1,15 @@
-// How many bytes of uploaded files all requests of this process may hold in memory together
-// (config.uploadMemoryBudgetBytes). Each multipart file chunk is reserved before it is kept; a request
+// How many bytes of request bodies all requests of this process may hold in memory together
+// (config.uploadMemoryBudgetBytes): uploaded files and the text of forms and JSON bodies alike, since a flood
+// of 1 MiB forms fills memory as surely as one of photos. Each chunk is reserved before it is kept; a request
 // that would go over the budget is answered 503 + Retry-After at once, without reading the rest of its
 // body, so memory stays flat under an upload flood. A request's bytes are given back when its answer is done.
 import type { Request } from 'express';
+
+/** One request's share of the budget. */
+export interface BodyLease {
+  /** Reserves `bytes`; false (reserving nothing) when the budget cannot hold them now. */
+  take(bytes: number): boolean;
+}
 
 export class UploadBudget {
   private used = 0;
@@ -18,7 +25,7 @@ export class UploadBudget {
    * A reservation for one request: `take(bytes)` is false (and reserves nothing) when the budget cannot hold
    * them. Everything it took is released once, when the request's answer is finished or its connection closes.
    */
-  leaseFor(req: Request): { take(bytes: number): boolean } {
+  leaseFor(req: Request): BodyLease {
     let held = 0;
     let released = false;
     const release = (): void => {

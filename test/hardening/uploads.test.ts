@@ -1,7 +1,8 @@
 // Uploads cannot exhaust memory (issue 10, item 10): a key sent in the query string or Authorization is
 // checked before the body is read (an invalid or revoked one gets 403 while the client is still uploading),
-// and the file bytes all requests hold in memory are bounded by UPLOAD_MEMORY_BUDGET_BYTES — a request that
-// would go over it is answered 503 + Retry-After at once, never a 500 — and given back when each answer is done.
+// and the body bytes all requests hold in memory — files and the text of forms — are bounded by
+// UPLOAD_MEMORY_BUDGET_BYTES: a request that would go over it is answered 503 + Retry-After at once, never a
+// 500, and its bytes are given back when each answer is done.
 // Raw sockets send the bodies piece by piece, so the server's answers can be seen before a body is complete.
 import net from 'node:net';
 import { expect } from 'chai';
@@ -55,13 +56,19 @@ class SlowPost {
   answered = false;
   private readonly socket: net.Socket;
 
-  constructor(port: number, path: string, headers: Record<string, string>, contentLength: number) {
+  constructor(
+    port: number,
+    path: string,
+    headers: Record<string, string>,
+    contentLength: number,
+    contentType = `multipart/form-data; boundary=${BOUNDARY}`,
+  ) {
     this.socket = net.connect(port, '127.0.0.1');
     this.socket.on('error', () => undefined); // the server may close while the rest of the body is unsent
     const head = [
       `POST ${path} HTTP/1.1`,
       'Host: 127.0.0.1',
-      `Content-Type: multipart/form-data; boundary=${BOUNDARY}`,
+      `Content-Type: ${contentType}`,
       `Content-Length: ${contentLength}`,
       ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
       '',
@@ -137,10 +144,17 @@ describe('hardening: upload bytes in memory are bounded', function () {
     await server.close();
   });
 
-  it('UPLOAD_MEMORY_BUDGET_BYTES below MEDIA_MAX_BYTES stops start-up with a message', () => {
+  it('UPLOAD_MEMORY_BUDGET_BYTES below MEDIA_MAX_BYTES plus 1 MiB of form text stops start-up with a message', () => {
     expect(() => loadConfig({ MEDIA_MAX_BYTES: '2000000', UPLOAD_MEMORY_BUDGET_BYTES: '1000000' })).to.throw(
       /UPLOAD_MEMORY_BUDGET_BYTES/,
     );
+    expect(() => loadConfig({ MEDIA_MAX_BYTES: '2000000', UPLOAD_MEMORY_BUDGET_BYTES: '2000000' })).to.throw(
+      /UPLOAD_MEMORY_BUDGET_BYTES \(2000000\) must be at least MEDIA_MAX_BYTES \(2000000\) plus 1 MiB/,
+    );
+    expect(
+      loadConfig({ MEDIA_MAX_BYTES: '2000000', UPLOAD_MEMORY_BUDGET_BYTES: String(2000000 + 1024 * 1024) })
+        .uploadMemoryBudgetBytes,
+    ).to.equal(2000000 + 1024 * 1024);
   });
 
   for (const [where, place] of [
@@ -248,6 +262,61 @@ describe('hardening: upload bytes in memory are bounded', function () {
       posts.push(last);
       await last.write(Buffer.concat([again.head, again.file, again.tail]));
       expect((await last.answer).status).to.equal(200);
+    } finally {
+      for (const post of posts) post.close();
+    }
+    await waitFor('every reserved byte to be given back', () => app.context.uploadBudget.inUse === 0);
+  });
+
+  it('the text of forms counts too: slow 900 KB urlencoded forms hold the budget, the next form or multipart text field gets 503 at once', async () => {
+    const TEXT_BYTES = 900_000;
+    const FORM = 'application/x-www-form-urlencoded';
+    /** A valid create whose body is `total` bytes, padded by a parameter the server ignores. */
+    const formBody = (total: number): Buffer => {
+      const head = new URLSearchParams({ ...fields(), api_key: ctx().apiKey }).toString() + '&padding=';
+      return Buffer.concat([Buffer.from(head), Buffer.alloc(total - head.length, 0x61)]);
+    };
+    const posts: SlowPost[] = [];
+    try {
+      const held: Array<{ post: SlowPost; body: Buffer }> = [];
+      for (let index = 0; index < 2; index++) {
+        const body = formBody(1_000_000);
+        const post = new SlowPost(server.port, `${BASE}/requests.json`, {}, body.length, FORM);
+        posts.push(post);
+        const before = app.context.uploadBudget.inUse;
+        await post.write(body.subarray(0, TEXT_BYTES));
+        await waitFor('the server to hold the form', () => app.context.uploadBudget.inUse >= before + TEXT_BYTES - 64 * 1024);
+        expect(post.answered).to.equal(false);
+        held.push({ post, body });
+      }
+      // The budget (2 MiB) holds 1.8 MB of unfinished forms: neither another form nor a multipart text field fits.
+      const form = formBody(1_000_000);
+      const refusedForm = new SlowPost(server.port, `${BASE}/requests.json`, {}, form.length, FORM);
+      const text = Buffer.from(
+        `--${BOUNDARY}\r\nContent-Disposition: form-data; name="description"\r\n\r\n${'b'.repeat(TEXT_BYTES)}\r\n--${BOUNDARY}\r\nContent-Disposition: form-data; name="service_code"\r\n\r\nSIDEWALK\r\n`,
+      );
+      const refusedText = new SlowPost(server.port, `${BASE}/requests.xml`, {}, text.length + 1024);
+      posts.push(refusedForm, refusedText);
+      await refusedForm.write(form.subarray(0, TEXT_BYTES));
+      await refusedText.write(text);
+      for (const [post, format] of [
+        [refusedForm, 'json'],
+        [refusedText, 'xml'],
+      ] as const) {
+        const answer = await post.answer;
+        expect(answer.status, answer.text).to.equal(503);
+        expect(answer.headers['retry-after']).to.match(/^\d+$/);
+        expect(answer.headers.connection).to.equal('close');
+        const [error] = await checkErrorsBody(answer, format, 'text budget 503');
+        expect(error!.description).to.match(/uploads/);
+      }
+      expect(app.context.uploadBudget.inUse).to.be.at.most(BUDGET);
+      // The held forms finish and are stored; every byte is given back.
+      for (const { post, body } of held) {
+        await post.write(body.subarray(TEXT_BYTES));
+        const answer = await post.answer;
+        expect(answer.status, answer.text).to.equal(200);
+      }
     } finally {
       for (const post of posts) post.close();
     }

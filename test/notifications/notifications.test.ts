@@ -498,6 +498,35 @@ describe('e-mail notifications when the SMTP server is down', function () {
     }
   });
 
+  it('a server that refuses a message (550): retried, then failed; the report is taken and others still go out', async () => {
+    const refusing = await startSmtp(undefined, { refuse: (address) => address.startsWith('refused-') });
+    const app = startNotifyApp(refusing.url, { NOTIFY_RETRY_BASE_MS: '20', NOTIFY_MAX_ATTEMPTS: '3' });
+    try {
+      notify = app;
+      const refused = `refused-${unique('box')}@example.org`;
+      const accepted = `${unique('accepted')}@example.org`;
+      const refusedId = await report({ email: refused });
+      const acceptedId = await report({ email: accepted });
+      await refusing.waitFor(() => refusing.to(accepted).length === 1, 10_000, 'the accepted confirmation');
+      await waitUntil(
+        async () =>
+          (await ctx().db('notification_messages').where({ service_request_id: refusedId }).first('status')).status === 'failed',
+        15_000,
+        'the refused message to fail',
+      );
+      const row = await ctx().db('notification_messages').where({ service_request_id: refusedId }).first();
+      expect(Number(row.attempts)).to.equal(3);
+      expect(row.last_error).to.match(/550|Mailbox unavailable/);
+      expect(refusing.to(refused)).to.deep.equal([]);
+      expect((await messagesOf(acceptedId)).map((message) => message.status)).to.deep.equal(['sent']);
+      // The refused resident's request stands, as any other.
+      expect((await request(app.app).get(`${BASE}/requests/${refusedId}.json`)).status).to.equal(200);
+    } finally {
+      await app.stop();
+      await refusing.close();
+    }
+  });
+
   it('marks a message failed after the last attempt, visible to admins', async () => {
     const port = await freePort();
     const down = startNotifyApp(`smtp://mailer:smtp-test-password@127.0.0.1:${port}`, {
