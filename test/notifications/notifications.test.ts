@@ -350,6 +350,19 @@ describe('e-mail notifications (real SMTP server)', function () {
       .set('Authorization', `Bearer ${adminKey}`)
       .send({ agency: code, email: 'nope' });
     expect(bad.status).to.equal(400);
+    // The body is checked against its schema first: unknown fields and wrong types are clear 400s.
+    for (const [body, message] of [
+      [{ agency: code, email: supervisor, role: 'boss' }, 'role'],
+      [{ agency: 7, email: supervisor }, 'agency must be the code of an agency'],
+      [{ agency: code }, 'email'],
+    ] as const) {
+      const refused = await request(notify.app)
+        .post('/api/v1/notifications/overdue-digests')
+        .set('Authorization', `Bearer ${adminKey}`)
+        .send(body);
+      expect(refused.status, JSON.stringify(body)).to.equal(400);
+      expect(JSON.stringify(refused.body), JSON.stringify(body)).to.include(message);
+    }
     const overdue = await report({ address_string: '9 Overdue Ln' });
     const onTime = await report({});
     const agencyId = (await ctx().db('agencies').where({ code }).first('id')).id;
