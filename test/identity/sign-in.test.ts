@@ -195,6 +195,20 @@ describe('staff sign-in: passwords', () => {
     expect((await passwordSignIn(account.email, PASSWORD)).answer.status).to.equal(303);
   });
 
+  it('re-hashes a password made with older parameters at its next sign-in', async () => {
+    const { account } = await withPassword();
+    const { hashPassword } = await import('../../src/domain/passwords.js');
+    await ctx()
+      .db('staff_accounts')
+      .where({ id: account.id })
+      .update({ password_hash: await hashPassword(PASSWORD, { N: 1024, r: 8, p: 1 }) });
+    expect((await passwordSignIn(account.email, PASSWORD)).answer.status).to.equal(303);
+    const stored = await ctx().db('staff_accounts').select('password_hash').where({ id: account.id }).first();
+    expect(stored.password_hash).to.match(/^scrypt\$32768\$8\$1\$/);
+    // The new hash still takes the same password.
+    expect((await passwordSignIn(account.email, PASSWORD)).answer.status).to.equal(303);
+  });
+
   it('throttles per address across accounts', async () => {
     const address = `address:${unique('203.0.113')}`;
     await ctx()

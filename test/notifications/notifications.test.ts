@@ -350,6 +350,19 @@ describe('e-mail notifications (real SMTP server)', function () {
       .set('Authorization', `Bearer ${adminKey}`)
       .send({ agency: code, email: 'nope' });
     expect(bad.status).to.equal(400);
+    // The body is checked against its schema first: unknown fields and wrong types are clear 400s.
+    for (const [body, message] of [
+      [{ agency: code, email: supervisor, role: 'boss' }, 'role'],
+      [{ agency: 7, email: supervisor }, 'agency must be the code of an agency'],
+      [{ agency: code }, 'email'],
+    ] as const) {
+      const refused = await request(notify.app)
+        .post('/api/v1/notifications/overdue-digests')
+        .set('Authorization', `Bearer ${adminKey}`)
+        .send(body);
+      expect(refused.status, JSON.stringify(body)).to.equal(400);
+      expect(JSON.stringify(refused.body), JSON.stringify(body)).to.include(message);
+    }
     const overdue = await report({ address_string: '9 Overdue Ln' });
     const onTime = await report({});
     const agencyId = (await ctx().db('agencies').where({ code }).first('id')).id;
@@ -495,6 +508,35 @@ describe('e-mail notifications when the SMTP server is down', function () {
     } finally {
       await down.stop();
       await server?.close();
+    }
+  });
+
+  it('a server that refuses a message (550): retried, then failed; the report is taken and others still go out', async () => {
+    const refusing = await startSmtp(undefined, { refuse: (address) => address.startsWith('refused-') });
+    const app = startNotifyApp(refusing.url, { NOTIFY_RETRY_BASE_MS: '20', NOTIFY_MAX_ATTEMPTS: '3' });
+    try {
+      notify = app;
+      const refused = `refused-${unique('box')}@example.org`;
+      const accepted = `${unique('accepted')}@example.org`;
+      const refusedId = await report({ email: refused });
+      const acceptedId = await report({ email: accepted });
+      await refusing.waitFor(() => refusing.to(accepted).length === 1, 10_000, 'the accepted confirmation');
+      await waitUntil(
+        async () =>
+          (await ctx().db('notification_messages').where({ service_request_id: refusedId }).first('status')).status === 'failed',
+        15_000,
+        'the refused message to fail',
+      );
+      const row = await ctx().db('notification_messages').where({ service_request_id: refusedId }).first();
+      expect(Number(row.attempts)).to.equal(3);
+      expect(row.last_error).to.match(/550|Mailbox unavailable/);
+      expect(refusing.to(refused)).to.deep.equal([]);
+      expect((await messagesOf(acceptedId)).map((message) => message.status)).to.deep.equal(['sent']);
+      // The refused resident's request stands, as any other.
+      expect((await request(app.app).get(`${BASE}/requests/${refusedId}.json`)).status).to.equal(200);
+    } finally {
+      await app.stop();
+      await refusing.close();
     }
   });
 

@@ -65,8 +65,11 @@ export async function waitUntil(check: () => Promise<boolean> | boolean, timeout
   }
 }
 
-/** Starts an SMTP server needing AUTH (user/password above) on 127.0.0.1, on `port` or a free one. */
-export async function startSmtp(port?: number): Promise<SmtpServer> {
+/**
+ * Starts an SMTP server needing AUTH (user/password above) on 127.0.0.1, on `port` or a free one. `refuse`
+ * names recipients it answers 550 for (a server that refuses a message).
+ */
+export async function startSmtp(port?: number, options: { refuse?: (address: string) => boolean } = {}): Promise<SmtpServer> {
   const received: ReceivedMail[] = [];
   const server = new SMTPServer({
     secure: false,
@@ -76,6 +79,13 @@ export async function startSmtp(port?: number): Promise<SmtpServer> {
     onAuth(auth, _session, callback) {
       if (auth.username === USER && auth.password === PASSWORD) callback(null, { user: USER });
       else callback(new Error('Invalid username or password'));
+    },
+    onRcptTo(address, _session, callback) {
+      if (options.refuse?.(address.address)) {
+        const error = new Error('Mailbox unavailable') as Error & { responseCode: number };
+        error.responseCode = 550;
+        callback(error);
+      } else callback();
     },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];

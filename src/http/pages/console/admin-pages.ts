@@ -55,7 +55,7 @@ ${services.map(
   <p class="actions-row"><a href="${ADMIN_PATH}/services/${encodeURIComponent(service.service_code)}/edit">Edit ${service.service_name} and its questions</a>${
     service.active
       ? html`<form method="post" action="${ADMIN_PATH}/services/${encodeURIComponent(service.service_code)}/retire" class="inline-form"><input type="hidden" name="_csrf" value="${csrfToken}"><button type="submit" class="button-warning">Retire<span class="visually-hidden"> ${service.service_name}</span></button></form>`
-      : html``
+      : html`<form method="post" action="${ADMIN_PATH}/services/${encodeURIComponent(service.service_code)}/reactivate" class="inline-form"><input type="hidden" name="_csrf" value="${csrfToken}"><button type="submit">Offer again<span class="visually-hidden"> ${service.service_name}</span></button></form>`
   }</p>
   ${
     service.attributes.length > 0
@@ -118,7 +118,7 @@ ${adminNav('areas')}
 export function routingBody(services: StaffService[], agencies: Array<{ code: string; name: string }>): SafeHtml {
   return html`<h1>Routing and response times</h1>
 ${adminNav('routing')}
-<p>A request goes to the agency of the rule for the area its point is in, else the rule without an area, else the service’s agency. Where a service is offered is changed with <code>PUT /api/v1/services/{code}/availability</code>.</p>
+<p>A request goes to the agency of the rule for the area its point is in, else the rule without an area, else the service’s agency. Where a service is offered is set on its Edit page too (in the API: <code>PUT /api/v1/services/{code}/availability</code>).</p>
 <div class="table-scroll" tabindex="0" role="region" aria-label="Table (scrolls sideways)"><table>
   <caption>Routing per service</caption>
   <thead><tr><th scope="col">Service</th><th scope="col">Default agency</th><th scope="col">Rules (area → agency)</th><th scope="col">Offered in</th><th scope="col" class="number">Target (hours)</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
