@@ -408,6 +408,10 @@ describe('staff sign-in: two-factor', () => {
       expect(page.text).to.include('Two-factor sign-in is required');
       await enableTwoFactor(signedIn.agent);
       expect((await signedIn.agent.get('/api/v1/me')).status).to.equal(200);
+      // A sign-in link is one factor too: a person signed in by link (no password yet) must set it up as well.
+      const byLink = await signInWithLink(await makePerson());
+      expect((await byLink.get('/api/v1/me')).status).to.equal(403);
+      expect((await byLink.get('/staff/')).headers.location).to.equal('/staff/account?enrol=1');
     } finally {
       await accounts.changeIdentitySettings(ctx().db, { require_two_factor: false });
     }
