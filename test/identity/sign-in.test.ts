@@ -330,6 +330,38 @@ describe('staff sign-in: two-factor', () => {
     expect(fromBusy).to.equal(429);
   });
 
+  it('audits a person’s own changes to their sign-in under themselves, never with a secret', async () => {
+    const { account, agent } = await withPassword();
+    const changed = await agent
+      .post('/staff/account/password')
+      .type('form')
+      .send({ _csrf: await csrfOf(agent), current_password: PASSWORD, new_password: `${PASSWORD} again` });
+    expect(changed.status).to.equal(200);
+    const { secret } = await enableTwoFactor(agent);
+    const codes = await agent
+      .post('/staff/account/recovery-codes')
+      .type('form')
+      .send({ _csrf: await csrfOf(agent) });
+    expect(codes.status).to.equal(200);
+    const off = await agent
+      .post('/staff/account/two-factor/disable')
+      .type('form')
+      .send({ _csrf: await csrfOf(agent), code: totp(base32Decode(secret), Date.now() / 1000 + 30) });
+    expect(off.status, off.text.slice(0, 300)).to.equal(200);
+    const everywhere = await agent
+      .post('/staff/account/sign-out-everywhere')
+      .type('form')
+      .send({ _csrf: await csrfOf(agent) });
+    expect(everywhere.status).to.equal(303);
+    const trail = await ctx().db('audit_log').where({ entity_type: 'staff_account', entity_id: account.id }).orderBy('id');
+    expect(trail.map((entry) => [entry.action, String(entry.actor_staff_id), entry.actor_name])).to.deep.equal(
+      ['set_password', 'change_password', 'two_factor_on', 'recovery_codes', 'two_factor_off', 'sign_out_everywhere'].map(
+        (action) => [action, account.id, account.display_name],
+      ),
+    );
+    expect(JSON.stringify(trail)).to.not.include(PASSWORD).and.not.include(secret);
+  });
+
   it('a sign-in link of an account with two-factor on asks for the code too', async () => {
     const { account, agent } = await withPassword();
     await enableTwoFactor(agent);
@@ -376,6 +408,10 @@ describe('staff sign-in: two-factor', () => {
       expect(page.text).to.include('Two-factor sign-in is required');
       await enableTwoFactor(signedIn.agent);
       expect((await signedIn.agent.get('/api/v1/me')).status).to.equal(200);
+      // A sign-in link is one factor too: a person signed in by link (no password yet) must set it up as well.
+      const byLink = await signInWithLink(await makePerson());
+      expect((await byLink.get('/api/v1/me')).status).to.equal(403);
+      expect((await byLink.get('/staff/')).headers.location).to.equal('/staff/account?enrol=1');
     } finally {
       await accounts.changeIdentitySettings(ctx().db, { require_two_factor: false });
     }
