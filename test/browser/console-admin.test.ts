@@ -356,6 +356,38 @@ describe('staff console: admin', () => {
     expect(errors.filter((error) => !/status of 400/.test(error))).to.deep.equal([]);
   });
 
+  it('adds an agency on the routing page, which a routing rule can then name', async () => {
+    const errors = collectPageErrors(page);
+    const stamp = Date.now().toString(36).toUpperCase();
+    await signIn(page, server, 'admin');
+    await page.goto(`${server.url}/staff/admin/routing`);
+    await page.getByLabel('Code', { exact: true }).fill(`TREES_${stamp}`);
+    await page.getByRole('button', { name: 'Add the agency' }).click();
+    await page.getByRole('heading', { name: 'There is a problem' }).waitFor();
+    expect(await page.locator('#agency-name-error').textContent()).to.contain('name must be');
+    expect(await page.getByLabel('Code', { exact: true }).inputValue()).to.equal(`TREES_${stamp}`);
+    await expectNoAxeViolations(page, 'the routing page with an agency error');
+    await page.getByLabel('Name', { exact: true }).fill(`Tree crew ${stamp}`);
+    await page.getByRole('button', { name: 'Add the agency' }).click();
+    await page.getByText(`Added the agency Tree crew ${stamp} (TREES_${stamp}).`).waitFor();
+    expect(
+      await page
+        .getByRole('listitem')
+        .filter({ hasText: `Tree crew ${stamp} (TREES_${stamp})` })
+        .count(),
+    ).to.equal(1);
+    const listed = (await (await admin('/api/v1/agencies')).json()) as { agencies: Array<{ code: string; name: string }> };
+    expect(listed.agencies.find((agency) => agency.code === `TREES_${stamp}`)?.name).to.equal(`Tree crew ${stamp}`);
+    // The same code again is refused beside the code.
+    await page.getByLabel('Code', { exact: true }).fill(`TREES_${stamp}`);
+    await page.getByLabel('Name', { exact: true }).fill('Another crew');
+    await page.getByRole('button', { name: 'Add the agency' }).click();
+    expect(await page.locator('#agency-code-error').textContent()).to.contain('already exists');
+    await page.getByRole('link', { name: 'Edit the routing of Pothole' }).click();
+    expect(await page.locator('#rule0-agency option').allTextContents()).to.include(`Tree crew ${stamp}`);
+    expect(errors.filter((error) => !/status of 400/.test(error))).to.deep.equal([]);
+  });
+
   it('sets where a service is offered on its routing page, and offers a retired service again', async () => {
     const errors = collectPageErrors(page);
     const stamp = Date.now().toString(36).toUpperCase();

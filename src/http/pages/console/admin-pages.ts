@@ -115,7 +115,20 @@ ${adminNav('areas')}
 </form>`;
 }
 
-export function routingBody(services: StaffService[], agencies: Array<{ code: string; name: string }>): SafeHtml {
+export function routingBody(
+  services: StaffService[],
+  agencies: Array<{ code: string; name: string }>,
+  csrfToken: string,
+  typed: Record<string, string> = Object.create(null),
+  errors?: FieldError[],
+): SafeHtml {
+  const agencyField = (id: string, name: string, label: string, hint: string, maxlength: number) => {
+    const error = errors?.some((item) => item.field === id);
+    return html`<div class="field${error ? ' field-has-error' : ''}"><label for="${id}">${label}</label>
+    <p class="hint" id="${id}-hint">${hint}</p>
+    ${fieldError(errors, id)}
+    <input type="text" id="${id}" name="${name}" maxlength="${String(maxlength)}" value="${typed[name] ?? ''}" aria-describedby="${id}-hint${error ? ` ${id}-error` : ''}"${error ? html` aria-invalid="true"` : html``}></div>`;
+  };
   return html`<h1>Routing and response times</h1>
 ${adminNav('routing')}
 <p>A request goes to the agency of the rule for the area its point is in, else the rule without an area, else the service’s agency. Where a service is offered is set on its Edit page too (in the API: <code>PUT /api/v1/services/{code}/availability</code>).</p>
@@ -131,7 +144,18 @@ ${adminNav('routing')}
   )}</tbody>
 </table></div>
 <h2>Agencies</h2>
-<ul>${agencies.map((agency) => html`<li>${agency.name} <span class="muted">(${agency.code})</span></li>`)}</ul>`;
+${
+  agencies.length === 0
+    ? html`<p>No agencies yet. A routing rule sends requests to one of them; add the departments, crews or contractors here.</p>`
+    : html`<ul>${agencies.map((agency) => html`<li>${agency.name} <span class="muted">(${agency.code})</span></li>`)}</ul>`
+}
+<h3>Add an agency</h3>
+<form method="post" action="${ADMIN_PATH}/agencies" class="admin-form" novalidate>
+  <input type="hidden" name="_csrf" value="${csrfToken}">
+  ${agencyField('agency-code', 'code', 'Code', 'Letters, digits, dots, underscores or hyphens, e.g. PARKS.', 100)}
+  ${agencyField('agency-name', 'name', 'Name', 'What requests show as the agency responsible.', 255)}
+  <button type="submit">Add the agency</button>
+</form>`;
 }
 
 export function staffBody(

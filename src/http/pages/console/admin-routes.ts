@@ -223,14 +223,35 @@ export function adminEditingRoutes(router: Router, context: AppContext, adminPag
   });
 
   // --- Routing and response-time targets ------------------------------------------------------------------
-  router.get('/admin/routing', async (req, res) => {
+  const showRouting = async (req: Request, res: Response, typed?: Typed, errors?: FieldError[], status = 200) => {
     const current = await jurisdiction();
+    const [services, agencies] = await Promise.all([catalog.listServices(db, current), catalog.listAgencies(db, current)]);
     adminPage(
       req,
       res,
       'Routing and response times',
-      routingBody(await catalog.listServices(db, current), await catalog.listAgencies(db, current)),
+      routingBody(services, agencies, consoleUserOf(res).csrf_token, typed, errors),
+      { errors },
+      status,
     );
+  };
+  router.get('/admin/routing', async (req, res) => showRouting(req, res));
+
+  router.post('/admin/agencies', async (req, res) => {
+    const typed = typedOf(formOf(req));
+    const input = { code: (typed.code ?? '').trim(), name: typed.name ?? '' };
+    try {
+      await catalog.createAgency(db, await jurisdiction(), input, consoleUserOf(res).actor);
+    } catch (error) {
+      const errors = problemsOf(error).map((message) => ({
+        field: /^name\b/.test(message) ? 'agency-name' : 'agency-code',
+        message,
+      }));
+      await showRouting(req, res, typed, errors, 400);
+      return;
+    }
+    setFlash(res, { kind: 'success', text: `Added the agency ${input.name.trim()} (${input.code}).` });
+    res.redirect(303, `${ADMIN_PATH}/routing`);
   });
 
   const routingState = (service: catalog.StaffService) => ({
