@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseDateTime } from '../domain/datetime.js';
-import { Open311Error } from '../errors.js';
+import { Open311Error, OperatorError } from '../errors.js';
 import {
   BULK_CSV_MAPPING,
   type ColumnRule,
@@ -18,7 +18,8 @@ import {
 import { CsvLayoutError, importFromCsv } from '../import/csv-import.js';
 import { SourceError } from '../import/open311-client.js';
 import { importFromOpen311, type ImportProgress } from '../import/open311-import.js';
-import { ensureJurisdiction, listJurisdictions } from '../store/catalog-store.js';
+import { listJurisdictions } from '../store/catalog-store.js';
+import { ensureConfiguredJurisdiction } from '../store/seed.js';
 import { validate } from '../validate/validate.js';
 import { fail, openConfiguredStore } from './open-store.js';
 
@@ -171,15 +172,15 @@ async function main(): Promise<void> {
       mapping = mappingOf(checked<RawMapping>('import-mapping.json', readJson(values.map, 'The mapping'), 'The mapping'));
   }
 
-  const { config, db } = await openConfiguredStore();
+  const { config, db } = await openConfiguredStore(
+    'import',
+    'Stop the server first: an import writes the store itself (on PostgreSQL it may run beside the server).',
+  );
   try {
     let target = (await listJurisdictions(db)).find((jurisdiction) => jurisdiction.jurisdiction_id === config.jurisdictionId);
     if (!target) {
-      await ensureJurisdiction(db, {
-        jurisdiction_id: config.jurisdictionId,
-        name: config.jurisdictionName,
-        time_zone: config.timeZone,
-      });
+      // As at the server's start: an empty store gets the configured jurisdiction, a store of another is refused.
+      await ensureConfiguredJurisdiction(db, config);
       target = {
         jurisdiction_id: config.jurisdictionId,
         name: config.jurisdictionName,
@@ -259,6 +260,10 @@ async function main(): Promise<void> {
 const yes = (flag: boolean): string => (flag ? 'yes' : 'no');
 
 main().catch((error: unknown) => {
+  if (error instanceof OperatorError) {
+    process.stderr.write(`import: ${error.message}\n`);
+    process.exit(error.exitCode);
+  }
   if (error instanceof SourceError || error instanceof CsvLayoutError) fail(`import: ${error.message}`);
   fail(`import: ${error instanceof Error ? error.message : String(error)}`);
 });

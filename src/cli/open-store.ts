@@ -5,8 +5,8 @@ import type { Config } from '../config.js';
 import type { Db } from '../store/db.js';
 import { openStoreExclusively } from './store-access.js';
 
-export async function openConfiguredStore(tool = 'command'): Promise<{ config: Config; db: Db }> {
-  const { config, db } = await openStoreExclusively(tool);
+export async function openConfiguredStore(tool = 'command', alternative?: string): Promise<{ config: Config; db: Db }> {
+  const { config, db } = await openStoreExclusively(tool, alternative === undefined ? {} : { alternative });
   return { config, db };
 }
 

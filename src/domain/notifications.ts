@@ -141,20 +141,21 @@ export async function listNotifications(db: Db, jurisdiction: Jurisdiction, stat
 
 type Actor = { key_id: string | null; staff_id?: string | null; name: string };
 
+/** spec/schemas/overdue-digest-input.json */
+export interface OverdueDigestInput {
+  agency: string;
+  email: string;
+  language?: string;
+}
+
 /** Admins register staff addresses for an agency's daily digest of overdue requests (audited under `actor`). */
-export async function addOverdueDigestRecipient(
-  db: Db,
-  jurisdiction: Jurisdiction,
-  input: { agency?: unknown; email?: unknown; language?: unknown },
-  actor: Actor,
-) {
-  if (typeof input.agency !== 'string' || input.agency === '') throw badRequest('agency must be the code of an agency.');
-  const email = checkedEmail(typeof input.email === 'string' ? input.email : undefined);
+export async function addOverdueDigestRecipient(db: Db, jurisdiction: Jurisdiction, input: OverdueDigestInput, actor: Actor) {
+  const email = checkedEmail(input.email);
   const created = await store.addAgencyDigestRecipient(db, {
     jurisdiction_id: jurisdiction.jurisdiction_id,
     agency_code: input.agency,
     email,
-    language: languageOf(typeof input.language === 'string' ? input.language : undefined),
+    language: languageOf(input.language),
   });
   if (!created) throw notFound(`No agency with code ${input.agency.slice(0, 40)}.`);
   await recordAudit(db, {

@@ -79,6 +79,10 @@ export async function auditAccount(
   await recordAudit(db, { actor, entity_type: 'staff_account', entity_id: id, action, changes });
 }
 
+/** A person changing their own sign-in (password, two-factor) is audited under themselves. */
+export const auditOwnChange = (db: Db, account: StaffAccount, action: string): Promise<void> =>
+  auditAccount(db, { key_id: null, staff_id: account.id, name: account.display_name }, account.id, action, {});
+
 // ---- one-time sign-in links ----
 
 export interface SignInLink {
@@ -189,6 +193,7 @@ export async function setPassword(
       throw badRequest('The current password is not right.');
   }
   await store.setPasswordHash(db, account.id, await hashPassword(input.new_password));
+  await auditOwnChange(db, account, credentials?.password_hash ? 'change_password' : 'set_password');
 }
 
 // ---- two-factor ----
@@ -266,6 +271,7 @@ export async function confirmTotpEnrolment(db: Db, account: StaffAccount, code: 
   if (step === undefined) throw secondFactorRefused();
   const codes = newRecoveryCodes();
   await store.enableTotp(db, account.id, step, codes.map(hashRecoveryCode));
+  await auditOwnChange(db, account, 'two_factor_on');
   return codes;
 }
 
@@ -273,6 +279,7 @@ export async function regenerateRecoveryCodes(db: Db, account: StaffAccount): Pr
   if (!account.two_factor) throw badRequest('Recovery codes belong to two-factor sign-in, which is off.');
   const codes = newRecoveryCodes();
   await store.replaceRecoveryCodes(db, account.id, codes.map(hashRecoveryCode));
+  await auditOwnChange(db, account, 'recovery_codes');
   return codes;
 }
 
@@ -286,6 +293,7 @@ export async function disableTotp(
     throw badRequest('Two-factor sign-in is required for password accounts here; it cannot be turned off.');
   await verifySecondFactor(db, account, input);
   await store.setTotpSecret(db, account.id, null);
+  await auditOwnChange(db, account, 'two_factor_off');
 }
 
 export const unusedRecoveryCodes = (db: Db, account: StaffAccount): Promise<number> =>

@@ -49,6 +49,7 @@ export type SchemaId =
   | 'response-template-input.json'
   | 'staff-webhook-input.json'
   | 'staff-deliveries-query.json'
+  | 'overdue-digest-input.json'
   | 'import-mapping.json'
   | 'import-service-map.json'
   | 'operation-selector-input.json'

@@ -356,6 +356,115 @@ describe('staff console: admin', () => {
     expect(errors.filter((error) => !/status of 400/.test(error))).to.deep.equal([]);
   });
 
+  it('adds an agency on the routing page, which a routing rule can then name', async () => {
+    const errors = collectPageErrors(page);
+    const stamp = Date.now().toString(36).toUpperCase();
+    await signIn(page, server, 'admin');
+    await page.goto(`${server.url}/staff/admin/routing`);
+    await page.getByLabel('Code', { exact: true }).fill(`TREES_${stamp}`);
+    await page.getByRole('button', { name: 'Add the agency' }).click();
+    await page.getByRole('heading', { name: 'There is a problem' }).waitFor();
+    expect(await page.locator('#agency-name-error').textContent()).to.contain('name must be');
+    expect(await page.getByLabel('Code', { exact: true }).inputValue()).to.equal(`TREES_${stamp}`);
+    await expectNoAxeViolations(page, 'the routing page with an agency error');
+    await page.getByLabel('Name', { exact: true }).fill(`Tree crew ${stamp}`);
+    await page.getByRole('button', { name: 'Add the agency' }).click();
+    await page.getByText(`Added the agency Tree crew ${stamp} (TREES_${stamp}).`).waitFor();
+    expect(
+      await page
+        .getByRole('listitem')
+        .filter({ hasText: `Tree crew ${stamp} (TREES_${stamp})` })
+        .count(),
+    ).to.equal(1);
+    const listed = (await (await admin('/api/v1/agencies')).json()) as { agencies: Array<{ code: string; name: string }> };
+    expect(listed.agencies.find((agency) => agency.code === `TREES_${stamp}`)?.name).to.equal(`Tree crew ${stamp}`);
+    // The same code again is refused beside the code.
+    await page.getByLabel('Code', { exact: true }).fill(`TREES_${stamp}`);
+    await page.getByLabel('Name', { exact: true }).fill('Another crew');
+    await page.getByRole('button', { name: 'Add the agency' }).click();
+    expect(await page.locator('#agency-code-error').textContent()).to.contain('already exists');
+    await page.getByRole('link', { name: 'Edit the routing of Pothole' }).click();
+    expect(await page.locator('#rule0-agency option').allTextContents()).to.include(`Tree crew ${stamp}`);
+    expect(errors.filter((error) => !/status of 400/.test(error))).to.deep.equal([]);
+  });
+
+  it('sets where a service is offered on its routing page, and offers a retired service again', async () => {
+    const errors = collectPageErrors(page);
+    const stamp = Date.now().toString(36).toUpperCase();
+    const area = `WARD_${stamp}`;
+    const code = `BENCH_${stamp}`;
+    const name = `Broken bench ${stamp}`;
+    const square = [
+      [-82.61, 39.7],
+      [-82.59, 39.7],
+      [-82.59, 39.72],
+      [-82.61, 39.72],
+      [-82.61, 39.7],
+    ];
+    expect(
+      (
+        await admin('/api/v1/areas', {
+          method: 'POST',
+          body: JSON.stringify({ code: area, name: `Ward ${stamp}`, geometry: { type: 'Polygon', coordinates: [square] } }),
+        })
+      ).status,
+    ).to.equal(201);
+    expect(
+      (await admin('/api/v1/services', { method: 'POST', body: JSON.stringify({ service_code: code, service_name: name }) }))
+        .status,
+    ).to.equal(201);
+    const listedAt = async (lat: string, long: string): Promise<boolean> => {
+      const list = (await (await fetch(`${server.url}/open311/v2/services.json?lat=${lat}&long=${long}`)).json()) as Array<{
+        service_code: string;
+      }>;
+      return list.some((service) => service.service_code === code);
+    };
+    const stored = async () =>
+      (await (await admin(`/api/v1/services/${code}`)).json()) as { availability: string[]; active: boolean };
+    expect(await listedAt('39.95', '-82.95')).to.equal(true);
+
+    await signIn(page, server, 'admin');
+    await page.goto(`${server.url}/staff/admin/routing`);
+    await page.getByRole('link', { name: `Edit the routing of ${name}` }).click();
+    const ward = page.getByRole('group', { name: 'Where residents can report it' }).getByLabel(new RegExp(`Ward ${stamp}`));
+    // The label sits beside its box, not on a line of its own.
+    const box = (await ward.boundingBox())!;
+    const label = (await page.locator(`label[for="${await ward.getAttribute('id')}"]`).boundingBox())!;
+    expect(label.x, 'label right of its checkbox').to.be.greaterThan(box.x + box.width - 1);
+    expect(label.y, 'label on the checkbox line').to.be.below(box.y + box.height);
+    await expectNoAxeViolations(page, 'the routing form with service areas');
+    await ward.check();
+    await page.getByRole('button', { name: 'Save the routing' }).click();
+    await page.getByText(`Saved the routing of ${name}.`).waitFor();
+    expect(await page.getByRole('row', { name: new RegExp(`${name}.*${area}`) }).count()).to.equal(1);
+    expect((await stored()).availability).to.deep.equal([area]);
+    expect(await listedAt('39.71', '-82.60')).to.equal(true);
+    expect(await listedAt('39.95', '-82.95')).to.equal(false);
+
+    // Untick: offered everywhere again.
+    await page.getByRole('link', { name: `Edit the routing of ${name}` }).click();
+    expect(await ward.isChecked()).to.equal(true);
+    await ward.uncheck();
+    await page.getByRole('button', { name: 'Save the routing' }).click();
+    await page.getByText(`Saved the routing of ${name}.`).waitFor();
+    expect((await stored()).availability).to.deep.equal([]);
+    expect(await listedAt('39.95', '-82.95')).to.equal(true);
+
+    // Retired, then offered again from the services page.
+    await page.goto(`${server.url}/staff/admin/services`);
+    await page.getByRole('button', { name: `Retire ${name}` }).click();
+    await page.getByText(`Retired ${name}`).waitFor();
+    expect(await listedAt('39.71', '-82.60')).to.equal(false);
+    expect(await page.getByRole('button', { name: `Retire ${name}` }).count()).to.equal(0);
+    await expectNoAxeViolations(page, 'the services page with a retired service');
+    await page.getByRole('button', { name: `Offer again ${name}` }).click();
+    await page.getByText(`${name} is offered again`).waitFor();
+    expect((await stored()).active).to.equal(true);
+    expect(await listedAt('39.71', '-82.60')).to.equal(true);
+    expect(await page.getByRole('button', { name: `Retire ${name}` }).count()).to.equal(1);
+    expect(errors).to.deep.equal([]);
+  });
+
   it('refuses the admin pages to staff who are not admins', async () => {
     await signIn(page, server, 'staff');
     expect(await page.getByRole('link', { name: 'Admin' }).count()).to.equal(0);

@@ -92,6 +92,42 @@ describe('staff console: request page', () => {
     expect(errors).to.deep.equal([]);
   });
 
+  it('routes a request to an agency with an expected date; a date answer reads in the city time', async () => {
+    const code = `WHEN_${Date.now().toString(36).toUpperCase()}`;
+    const service = await fetch(`${server.url}/api/v1/services`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${server.adminKey}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        service_code: code,
+        service_name: `Missed sweep ${code}`,
+        attributes: [{ code: 'SEEN', datatype: 'datetime', description: 'When did you see it?', order: 1 }],
+      }),
+    });
+    expect(service.status, await service.clone().text()).to.equal(201);
+    const id = await createPublicRequest(server, {
+      service_code: code,
+      description: 'Street not swept',
+      'attribute[SEEN]': '2026-11-20T14:30:00Z',
+    });
+    await signIn(page, server);
+    await page.goto(`${server.url}/staff/requests/${id}`);
+    // 14:30 UTC is 9:30 in Lancaster (EST), written like the other dates of the page.
+    const answer = page.locator('dt', { hasText: 'When did you see it?' }).locator('xpath=following-sibling::dd[1]');
+    expect((await answer.textContent())?.trim()).to.equal('Nov 20, 2026, 9:30 AM');
+
+    await page.getByLabel('Agency', { exact: true }).selectOption('Code Enforcement');
+    await page.getByLabel('Expected by').fill('2026-12-24T16:00');
+    await page.getByRole('button', { name: 'Save agency and date' }).click();
+    await page.getByText('Saved the agency and expected date.').waitFor();
+    await expectNoAxeViolations(page, 'the request page after routing it');
+    const answerNow = await publicRequest(server, id);
+    expect(answerNow.agency_responsible).to.equal('Code Enforcement');
+    // 16:00 local on Christmas Eve (EST, UTC-5) is 21:00 UTC.
+    expect(Date.parse(String(answerNow.expected_datetime))).to.equal(Date.parse('2026-12-24T21:00:00Z'));
+    expect(await page.getByLabel('Expected by').inputValue()).to.equal('2026-12-24T16:00');
+    expect(errors).to.deep.equal([]);
+  });
+
   it('shows a stale edit as a conflict with what changed, and saves nothing', async () => {
     const id = await createPublicRequest(server, { service_code: 'GRAFFITI', description: 'Tag on a mailbox' });
     await signIn(page, server);

@@ -120,6 +120,35 @@ describe('e-mail notifications (real SMTP server)', function () {
     expect(smtp.to(email)[0]!.text).to.include('Número de solicitud');
   });
 
+  it('a report from the resident site in Spanish gets its confirmation in Spanish', async () => {
+    const email = `${unique('vecina')}@example.org`;
+    const headers = { 'Accept-Language': 'es' };
+    const flowOf = (text: string): string => /name="flow" value="([A-Za-z0-9_-]+)"/.exec(text)?.[1] ?? '';
+    const step = (name: string, text: string, pairs: Array<[string, string]>) =>
+      request(notify.app)
+        .post(`/report/${name}`)
+        .set(headers)
+        .type('form')
+        .send(new URLSearchParams([['flow', flowOf(text)], ['step', name], ...pairs]).toString());
+    let page = await request(notify.app).get('/report?map=off').set(headers);
+    expect(page.text).to.include('lang="es"');
+    page = await step('where', page.text, [['address', '12 Calle del Sitio']]);
+    page = await step('what', page.text, [['service_code', 'SIDEWALK']]);
+    page = await step('details', page.text, [['description', unique('Acera rota')]]);
+    if (page.text.includes('name="step" value="duplicates"')) page = await step('duplicates', page.text, []);
+    page = await step('contact', page.text, [['email', email]]);
+    const sent = await step('review', page.text, [
+      ['action', 'send'],
+      ['website', ''],
+    ]);
+    expect(sent.status, sent.text.slice(0, 500)).to.equal(303);
+    const id = /request=(\d+)/.exec(sent.headers.location ?? '')![1]!;
+    await smtp.waitFor(() => smtp.to(email).length === 1, 10_000, 'the confirmation of the site report');
+    const mail = smtp.to(email)[0]!;
+    expect(mail.subject).to.include(`Recibimos su reporte ${id}`);
+    expect(mail.text).to.include(`${PUBLIC}/requests/${id}`);
+  });
+
   it('sends nothing for a report without an e-mail, or with a malformed one (the report is still taken)', async () => {
     const noEmail = await report({});
     const badEmail = await report({ email: 'not an address' });
@@ -350,6 +379,19 @@ describe('e-mail notifications (real SMTP server)', function () {
       .set('Authorization', `Bearer ${adminKey}`)
       .send({ agency: code, email: 'nope' });
     expect(bad.status).to.equal(400);
+    // The body is checked against its schema first: unknown fields and wrong types are clear 400s.
+    for (const [body, message] of [
+      [{ agency: code, email: supervisor, role: 'boss' }, 'role'],
+      [{ agency: 7, email: supervisor }, 'agency must be the code of an agency'],
+      [{ agency: code }, 'email'],
+    ] as const) {
+      const refused = await request(notify.app)
+        .post('/api/v1/notifications/overdue-digests')
+        .set('Authorization', `Bearer ${adminKey}`)
+        .send(body);
+      expect(refused.status, JSON.stringify(body)).to.equal(400);
+      expect(JSON.stringify(refused.body), JSON.stringify(body)).to.include(message);
+    }
     const overdue = await report({ address_string: '9 Overdue Ln' });
     const onTime = await report({});
     const agencyId = (await ctx().db('agencies').where({ code }).first('id')).id;

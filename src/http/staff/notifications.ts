@@ -5,6 +5,7 @@ import {
   addOverdueDigestRecipient,
   listNotifications,
   listOverdueDigestRecipients,
+  type OverdueDigestInput,
   removeOverdueDigestRecipient,
 } from '../../domain/notifications.js';
 import { coerceCommonQuery, scalarParameter } from '../../validate/coerce.js';
@@ -33,7 +34,12 @@ export function notificationsAdminRouter(context: AppContext): Router {
   });
   router.post('/overdue-digests', async (req, res) => {
     const jurisdiction = await jurisdictionOf(req);
-    const created = await addOverdueDigestRecipient(context.db, jurisdiction, await readJsonObject(req), actorOf(res));
+    const created = await addOverdueDigestRecipient(
+      context.db,
+      jurisdiction,
+      validate<OverdueDigestInput>('overdue-digest-input.json', await readJsonObject(req)),
+      actorOf(res),
+    );
     sendJson(res, created, jurisdiction.time_zone, 201);
   });
   router.delete('/overdue-digests/:id', async (req, res) => {

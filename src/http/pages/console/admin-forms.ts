@@ -398,7 +398,27 @@ export function typedOfRouting(service: StaffService, agencies: Array<{ code: st
   typed.rule_count = String(service.routing.length + 1);
   typed.response_hours = service.response_hours === null ? '' : String(service.response_hours);
   typed.agency_responsible = service.agency_responsible ?? '';
+  typed.offered_in = service.availability.join(',');
   return typed;
+}
+
+/** Where the service is offered: one checkbox per service area (area codes hold no comma; see catalog-area.json). */
+function availabilityField(model: RoutingFormModel): SafeHtml {
+  const { typed, errors } = model;
+  if (model.areas.length === 0) {
+    return html`<p>Offered everywhere: there are no service areas yet (add them under <a href="${ADMIN_PATH}/areas">Service areas</a>).</p>`;
+  }
+  const offered = new Set((typed.offered_in ?? '').split(',').filter((code) => code !== ''));
+  const error = errors?.some((item) => item.field === 'offered-0');
+  return html`<fieldset class="question-row${error ? ' field-has-error' : ''}" aria-describedby="offered-hint${error ? ' offered-0-error' : ''}">
+    <legend>Where residents can report it</legend>
+    <p class="hint" id="offered-hint">Tick the areas where the service is offered. None ticked: everywhere.</p>
+    ${fieldError(errors, 'offered-0')}
+    ${model.areas.map(
+      (area, index) =>
+        html`<div class="field"><input type="checkbox" id="offered-${String(index)}" name="offered_in" value="${area.properties.code}"${offered.has(area.properties.code) ? html` checked` : html``}> <label for="offered-${String(index)}" class="inline-label">${area.properties.name} <span class="muted">(${area.properties.code})</span></label></div>`,
+    )}
+  </fieldset>`;
 }
 
 export const ruleCount = (typed: Typed): number => Math.min(Math.max(Number(typed.rule_count) || 1, 1), 100);
@@ -425,6 +445,7 @@ ${
   <input type="hidden" name="_csrf" value="${model.csrfToken}">
   <input type="hidden" name="fingerprint" value="${model.fingerprint}">
   <input type="hidden" name="rule_count" value="${String(ruleCount(typed))}">
+  ${availabilityField(model)}
   ${input('routing-agency_responsible', 'agency_responsible', 'Default agency', typed, errors, { maxlength: 255 })}
   ${input('routing-response_hours', 'response_hours', 'Response-time target (hours)', typed, errors, { inputmode: 'numeric', maxlength: 6, hint: 'Empty: no target.' })}
   ${Array.from(

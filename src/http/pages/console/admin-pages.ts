@@ -55,7 +55,7 @@ ${services.map(
   <p class="actions-row"><a href="${ADMIN_PATH}/services/${encodeURIComponent(service.service_code)}/edit">Edit ${service.service_name} and its questions</a>${
     service.active
       ? html`<form method="post" action="${ADMIN_PATH}/services/${encodeURIComponent(service.service_code)}/retire" class="inline-form"><input type="hidden" name="_csrf" value="${csrfToken}"><button type="submit" class="button-warning">Retire<span class="visually-hidden"> ${service.service_name}</span></button></form>`
-      : html``
+      : html`<form method="post" action="${ADMIN_PATH}/services/${encodeURIComponent(service.service_code)}/reactivate" class="inline-form"><input type="hidden" name="_csrf" value="${csrfToken}"><button type="submit">Offer again<span class="visually-hidden"> ${service.service_name}</span></button></form>`
   }</p>
   ${
     service.attributes.length > 0
@@ -115,10 +115,23 @@ ${adminNav('areas')}
 </form>`;
 }
 
-export function routingBody(services: StaffService[], agencies: Array<{ code: string; name: string }>): SafeHtml {
+export function routingBody(
+  services: StaffService[],
+  agencies: Array<{ code: string; name: string }>,
+  csrfToken: string,
+  typed: Record<string, string> = Object.create(null),
+  errors?: FieldError[],
+): SafeHtml {
+  const agencyField = (id: string, name: string, label: string, hint: string, maxlength: number) => {
+    const error = errors?.some((item) => item.field === id);
+    return html`<div class="field${error ? ' field-has-error' : ''}"><label for="${id}">${label}</label>
+    <p class="hint" id="${id}-hint">${hint}</p>
+    ${fieldError(errors, id)}
+    <input type="text" id="${id}" name="${name}" maxlength="${String(maxlength)}" value="${typed[name] ?? ''}" aria-describedby="${id}-hint${error ? ` ${id}-error` : ''}"${error ? html` aria-invalid="true"` : html``}></div>`;
+  };
   return html`<h1>Routing and response times</h1>
 ${adminNav('routing')}
-<p>A request goes to the agency of the rule for the area its point is in, else the rule without an area, else the service’s agency. Where a service is offered is changed with <code>PUT /api/v1/services/{code}/availability</code>.</p>
+<p>A request goes to the agency of the rule for the area its point is in, else the rule without an area, else the service’s agency. Where a service is offered is set on its Edit page too (in the API: <code>PUT /api/v1/services/{code}/availability</code>).</p>
 <div class="table-scroll" tabindex="0" role="region" aria-label="Table (scrolls sideways)"><table>
   <caption>Routing per service</caption>
   <thead><tr><th scope="col">Service</th><th scope="col">Default agency</th><th scope="col">Rules (area → agency)</th><th scope="col">Offered in</th><th scope="col" class="number">Target (hours)</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
@@ -131,7 +144,18 @@ ${adminNav('routing')}
   )}</tbody>
 </table></div>
 <h2>Agencies</h2>
-<ul>${agencies.map((agency) => html`<li>${agency.name} <span class="muted">(${agency.code})</span></li>`)}</ul>`;
+${
+  agencies.length === 0
+    ? html`<p>No agencies yet. A routing rule sends requests to one of them; add the departments, crews or contractors here.</p>`
+    : html`<ul>${agencies.map((agency) => html`<li>${agency.name} <span class="muted">(${agency.code})</span></li>`)}</ul>`
+}
+<h3>Add an agency</h3>
+<form method="post" action="${ADMIN_PATH}/agencies" class="admin-form" novalidate>
+  <input type="hidden" name="_csrf" value="${csrfToken}">
+  ${agencyField('agency-code', 'code', 'Code', 'Letters, digits, dots, underscores or hyphens, e.g. PARKS.', 100)}
+  ${agencyField('agency-name', 'name', 'Name', 'What requests show as the agency responsible.', 255)}
+  <button type="submit">Add the agency</button>
+</form>`;
 }
 
 export function staffBody(

@@ -199,18 +199,63 @@ export function adminEditingRoutes(router: Router, context: AppContext, adminPag
     res.redirect(303, `${ADMIN_PATH}/services`);
   });
 
-  // --- Routing and response-time targets ------------------------------------------------------------------
-  router.get('/admin/routing', async (req, res) => {
+  // Bringing a retired service back is the API's PUT of its definition with active: true.
+  router.post('/admin/services/:code/reactivate', async (req, res) => {
     const current = await jurisdiction();
+    try {
+      const {
+        availability: _availability,
+        routing: _routing,
+        ...definition
+      } = await catalog.getService(db, current, codeOf(req));
+      const service = await catalog.replaceService(
+        db,
+        current,
+        codeOf(req),
+        { ...definition, active: true },
+        consoleUserOf(res).actor,
+      );
+      setFlash(res, { kind: 'success', text: `${service.service_name} is offered again: residents and apps can report it.` });
+    } catch (error) {
+      setFlash(res, { kind: 'error', text: problemsOf(error).join(' ') });
+    }
+    res.redirect(303, `${ADMIN_PATH}/services`);
+  });
+
+  // --- Routing and response-time targets ------------------------------------------------------------------
+  const showRouting = async (req: Request, res: Response, typed?: Typed, errors?: FieldError[], status = 200) => {
+    const current = await jurisdiction();
+    const [services, agencies] = await Promise.all([catalog.listServices(db, current), catalog.listAgencies(db, current)]);
     adminPage(
       req,
       res,
       'Routing and response times',
-      routingBody(await catalog.listServices(db, current), await catalog.listAgencies(db, current)),
+      routingBody(services, agencies, consoleUserOf(res).csrf_token, typed, errors),
+      { errors },
+      status,
     );
+  };
+  router.get('/admin/routing', async (req, res) => showRouting(req, res));
+
+  router.post('/admin/agencies', async (req, res) => {
+    const typed = typedOf(formOf(req));
+    const input = { code: (typed.code ?? '').trim(), name: typed.name ?? '' };
+    try {
+      await catalog.createAgency(db, await jurisdiction(), input, consoleUserOf(res).actor);
+    } catch (error) {
+      const errors = problemsOf(error).map((message) => ({
+        field: /^name\b/.test(message) ? 'agency-name' : 'agency-code',
+        message,
+      }));
+      await showRouting(req, res, typed, errors, 400);
+      return;
+    }
+    setFlash(res, { kind: 'success', text: `Added the agency ${input.name.trim()} (${input.code}).` });
+    res.redirect(303, `${ADMIN_PATH}/routing`);
   });
 
   const routingState = (service: catalog.StaffService) => ({
+    availability: [...service.availability].sort(),
     routing: service.routing,
     response_hours: service.response_hours,
     agency_responsible: service.agency_responsible,
@@ -289,10 +334,22 @@ export function adminEditingRoutes(router: Router, context: AppContext, adminPag
         return { field: `rule${row ?? 0}-area`, message };
       });
     const actor = consoleUserOf(res).actor;
+    // Where it is offered first: it refuses only areas deleted meanwhile, before anything else is saved.
+    const offered = [...new Set(formValues(form, 'offered_in'))].sort();
+    if (JSON.stringify(offered) !== JSON.stringify(routingState(service).availability)) {
+      try {
+        await catalog.replaceAvailability(db, current, service.service_code, { areas: offered }, actor);
+      } catch (error) {
+        const errors = problemsOf(error).map((message) => ({ field: 'offered-0', message }));
+        await showRoutingForm(req, res, service, typed, now, 400, errors);
+        return;
+      }
+    }
     try {
       await catalog.replaceRouting(db, current, service.service_code, { rules }, actor);
     } catch (error) {
-      await showRoutingForm(req, res, service, typed, now, 400, ruleErrors(problemsOf(error)));
+      const saved = await catalog.getService(db, current, service.service_code);
+      await showRoutingForm(req, res, saved, typed, fingerprintOf(routingState(saved)), 400, ruleErrors(problemsOf(error)));
       return;
     }
     const hours = (typed.response_hours ?? '').trim();

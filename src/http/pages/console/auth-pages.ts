@@ -487,6 +487,7 @@ ${passwordForm}
     accountPage,
     accountAction(async (_req, res, session) => {
       await endAllSessions(db, session.account.id);
+      await accounts.auditOwnChange(db, session.account, 'sign_out_everywhere');
       clearSessionCookie(res, config);
       res.redirect(303, SIGN_IN_PATH);
       return 'done';

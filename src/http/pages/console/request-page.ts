@@ -61,7 +61,9 @@ const SNAPSHOT_LABELS: Record<string, string> = {
   expected_datetime: 'Expected',
 };
 
-function answerText(attribute: Attribute | undefined, values: string[]): string {
+function answerText(attribute: Attribute | undefined, values: string[], timeZone: string): string {
+  // Stored as ISO in UTC; staff read it in the city's time like every other date of the page.
+  if (attribute?.datatype === 'datetime') return values.map((value) => formatDateTime(value, timeZone) || value).join(', ');
   if (!attribute?.values) return values.join(', ');
   return values.map((value) => attribute.values?.find((option) => option.key === value)?.name ?? value).join(', ');
 }
@@ -110,7 +112,7 @@ function answers(model: RequestViewModel): SafeHtml {
   const byCode = new Map(model.attributes.map((attribute) => [attribute.code, attribute]));
   return html`<dl class="summary-list">${entries.map(([code, values]) => {
     const attribute = byCode.get(code);
-    return html`<dt>${attribute?.description ?? code}</dt><dd>${answerText(attribute, values)}</dd>`;
+    return html`<dt>${attribute?.description ?? code}</dt><dd>${answerText(attribute, values, model.timeZone)}</dd>`;
   })}</dl>`;
 }
 

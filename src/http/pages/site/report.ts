@@ -720,7 +720,8 @@ export function createReportFlow(deps: ReportDependencies, renderOf: (req: Reque
         requests.createRequestIdempotently(
           intakeOf(context, fresh, 'web'),
           jurisdiction,
-          createSubmission(requestPairs(state)),
+          // The page's language is the report's: its e-mails are written in it.
+          createSubmission([...requestPairs(state), ['locale', view.language]]),
           keyId,
           state.key,
           uploads,
