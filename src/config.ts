@@ -144,6 +144,8 @@ const DEMO_CITY = {
   name: 'City of Lancaster, Ohio',
   contact: '311 API team, City of Lancaster, Ohio: 311@lancasterohio.gov, +1 740 687 6600',
   keyService: 'Ask the 311 API team (311@lancasterohio.gov) for an API key.',
+  siteName: 'Lancaster, Ohio',
+  siteContact: '311@lancasterohio.gov · +1 740 687 6600',
 };
 
 /**
@@ -296,7 +298,12 @@ function readUrl(env: NodeJS.ProcessEnv, name: string, fallback: string): string
   return raw;
 }
 
-function readSite(env: NodeJS.ProcessEnv): SiteConfig {
+/**
+ * The resident site's settings. CITY_NAME and SITE_CONTACT default to the demo city's for the demo
+ * jurisdiction, else to the configured city's name and discovery contact: the public never sees another
+ * city's address or phone number.
+ */
+function readSite(env: NodeJS.ProcessEnv, city: { demo: boolean; name: string; contact: string }): SiteConfig {
   const centre = (env.SITE_MAP_CENTRE || '39.71367,-82.59932').split(',').map((part) => Number(part.trim()));
   const [lat, long] = centre as [number, number];
   if (centre.length !== 2 || !(Math.abs(lat) <= 90) || !(Math.abs(long) <= 180)) {
@@ -304,13 +311,13 @@ function readSite(env: NodeJS.ProcessEnv): SiteConfig {
   }
   const logoUrl = env.SITE_LOGO_URL || '';
   if (logoUrl !== '' && !/^(https?:\/\/|\/)[^\s]*$/.test(logoUrl)) throw new ConfigError('SITE_LOGO_URL must be a URL or a path');
-  const cityName = env.CITY_NAME || 'Lancaster, Ohio';
+  const cityName = env.CITY_NAME || (city.demo ? DEMO_CITY.siteName : city.name);
   return Object.freeze({
     cityName,
     logoUrl,
     primaryColour: readColour(env, 'SITE_PRIMARY_COLOUR', '#1d4f91'),
     accentColour: readColour(env, 'SITE_ACCENT_COLOUR', '#0b6e4f'),
-    contact: env.SITE_CONTACT || '311@lancasterohio.gov · +1 740 687 6600',
+    contact: env.SITE_CONTACT || (city.demo ? DEMO_CITY.siteContact : city.contact),
     about: env.SITE_ABOUT || '',
     requireContact: readBoolean(env, 'SITE_REQUIRE_CONTACT', false),
     mapCentre: Object.freeze({ lat, long }),
@@ -426,6 +433,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     oidc: readOidc(env),
     mapTileUrl: readTileUrl(env.MAP_TILE_URL),
     mapAttribution: (env.MAP_ATTRIBUTION || DEFAULT_MAP_ATTRIBUTION).slice(0, 500),
-    site: readSite(env),
+    site: readSite(env, {
+      demo: jurisdictionId === DEMO_JURISDICTION_ID,
+      name: jurisdictionName,
+      contact: env.OPEN311_CONTACT || defaults.contact,
+    }),
   });
 }

@@ -246,6 +246,15 @@ describe('command-line tools', () => {
         expect(answer.text).to.include('City of Springfield');
         expect(answer.text).not.to.match(/lancaster|740 687|npm run/i);
       }
+      // The resident site too: its name and the contact it shows the public are the configured city's.
+      expect(config.site.cityName).to.equal('City of Springfield');
+      expect(config.site.contact).to.equal(config.contact);
+      for (const path of ['/', '/about']) {
+        const page = await request(app).get(path).set('Accept', 'text/html');
+        expect(page.status, path).to.equal(200);
+        expect(page.text, path).to.include('City of Springfield');
+        expect(page.text, path).not.to.match(/lancaster|740 687/i);
+      }
       // Only the name given: the id, not Lancaster's name.
       expect(loadConfig({ OPEN311_JURISDICTION_ID: 'springfield.example' }).jurisdictionName).to.equal('springfield.example');
     });
@@ -253,6 +262,11 @@ describe('command-line tools', () => {
     it('the demo city keeps its contact, and its key_service names no command either', () => {
       const config = loadConfig({});
       expect(config.contact).to.include('311@lancasterohio.gov');
+      expect(config.site.cityName).to.equal('Lancaster, Ohio');
+      expect(config.site.contact).to.include('311@lancasterohio.gov');
+      expect(
+        loadConfig({ OPEN311_JURISDICTION_ID: 'springfield.example', SITE_CONTACT: 'Call 311', CITY_NAME: 'Springfield' }).site,
+      ).to.include({ contact: 'Call 311', cityName: 'Springfield' });
       expect(config.keyService).to.include('311@lancasterohio.gov');
       expect(config.keyService).not.to.match(/npm|keys --|`/);
       expect(loadConfig({ OPEN311_KEY_SERVICE: 'https://example.org/keys' }).keyService).to.equal('https://example.org/keys');
