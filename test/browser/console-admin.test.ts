@@ -126,7 +126,7 @@ describe('staff console: admin', () => {
     const code = `LITTER_${Date.now().toString(36).toUpperCase()}`;
     await signIn(page, server, 'admin');
     await page.goto(`${server.url}/staff/admin/services`);
-    await page.getByRole('link', { name: 'New service' }).click();
+    await page.getByRole('link', { name: 'New service', exact: true }).click();
     await page.getByRole('heading', { level: 1, name: 'New service' }).waitFor();
     await expectNoAxeViolations(page, 'the new service form');
 

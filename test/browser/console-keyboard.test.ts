@@ -61,6 +61,8 @@ describe('staff console: keyboard', () => {
     await tabTo(page, 'Queue');
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { level: 1, name: 'Queue' }).waitFor();
+    // The heading can be painted before the page's deferred scripts (the shortcuts) have run.
+    await page.waitForLoadState('load');
 
     await page.keyboard.press('/');
     expect(await page.evaluate(() => document.activeElement?.id)).to.equal('filter-q');

@@ -256,6 +256,64 @@ describe('resident site: report flow', function () {
     expect(photo.includes('Exif')).to.equal(false);
   });
 
+  it('shrinks large photos in the browser to at most 2048 px before upload, and sends several', async () => {
+    const page = await open();
+    const errors = collectPageErrors(page);
+    await page.goto(`${site.url}/report?map=off`);
+    await page.getByLabel('Address or landmark').fill('8 Big Photo Street');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('radio', { name: 'Sidewalk' }).check();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await heading(page, /Sidewalk/).waitFor();
+    // A 3000 × 1500 PNG straight from a camera-sized canvas, and a small JPEG.
+    // No named functions inside evaluate: the test runner's transform would name them with a helper the page lacks.
+    const [large, small] = await page.evaluate(async () => {
+      const drawn: number[][] = [];
+      for (const [width, height, type] of [
+        [3000, 1500, 'image/png'],
+        [64, 48, 'image/jpeg'],
+      ] as Array<[number, number, string]>) {
+        const canvas = document.createElement('canvas');
+        canvas.width = width;
+        canvas.height = height;
+        const context = canvas.getContext('2d')!;
+        context.fillStyle = '#2a6';
+        context.fillRect(0, 0, width, height);
+        context.fillStyle = '#fff';
+        context.fillRect(width / 4, height / 4, width / 2, height / 2);
+        const blob = await new Promise<Blob>((resolve) => canvas.toBlob((made) => resolve(made!), type, 0.9));
+        drawn.push([...new Uint8Array(await blob.arrayBuffer())]);
+      }
+      return drawn;
+    });
+    await page.getByLabel('Photos').setInputFiles([
+      { name: 'wide.png', mimeType: 'image/png', buffer: Buffer.from(large!) },
+      { name: 'small.jpg', mimeType: 'image/jpeg', buffer: Buffer.from(small!) },
+    ]);
+    await page.getByLabel('Anything else we should know?').fill('Two photos of the slab');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await passDuplicates(page);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await heading(page, 'Check your answers before sending your report').waitFor();
+    expect(await page.getByRole('img', { name: /^Photo \d of the problem$/ }).count()).to.equal(2);
+    await page.getByRole('button', { name: 'Send report' }).click();
+    const id = await confirmationNumber(page);
+    expect(errors).to.deep.equal([]);
+    const stored = await apiRequest(site, id);
+    const urls = (stored.extended_attributes as { media_urls: string[] }).media_urls;
+    expect(urls).to.have.length(2);
+    const sizes: Array<[number, number]> = [];
+    for (const url of urls) {
+      await page.goto(url);
+      sizes.push(await page.evaluate(() => [document.images[0]!.naturalWidth, document.images[0]!.naturalHeight]));
+    }
+    // The wide one was redrawn at 2048 px across, keeping its shape; the small one keeps its size.
+    expect(sizes.sort((a, b) => b[0] - a[0])).to.deep.equal([
+      [2048, 1024],
+      [64, 48],
+    ]);
+  });
+
   it('shows open reports of the same service nearby: "this is it — follow it instead"', async () => {
     const point = { lat: 39.7305, long: -82.6105 };
     const created = await fetch(`${site.url}/open311/v2/requests.json`, {

@@ -88,6 +88,23 @@ export async function startSite(overrides: NodeJS.ProcessEnv = {}): Promise<Site
   const { key } = await createKey(db, 'site browser tests');
   const { app } = createApp({ config, db, logger: createLogger('silent') });
   server.on('request', app);
+  // A service named with one long word, as an admin may type it: every page at 360 px must wrap it, not widen.
+  const admin = (await createKey(db, `site browser admin ${Date.now().toString(36)}`, 'admin')).key;
+  const longCode = `LONG_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`.toUpperCase();
+  const created = await fetch(`${url}/api/v1/services`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${admin}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({
+      service_code: longCode,
+      service_name: `Streetsign${'s'.repeat(56)}`,
+      description: 'A service whose name is a single long word.',
+      type: 'realtime',
+      keywords: [],
+      group: 'Streets',
+      attributes: [],
+    }),
+  });
+  if (created.status !== 201) throw new Error(`the long-named service was not created: ${await created.text()}`);
   return {
     url,
     db,

@@ -536,3 +536,51 @@ describe('staff sessions', () => {
     expect(await ctx().db('staff_sessions').where({ staff_account_id: account.id })).to.have.length(0);
   });
 });
+
+describe('staff sign-in: secrets in logs', () => {
+  it('a failing request logs no sign-in link token and no notification link token', async () => {
+    const { Writable } = await import('node:stream');
+    const { createApp } = await import('../../src/app.js');
+    const { createLogger } = await import('../../src/logger.js');
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+        done();
+      },
+    });
+    // A store whose link tables fail unexpectedly: the error handler logs the request with its URL.
+    const failing = new Proxy(ctx().db, {
+      apply(target, thisArgument, args: unknown[]) {
+        if (/^(staff_sign_in_links|notification_subscriptions)\b/.test(String(args[0]))) throw new Error('the disk caught fire');
+        return Reflect.apply(target, thisArgument, args);
+      },
+    });
+    const { app } = createApp({ config: ctx().config, db: failing, logger: createLogger('debug', destination) });
+    const linkToken = randomToken();
+    const notificationToken = randomToken();
+    for (const path of [
+      `/staff/sign-in/link/${linkToken}`,
+      `/notifications/unsubscribe/${notificationToken}`,
+      `/notifications/confirm/${notificationToken}`,
+    ]) {
+      const answer = await request(app).get(path);
+      expect(answer.status, path).to.equal(500);
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    const unexpected = lines
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((line) => line.msg === 'unexpected error');
+    expect(unexpected.map((line) => line.url)).to.deep.equal([
+      '/staff/sign-in/link/[REDACTED]',
+      '/notifications/unsubscribe/[REDACTED]',
+      '/notifications/confirm/[REDACTED]',
+    ]);
+    const logged = lines.join('\n');
+    expect(logged).to.not.include(linkToken).and.not.include(notificationToken);
+  });
+});
+
+function randomToken(): string {
+  return Buffer.from(Array.from({ length: 32 }, () => Math.floor(Math.random() * 256))).toString('base64url');
+}
