@@ -231,7 +231,7 @@ function scenarios(sample: { requestId: string }): Scenario[] {
       conditional: true,
     },
     // The resident site's pages (server time of the HTML, no assets): the report's first step, the public map
-    // list over the downtown box, and the city numbers (the staff trends' SQL over 90 days).
+    // list over the downtown box, the city numbers (the staff trends' SQL over 90 days) and a track page.
     { id: 'site-report', title: 'site /report (where step)', method: 'GET', paths: ['/report'], connections: c, site: true },
     {
       id: 'site-map',
@@ -242,6 +242,14 @@ function scenarios(sample: { requestId: string }): Scenario[] {
       site: true,
     },
     { id: 'site-numbers', title: 'site /numbers', method: 'GET', paths: ['/numbers'], connections: c, site: true },
+    {
+      id: 'site-track',
+      title: 'site /requests/{id} (track page)',
+      method: 'GET',
+      paths: [`/requests/${sample.requestId}`],
+      connections: c,
+      site: true,
+    },
     {
       id: 'post',
       title: `POST requests.json (c=${SETTINGS.postConnections})`,

@@ -37,9 +37,16 @@ function scrubText(text: string): string {
     .replace(CREDENTIALS, `$1 ${REDACTED}`);
 }
 
+/**
+ * Path segments that are secrets by themselves: the token of a one-time sign-in link and of a notification
+ * link (confirm, unsubscribe, "not fixed?"), as in the URL of a failed request. Blanked in fields only: the
+ * message of the first start carries the first admin's link on purpose (src/main.ts).
+ */
+const SECRET_PATH = /(\/staff\/sign-in\/link\/|\/notifications\/(?:confirm|unsubscribe|not-fixed)\/)[A-Za-z0-9_-]{20,}/g;
+
 /** A copy of a log field with every secret blanked (bounded depth: a log line is not a data dump). */
 function scrub(value: unknown, depth = 0): unknown {
-  if (typeof value === 'string') return scrubText(value);
+  if (typeof value === 'string') return scrubText(value).replace(SECRET_PATH, `$1${REDACTED}`);
   if (value === null || typeof value !== 'object') return value;
   if (depth >= 8) return '[…]';
   if (Array.isArray(value)) return value.map((item) => scrub(item, depth + 1));

@@ -30,7 +30,8 @@ export function composeMail(config: Config, templates: MailTemplates, message: C
             service_name: text(payload.service_name),
             description: text(payload.description),
             address: text(payload.address),
-            tracking_url: trackingUrl(base, requestId),
+            // Blackbox requests never appear on the resident site: a link would lead to "not found".
+            tracking_url: payload.service_type === 'blackbox' ? null : trackingUrl(base, requestId),
             staff_url: staffRequestUrl(base, requestId),
             assignee: text(payload.assignee),
           },

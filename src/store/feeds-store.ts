@@ -46,10 +46,12 @@ const COLUMNS = (db: Db) => [
   ]),
 ];
 
+/** Public requests with a page on the resident site (a feed entry links to it): never a blackbox service's. */
 function fromPublic(db: Db, jurisdictionId: string): Knex.QueryBuilder {
   return db('service_requests as r')
     .join('services as s', 's.id', 'r.service_id')
-    .where({ 'r.jurisdiction_id': jurisdictionId, 'r.is_public': true });
+    .where({ 'r.jurisdiction_id': jurisdictionId, 'r.is_public': true })
+    .whereNot('s.type', 'blackbox');
 }
 
 /** The most recently created or changed requests matching the filter, newest change first. undefined: no such service area. */

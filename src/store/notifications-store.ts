@@ -11,7 +11,10 @@ import { claimDueRows, jsonOf } from './outbox-store.js';
 /** A link token: 256 random bits, URL-safe. */
 export const newSubscriptionToken = (): string => randomBytes(32).toString('base64url');
 
-/** The public fields of a request, as a message's payload holds them (never the submitter's data). */
+/**
+ * The public fields of a request, as a message's payload holds them (never the submitter's data), and its
+ * service's type: a blackbox service's requests have no page on the resident site, so no tracking link.
+ */
 const REQUEST_PAYLOAD_SQL = (
   request: string,
   service: string,
@@ -19,7 +22,7 @@ const REQUEST_PAYLOAD_SQL = (
 ): string => `jsonb_build_object(
   'service_request_id', ${request}.id::text, 'service_name', ${service}.service_name, 'service_code', ${service}.service_code,
   'description', ${request}.description, 'address', ${request}.address, 'status', ${request}.status,
-  'detailed_status', ${detailed}, 'status_notes', ${request}.status_notes)`;
+  'detailed_status', ${detailed}, 'status_notes', ${request}.status_notes, 'service_type', ${service}.type)`;
 
 /**
  * Common table expressions added to the create statement (src/store/requests-store.ts): the submitter's
@@ -55,7 +58,7 @@ notify_alerts AS (
   JOIN notification_subscriptions alert ON alert.jurisdiction_id = created.jurisdiction_id AND alert.kind = 'area'
    AND alert.frequency = 'immediate' AND alert.confirmed_at IS NOT NULL AND alert.unsubscribed_at IS NULL
   LEFT JOIN service_areas area ON area.id = alert.service_area_id
-  WHERE created.location IS NOT NULL
+  WHERE created.location IS NOT NULL AND service.type <> 'blackbox'
     AND ((alert.center IS NOT NULL AND ST_DWithin(alert.center, created.location, alert.radius_meters))
          OR (area.id IS NOT NULL AND ST_Intersects(area.area, created.location)))
   ON CONFLICT (delivery_key) DO NOTHING
@@ -147,7 +150,8 @@ function subscriptionOf(row: Record<string, unknown> | undefined): Subscription 
 /**
  * A follower of a request, waiting for the confirmation click, and the message that asks for it, in one
  * transaction. Following again after unsubscribing (or before confirming) sends a new confirmation; a
- * confirmed follower is left as is. undefined when the request does not exist (or is not public).
+ * confirmed follower is left as is. undefined when the request does not exist, is not public or is of a
+ * blackbox service (no page on the site to follow).
  */
 export async function addFollower(
   db: Db,
@@ -159,6 +163,7 @@ export async function addFollower(
       .join('services as s', 's.id', 'r.service_id')
       .select(trx.raw(REQUEST_PAYLOAD_SQL('r', 's').replace(/\s+/g, ' ') + ' AS payload'))
       .where({ 'r.id': input.service_request_id, 'r.jurisdiction_id': input.jurisdiction_id, 'r.is_public': true })
+      .whereNot('s.type', 'blackbox')
       .first()) as { payload: Record<string, unknown> | string } | undefined;
     if (!request) return undefined;
     const result = await trx.raw(
@@ -536,7 +541,7 @@ export async function enqueueDueDigests(db: Db, hour: number, batch = 100): Prom
          JOIN services s ON s.id = r.service_id
          JOIN notification_subscriptions alert ON alert.id = ?
          LEFT JOIN service_areas area ON area.id = alert.service_area_id
-         WHERE r.jurisdiction_id = alert.jurisdiction_id AND r.is_public AND r.requested_datetime >= ?
+         WHERE r.jurisdiction_id = alert.jurisdiction_id AND r.is_public AND s.type <> 'blackbox' AND r.requested_datetime >= ?
            AND r.location IS NOT NULL
            AND ((alert.center IS NOT NULL AND ST_DWithin(alert.center, r.location, alert.radius_meters))
                 OR (area.id IS NOT NULL AND ST_Intersects(area.area, r.location)))

@@ -100,6 +100,29 @@ describe('staff console: queue', () => {
     expect(errors).to.deep.equal([]);
   });
 
+  it('fits the queue table on a 1280 px screen, tags and all', async () => {
+    const word = `fitword${Date.now().toString(36)}`;
+    const point = { lat: '39.70501', long: '-82.60501' };
+    const first = await createPublicRequest(server, { service_code: 'SIDEWALK', description: `Lifted slab ${word}`, ...point });
+    const again = await createPublicRequest(server, { service_code: 'SIDEWALK', description: `Same slab ${word}`, ...point });
+    const overdue = await fetch(`${server.url}/api/v1/requests/${first}`, {
+      method: 'PATCH',
+      headers: { Authorization: `Bearer ${server.adminKey}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ expected_datetime: new Date(Date.now() - 36 * 3_600_000).toISOString(), version: 1 }),
+    });
+    expect(overdue.status, await overdue.clone().text()).to.equal(200);
+    await signIn(page, server);
+    await page.goto(`${server.url}/staff/?q=${word}`);
+    await page.getByText(`Possible duplicate of ${first}`).waitFor();
+    expect(await page.getByLabel(`Select request ${again}`).count()).to.equal(1);
+    await page.getByText(/^Overdue by /).waitFor();
+    const { table, scroller } = await page.locator('table').evaluate((element) => ({
+      table: element.getBoundingClientRect().width,
+      scroller: element.closest('.table-scroll')!.clientWidth,
+    }));
+    expect(table, 'the table is no wider than its scroller').to.be.at.most(scroller);
+  });
+
   it('leaves a row someone else changed alone in a bulk action, and says so', async () => {
     const word = `staleword${Date.now().toString(36)}`;
     const id = await createPublicRequest(server, { service_code: 'SIDEWALK', description: `Deep crack ${word}` });

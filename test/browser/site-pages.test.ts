@@ -3,11 +3,13 @@
 import { gzipSync } from 'node:zlib';
 import { expect } from 'chai';
 import { collectPageErrors, expectNoAxeViolations } from './support.js';
+import { newContext } from './support.js';
 import {
   expectNoAxeViolationsWithoutScripts,
   expectNoHorizontalScroll,
   type SiteUnderTest,
   siteUnderTest,
+  startSite,
 } from './site-support.js';
 
 let site: SiteUnderTest;
@@ -107,5 +109,34 @@ describe('resident site: map, numbers and other pages', function () {
     expect(missing?.status()).to.equal(404);
     await page.getByRole('heading', { level: 1, name: 'Page not found' }).waitFor();
     await expectNoAxeViolations(page, 'the error page');
+  });
+
+  it('takes its name, logo, colours, contact and about text from the configuration', async () => {
+    const branded = await startSite({
+      CITY_NAME: 'Springfield',
+      SITE_LOGO_URL: '/media/springfield-logo.png',
+      SITE_PRIMARY_COLOUR: '#6b1d1d',
+      SITE_ACCENT_COLOUR: '#1d4d6b',
+      SITE_CONTACT: 'Call 311 or write to 311@springfield.example',
+      SITE_ABOUT: 'Springfield fixes what you report.\n\nWe answer within <b>two</b> days.',
+    });
+    const context = await newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(`${branded.url}/`);
+      expect(await page.title()).to.equal('Home – Report it – Springfield');
+      const header = page.locator('.site-header');
+      expect(await header.evaluate((element) => getComputedStyle(element).backgroundColor)).to.equal('rgb(107, 29, 29)');
+      expect(await header.evaluate((element) => getComputedStyle(element).borderBottomColor)).to.equal('rgb(29, 77, 107)');
+      expect(await page.locator('.site-brand img').getAttribute('src')).to.equal('/media/springfield-logo.png');
+      expect(await page.getByRole('contentinfo').textContent()).to.include('Call 311 or write to 311@springfield.example');
+      await expectNoAxeViolations(page, 'the branded home page');
+      await page.goto(`${branded.url}/about`);
+      const paragraphs = await page.getByRole('main').locator('p').allTextContents();
+      expect(paragraphs.slice(0, 2)).to.deep.equal(['Springfield fixes what you report.', 'We answer within <b>two</b> days.']);
+    } finally {
+      await context.close();
+      await branded.close();
+    }
   });
 });

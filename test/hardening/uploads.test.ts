@@ -268,7 +268,7 @@ describe('hardening: upload bytes in memory are bounded', function () {
     await waitFor('every reserved byte to be given back', () => app.context.uploadBudget.inUse === 0);
   });
 
-  it('the text of forms counts too: slow 900 KB urlencoded forms hold the budget, the next form or multipart text field gets 503 at once', async () => {
+  it('the text of forms counts too: slow 900 KB urlencoded forms hold the budget, the next form, multipart text field or notifications form gets 503 at once', async () => {
     const TEXT_BYTES = 900_000;
     const FORM = 'application/x-www-form-urlencoded';
     /** A valid create whose body is `total` bytes, padded by a parameter the server ignores. */
@@ -296,9 +296,20 @@ describe('hardening: upload bytes in memory are bounded', function () {
         `--${BOUNDARY}\r\nContent-Disposition: form-data; name="description"\r\n\r\n${'b'.repeat(TEXT_BYTES)}\r\n--${BOUNDARY}\r\nContent-Disposition: form-data; name="service_code"\r\n\r\nSIDEWALK\r\n`,
       );
       const refusedText = new SlowPost(server.port, `${BASE}/requests.xml`, {}, text.length + 1024);
-      posts.push(refusedForm, refusedText);
+      // A public notifications form (an HTML page answers it) counts the same.
+      const follow = Buffer.from(`email=a%40example.com&padding=${'c'.repeat(TEXT_BYTES)}`);
+      const refusedFollow = new SlowPost(server.port, '/requests/1/follow', {}, follow.length + 1024, FORM);
+      posts.push(refusedForm, refusedText, refusedFollow);
       await refusedForm.write(form.subarray(0, TEXT_BYTES));
       await refusedText.write(text);
+      const followSent = Date.now();
+      await refusedFollow.write(follow);
+      const followAnswer = await refusedFollow.answer;
+      // At once, not by REQUEST_TIMEOUT_MS (30 s) giving up on the unfinished body.
+      expect(Date.now() - followSent).to.be.below(10_000);
+      expect(followAnswer.status, followAnswer.text.slice(0, 300)).to.equal(503);
+      expect(followAnswer.headers['retry-after']).to.match(/^\d+$/);
+      expect(followAnswer.headers['content-type']).to.match(/^text\/html/);
       for (const [post, format] of [
         [refusedForm, 'json'],
         [refusedText, 'xml'],

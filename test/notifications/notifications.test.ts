@@ -292,6 +292,47 @@ describe('e-mail notifications (real SMTP server)', function () {
     expect(alert.headers.get('list-unsubscribe')).to.match(/\/notifications\/unsubscribe\//);
   });
 
+  it('a blackbox report (no page on the site): e-mails without a tracking link; no follow, no alert, no feed entry', async () => {
+    const center = { lat: 39.66 + Math.random() * 0.02, long: -82.66 - Math.random() * 0.02 };
+    const watcher = `${unique('watcher')}@example.org`;
+    await request(notify.app)
+      .post('/alerts')
+      .type('form')
+      .send({ email: watcher, lat: String(center.lat), long: String(center.long), radius: '100' });
+    await smtp.waitFor(() => smtp.to(watcher).length === 1, 10_000, 'the alert confirmation');
+    await request(notify.app).post(linkIn(smtp.to(watcher)[0]!.text, `${PUBLIC}/notifications/confirm/`).slice(PUBLIC.length));
+
+    const email = `${unique('blackbox')}@example.org`;
+    const created = await request(notify.app)
+      .post(`${BASE}/requests.json`)
+      .type('form')
+      .send({ api_key: ctx().apiKey, service_code: 'DEAD_ANIMAL', lat: String(center.lat), long: String(center.long), email });
+    expect(created.status, created.text).to.equal(200);
+    const id = String(
+      (await ctx().db('notification_subscriptions').where({ email }).first('service_request_id')).service_request_id,
+    );
+    await smtp.waitFor(() => smtp.to(email).length === 1, 10_000, 'the confirmation');
+    expect(smtp.to(email)[0]!.text).to.include(`Request number: ${id}`);
+    await staffChange(id, { status: 'in_progress', status_notes: 'Crew on the way' });
+    await smtp.waitFor(() => smtp.to(email).length === 2, 10_000, 'the update');
+    expect(smtp.to(email)[1]!.text).to.include('Crew on the way');
+    for (const mail of smtp.to(email)) expect(mail.raw).to.not.include(`${PUBLIC}/requests/`);
+
+    const follow = await request(notify.app).post(`/requests/${id}/follow`).type('form').send({ email: 'a@example.org' });
+    expect(follow.status).to.equal(404);
+    // A request of another service at the same spot does raise the alert: the watcher hears of that one only.
+    const sidewalk = await report({ lat: String(center.lat), long: String(center.long) });
+    await smtp.waitFor(() => smtp.to(watcher).length === 2, 10_000, 'the alert of the other request');
+    await settled(id);
+    expect(smtp.to(watcher)[1]!.subject).to.include(sidewalk);
+    expect(smtp.to(watcher)).to.have.length(2);
+
+    const box = `${center.long - 0.001},${center.lat - 0.001},${center.long + 0.001},${center.lat + 0.001}`;
+    const feed = await request(notify.app).get(`/feeds/requests.atom?bbox=${box}`);
+    expect(feed.text).to.include(`/requests/${sidewalk}<`).and.not.include(`/requests/${id}<`);
+    expect((await request(notify.app).get(`/feeds/requests/${id}.atom`)).status).to.equal(404);
+  });
+
   it('area alerts inside a service area; the Atom feed of that area lists the same request', async () => {
     const email = `${unique('ward-watcher')}@example.org`;
     const center = { lat: 39.64 + Math.random() * 0.02, long: -82.64 - Math.random() * 0.02 };

@@ -16,23 +16,28 @@ type Pairs = Array<[string, string]>;
 
 const flowOf = (text: string): string => /name="flow" value="([A-Za-z0-9_-]+)"/.exec(text)?.[1] ?? '';
 
-async function post(step: string, flow: string, pairs: Pairs, headers: Record<string, string> = {}) {
+type App = ReturnType<typeof createApp>['app'];
+
+async function post(step: string, flow: string, pairs: Pairs, headers: Record<string, string> = {}, app: App = ctx().app) {
   const body = new URLSearchParams([['flow', flow], ['step', step], ...pairs]).toString();
-  return request(ctx().app).post(`/report/${step}`).set(headers).type('form').send(body);
+  return request(app).post(`/report/${step}`).set(headers).type('form').send(body);
 }
 
 /** Walks the flow to the review page with these answers; returns the review page's state. */
-async function toReview(options: { address: string; service: string; details?: Pairs; contact?: Pairs }): Promise<string> {
-  const start = await request(ctx().app).get('/report?map=off');
+async function toReview(
+  options: { address: string; service: string; details?: Pairs; contact?: Pairs },
+  app: App = ctx().app,
+): Promise<string> {
+  const start = await request(app).get('/report?map=off');
   expect(start.status).to.equal(200);
-  let page = await post('where', flowOf(start.text), [['address', options.address]]);
+  let page = await post('where', flowOf(start.text), [['address', options.address]], {}, app);
   expect(page.text).to.include('What is the problem?');
-  page = await post('what', flowOf(page.text), [['service_code', options.service]]);
+  page = await post('what', flowOf(page.text), [['service_code', options.service]], {}, app);
   expect(page.status, page.text).to.equal(200);
-  page = await post('details', flowOf(page.text), options.details ?? []);
+  page = await post('details', flowOf(page.text), options.details ?? [], {}, app);
   expect(page.status, page.text).to.equal(200);
-  if (page.text.includes('Has it already been reported?')) page = await post('duplicates', flowOf(page.text), []);
-  page = await post('contact', flowOf(page.text), options.contact ?? []);
+  if (page.text.includes('Has it already been reported?')) page = await post('duplicates', flowOf(page.text), [], {}, app);
+  page = await post('contact', flowOf(page.text), options.contact ?? [], {}, app);
   expect(page.text).to.include('Check your answers before sending your report');
   return flowOf(page.text);
 }
@@ -93,6 +98,35 @@ describe('resident site over HTTP', () => {
     expect(sent.status).to.equal(400);
     expect(sent.text).to.include('Your report could not be sent');
     expect(await ctx().db('service_requests').where({ description }).first()).to.equal(undefined);
+  });
+
+  it("applies the API's per-address rate limit, with a message on the review page that keeps the report", async () => {
+    const { app } = createApp({
+      config: testConfig({ RATE_LIMIT_PER_ADDRESS: '1' }),
+      db: ctx().db,
+      logger: createLogger('silent'),
+    });
+    const first = unique('first of the minute');
+    const second = unique('second of the minute');
+    const send = async (description: string) =>
+      post(
+        'review',
+        await toReview({ address: '9 Busy Street', service: 'SIDEWALK', details: [['description', description]] }, app),
+        [
+          ['action', 'send'],
+          ['website', ''],
+        ],
+        {},
+        app,
+      );
+    expect((await send(first)).status).to.equal(303);
+    const refused = await send(second);
+    expect(refused.status).to.equal(429);
+    expect(Number(refused.headers['retry-after'])).to.be.greaterThan(0);
+    expect(refused.text).to.include('Too many reports have been sent from your connection');
+    // Still the review page, with the report in it, ready to be sent again.
+    expect(refused.text).to.include('Check your answers before sending your report').and.include(second);
+    expect(await ctx().db('service_requests').where({ description: second }).first()).to.equal(undefined);
   });
 
   it('validates the questions like the API: a required one missing and a bad number come back on their fields', async () => {

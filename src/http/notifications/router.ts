@@ -20,12 +20,6 @@ import { html } from '../pages/html.js';
 import { pageSecurityHeaders } from '../pages/security.js';
 import { alertForm, confirmForm, message, notFixedForm, page, unsubscribeForm, wordsOf } from './pages.js';
 
-const FORM_LIMITS = { maxFileBytes: 0, maxFiles: 0 };
-
-async function readForm(req: Request): Promise<FormPairs> {
-  return (await readFormBody(req, FORM_LIMITS)).pairs;
-}
-
 /** A decimal number from a form field; NaN for anything else (the domain refuses it with a clear message). */
 const numberOf = (text: string): number => (/^-?\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN);
 
@@ -40,6 +34,9 @@ function languageFor(req: Request, pairs: FormPairs = []): Language {
 
 export function notificationsRouter(context: AppContext): Router {
   const { db, config } = context;
+  // No files; the text still counts in the upload budget (these forms are public).
+  const readForm = async (req: Request): Promise<FormPairs> =>
+    (await readFormBody(req, { maxFileBytes: 0, maxFiles: 0, budget: context.uploadBudget })).pairs;
   const enabled = config.smtpUrl !== undefined;
   const city = config.jurisdictionName;
   const router = express.Router();

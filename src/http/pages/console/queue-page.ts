@@ -224,7 +224,7 @@ function row(request: StaffRequestSummary, model: QueueViewModel): SafeHtml {
   return html`<tr data-request-row data-id="${request.service_request_id}" data-version="${String(request.version)}">
   <td><input type="checkbox" name="id" value="${request.service_request_id}:${String(request.version)}" form="bulk-form" id="select-${request.service_request_id}" aria-label="Select request ${request.service_request_id}"></td>
   <td><a href="${CONSOLE_BASE_PATH}/requests/${request.service_request_id}" data-open>${request.service_request_id}</a></td>
-  <td>${request.service_name}${request.suspected_duplicate_of ? html`<br><span class="tag">Possible duplicate of ${request.suspected_duplicate_of}</span>` : html``}</td>
+  <td>${request.service_name}${request.suspected_duplicate_of ? html`<br><span class="tag tag-duplicate">Possible duplicate of ${request.suspected_duplicate_of}</span>` : html``}</td>
   <td>${truncate(request.description, 90)}<br><span class="muted">${request.address ?? ''}</span></td>
   <td>${label}</td>
   <td>${request.agency_responsible ?? ''}${model.assignmentAvailable ? html`<br><span class="muted">${assignee ? assignee : 'Unassigned'}</span>` : html``}</td>
