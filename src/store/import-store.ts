@@ -7,6 +7,9 @@ import type { ImportCounts, ImportedNote, ImportedRequest } from '../domain/impo
 import type { Db } from './db.js';
 import { DEADLINE_SQL, REQUEST_EVENT_PAYLOAD_SQL, ROUTED_AGENCY_SQL } from './request-rules-sql.js';
 
+// The batch arrives as one array per column (unnested together), not as JSON: PostgreSQL reads an array
+// literal much faster than it builds and walks a jsonb document, and it knows an array's length when it plans,
+// so the notes are joined to the written rows by hash, not by a nested loop over both.
 const UPSERT_SQL = `
 WITH catalog AS MATERIALIZED (
   -- Once per service, not per row: whether any routing rule could apply.
@@ -19,12 +22,21 @@ input AS MATERIALIZED (
          service.routed,
          CASE WHEN t.lat IS NULL OR t.long IS NULL THEN NULL
               ELSE ST_SetSRID(ST_MakePoint(t.long, t.lat), 4326)::geography END AS location
-  FROM jsonb_to_recordset(:rows::jsonb) AS t(
-         external_id text, service_code text, status text, detailed_status text, status_notes text, description text,
-         agency_responsible text, service_notice text, requested_datetime timestamptz, updated_datetime timestamptz,
-         expected_datetime timestamptz, closed_datetime timestamptz, address text, address_id text, zipcode text,
-         lat double precision, long double precision, media_urls text[], title text, channel text, notes jsonb)
+  FROM unnest(:external_id::text[], :service_code::text[], :status::text[], :detailed_status::text[],
+              :status_notes::text[], :description::text[], :agency_responsible::text[], :service_notice::text[],
+              :requested_datetime::timestamptz[], :updated_datetime::timestamptz[], :expected_datetime::timestamptz[],
+              :closed_datetime::timestamptz[], :address::text[], :address_id::text[], :zipcode::text[],
+              :lat::double precision[], :long::double precision[], :media_urls::text[], :title::text[], :channel::text[])
+       AS t(external_id, service_code, status, detailed_status, status_notes, description, agency_responsible,
+            service_notice, requested_datetime, updated_datetime, expected_datetime, closed_datetime, address,
+            address_id, zipcode, lat, long, media_urls, title, channel)
   JOIN catalog service ON service.service_code = t.service_code
+),
+notes AS (
+  SELECT * FROM unnest(:note_external_id::text[], :note_key::text[], :note_datetime::timestamptz[], :note_type::text[],
+                       :note_status::text[], :note_detailed_status::text[], :note_summary::text[],
+                       :note_description::text[])
+       AS note(external_id, key, datetime, type, status, detailed_status, summary, description)
 ),
 upserted AS (
   INSERT INTO service_requests (jurisdiction_id, service_id, status, detailed_status, status_notes, description,
@@ -37,7 +49,7 @@ upserted AS (
          input.service_notice, input.requested_datetime, input.updated_datetime,
          COALESCE(input.expected_datetime, ${DEADLINE_SQL('input.requested_datetime', 'input.response_hours')}),
          input.closed_datetime, input.address, input.address_id, input.zipcode, input.location,
-         COALESCE(input.media_urls, '{}'), input.channel, input.title, :source, input.external_id
+         COALESCE(input.media_urls::text[], '{}'), input.channel, input.title, :source, input.external_id
   FROM input
   LEFT JOIN LATERAL ${ROUTED_AGENCY_SQL('input.service_id', 'input.location')} routed
     ON input.agency_responsible IS NULL AND input.routed
@@ -56,17 +68,12 @@ upserted AS (
             agency_responsible, service_notice, requested_datetime, updated_datetime, expected_datetime, address,
             address_id, zipcode, location, media_urls, detailed_status
 ),
-notes_by_id AS MATERIALIZED (SELECT jsonb_object_agg(external_id, notes) AS notes FROM input),
 history AS (
   INSERT INTO service_request_updates (service_request_id, jurisdiction_id, note_type, status, detailed_status, summary,
                                        description, updated_datetime, created_at, external_key)
-  SELECT upserted.id, :jurisdiction, note.type, note.status, note.detailed_status, note.summary, note.description,
-         note.datetime, note.datetime, note.key
-  FROM upserted
-  -- Each request's notes looked up by id in one object: a join of the two CTEs would be planned as a nested
-  -- loop (their sizes are unknown to the planner), quadratic in the batch.
-  CROSS JOIN LATERAL jsonb_to_recordset((SELECT notes FROM notes_by_id) -> upserted.external_id) AS note(
-         key text, datetime timestamptz, type text, status text, detailed_status text, summary text, description text)
+  SELECT upserted.id, upserted.jurisdiction_id, note.type, note.status, note.detailed_status, note.summary,
+         note.description, note.datetime, note.datetime, note.key
+  FROM upserted JOIN notes note ON note.external_id = upserted.external_id
   ON CONFLICT (service_request_id, external_key) WHERE external_key IS NOT NULL DO NOTHING
 ),
 deliveries AS (
@@ -79,8 +86,7 @@ deliveries AS (
   JOIN webhooks hook ON :notify AND hook.jurisdiction_id = upserted.jurisdiction_id AND hook.active
    AND (CASE WHEN upserted.inserted THEN 'request.created' ELSE 'request.updated' END) = ANY(hook.events)
 )
-SELECT (SELECT count(*) FROM input)::int AS matched,
-       (SELECT count(*) FROM upserted WHERE inserted)::int AS created,
+SELECT (SELECT count(*) FROM upserted WHERE inserted)::int AS created,
        (SELECT count(*) FROM upserted WHERE NOT inserted)::int AS updated`;
 
 /** The services a batch names that the jurisdiction does not have (the importer creates or maps them first). */
@@ -110,37 +116,76 @@ export async function upsertImportedRequests(
   // One row per external id (the last one wins): a statement may not update the same row twice.
   const byId = new Map<string, ImportedRequest>();
   for (const request of requests) byId.set(request.external_id, request);
-  const rows = [...byId.values()].map((request) => ({
-    external_id: request.external_id,
-    service_code: request.service_code,
-    status: request.status,
-    detailed_status: request.detailed_status,
-    status_notes: request.status_notes,
-    description: request.description,
-    agency_responsible: request.agency_responsible,
-    service_notice: request.service_notice,
-    requested_datetime: request.requested_datetime,
-    updated_datetime: request.updated_datetime,
-    expected_datetime: request.expected_datetime,
-    closed_datetime: request.closed_datetime,
-    address: request.address,
-    address_id: request.address_id,
-    zipcode: request.zipcode,
-    lat: request.lat,
-    long: request.long,
-    media_urls: request.media_urls,
-    title: request.title,
-    channel: request.source_channel ? `import:${request.source_channel}` : 'import',
-    notes: request.notes,
-  }));
+  const rows = [...byId.values()];
+  const notes = rows.flatMap((request) => request.notes.map((note) => ({ external_id: request.external_id, note })));
   const result = await db.raw(UPSERT_SQL, {
-    rows: JSON.stringify(rows).replace(/\\u0000/g, ''),
     jurisdiction: jurisdictionId,
+    external_id: textArray(rows.map((request) => request.external_id)),
+    service_code: textArray(rows.map((request) => request.service_code)),
+    status: textArray(rows.map((request) => request.status)),
+    detailed_status: textArray(rows.map((request) => request.detailed_status)),
+    status_notes: textArray(rows.map((request) => request.status_notes)),
+    description: textArray(rows.map((request) => request.description)),
+    agency_responsible: textArray(rows.map((request) => request.agency_responsible)),
+    service_notice: textArray(rows.map((request) => request.service_notice)),
+    requested_datetime: dateArray(rows.map((request) => request.requested_datetime)),
+    updated_datetime: dateArray(rows.map((request) => request.updated_datetime)),
+    expected_datetime: dateArray(rows.map((request) => request.expected_datetime)),
+    closed_datetime: dateArray(rows.map((request) => request.closed_datetime)),
+    address: textArray(rows.map((request) => request.address)),
+    address_id: textArray(rows.map((request) => request.address_id)),
+    zipcode: textArray(rows.map((request) => request.zipcode)),
+    lat: numberArray(rows.map((request) => request.lat)),
+    long: numberArray(rows.map((request) => request.long)),
+    // Each row's list as an array literal of its own (an array of arrays must be rectangular).
+    media_urls: textArray(rows.map((request) => (request.media_urls.length > 0 ? textArray(request.media_urls) : null))),
+    title: textArray(rows.map((request) => request.title)),
+    channel: textArray(rows.map((request) => (request.source_channel ? `import:${request.source_channel}` : 'import'))),
+    note_external_id: textArray(notes.map(({ external_id }) => external_id)),
+    note_key: textArray(notes.map(({ note }) => note.key)),
+    note_datetime: dateArray(notes.map(({ note }) => note.datetime)),
+    note_type: textArray(notes.map(({ note }) => note.type)),
+    note_status: textArray(notes.map(({ note }) => note.status)),
+    note_detailed_status: textArray(notes.map(({ note }) => note.detailed_status)),
+    note_summary: textArray(notes.map(({ note }) => note.summary)),
+    note_description: textArray(notes.map(({ note }) => note.description)),
     source,
     notify: options.notify,
   });
-  const counts = result.rows[0] as { matched: number; created: number; updated: number };
+  const counts = result.rows[0] as { created: number; updated: number };
   return { created: counts.created, updated: counts.updated, unchanged: requests.length - counts.created - counts.updated };
+}
+
+/**
+ * A PostgreSQL text[] literal: every value quoted (backslash and quote escaped), null as NULL. NUL characters,
+ * which PostgreSQL text cannot hold, are dropped.
+ */
+function textArray(values: ReadonlyArray<string | null>): string {
+  let literal = '{';
+  for (let index = 0; index < values.length; index += 1) {
+    const value = values[index];
+    if (index > 0) literal += ',';
+    if (value == null) literal += 'NULL';
+    else if (ARRAY_ESCAPED.test(value))
+      literal += `"${value.replace(ARRAY_ESCAPED_ALL, (character) => ARRAY_ESCAPES.get(character) ?? '')}"`;
+    else literal += `"${value}"`;
+  }
+  return `${literal}}`;
+}
+
+const ARRAY_ESCAPED = /[\\"\u0000]/;
+const ARRAY_ESCAPED_ALL = /[\\"\u0000]/g;
+const ARRAY_ESCAPES = new Map([
+  ['\\', '\\\\'],
+  ['"', '\\"'],
+]);
+
+function dateArray(values: ReadonlyArray<Date | null>): string {
+  return `{${values.map((value) => (value ? value.toISOString() : 'NULL')).join(',')}}`;
+}
+
+function numberArray(values: ReadonlyArray<number | null>): string {
+  return `{${values.map((value) => (value == null ? 'NULL' : String(value))).join(',')}}`;
 }
 
 export interface ImportCheckpoint {
