@@ -161,16 +161,16 @@ export async function upsertImportedRequests(
  * which PostgreSQL text cannot hold, are dropped.
  */
 function textArray(values: ReadonlyArray<string | null>): string {
-  let literal = '{';
+  // Joined from parts, not concatenated: the driver then writes one flat string, not a rope it must flatten.
+  const parts = new Array<string>(values.length);
   for (let index = 0; index < values.length; index += 1) {
     const value = values[index];
-    if (index > 0) literal += ',';
-    if (value == null) literal += 'NULL';
+    if (value == null) parts[index] = 'NULL';
     else if (ARRAY_ESCAPED.test(value))
-      literal += `"${value.replace(ARRAY_ESCAPED_ALL, (character) => ARRAY_ESCAPES.get(character) ?? '')}"`;
-    else literal += `"${value}"`;
+      parts[index] = `"${value.replace(ARRAY_ESCAPED_ALL, (character) => ARRAY_ESCAPES.get(character) ?? '')}"`;
+    else parts[index] = `"${value}"`;
   }
-  return `${literal}}`;
+  return `{${parts.join(',')}}`;
 }
 
 const ARRAY_ESCAPED = /[\\"\u0000]/;
