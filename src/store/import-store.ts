@@ -117,60 +117,86 @@ export async function upsertImportedRequests(
   const byId = new Map<string, ImportedRequest>();
   for (const request of requests) byId.set(request.external_id, request);
   const rows = [...byId.values()];
-  const notes = rows.flatMap((request) => request.notes.map((note) => ({ external_id: request.external_id, note })));
-  const result = await db.raw(UPSERT_SQL, {
-    jurisdiction: jurisdictionId,
-    external_id: textArray(rows.map((request) => request.external_id)),
-    service_code: textArray(rows.map((request) => request.service_code)),
-    status: textArray(rows.map((request) => request.status)),
-    detailed_status: textArray(rows.map((request) => request.detailed_status)),
-    status_notes: textArray(rows.map((request) => request.status_notes)),
-    description: textArray(rows.map((request) => request.description)),
-    agency_responsible: textArray(rows.map((request) => request.agency_responsible)),
-    service_notice: textArray(rows.map((request) => request.service_notice)),
-    requested_datetime: dateArray(rows.map((request) => request.requested_datetime)),
-    updated_datetime: dateArray(rows.map((request) => request.updated_datetime)),
-    expected_datetime: dateArray(rows.map((request) => request.expected_datetime)),
-    closed_datetime: dateArray(rows.map((request) => request.closed_datetime)),
-    address: textArray(rows.map((request) => request.address)),
-    address_id: textArray(rows.map((request) => request.address_id)),
-    zipcode: textArray(rows.map((request) => request.zipcode)),
-    lat: numberArray(rows.map((request) => request.lat)),
-    long: numberArray(rows.map((request) => request.long)),
+  // One pass over the batch, each column's values quoted as they are met (array literals joined at the end).
+  const column = {
+    external_id: [] as string[],
+    service_code: [] as string[],
+    status: [] as string[],
+    detailed_status: [] as string[],
+    status_notes: [] as string[],
+    description: [] as string[],
+    agency_responsible: [] as string[],
+    service_notice: [] as string[],
+    requested_datetime: [] as string[],
+    updated_datetime: [] as string[],
+    expected_datetime: [] as string[],
+    closed_datetime: [] as string[],
+    address: [] as string[],
+    address_id: [] as string[],
+    zipcode: [] as string[],
+    lat: [] as string[],
+    long: [] as string[],
+    media_urls: [] as string[],
+    title: [] as string[],
+    channel: [] as string[],
+    note_external_id: [] as string[],
+    note_key: [] as string[],
+    note_datetime: [] as string[],
+    note_type: [] as string[],
+    note_status: [] as string[],
+    note_detailed_status: [] as string[],
+    note_summary: [] as string[],
+    note_description: [] as string[],
+  };
+  for (const request of rows) {
+    const externalId = quoted(request.external_id);
+    column.external_id.push(externalId);
+    column.service_code.push(quoted(request.service_code));
+    column.status.push(quoted(request.status));
+    column.detailed_status.push(quoted(request.detailed_status));
+    column.status_notes.push(quoted(request.status_notes));
+    column.description.push(quoted(request.description));
+    column.agency_responsible.push(quoted(request.agency_responsible));
+    column.service_notice.push(quoted(request.service_notice));
+    column.requested_datetime.push(timestamp(request.requested_datetime));
+    column.updated_datetime.push(timestamp(request.updated_datetime));
+    column.expected_datetime.push(timestamp(request.expected_datetime));
+    column.closed_datetime.push(timestamp(request.closed_datetime));
+    column.address.push(quoted(request.address));
+    column.address_id.push(quoted(request.address_id));
+    column.zipcode.push(quoted(request.zipcode));
+    column.lat.push(request.lat === null ? 'NULL' : String(request.lat));
+    column.long.push(request.long === null ? 'NULL' : String(request.long));
     // Each row's list as an array literal of its own (an array of arrays must be rectangular).
-    media_urls: textArray(rows.map((request) => (request.media_urls.length > 0 ? textArray(request.media_urls) : null))),
-    title: textArray(rows.map((request) => request.title)),
-    channel: textArray(rows.map((request) => (request.source_channel ? `import:${request.source_channel}` : 'import'))),
-    note_external_id: textArray(notes.map(({ external_id }) => external_id)),
-    note_key: textArray(notes.map(({ note }) => note.key)),
-    note_datetime: dateArray(notes.map(({ note }) => note.datetime)),
-    note_type: textArray(notes.map(({ note }) => note.type)),
-    note_status: textArray(notes.map(({ note }) => note.status)),
-    note_detailed_status: textArray(notes.map(({ note }) => note.detailed_status)),
-    note_summary: textArray(notes.map(({ note }) => note.summary)),
-    note_description: textArray(notes.map(({ note }) => note.description)),
-    source,
-    notify: options.notify,
-  });
+    column.media_urls.push(request.media_urls.length > 0 ? quoted(arrayLiteral(request.media_urls.map(quoted))) : 'NULL');
+    column.title.push(quoted(request.title));
+    column.channel.push(quoted(request.source_channel ? `import:${request.source_channel}` : 'import'));
+    for (const note of request.notes) {
+      column.note_external_id.push(externalId);
+      column.note_key.push(quoted(note.key));
+      column.note_datetime.push(timestamp(note.datetime));
+      column.note_type.push(quoted(note.type));
+      column.note_status.push(quoted(note.status));
+      column.note_detailed_status.push(quoted(note.detailed_status));
+      column.note_summary.push(quoted(note.summary));
+      column.note_description.push(quoted(note.description));
+    }
+  }
+  const literals = Object.fromEntries(Object.entries(column).map(([name, values]) => [name, arrayLiteral(values)]));
+  const result = await db.raw(UPSERT_SQL, { ...literals, jurisdiction: jurisdictionId, source, notify: options.notify });
   const counts = result.rows[0] as { created: number; updated: number };
   return { created: counts.created, updated: counts.updated, unchanged: requests.length - counts.created - counts.updated };
 }
 
 /**
- * A PostgreSQL text[] literal: every value quoted (backslash and quote escaped), null as NULL. NUL characters,
+ * One value of a PostgreSQL array literal: quoted (backslash and quote escaped), null as NULL. NUL characters,
  * which PostgreSQL text cannot hold, are dropped.
  */
-function textArray(values: ReadonlyArray<string | null>): string {
-  // Joined from parts, not concatenated: the driver then writes one flat string, not a rope it must flatten.
-  const parts = new Array<string>(values.length);
-  for (let index = 0; index < values.length; index += 1) {
-    const value = values[index];
-    if (value == null) parts[index] = 'NULL';
-    else if (ARRAY_ESCAPED.test(value))
-      parts[index] = `"${value.replace(ARRAY_ESCAPED_ALL, (character) => ARRAY_ESCAPES.get(character) ?? '')}"`;
-    else parts[index] = `"${value}"`;
-  }
-  return `{${parts.join(',')}}`;
+function quoted(value: string | null): string {
+  if (value === null) return 'NULL';
+  if (ARRAY_ESCAPED.test(value))
+    return `"${value.replace(ARRAY_ESCAPED_ALL, (character) => ARRAY_ESCAPES.get(character) ?? '')}"`;
+  return `"${value}"`;
 }
 
 const ARRAY_ESCAPED = /[\\"\u0000]/;
@@ -180,12 +206,13 @@ const ARRAY_ESCAPES = new Map([
   ['"', '\\"'],
 ]);
 
-function dateArray(values: ReadonlyArray<Date | null>): string {
-  return `{${values.map((value) => (value ? value.toISOString() : 'NULL')).join(',')}}`;
+function timestamp(value: Date | null): string {
+  return value === null ? 'NULL' : value.toISOString();
 }
 
-function numberArray(values: ReadonlyArray<number | null>): string {
-  return `{${values.map((value) => (value == null ? 'NULL' : String(value))).join(',')}}`;
+/** Values already quoted, as one literal (joined, not concatenated: the driver then sends one flat string). */
+function arrayLiteral(values: string[]): string {
+  return `{${values.join(',')}}`;
 }
 
 export interface ImportCheckpoint {
