@@ -4,7 +4,6 @@
 // whatever the file's size. Bad rows are reported with their line number and skipped, or stop the run
 // (`strict`) before the batch that holds them is written.
 import fs from 'node:fs';
-import { parse } from 'csv-parse';
 import { checkServiceDefinition } from '../validate/catalog.js';
 import {
   type CsvMapping,
@@ -17,6 +16,7 @@ import {
 import { upsertCatalog } from '../store/catalog-store.js';
 import { type Db, isEmbedded } from '../store/db.js';
 import { missingServiceCodes, upsertImportedRequests } from '../store/import-store.js';
+import { CsvSyntaxError, csvRecords } from './csv-records.js';
 
 export interface CsvImportOptions {
   file: string;
@@ -62,9 +62,6 @@ export async function importFromCsv(db: Db, target: Target, options: CsvImportOp
   const work = async (store: Db): Promise<void> => {
     const totalBytes = fs.statSync(options.file).size;
     const input = fs.createReadStream(options.file);
-    const parser = input.pipe(
-      parse({ bom: true, relax_column_count: true, skip_empty_lines: true, max_record_size: 1024 * 1024, info: true }),
-    );
     const batchSize = options.batchSize ?? 5000;
     // PostgreSQL spends most of a batch on index and foreign-key upkeep, in one backend per statement: two
     // batches in flight use both of a small server's cores. A dry run is one transaction (one connection), and
@@ -116,38 +113,44 @@ export async function importFromCsv(db: Db, target: Target, options: CsvImportOp
       if (failed.happened) throw failed.error;
     };
     try {
-      for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-        if (!read) {
-          const reader = csvRowReader(options.mapping, record, target.time_zone);
-          if ('missing' in reader) {
-            throw new CsvLayoutError(
-              `The file has no column ${reader.missing.map((name) => `"${name}"`).join(', ')} that the mapping names.`,
-            );
+      reading: for await (const records of csvRecords(input, { maxRecordSize: 1024 * 1024 })) {
+        for (const { fields: record, line } of records) {
+          if (!read) {
+            const reader = csvRowReader(options.mapping, record, target.time_zone);
+            if ('missing' in reader) {
+              throw new CsvLayoutError(
+                `The file has no column ${reader.missing.map((name) => `"${name}"`).join(', ')} that the mapping names.`,
+              );
+            }
+            read = reader.read;
+            continue;
           }
-          read = reader.read;
-          continue;
-        }
-        report.rows += 1;
-        const mapped = read(record);
-        if ('problem' in mapped) {
-          report.problem_count += 1;
-          const problem = { where: `line ${info.lines}`, reason: mapped.problem };
-          if (report.problems.length < (options.maxReportedProblems ?? 1000)) report.problems.push(problem);
-          if (options.strict) {
-            report.stopped = true;
-            break;
+          report.rows += 1;
+          const mapped = read(record);
+          if ('problem' in mapped) {
+            report.problem_count += 1;
+            const problem = { where: `line ${line}`, reason: mapped.problem };
+            if (report.problems.length < (options.maxReportedProblems ?? 1000)) report.problems.push(problem);
+            if (options.strict) {
+              report.stopped = true;
+              break reading;
+            }
+            continue;
           }
-          continue;
-        }
-        batch.push(mapped.request);
-        if (batch.length >= batchSize) {
-          await flush(batch);
-          batch = [];
+          batch.push(mapped.request);
+          if (batch.length >= batchSize) {
+            await flush(batch);
+            batch = [];
+          }
         }
       }
       if (!report.stopped) await flush(batch);
       else input.destroy();
       await drain();
+    } catch (error) {
+      // Not CSV from some line on: refused like a file without the mapped columns.
+      if (error instanceof CsvSyntaxError) throw new CsvLayoutError(`The file is not valid CSV at ${error.message}.`);
+      throw error;
     } finally {
       input.destroy();
       // Never leave a write running behind a failure (its connection would outlive the caller's transaction).

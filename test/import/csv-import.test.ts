@@ -228,5 +228,23 @@ describe('import from a CSV export (npm run import -- csv)', function () {
         'The file has no column "Case Number", "Type Code", "Request Type", "Status", "Resolution", "Opened", "Closed", "Location", "Latitude", "Longitude" that the mapping names.',
       );
     }
+    // Not CSV from some line on (a stray quote): refused with that line, nothing written.
+    const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'open311-csv-'));
+    const broken = path.join(directory, 'broken.csv');
+    fs.writeFileSync(
+      broken,
+      `${fs.readFileSync(path.join(FIXTURES, 'bulk.csv'), 'utf8').split('\n')[0]}\nB-1,2024-01-01T00:00:00Z,x"y\n`,
+    );
+    try {
+      await run(target, broken);
+      expect.fail('a file that is not CSV must be refused');
+    } catch (error) {
+      expect((error as Error).message).to.equal(
+        'The file is not valid CSV at line 2: a quote in a field that does not start with one.',
+      );
+    } finally {
+      fs.rmSync(directory, { recursive: true, force: true });
+    }
+    expect(await rows(target.jurisdiction_id)).to.deep.equal([]);
   });
 });
