@@ -1,5 +1,5 @@
 // npm run staff -- add --email E --name "N" [--role staff|admin] [--agency CODE ...]
-// npm run staff -- link --email E
+// npm run staff -- link --email E [--reset-two-factor]
 // npm run staff -- list
 // npm run staff -- disable --email E
 // Nobody gets a default password: `add` and `link` print a one-time sign-in link (24 h, one use) built
@@ -17,8 +17,10 @@ const HELP: Record<string, string> = {
   add: `Usage: npm run staff -- add --email E --name "Full Name" [--role staff|admin] [--agency CODE]...
 Creates a staff account (role staff unless --role admin) and prints a one-time sign-in link
 (valid ${accounts.SIGN_IN_LINK_HOURS} hours, single use). Nobody gets a default password.`,
-  link: `Usage: npm run staff -- link --email E
-Prints a new one-time sign-in link for an existing, active account (valid ${accounts.SIGN_IN_LINK_HOURS} hours, single use).`,
+  link: `Usage: npm run staff -- link --email E [--reset-two-factor]
+Prints a new one-time sign-in link for an existing, active account (valid ${accounts.SIGN_IN_LINK_HOURS} hours, single use).
+With two-factor sign-in on, the link asks for a code too; --reset-two-factor (a lost phone and lost recovery
+codes) turns two-factor off and ends the person's sessions, so the link alone signs in and they set it up again.`,
   list: `Usage: npm run staff -- list
 Lists staff accounts: id, e-mail, role, state, password / two-factor, name.`,
   disable: `Usage: npm run staff -- disable --email E
@@ -27,7 +29,7 @@ Deactivates the account; its sessions and unused links end at once.`,
 
 const STAFF_USAGE = `Usage:
   npm run staff -- add --email E --name "Full Name" [--role staff|admin] [--agency CODE]...
-  npm run staff -- link --email E
+  npm run staff -- link --email E [--reset-two-factor]
   npm run staff -- list
   npm run staff -- disable --email E
 Add --help after a command for its details.`;
@@ -45,6 +47,7 @@ export async function runStaffCommand(argv: string[], db: Db, config: Config): P
       role: { type: 'string', default: 'staff' },
       agency: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
+      'reset-two-factor': { type: 'boolean' },
     },
   });
   const [command] = positionals;
@@ -86,8 +89,10 @@ ${link.url}`;
   const account = await findAccountByEmail(db, email!);
   if (!account) throw new UsageError(`No staff account for ${email}.`);
   if (command === 'link') {
+    const reset = values['reset-two-factor'] === true && account.two_factor;
+    if (reset) await accounts.changeAccount(db, account.id, { two_factor: false });
     const link = await accounts.issueSignInLink(db, account, 'command line', config.publicUrl);
-    return `One-time sign-in link for ${account.email} (valid until ${link.expires_at.toISOString()}, works once):\n${link.url}`;
+    return `${reset ? `Two-factor sign-in of ${account.email} is off and their sessions have ended; they set it up again after signing in.\n` : ''}One-time sign-in link for ${account.email} (valid until ${link.expires_at.toISOString()}, works once):\n${link.url}`;
   }
   await accounts.deactivateAccount(db, account.id);
   return `Deactivated ${account.email}; their sessions and unused links have ended.`;

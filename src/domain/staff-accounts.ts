@@ -8,6 +8,7 @@ import type { Db } from '../store/db.js';
 import { recordAudit } from '../store/routing-store.js';
 import * as store from '../store/staff-accounts-store.js';
 import type { StaffAccount, StaffRole } from '../store/staff-accounts-store.js';
+import { endAllSessions } from './sessions.js';
 import { hashPassword, needsRehash, passwordProblem, verifyAgainstNothing, verifyPassword } from './passwords.js';
 import { generateTotpSecret, otpauthUri, verifyTotp } from './totp.js';
 
@@ -49,14 +50,25 @@ export async function getAccount(db: Db, id: string): Promise<StaffAccount> {
 
 export const listAccounts = (db: Db): Promise<StaffAccount[]> => store.listAccounts(db);
 
-export async function changeAccount(
-  db: Db,
-  id: string,
-  change: { role?: StaffRole; agencies?: string[]; display_name?: string; active?: boolean },
-): Promise<StaffAccount> {
+/** spec/schemas/staff-account-patch.json */
+export interface AccountChange {
+  role?: StaffRole;
+  agencies?: string[];
+  display_name?: string;
+  active?: boolean;
+  two_factor?: false;
+}
+
+export async function changeAccount(db: Db, id: string, change: AccountChange): Promise<StaffAccount> {
   await getAccount(db, id);
   if (change.active === false) await store.deactivateAccount(db, id);
   if (change.active === true) await store.reactivateAccount(db, id);
+  // A lost authenticator app (and recovery codes): two-factor off and the sessions ended, so that the next
+  // sign-in (a new link) is the only way in, where it is set up again.
+  if (change.two_factor === false) {
+    await store.setTotpSecret(db, id, null);
+    await endAllSessions(db, id);
+  }
   const updated = await store.updateAccount(db, id, change);
   return updated!;
 }

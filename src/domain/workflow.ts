@@ -186,8 +186,11 @@ export type QueueInput = StaffQueueInput;
 /** A date-only end includes that whole day, as in the GeoReport list. */
 const endOf = (parsed: ParsedDateTime, zone: string): Date => (parsed.dateOnly ? endOfDay(parsed.date, zone) : parsed.date);
 
-/** `actor` resolves assigned_to=me; without a person (a key), "me" matches nothing. */
-export async function queue(db: Db, jurisdiction: Jurisdiction, input: QueueInput, actor?: Actor) {
+/**
+ * `actor` resolves assigned_to=me; without a person (a key), "me" matches nothing. `countUpTo` bounds the count
+ * (pages for people: "more than 10,000"); the API counts exactly.
+ */
+export async function queue(db: Db, jurisdiction: Jurisdiction, input: QueueInput, actor?: Actor, countUpTo?: number) {
   const zone = jurisdiction.time_zone;
   const { page, page_size: pageSize, limit, offset } = pageWindow(input, 50);
   const bbox = input.bbox === undefined ? undefined : parseBbox(input.bbox);
@@ -217,6 +220,6 @@ export async function queue(db: Db, jurisdiction: Jurisdiction, input: QueueInpu
     limit,
     offset,
   };
-  const { total, requests } = await staffStore.queryQueue(db, filter);
-  return { total, page, page_size: pageSize, requests };
+  const { total, capped, requests } = await staffStore.queryQueue(db, filter, countUpTo);
+  return { total, ...(capped ? { total_capped: true as const } : {}), page, page_size: pageSize, requests };
 }

@@ -37,6 +37,6 @@ export const findDuplicates = (
   defaults: { radius_meters: number; window_hours: number },
 ) => workflow.findDuplicates(db, jurisdiction, id, duplicateSearchOf(query, defaults));
 
-/** `actor` resolves assigned_to=me; without a person (a key), "me" matches nothing. */
-export const queue = (db: Db, jurisdiction: Jurisdiction, query: QueryObject, actor?: Actor) =>
-  workflow.queue(db, jurisdiction, queueInput(query), actor);
+/** `actor` resolves assigned_to=me; without a person (a key), "me" matches nothing; `countUpTo` bounds the count. */
+export const queue = (db: Db, jurisdiction: Jurisdiction, query: QueryObject, actor?: Actor, countUpTo?: number) =>
+  workflow.queue(db, jurisdiction, queueInput(query), actor, countUpTo);

@@ -170,21 +170,54 @@ const fromRequests = (db: Db): Knex.QueryBuilder =>
     .join('services as s', 's.id', 'r.service_id')
     .leftJoin('staff_accounts as assignee', 'assignee.id', 'r.assigned_staff_id');
 
-export async function queryQueue(db: Db, filter: QueueFilter): Promise<{ total: number; requests: StaffRequestSummary[] }> {
+/** Sort columns that may be null (ascending order puts nulls last by default). */
+const NULLABLE_SORTS = new Set(['r.expected_datetime']);
+
+export interface QueueCount {
+  /** Matching requests; when `capped`, the cap (more match). */
+  total: number;
+  capped: boolean;
+}
+
+/**
+ * A page of the queue and its count. With `countUpTo`, matches are counted only that far (a walk of at most
+ * that many index entries): an exact count of every request of a large city costs more than the page itself.
+ */
+export async function queryQueue(
+  db: Db,
+  filter: QueueFilter,
+  countUpTo?: number,
+): Promise<QueueCount & { requests: StaffRequestSummary[] }> {
   const descending = filter.sort.startsWith('-');
   const column = `r.${filter.sort.replace(/^-/, '')}`;
+  // Every filter is on the request row itself (see applyQueueFilter): the count reads that table alone.
+  const matches = applyQueueFilter(db, db('service_requests as r'), filter);
+  const counted =
+    countUpTo === undefined
+      ? matches.count({ count: '*' }).first()
+      : db
+          .count({ count: '*' })
+          .from(
+            matches
+              .select(db.raw('1'))
+              .limit(countUpTo + 1)
+              .as('capped'),
+          )
+          .first();
   const [rows, count] = await Promise.all([
     applyQueueFilter(db, fromRequests(db).select(summaryColumns(db)), filter)
-      .orderByRaw(`${column} ${descending ? 'DESC' : 'ASC'} NULLS LAST, r.id ${descending ? 'DESC' : 'ASC'}`)
+      // NULLS LAST only where a column can be null (expected_datetime): on the NOT NULL dates it changes
+      // nothing but would keep the planner off their (…, date DESC, id DESC) indexes, a sort of every row.
+      .orderByRaw(
+        `${column} ${descending ? 'DESC' : 'ASC'}${descending && NULLABLE_SORTS.has(column) ? ' NULLS LAST' : ''}, r.id ${descending ? 'DESC' : 'ASC'}`,
+      )
       .limit(filter.limit)
       .offset(filter.offset),
-    // Every filter is on the request row itself (see applyQueueFilter): the count reads that table alone.
-    applyQueueFilter(db, db('service_requests as r'), filter).count({ count: '*' }).first(),
+    counted,
   ]);
-  return {
-    total: Number((count as { count: string | number } | undefined)?.count ?? 0),
-    requests: rows as StaffRequestSummary[],
-  };
+  const total = Number((count as { count: string | number } | undefined)?.count ?? 0);
+  const capped = countUpTo !== undefined && total > countUpTo;
+  return { total: capped ? countUpTo : total, capped, requests: rows as StaffRequestSummary[] };
 }
 
 export async function getStaffRequest(db: Db, jurisdictionId: string, id: string): Promise<StaffRequest | undefined> {

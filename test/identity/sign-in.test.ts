@@ -378,6 +378,43 @@ describe('staff sign-in: two-factor', () => {
     expect(JSON.stringify(trail)).to.not.include(PASSWORD).and.not.include(secret);
   });
 
+  it('a person who lost their phone: an admin (API or CLI) turns two-factor off, sessions end, a new link signs in', async () => {
+    const { account, agent } = await withPassword();
+    await enableTwoFactor(agent);
+    const admin = await signInWithLink(await makePerson('admin'));
+    const csrf = await csrfOf(admin);
+    expect(
+      (await admin.patch(`/api/v1/staff/${account.id}`).set('X-CSRF-Token', csrf).send({ two_factor: true })).status,
+    ).to.equal(400);
+    const reset = await admin.patch(`/api/v1/staff/${account.id}`).set('X-CSRF-Token', csrf).send({ two_factor: false });
+    expect(reset.status, JSON.stringify(reset.body)).to.equal(200);
+    expect(reset.body).to.include({ two_factor: false, has_password: true });
+    expect((await agent.get('/api/v1/me')).status).to.equal(401);
+    const back = request.agent(ctx().app);
+    const link = await accounts.issueSignInLink(
+      ctx().db,
+      await accounts.getAccount(ctx().db, account.id),
+      'test',
+      ctx().config.publicUrl,
+    );
+    const used = await back.post(new URL(link.url).pathname).type('form').send('');
+    expect(used.headers.location).to.equal('/staff/account?welcome=1');
+    expect((await back.get('/api/v1/me')).status).to.equal(200);
+    const trail = await ctx().db('audit_log').where({ entity_type: 'staff_account', entity_id: account.id, action: 'update' });
+    expect(trail.map((entry) => entry.changes)).to.deep.include({ two_factor: false });
+
+    // The CLI's link --reset-two-factor does the same (for the embedded store while the server is stopped).
+    const other = await withPassword();
+    await enableTwoFactor(other.agent);
+    const { runStaffCommand } = await import('../../src/cli/staff.js');
+    const printed = await runStaffCommand(['link', '--email', other.account.email, '--reset-two-factor'], ctx().db, ctx().config);
+    expect(printed).to.include('Two-factor sign-in of').and.include('is off');
+    expect((await other.agent.get('/api/v1/me')).status).to.equal(401);
+    const url = /(http:\/\/\S+\/staff\/sign-in\/link\/[\w-]{43})/.exec(printed)![1]!;
+    const cli = request.agent(ctx().app);
+    expect((await cli.post(new URL(url).pathname).type('form').send('')).headers.location).to.equal('/staff/account?welcome=1');
+  });
+
   it('a sign-in link of an account with two-factor on asks for the code too', async () => {
     const { account, agent } = await withPassword();
     await enableTwoFactor(agent);

@@ -8,6 +8,7 @@ import Provider from 'oidc-provider';
 import request from 'supertest';
 import { createApp } from '../../src/app.js';
 import { createLogger } from '../../src/logger.js';
+import { deactivateAccount } from '../../src/domain/staff-accounts.js';
 import { findAccountByEmail } from '../../src/store/staff-accounts-store.js';
 import { makePerson } from '../helpers/staff-people.js';
 import { ctx, testConfig, unique } from '../helpers/test-server.js';
@@ -171,6 +172,21 @@ describe('staff sign-in: single sign-on (OpenID Connect, real provider on loopba
     const notVerified = await signInThroughProvider(unverified);
     expect(notVerified.finished.status).to.equal(403);
     expect((await notVerified.agent.get('/api/v1/me')).status).to.equal(401);
+  });
+
+  it('refuses a deactivated account, also of an allowed domain (no new account is made for it)', async () => {
+    const login = unique('retired');
+    const email = `${login}@parks.city.example`;
+    people.set(login, { email, email_verified: true, name: 'Retired Parks' });
+    expect((await signInThroughProvider(login)).finished.status).to.equal(303);
+    const account = (await findAccountByEmail(ctx().db, email))!;
+    await deactivateAccount(ctx().db, account.id);
+    const refused = await signInThroughProvider(login);
+    expect(refused.finished.status).to.equal(403);
+    expect(refused.finished.text).to.include('no active staff account');
+    expect((await refused.agent.get('/api/v1/me')).status).to.equal(401);
+    const rows = await ctx().db('staff_accounts').whereRaw('lower(email) = lower(?)', [email]);
+    expect(rows.map((row) => row.active)).to.deep.equal([false]);
   });
 
   it('refuses a callback whose state is not this browser’s', async () => {

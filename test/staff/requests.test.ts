@@ -1,5 +1,7 @@
 import { expect } from 'chai';
 import request from 'supertest';
+import { createJurisdictionRegistry } from '../../src/domain/jurisdictions.js';
+import { queue } from '../../src/http/workflow-actions.js';
 import { createKey, type KeyRole } from '../../src/store/api-keys-store.js';
 import { addServices, createRequest, submit } from '../helpers/build.js';
 import { BASE, ctx, get, unique } from '../helpers/test-server.js';
@@ -258,6 +260,26 @@ describe('staff API: the queue', () => {
     const tooLong = await staffGet(`/api/v1/requests?group=${'x'.repeat(256)}`);
     expect(tooLong.status).to.equal(400);
     expect(tooLong.body[0].description).to.equal('group must be a list of at most 100 service group names.');
+  });
+});
+
+describe('staff API: the queue count', () => {
+  it('is exact for the API, and counted only up to a bound when asked (the console page)', async () => {
+    const tag = unique('count-bound');
+    for (let index = 0; index < 5; index += 1) await createRequest({ description: `${tag} ${index}` });
+    const { db, config } = ctx();
+    const jurisdiction = await createJurisdictionRegistry(db).resolve(config.jurisdictionId);
+    const exact = await queue(db, jurisdiction, { q: tag, page_size: '2' });
+    expect(exact).to.include({ total: 5, page_size: 2 });
+    expect(exact).not.to.have.property('total_capped');
+    const bounded = await queue(db, jurisdiction, { q: tag, page_size: '2' }, undefined, 3);
+    expect(bounded).to.include({ total: 3, total_capped: true });
+    expect(bounded.requests).to.have.length(2);
+    const enough = await queue(db, jurisdiction, { q: tag, page_size: '2' }, undefined, 5);
+    expect(enough).to.include({ total: 5 });
+    expect(enough).not.to.have.property('total_capped');
+    const api = await staffGet(`/api/v1/requests?q=${encodeURIComponent(tag)}&page_size=2`);
+    expect(api.body).to.include({ total: 5 });
   });
 });
 

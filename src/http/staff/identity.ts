@@ -59,12 +59,9 @@ export function staffAccountsRouter(context: AppContext): Router {
     sendJson(res, await accounts.getAccount(db, idOf(req)), config.timeZone);
   });
   router.patch('/:id', async (req, res) => {
-    const change = validate<{ role?: accounts.StaffRole; agencies?: string[]; display_name?: string; active?: boolean }>(
-      'staff-account-patch.json',
-      await readJsonObject(req),
-    );
+    const change = validate<accounts.AccountChange>('staff-account-patch.json', await readJsonObject(req));
     const changed = await accounts.changeAccount(db, idOf(req), change);
-    await accounts.auditAccount(db, actorOf(res), changed.id, 'update', change);
+    await accounts.auditAccount(db, actorOf(res), changed.id, 'update', { ...change });
     sendJson(res, changed, config.timeZone);
   });
   router.delete('/:id', async (req, res) => {

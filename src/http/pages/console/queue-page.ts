@@ -69,6 +69,9 @@ export function queryStringOf(parameters: QueueParameters, changes: Record<strin
   return text ? `?${text}` : '';
 }
 
+/** The queue page counts matches this far ("more than 10,000"): an exact count of a large city's every request costs more than its page. */
+export const QUEUE_COUNT_LIMIT = 10_000;
+
 export const STATUS_CHOICES: ReadonlyArray<{ value: string; label: string }> = [
   { value: 'open', label: 'Open (any)' },
   { value: 'closed', label: 'Closed (any)' },
@@ -80,7 +83,8 @@ export interface QueueViewModel {
   services: StaffService[];
   agencies: string[];
   people: Array<{ id: string; name: string }>;
-  result: { total: number; page: number; page_size: number; requests: StaffRequestSummary[] } | undefined;
+  /** `total_capped`: more than `total` match (the queue counts up to QUEUE_COUNT_LIMIT). */
+  result: { total: number; total_capped?: true; page: number; page_size: number; requests: StaffRequestSummary[] } | undefined;
   timeZone: string;
   now: Date;
   csrfToken: string;
@@ -232,11 +236,16 @@ function row(request: StaffRequestSummary, model: QueueViewModel): SafeHtml {
 
 function pagination(model: QueueViewModel): SafeHtml {
   const result = model.result;
-  if (!result || result.total <= result.page_size) return html``;
-  const pages = pageCount(result.total, result.page_size);
+  if (!result || (result.total <= result.page_size && !result.total_capped)) return html``;
+  const capped = result.total_capped === true;
+  // Past the counted matches, pages go on as long as they come back full.
+  const pages = Math.max(
+    pageCount(result.total, result.page_size),
+    capped && result.requests.length === result.page_size ? result.page + 1 : result.page,
+  );
   const link = (page: number, text: string, rel?: string): SafeHtml =>
     html`<a href="${CONSOLE_BASE_PATH}/${queryStringOf(model.parameters, { page: page === 1 ? undefined : String(page) })}"${rel ? html` rel="${rel}"` : html``}>${text}</a>`;
-  const around = [1, result.page - 1, result.page, result.page + 1, pages].filter(
+  const around = [1, result.page - 1, result.page, result.page + 1, ...(capped ? [] : [pages])].filter(
     (page, index, list) => page >= 1 && page <= pages && list.indexOf(page) === index,
   );
   around.sort((a, b) => a - b);
@@ -250,7 +259,7 @@ function pagination(model: QueueViewModel): SafeHtml {
     )}
     ${result.page < pages ? html`<li>${link(result.page + 1, 'Next', 'next')}</li>` : html``}
   </ul>
-  <span>Page ${String(result.page)} of ${String(pages)}</span>
+  <span>Page ${String(result.page)} of ${capped ? `more than ${String(pageCount(result.total, result.page_size))}` : String(pages)}</span>
 </nav>`;
 }
 
@@ -364,7 +373,9 @@ ${
     ? html`<p id="queue-count" aria-live="polite" data-queue-count>${
         result.total === 0
           ? 'No requests match these filters.'
-          : `Showing ${first}–${last} of ${result.total} request${result.total === 1 ? '' : 's'}.`
+          : result.total_capped
+            ? `Showing ${first}–${last} of more than ${result.total.toLocaleString('en-US')} requests.`
+            : `Showing ${first}–${last} of ${result.total} request${result.total === 1 ? '' : 's'}.`
       }</p>
 <p class="no-print" aria-live="polite" data-live-status></p>
 ${bulkForm(model)}

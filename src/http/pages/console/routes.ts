@@ -22,7 +22,7 @@ import { pageSecurityHeaders } from '../security.js';
 import { formOf, formValue, formValues } from './form.js';
 import { consoleFormBody, consoleUserOf, requireConsole, teamOf } from './guard.js';
 import { CONSOLE_BASE_PATH, type FieldError, setFlash } from './layout.js';
-import { apiQueryOf, queueBody, queueParametersOf, queryStringOf } from './queue-page.js';
+import { apiQueryOf, QUEUE_COUNT_LIMIT, queueBody, queueParametersOf, queryStringOf } from './queue-page.js';
 import { type PageOptions, renderErrorPage, sendConsolePage } from './render.js';
 import { mapBody } from './map-page.js';
 import * as stats from '../../../domain/stats.js';
@@ -73,7 +73,7 @@ export function consoleRouter(context: AppContext): Router {
     let result: Awaited<ReturnType<typeof workflow.queue>> | undefined;
     let errors: FieldError[] | undefined;
     try {
-      result = await workflow.queue(db, current, apiQueryOf(parameters), team.actor);
+      result = await workflow.queue(db, current, apiQueryOf(parameters), team.actor, QUEUE_COUNT_LIMIT);
     } catch (error) {
       if (!(error instanceof Open311Error) || error.status !== 400) throw error;
       errors = error.errors.map((item) => ({ field: fieldOf(item.description), message: item.description }));
@@ -113,7 +113,7 @@ export function consoleRouter(context: AppContext): Router {
     res.locals.format = 'json';
     const current = await jurisdiction();
     const team = await teamOf(context, res);
-    const result = await workflow.queue(db, current, apiQueryOf(queueParametersOf(req.query)), team.actor);
+    const result = await workflow.queue(db, current, apiQueryOf(queueParametersOf(req.query)), team.actor, QUEUE_COUNT_LIMIT);
     const rows = result.requests.map((request) => `${request.service_request_id}:${request.version}`);
     const fingerprint = createHash('sha256')
       .update(`${result.total}|${rows.join(',')}`)
