@@ -5,6 +5,7 @@ import { expect } from 'chai';
 import request from 'supertest';
 import { createKey } from '../../src/store/api-keys-store.js';
 import { insertAccount } from '../../src/store/staff-accounts-store.js';
+import { makePerson, signInWithLink } from '../helpers/staff-people.js';
 import { BASE, ctx, unique } from '../helpers/test-server.js';
 import { freePort, linkIn, sleep, startNotifyApp, startSmtp, waitUntil, type NotifyApp, type SmtpServer } from './support.js';
 
@@ -515,6 +516,14 @@ describe('e-mail notifications (real SMTP server)', function () {
     expect(list[0]!.sent_at).to.match(/^\d{4}-\d\d-\d\dT/);
     expect(list[1]).to.not.have.property('recipient');
     expect(answer.text).to.not.include(follower);
+    // The console's request page shows the same, to a signed-in person.
+    const person = await signInWithLink(await makePerson(), notify.app);
+    const page = await person.get(`/staff/requests/${id}`);
+    expect(page.status).to.equal(200);
+    const section = page.text.slice(page.text.indexOf('<h2>E-mails</h2>'));
+    expect(section).to.include('<td>Receipt</td>').and.include(`<td>${submitter}</td>`);
+    expect(section).to.include('<td>Follow confirmation</td>').and.include('<td>A follower</td>');
+    expect(page.text).to.not.include(follower);
 
     const failed = await request(notify.app)
       .get('/api/v1/notifications?status=failed')

@@ -40,6 +40,15 @@ export interface RequestViewModel {
   errors?: FieldError[] | undefined;
   /** The queue the person came from, for the back link. */
   backTo: string;
+  /** The e-mails about this request (identity's notifications): what went out and when, never a follower's address. */
+  notifications?: Array<{
+    template: string;
+    recipient_role: string;
+    recipient?: string;
+    status: string;
+    created_at: Date | string;
+    sent_at: Date | string | null;
+  }>;
 }
 
 const statusLabel = (status: string): string => STATUS_LABELS[status as DetailedStatus] ?? status;
@@ -190,6 +199,31 @@ function timeline(model: RequestViewModel): SafeHtml {
   <p><strong>${entry.title}</strong>${entry.text ? html`<br>${entry.text}` : html``}</p>
 </li>`,
   )}</ol>`;
+}
+
+const MAIL_LABELS = new Map([
+  ['confirmation', 'Receipt'],
+  ['update', 'Update'],
+  ['closed', 'Closed ("not fixed?")'],
+  ['follow-confirm', 'Follow confirmation'],
+  ['alert', 'Area alert'],
+  ['assigned', 'Assignment'],
+]);
+const RECIPIENT_LABELS = new Map([
+  ['submitter', 'Submitter'],
+  ['follower', 'A follower'],
+  ['area', 'An area alert'],
+  ['staff', 'Staff'],
+]);
+
+/** Which e-mails went out about the request and when: to whom only for the submitter and staff. */
+function emails(model: RequestViewModel): SafeHtml {
+  const list = model.notifications ?? [];
+  if (list.length === 0) return html`<p>No e-mails about this request.</p>`;
+  return html`<div class="table-scroll" tabindex="0" role="region" aria-label="E-mails (scrolls sideways)"><table><thead><tr><th scope="col">E-mail</th><th scope="col">To</th><th scope="col">State</th><th scope="col">When</th></tr></thead><tbody>${list.map(
+    (item) =>
+      html`<tr><td>${MAIL_LABELS.get(item.template) ?? item.template}</td><td>${item.recipient ?? RECIPIENT_LABELS.get(item.recipient_role) ?? item.recipient_role}</td><td>${item.status}</td><td>${formatDateTime(item.sent_at ?? item.created_at, model.timeZone)}</td></tr>`,
+  )}</tbody></table></div>`;
 }
 
 function hiddenState(model: RequestViewModel): SafeHtml {
@@ -414,6 +448,8 @@ ${conflictNotice(model)}
   ${contact(request)}
   <h2>Timeline</h2>
   ${timeline(model)}
+  <h2>E-mails</h2>
+  ${emails(model)}
 </div>
 <div>
   <h2>Location</h2>

@@ -7,6 +7,7 @@ import { tileOriginOf } from '../../../config.js';
 import { createArea, deleteArea, listAgencies, listAreas, listServices } from '../../catalog-actions.js';
 import * as accounts from '../../../domain/staff-accounts.js';
 import { issueKeyAsStaff, revokeKeyAsStaff } from '../../../domain/api-keys.js';
+import { requestNotifications } from '../../../domain/notifications.js';
 import { listKeys, type KeyRole } from '../../../store/api-keys-store.js';
 import { ADMIN_PATH, adminIndexBody, areaFieldOf, areasBody, keysBody, staffBody } from './admin-pages.js';
 import { adminEditingRoutes } from './admin-routes.js';
@@ -354,13 +355,14 @@ export function consoleRouter(context: AppContext): Router {
     const current = await jurisdiction();
     const request = await workflow.getForStaff(db, current, id);
     const team = await teamOf(context, res);
-    const [definition, agencies, services, duplicates] = await Promise.all([
+    const [definition, agencies, services, duplicates, notifications] = await Promise.all([
       getServiceDefinition(db, current, request.service_code).catch(() => ({ attributes: [] })),
       listAgencies(db, current),
       listServices(db, current),
       request.status === 'open'
         ? workflow.findDuplicates(db, current, id, {}, { radius_meters: 200, window_hours: config.duplicateWindowHours })
         : Promise.resolve([]),
+      requestNotifications(db, current, id),
     ]);
     const assignee = request.assigned_to?.name ?? null;
     const referer = req.headers.referer;
@@ -382,6 +384,7 @@ export function consoleRouter(context: AppContext): Router {
       csrfToken: consoleUserOf(res).csrf_token,
       map: { tileUrl: config.mapTileUrl, attribution: config.mapAttribution },
       backTo,
+      notifications,
       ...extra,
     } satisfies RequestViewModel;
   };
