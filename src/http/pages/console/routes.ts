@@ -9,7 +9,7 @@ import * as accounts from '../../../domain/staff-accounts.js';
 import { issueKeyAsStaff, revokeKeyAsStaff } from '../../../domain/api-keys.js';
 import { requestNotifications } from '../../../domain/notifications.js';
 import { listKeys, type KeyRole } from '../../../store/api-keys-store.js';
-import { ADMIN_PATH, adminIndexBody, areasBody, keysBody, staffBody } from './admin-pages.js';
+import { ADMIN_PATH, adminIndexBody, areaFieldOf, areasBody, keysBody, staffBody } from './admin-pages.js';
 import { adminEditingRoutes } from './admin-routes.js';
 import * as savedViews from '../../../domain/saved-views.js';
 import * as workflow from '../../workflow-actions.js';
@@ -605,7 +605,7 @@ export function consoleRouter(context: AppContext): Router {
         req,
         res,
         400,
-        error.errors.map((item) => ({ field: 'area-geometry', message: item.description })),
+        error.errors.map((item) => ({ field: areaFieldOf(item.description), message: item.description })),
         typed,
       );
       return;
