@@ -491,6 +491,7 @@ export function consoleRouter(context: AppContext): Router {
         await showRequest(req, res, 400, {
           errors: error.errors.map((item) => ({ field, message: item.description })),
           conflict: undefined,
+          typed,
         });
         return;
       }
@@ -526,6 +527,7 @@ export function consoleRouter(context: AppContext): Router {
       if (error instanceof Open311Error && (error.status === 400 || error.status === 404)) {
         await showRequest(req, res, 400, {
           errors: error.errors.map((item) => ({ field: 'duplicate-original', message: item.description })),
+          typed: { original: original ?? '' },
         });
         return;
       }
