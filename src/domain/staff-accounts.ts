@@ -341,15 +341,25 @@ export async function changeIdentitySettings(db: Db, change: Partial<IdentitySet
 // ---- single sign-on ----
 
 /**
+ * Whether the provider vouches for the e-mail. Microsoft Entra ID never sends email_verified for work
+ * accounts; its optional claim xms_edov (the e-mail's domain is verified by the owner of the person's tenant)
+ * stands in for it, but only when email_verified is absent: a provider that says false means false.
+ */
+function emailVerified(claims: { email_verified?: unknown; xms_edov?: unknown }): boolean {
+  if (claims.email_verified !== undefined) return claims.email_verified === true;
+  return claims.xms_edov === true;
+}
+
+/**
  * The account for a person the OpenID provider vouches for: only a verified e-mail counts. An existing
  * active account signs in; without one, a person of an allowed domain gets an account with the default role.
  */
 export async function accountForSingleSignOn(
   db: Db,
-  claims: { email?: unknown; email_verified?: unknown; name?: unknown; sub: string },
+  claims: { email?: unknown; email_verified?: unknown; xms_edov?: unknown; name?: unknown; sub: string },
   options: { allowedDomains: readonly string[]; defaultRole: StaffRole },
 ): Promise<StaffAccount | undefined> {
-  if (typeof claims.email !== 'string' || claims.email_verified !== true) return undefined;
+  if (typeof claims.email !== 'string' || !emailVerified(claims)) return undefined;
   const email = claims.email.trim();
   let account = await store.findAccountByEmail(db, email);
   if (!account) {

@@ -146,6 +146,14 @@ describe('staff sign-in: one-time links', () => {
     expect(await runStaffCommand(['disable', '--email', email], ctx().db, ctx().config)).to.match(/Deactivated/);
     expect(await accounts.signInLinkUsable(ctx().db, tokenOf(url))).to.equal(false);
     expect(await runStaffCommand(['list'], ctx().db, ctx().config)).to.include(`${email}\tadmin\tdeactivated`);
+    // The audit trail names the command line for each change.
+    const id = /account #(\d+)/.exec(added)![1]!;
+    const trail = await ctx().db('audit_log').where({ entity_type: 'staff_account', entity_id: id }).orderBy('id');
+    expect(trail.map((entry) => [entry.action, entry.actor_name, entry.actor_staff_id, entry.actor_key_id])).to.deep.equal([
+      ['create', 'command line', null, null],
+      ['sign_in_link', 'command line', null, null],
+      ['deactivate', 'command line', null, null],
+    ]);
   });
 
   it('makes the first admin with a link only when there is no staff account', async () => {

@@ -38,6 +38,8 @@ export interface RequestViewModel {
   map: { tileUrl: string; attribution: string };
   conflict?: Conflict | undefined;
   errors?: FieldError[] | undefined;
+  /** What was typed in a form that came back with errors, so that it comes back filled. */
+  typed?: Record<string, string> | undefined;
   /** The queue the person came from, for the back link. */
   backTo: string;
   /** The e-mails about this request (identity's notifications): what went out and when, never a follower's address. */
@@ -293,7 +295,7 @@ function toLocalInput(value: Date | null, timeZone: string): string {
 function actions(model: RequestViewModel): SafeHtml {
   const request = model.request;
   const action = `${CONSOLE_BASE_PATH}/requests/${request.service_request_id}/change`;
-  const typed = model.conflict?.typed ?? {};
+  const typed = model.conflict?.typed ?? model.typed ?? {};
   const errors = model.errors;
   return html`<section aria-labelledby="actions-title" class="no-print">
 <h2 id="actions-title">Work this request</h2>
@@ -387,6 +389,7 @@ function duplicatesBlock(model: RequestViewModel): SafeHtml {
   const request = model.request;
   if (request.status === 'closed') return html``;
   const action = `${CONSOLE_BASE_PATH}/requests/${request.service_request_id}/duplicate`;
+  const duplicateError = model.errors?.some((error) => error.field === 'duplicate-original');
   return html`<section aria-labelledby="duplicates-title">
 <h3 id="duplicates-title">Mark as a duplicate</h3>
 ${
@@ -408,10 +411,10 @@ ${
 }
 <form method="post" action="${action}" class="actions-row">
   ${hiddenState(model)}
-  <div class="field ${model.errors?.some((error) => error.field === 'duplicate-original') ? 'has-error' : ''}">
+  <div class="field${duplicateError ? ' field-has-error' : ''}">
     <label for="duplicate-original">Original request number</label>
-    <input type="text" id="duplicate-original" name="original" inputmode="numeric" size="10">
     ${fieldError(model.errors, 'duplicate-original')}
+    <input type="text" id="duplicate-original" name="original" inputmode="numeric" size="10" value="${model.typed?.original ?? ''}"${duplicateError ? html` aria-describedby="duplicate-original-error" aria-invalid="true"` : html``}>
   </div>
   <button type="submit" class="button-secondary">Mark as duplicate</button>
 </form>

@@ -9,7 +9,7 @@ import * as accounts from '../../../domain/staff-accounts.js';
 import { issueKeyAsStaff, revokeKeyAsStaff } from '../../../domain/api-keys.js';
 import { requestNotifications } from '../../../domain/notifications.js';
 import { listKeys, type KeyRole } from '../../../store/api-keys-store.js';
-import { ADMIN_PATH, adminIndexBody, areasBody, keysBody, staffBody } from './admin-pages.js';
+import { ADMIN_PATH, adminIndexBody, areaFieldOf, areasBody, keysBody, staffBody } from './admin-pages.js';
 import { adminEditingRoutes } from './admin-routes.js';
 import * as savedViews from '../../../domain/saved-views.js';
 import * as workflow from '../../workflow-actions.js';
@@ -491,6 +491,7 @@ export function consoleRouter(context: AppContext): Router {
         await showRequest(req, res, 400, {
           errors: error.errors.map((item) => ({ field, message: item.description })),
           conflict: undefined,
+          typed,
         });
         return;
       }
@@ -526,6 +527,7 @@ export function consoleRouter(context: AppContext): Router {
       if (error instanceof Open311Error && (error.status === 400 || error.status === 404)) {
         await showRequest(req, res, 400, {
           errors: error.errors.map((item) => ({ field: 'duplicate-original', message: item.description })),
+          typed: { original: original ?? '' },
         });
         return;
       }
@@ -605,7 +607,7 @@ export function consoleRouter(context: AppContext): Router {
         req,
         res,
         400,
-        error.errors.map((item) => ({ field: 'area-geometry', message: item.description })),
+        error.errors.map((item) => ({ field: areaFieldOf(item.description), message: item.description })),
         typed,
       );
       return;
