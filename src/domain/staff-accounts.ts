@@ -8,7 +8,7 @@ import type { Db } from '../store/db.js';
 import { recordAudit } from '../store/routing-store.js';
 import * as store from '../store/staff-accounts-store.js';
 import type { StaffAccount, StaffRole } from '../store/staff-accounts-store.js';
-import { endAllSessions } from './sessions.js';
+import { endAllSessions, endOtherSessions } from './sessions.js';
 import { hashPassword, needsRehash, passwordProblem, verifyAgainstNothing, verifyPassword } from './passwords.js';
 import { generateTotpSecret, otpauthUri, verifyTotp } from './totp.js';
 
@@ -190,13 +190,18 @@ export async function signInWithPassword(
   return { account, second_factor_pending: pending };
 }
 
-/** Sets or changes a password. The current one is needed when there is one, unless `fresh` (just signed in by link). */
+/**
+ * Sets or changes a password. The current one is needed when there is one, unless `fresh` (just signed in by
+ * link). A changed password ends the account's other sessions (whoever knew the old one is signed out); the
+ * session `keepSessionId` that made the change stays.
+ */
 export async function setPassword(
   db: Db,
   account: StaffAccount,
   input: { current_password?: string; new_password: string },
   fresh: boolean,
-): Promise<void> {
+  keepSessionId?: string,
+): Promise<{ ended_sessions: number }> {
   const problem = passwordProblem(input.new_password);
   if (problem) throw badRequest(problem);
   const credentials = await store.findCredentials(db, account.id);
@@ -205,7 +210,13 @@ export async function setPassword(
       throw badRequest('The current password is not right.');
   }
   await store.setPasswordHash(db, account.id, await hashPassword(input.new_password));
+  let ended = 0;
+  if (credentials?.password_hash) {
+    ended =
+      keepSessionId === undefined ? await endAllSessions(db, account.id) : await endOtherSessions(db, account.id, keepSessionId);
+  }
   await auditOwnChange(db, account, credentials?.password_hash ? 'change_password' : 'set_password');
+  return { ended_sessions: ended };
 }
 
 // ---- two-factor ----
