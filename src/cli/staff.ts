@@ -36,6 +36,9 @@ Add --help after a command for its details.`;
 
 class UsageError extends Error {}
 
+/** Who the audit trail names for what this command does: the operator at the server's command line. */
+const COMMAND_LINE = { key_id: null, staff_id: null, name: 'command line' };
+
 /** Runs one command against an open store; returns what to print. Tests call this in-process. */
 export async function runStaffCommand(argv: string[], db: Db, config: Config): Promise<string> {
   const { positionals, values } = parseArgs({
@@ -66,6 +69,7 @@ export async function runStaffCommand(argv: string[], db: Db, config: Config): P
     if (role !== 'staff' && role !== 'admin') throw new UsageError('--role must be staff or admin.');
     const account = await accounts.createAccount(db, { email: email!, display_name: name, role, agencies: values.agency ?? [] });
     const link = await accounts.issueSignInLink(db, account, 'command line', config.publicUrl);
+    await accounts.auditAccount(db, COMMAND_LINE, account.id, 'create', { email: account.email, role: account.role });
     return `Created ${account.role} account #${account.id} for ${account.display_name} <${account.email}>.
 One-time sign-in link (valid until ${link.expires_at.toISOString()}, works once):
 ${link.url}`;
@@ -90,11 +94,16 @@ ${link.url}`;
   if (!account) throw new UsageError(`No staff account for ${email}.`);
   if (command === 'link') {
     const reset = values['reset-two-factor'] === true && account.two_factor;
-    if (reset) await accounts.changeAccount(db, account.id, { two_factor: false });
+    if (reset) {
+      await accounts.changeAccount(db, account.id, { two_factor: false });
+      await accounts.auditAccount(db, COMMAND_LINE, account.id, 'update', { two_factor: false });
+    }
     const link = await accounts.issueSignInLink(db, account, 'command line', config.publicUrl);
+    await accounts.auditAccount(db, COMMAND_LINE, account.id, 'sign_in_link', {});
     return `${reset ? `Two-factor sign-in of ${account.email} is off and their sessions have ended; they set it up again after signing in.\n` : ''}One-time sign-in link for ${account.email} (valid until ${link.expires_at.toISOString()}, works once):\n${link.url}`;
   }
   await accounts.deactivateAccount(db, account.id);
+  await accounts.auditAccount(db, COMMAND_LINE, account.id, 'deactivate', { active: { from: account.active, to: false } });
   return `Deactivated ${account.email}; their sessions and unused links have ended.`;
 }
 

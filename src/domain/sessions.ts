@@ -99,6 +99,11 @@ export async function endSession(db: Db, id: string): Promise<void> {
   await sessionsStore.deleteSession(db, hashSessionId(id));
 }
 
+/** Ends every other session of the account than `keepId` (a changed password: whoever else had it is out). */
+export async function endOtherSessions(db: Db, accountId: string, keepId: string): Promise<number> {
+  return sessionsStore.deleteOtherSessionsOf(db, accountId, hashSessionId(keepId));
+}
+
 /** Ends every session of the account (sign out everywhere; deactivation does the same in its transaction). */
 export async function endAllSessions(db: Db, accountId: string): Promise<number> {
   return sessionsStore.deleteSessionsOf(db, accountId);

@@ -8,7 +8,7 @@ import type { Db } from '../store/db.js';
 import { recordAudit } from '../store/routing-store.js';
 import * as store from '../store/staff-accounts-store.js';
 import type { StaffAccount, StaffRole } from '../store/staff-accounts-store.js';
-import { endAllSessions } from './sessions.js';
+import { endAllSessions, endOtherSessions } from './sessions.js';
 import { hashPassword, needsRehash, passwordProblem, verifyAgainstNothing, verifyPassword } from './passwords.js';
 import { generateTotpSecret, otpauthUri, verifyTotp } from './totp.js';
 
@@ -190,13 +190,18 @@ export async function signInWithPassword(
   return { account, second_factor_pending: pending };
 }
 
-/** Sets or changes a password. The current one is needed when there is one, unless `fresh` (just signed in by link). */
+/**
+ * Sets or changes a password. The current one is needed when there is one, unless `fresh` (just signed in by
+ * link). A changed password ends the account's other sessions (whoever knew the old one is signed out); the
+ * session `keepSessionId` that made the change stays.
+ */
 export async function setPassword(
   db: Db,
   account: StaffAccount,
   input: { current_password?: string; new_password: string },
   fresh: boolean,
-): Promise<void> {
+  keepSessionId?: string,
+): Promise<{ ended_sessions: number }> {
   const problem = passwordProblem(input.new_password);
   if (problem) throw badRequest(problem);
   const credentials = await store.findCredentials(db, account.id);
@@ -205,7 +210,13 @@ export async function setPassword(
       throw badRequest('The current password is not right.');
   }
   await store.setPasswordHash(db, account.id, await hashPassword(input.new_password));
+  let ended = 0;
+  if (credentials?.password_hash) {
+    ended =
+      keepSessionId === undefined ? await endAllSessions(db, account.id) : await endOtherSessions(db, account.id, keepSessionId);
+  }
   await auditOwnChange(db, account, credentials?.password_hash ? 'change_password' : 'set_password');
+  return { ended_sessions: ended };
 }
 
 // ---- two-factor ----
@@ -341,15 +352,25 @@ export async function changeIdentitySettings(db: Db, change: Partial<IdentitySet
 // ---- single sign-on ----
 
 /**
+ * Whether the provider vouches for the e-mail. Microsoft Entra ID never sends email_verified for work
+ * accounts; its optional claim xms_edov (the e-mail's domain is verified by the owner of the person's tenant)
+ * stands in for it, but only when email_verified is absent: a provider that says false means false.
+ */
+function emailVerified(claims: { email_verified?: unknown; xms_edov?: unknown }): boolean {
+  if (claims.email_verified !== undefined) return claims.email_verified === true;
+  return claims.xms_edov === true;
+}
+
+/**
  * The account for a person the OpenID provider vouches for: only a verified e-mail counts. An existing
  * active account signs in; without one, a person of an allowed domain gets an account with the default role.
  */
 export async function accountForSingleSignOn(
   db: Db,
-  claims: { email?: unknown; email_verified?: unknown; name?: unknown; sub: string },
+  claims: { email?: unknown; email_verified?: unknown; xms_edov?: unknown; name?: unknown; sub: string },
   options: { allowedDomains: readonly string[]; defaultRole: StaffRole },
 ): Promise<StaffAccount | undefined> {
-  if (typeof claims.email !== 'string' || claims.email_verified !== true) return undefined;
+  if (typeof claims.email !== 'string' || !emailVerified(claims)) return undefined;
   const email = claims.email.trim();
   let account = await store.findAccountByEmail(db, email);
   if (!account) {

@@ -20,6 +20,11 @@ export interface UploadLimits {
   maxFiles: number;
   /** Body bytes (files and text) held in memory by all requests together. */
   budget?: UploadBudget;
+  /**
+   * Leave out files over maxFileBytes or past maxFiles and say so in FormBody.filesLeftOut, instead of refusing
+   * the whole body: a web form then answers on its photo field and keeps everything else typed.
+   */
+  leaveOutOversizeFiles?: boolean;
 }
 
 /** A file part of a multipart body (every file part is media, whatever its field name: media, media[], photo1…). */
@@ -31,6 +36,8 @@ export interface UploadedFile {
 export interface FormBody {
   pairs: FormPairs;
   files: UploadedFile[];
+  /** With leaveOutOversizeFiles: why some files were left out (too large, or too many). */
+  filesLeftOut?: 'size' | 'count';
 }
 
 /** The answer to a body that the upload budget cannot hold now: the client may retry. */
@@ -110,6 +117,11 @@ function readMultipart(req: Request, limits: UploadLimits): Promise<FormBody> {
         failure ??= payloadTooLarge(`The form's text fields are larger than ${MAX_FORM_BYTES} bytes together.`);
       else if (hold(bytes)) pairs.push([name, value]);
     });
+    let filesLeftOut: FormBody['filesLeftOut'];
+    const tooLarge = (): void => {
+      if (limits.leaveOutOversizeFiles) filesLeftOut ??= 'size';
+      else failure ??= payloadTooLarge(`Each media file may be at most ${limits.maxFileBytes} bytes.`);
+    };
     parser.on('file', (rawField, stream) => {
       const field = typeof rawField === 'string' ? rawField : '';
       const chunks: Buffer[] = [];
@@ -122,24 +134,29 @@ function readMultipart(req: Request, limits: UploadLimits): Promise<FormBody> {
         if (hold(chunk.length)) chunks.push(chunk);
         else chunks.length = 0;
       });
-      stream.on('limit', () => {
-        failure ??= payloadTooLarge(`Each media file may be at most ${limits.maxFileBytes} bytes.`);
-      });
+      stream.on('limit', tooLarge);
       stream.on('close', () => {
         if (refused) return;
         const bytes = Buffer.concat(chunks);
-        if (bytes.length > limits.maxFileBytes)
-          failure ??= payloadTooLarge(`Each media file may be at most ${limits.maxFileBytes} bytes.`);
+        if (bytes.length > limits.maxFileBytes) {
+          tooLarge();
+          return;
+        }
         // An empty file part is what browsers send for a file input left empty.
         if (bytes.length > 0 && !failure) files.push({ field, bytes });
       });
     });
-    parser.on('filesLimit', () => (failure ??= payloadTooLarge(`At most ${limits.maxFiles} media files may be sent.`)));
+    parser.on('filesLimit', () => {
+      if (limits.leaveOutOversizeFiles) filesLeftOut ??= 'count';
+      else failure ??= payloadTooLarge(`At most ${limits.maxFiles} media files may be sent.`);
+    });
     parser.on('fieldsLimit', () => (failure ??= payloadTooLarge(`The form has more than ${MAX_FORM_FIELDS} fields.`)));
     parser.on('partsLimit', () => (failure ??= payloadTooLarge(`The form has more than ${MAX_FORM_FIELDS} parts.`)));
     parser.on('error', () => reject(failure ?? badRequest('The multipart/form-data body could not be read.')));
     req.on('error', () => reject(badRequest('The request body could not be read.')));
-    parser.on('close', () => (failure ? reject(failure) : resolve({ pairs, files })));
+    parser.on('close', () =>
+      failure ? reject(failure) : resolve(filesLeftOut ? { pairs, files, filesLeftOut } : { pairs, files }),
+    );
     req.pipe(parser);
   });
 }

@@ -6,28 +6,33 @@ import * as workflow from '../domain/workflow.js';
 import type { Jurisdiction } from '../domain/types.js';
 import type { QueryObject } from '../validate/coerce.js';
 import { checkInput, duplicateSearchOf, queueInput } from '../validate/inputs.js';
+import type { SchemaTypes } from '../types/generated.js';
 
 export * from '../domain/workflow.js';
 
 type Actor = Parameters<typeof workflow.changeRequest>[5];
 
-export const changeRequest = (
-  db: Db,
-  jurisdiction: Jurisdiction,
-  id: string,
-  body: Record<string, unknown>,
-  ifMatch: string | undefined,
-  actor: Actor,
-) => workflow.changeRequest(db, jurisdiction, id, checkInput('staff-request-patch.json', body), ifMatch, actor);
+/**
+ * A change of one request whose body is validated against `schemaId` first: the PATCH and the duplicate mark
+ * take the same arguments (the If-Match version, the actor) and differ only in their schema and domain call.
+ */
+const changeOf =
+  <Id extends keyof SchemaTypes, Result>(
+    schemaId: Id,
+    change: (
+      db: Db,
+      jurisdiction: Jurisdiction,
+      id: string,
+      input: SchemaTypes[Id],
+      ifMatch: string | undefined,
+      actor: Actor,
+    ) => Promise<Result>,
+  ) =>
+  (db: Db, jurisdiction: Jurisdiction, id: string, body: Record<string, unknown>, ifMatch: string | undefined, actor: Actor) =>
+    change(db, jurisdiction, id, checkInput(schemaId, body), ifMatch, actor);
 
-export const markDuplicate = (
-  db: Db,
-  jurisdiction: Jurisdiction,
-  id: string,
-  body: Record<string, unknown>,
-  ifMatch: string | undefined,
-  actor: Actor,
-) => workflow.markDuplicate(db, jurisdiction, id, checkInput('staff-duplicate-input.json', body), ifMatch, actor);
+export const changeRequest = changeOf('staff-request-patch.json', workflow.changeRequest);
+export const markDuplicate = changeOf('staff-duplicate-input.json', workflow.markDuplicate);
 
 export const findDuplicates = (
   db: Db,

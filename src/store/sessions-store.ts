@@ -113,6 +113,16 @@ export async function deleteSessionsOf(db: Db, accountId: string): Promise<numbe
   return (await db('staff_sessions').where({ staff_account_id: accountId }).delete().returning('id_hash')).length;
 }
 
+/** Every session of the account but the one whose id hashes to `keepIdHash`; how many ended. */
+export async function deleteOtherSessionsOf(db: Db, accountId: string, keepIdHash: string): Promise<number> {
+  const removed = await db('staff_sessions')
+    .where({ staff_account_id: accountId })
+    .whereNot({ id_hash: keepIdHash })
+    .delete()
+    .returning('id_hash');
+  return removed.length;
+}
+
 export async function deleteExpiredSessions(db: Db, now: Date, idleSince: Date): Promise<number> {
   const removed = await db('staff_sessions')
     .where('expires_at', '<=', now)

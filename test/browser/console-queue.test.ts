@@ -102,7 +102,8 @@ describe('staff console: queue', () => {
 
   it('fits the queue table on a 1280 px screen, tags and all', async () => {
     const word = `fitword${Date.now().toString(36)}`;
-    const point = { lat: '39.70501', long: '-82.60501' };
+    // A point of its own, so that on a database kept between runs the duplicate is of this run's request.
+    const point = { lat: (39.69 + Math.random() * 0.02).toFixed(6), long: (-82.62 + Math.random() * 0.02).toFixed(6) };
     const first = await createPublicRequest(server, { service_code: 'SIDEWALK', description: `Lifted slab ${word}`, ...point });
     const again = await createPublicRequest(server, { service_code: 'SIDEWALK', description: `Same slab ${word}`, ...point });
     const overdue = await fetch(`${server.url}/api/v1/requests/${first}`, {
@@ -121,6 +122,76 @@ describe('staff console: queue', () => {
       scroller: element.closest('.table-scroll')!.clientWidth,
     }));
     expect(table, 'the table is no wider than its scroller').to.be.at.most(scroller);
+  });
+
+  it('sorts by due date, pages, shows the SLA on every row, and assigns and changes status in bulk', async () => {
+    const word = `sortword${Date.now().toString(36)}`;
+    const ids: string[] = [];
+    // Due in 3 days, overdue by 2 days, due in 10 days: by due date the order is 2nd, 1st, 3rd.
+    for (const [index, hours] of [72, -48, 240].entries()) {
+      const id = await createPublicRequest(server, { service_code: 'GRAFFITI', description: `Tag ${index} ${word}` });
+      const due = await fetch(`${server.url}/api/v1/requests/${id}`, {
+        method: 'PATCH',
+        headers: { Authorization: `Bearer ${server.adminKey}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ expected_datetime: new Date(Date.now() + hours * 3_600_000).toISOString(), version: 1 }),
+      });
+      expect(due.status, await due.clone().text()).to.equal(200);
+      ids.push(id);
+    }
+    const shownIds = () =>
+      page.locator('tbody tr[data-request-row]').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-id')));
+    await signIn(page, server);
+    await page.goto(`${server.url}/staff/?q=${word}`);
+    await page.getByRole('link', { name: /^Due/ }).click();
+    await page.waitForURL(/sort=expected_datetime/);
+    expect(await page.getByRole('columnheader', { name: /^Due/ }).getAttribute('aria-sort')).to.equal('ascending');
+    expect(await shownIds()).to.deep.equal([ids[1], ids[0], ids[2]]);
+    // Every row says where it stands against its target.
+    const states = await page.locator('tbody tr[data-request-row] td:last-child .tag').allTextContents();
+    expect(states).to.have.length(3);
+    expect(states[0]).to.match(/^Overdue by 2 days$/);
+    expect(states[1]).to.match(/^Due in 3 days$/);
+    expect(states[2]).to.match(/^Due in 10 days$/);
+    await page.getByRole('link', { name: /^Due/ }).click();
+    await page.waitForURL(/sort=-expected_datetime/);
+    expect(await shownIds()).to.deep.equal([ids[2], ids[0], ids[1]]);
+
+    // Two rows a page: the second page holds the last one.
+    await page.goto(`${server.url}/staff/?q=${word}&sort=expected_datetime&page_size=2`);
+    await page.getByText('Showing 1–2 of 3 requests.').waitFor();
+    await page.getByRole('navigation', { name: 'Pages of the queue' }).getByRole('link', { name: 'Next' }).click();
+    await page.getByText('Showing 3–3 of 3 requests.').waitFor();
+    expect(await shownIds()).to.deep.equal([ids[2]]);
+    await expectNoAxeViolations(page, 'the second page of the queue');
+
+    // Bulk: assign two to a person, then put them in progress.
+    await page.goto(`${server.url}/staff/?q=${word}&sort=expected_datetime`);
+    await page.getByLabel(`Select request ${ids[0]}`).check();
+    await page.getByLabel(`Select request ${ids[1]}`).check();
+    await page.getByLabel('With the selected requests').selectOption('assign');
+    await page.getByLabel('Person', { exact: true }).selectOption({ label: server.adminPerson.display_name });
+    await page.getByRole('button', { name: 'Apply to selected' }).click();
+    await page.getByText('2 requests changed.').waitFor();
+    await page.getByLabel(`Select request ${ids[0]}`).check();
+    await page.getByLabel(`Select request ${ids[1]}`).check();
+    await page.getByLabel('With the selected requests').selectOption('status');
+    await page.getByLabel('Status', { exact: true }).last().selectOption('in_progress');
+    await page.getByRole('button', { name: 'Apply to selected' }).click();
+    await page.getByText('2 requests changed.').waitFor();
+    for (const [id, expected] of [
+      [ids[0], { assignee: server.adminPerson.display_name, status: 'in_progress' }],
+      [ids[1], { assignee: server.adminPerson.display_name, status: 'in_progress' }],
+      [ids[2], { assignee: undefined, status: 'submitted' }],
+    ] as const) {
+      const stored = (await (
+        await fetch(`${server.url}/api/v1/requests/${id}`, { headers: { Authorization: `Bearer ${server.staffKey}` } })
+      ).json()) as { assigned_to: { name: string } | null; detailed_status: string };
+      expect([stored.assigned_to?.name, stored.detailed_status], `request ${id}`).to.deep.equal([
+        expected.assignee,
+        expected.status,
+      ]);
+    }
+    expect(errors).to.deep.equal([]);
   });
 
   it('leaves a row someone else changed alone in a bulk action, and says so', async () => {

@@ -128,6 +128,40 @@ describe('staff console: request page', () => {
     expect(errors).to.deep.equal([]);
   });
 
+  it('assigns a request to a person, and marks a duplicate by number (a wrong number is kept on its field)', async () => {
+    const word = `numberword${Date.now().toString(36)}`;
+    const original = await createPublicRequest(server, { service_code: 'GRAFFITI', description: `Original ${word}` });
+    const copy = await createPublicRequest(server, {
+      service_code: 'GRAFFITI',
+      description: `Copy ${word}`,
+      lat: (39.69 + Math.random() * 0.02).toFixed(6),
+      long: (-82.62 + Math.random() * 0.02).toFixed(6),
+    });
+    await signIn(page, server);
+    await page.goto(`${server.url}/staff/requests/${copy}`);
+    await page.getByLabel('Person', { exact: true }).selectOption({ label: server.adminPerson.display_name });
+    await page.getByRole('button', { name: 'Assign to this person' }).click();
+    await page.getByText('Saved the assignment.').waitFor();
+    const stored = (await (
+      await fetch(`${server.url}/api/v1/requests/${copy}`, { headers: { Authorization: `Bearer ${server.staffKey}` } })
+    ).json()) as { assigned_to: { name: string } | null };
+    expect(stored.assigned_to?.name).to.equal(server.adminPerson.display_name);
+
+    await page.getByLabel('Original request number').fill('999999999');
+    await page.getByRole('button', { name: 'Mark as duplicate' }).click();
+    await page.getByRole('heading', { name: 'There is a problem' }).waitFor();
+    const field = page.getByLabel('Original request number');
+    expect(await field.inputValue()).to.equal('999999999');
+    expect(await field.getAttribute('aria-invalid')).to.equal('true');
+    expect(await page.locator('#duplicate-original-error').textContent()).to.match(/999999999|not found/i);
+    await expectNoAxeViolations(page, 'the request page with a duplicate error');
+    await field.fill(original);
+    await page.getByRole('button', { name: 'Mark as duplicate' }).click();
+    await page.getByText(`Closed as a duplicate of request ${original}.`).waitFor();
+    expect((await publicRequest(server, copy)).status).to.equal('closed');
+    expect(errors.filter((error) => !/status of 400/.test(error))).to.deep.equal([]);
+  });
+
   it('shows a stale edit as a conflict with what changed, and saves nothing', async () => {
     const id = await createPublicRequest(server, { service_code: 'GRAFFITI', description: 'Tag on a mailbox' });
     await signIn(page, server);

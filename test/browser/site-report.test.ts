@@ -298,6 +298,17 @@ describe('resident site: report flow', function () {
     expect(await page.getByRole('img', { name: /^Photo \d of the problem$/ }).count()).to.equal(2);
     await page.getByRole('button', { name: 'Send report' }).click();
     const id = await confirmationNumber(page);
+    // The track page shows both photos (loaded, not broken).
+    await page.getByRole('link', { name: 'Track your report' }).click();
+    await heading(page, `Request ${id}`).waitFor();
+    const shown = page.getByRole('img', { name: /^Photo \d of the problem$/ });
+    expect(await shown.count()).to.equal(2);
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll<HTMLImageElement>('.photo-list__image')].every(
+        (image) => image.complete && image.naturalWidth > 0,
+      ),
+    );
+    await expectNoAxeViolations(page, 'the track page with photos');
     expect(errors).to.deep.equal([]);
     const stored = await apiRequest(site, id);
     const urls = (stored.extended_attributes as { media_urls: string[] }).media_urls;

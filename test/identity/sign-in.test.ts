@@ -146,6 +146,14 @@ describe('staff sign-in: one-time links', () => {
     expect(await runStaffCommand(['disable', '--email', email], ctx().db, ctx().config)).to.match(/Deactivated/);
     expect(await accounts.signInLinkUsable(ctx().db, tokenOf(url))).to.equal(false);
     expect(await runStaffCommand(['list'], ctx().db, ctx().config)).to.include(`${email}\tadmin\tdeactivated`);
+    // The audit trail names the command line for each change.
+    const id = /account #(\d+)/.exec(added)![1]!;
+    const trail = await ctx().db('audit_log').where({ entity_type: 'staff_account', entity_id: id }).orderBy('id');
+    expect(trail.map((entry) => [entry.action, entry.actor_name, entry.actor_staff_id, entry.actor_key_id])).to.deep.equal([
+      ['create', 'command line', null, null],
+      ['sign_in_link', 'command line', null, null],
+      ['deactivate', 'command line', null, null],
+    ]);
   });
 
   it('makes the first admin with a link only when there is no staff account', async () => {
@@ -177,6 +185,29 @@ describe('staff sign-in: passwords', () => {
     expect((await second.agent.get('/api/v1/me')).body.email).to.equal(account.email);
     const stored = await ctx().db('staff_accounts').select('password_hash').where({ id: account.id }).first();
     expect(stored.password_hash).to.match(/^scrypt\$/);
+  });
+
+  it('a changed password signs out every other session of the person and keeps the one that changed it', async () => {
+    const { account, agent: first } = await withPassword();
+    // A session signed in by password (not just by a link) must give the current password to change it.
+    const { agent, answer } = await passwordSignIn(account.email, PASSWORD);
+    expect(answer.status).to.equal(303);
+    const change = (current: string) =>
+      csrfOf(agent).then((token) =>
+        agent
+          .post('/staff/account/password')
+          .type('form')
+          .send({ _csrf: token, current_password: current, new_password: `${PASSWORD} new` }),
+      );
+    const wrongCurrent = await change('not the current one');
+    expect(wrongCurrent.status).to.equal(400);
+    expect((await first.get('/api/v1/me')).status, 'a refused change ends nothing').to.equal(200);
+    const changed = await change(PASSWORD);
+    expect(changed.status, changed.text).to.equal(200);
+    expect(changed.text).to.include('Your other session has been signed out.');
+    expect((await first.get('/api/v1/me')).status).to.equal(401);
+    expect((await agent.get('/api/v1/me')).body.email).to.equal(account.email);
+    expect((await passwordSignIn(account.email, `${PASSWORD} new`)).answer.status).to.equal(303);
   });
 
   it('answers an unknown e-mail exactly like a wrong password, and throttles per account', async () => {

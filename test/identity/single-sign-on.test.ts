@@ -18,7 +18,7 @@ const CLIENT_SECRET = 'a-client-secret-for-the-test-provider';
 const PUBLIC_URL = 'http://311.test.example';
 
 /** The people the provider knows: login name → claims. */
-const people = new Map<string, { email: string; email_verified: boolean; name: string }>();
+const people = new Map<string, { email: string; email_verified?: boolean; xms_edov?: boolean; name: string }>();
 
 /** A browser-ish walk through the provider: follows redirects with its own cookies, submits the dev login and consent forms. */
 async function throughProvider(start: string, login: string): Promise<URL> {
@@ -90,7 +90,8 @@ describe('staff sign-in: single sign-on (OpenID Connect, real provider on loopba
           response_types: ['code'],
         },
       ],
-      claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
+      // xms_edov: the claim Microsoft Entra ID sends instead of email_verified.
+      claims: { openid: ['sub'], email: ['email', 'email_verified', 'xms_edov'], profile: ['name'] },
       pkce: { required: () => true },
       cookies: { keys: ['test-provider-cookie-key'] },
       async findAccount(_context: unknown, sub: string) {
@@ -187,6 +188,28 @@ describe('staff sign-in: single sign-on (OpenID Connect, real provider on loopba
     expect((await refused.agent.get('/api/v1/me')).status).to.equal(401);
     const rows = await ctx().db('staff_accounts').whereRaw('lower(email) = lower(?)', [email]);
     expect(rows.map((row) => row.active)).to.deep.equal([false]);
+  });
+
+  it('takes Entra ID’s xms_edov for a verified e-mail when email_verified is absent, never against a false one', async () => {
+    const entra = await makePerson();
+    const login = unique('entra');
+    people.set(login, { email: entra.email, xms_edov: true, name: 'Entra Person' });
+    const signedIn = await signInThroughProvider(login);
+    expect(signedIn.finished.status).to.equal(303);
+    expect((await signedIn.agent.get('/api/v1/me')).body).to.include({ id: entra.id });
+
+    const other = await makePerson();
+    for (const [name, claims] of [
+      ['neither', {}],
+      ['false wins', { email_verified: false, xms_edov: true }],
+      ['not boolean', { xms_edov: 'true' as unknown as boolean }],
+    ] as const) {
+      const refusedLogin = unique(name.replace(/\W/g, ''));
+      people.set(refusedLogin, { email: other.email, name: 'Not Verified', ...claims });
+      const refused = await signInThroughProvider(refusedLogin);
+      expect(refused.finished.status, name).to.equal(403);
+      expect((await refused.agent.get('/api/v1/me')).status, name).to.equal(401);
+    }
   });
 
   it('refuses a callback whose state is not this browser’s', async () => {

@@ -5,6 +5,7 @@ import { expect } from 'chai';
 import request from 'supertest';
 import { createKey } from '../../src/store/api-keys-store.js';
 import { insertAccount } from '../../src/store/staff-accounts-store.js';
+import { makePerson, signInWithLink } from '../helpers/staff-people.js';
 import { BASE, ctx, unique } from '../helpers/test-server.js';
 import { freePort, linkIn, sleep, startNotifyApp, startSmtp, waitUntil, type NotifyApp, type SmtpServer } from './support.js';
 
@@ -366,6 +367,18 @@ describe('e-mail notifications (real SMTP server)', function () {
     expect(tooWide.text).to.include('radius');
   });
 
+  it('the resident site offers area alerts from its map page, in the page’s language', async () => {
+    const map = await request(notify.app).get('/map').set('Accept-Language', 'es');
+    expect(map.status).to.equal(200);
+    const link = /<a href="(\/alerts\/new\?locale=es)">Reciba un correo sobre los nuevos reportes de una zona<\/a>/.exec(
+      map.text,
+    )?.[1];
+    expect(link, 'the alerts link').to.be.a('string');
+    const form = await request(notify.app).get(link!);
+    expect(form.status).to.equal(200);
+    expect(form.text).to.include('lang="es"').and.include('<form method="post" action="/alerts"');
+  });
+
   it('area alerts as a daily digest list the new requests of the day once', async () => {
     const email = `${unique('digest')}@example.org`;
     // A spot of its own: requests of earlier runs on the same database are not in it.
@@ -515,6 +528,14 @@ describe('e-mail notifications (real SMTP server)', function () {
     expect(list[0]!.sent_at).to.match(/^\d{4}-\d\d-\d\dT/);
     expect(list[1]).to.not.have.property('recipient');
     expect(answer.text).to.not.include(follower);
+    // The console's request page shows the same, to a signed-in person.
+    const person = await signInWithLink(await makePerson(), notify.app);
+    const page = await person.get(`/staff/requests/${id}`);
+    expect(page.status).to.equal(200);
+    const section = page.text.slice(page.text.indexOf('<h2>E-mails</h2>'));
+    expect(section).to.include('<td>Receipt</td>').and.include(`<td>${submitter}</td>`);
+    expect(section).to.include('<td>Follow confirmation</td>').and.include('<td>A follower</td>');
+    expect(page.text).to.not.include(follower);
 
     const failed = await request(notify.app)
       .get('/api/v1/notifications?status=failed')
@@ -545,6 +566,9 @@ describe('e-mail notifications without SMTP_URL', () => {
     const follow = await request(ctx().app).post(`/requests/${id}/follow`).type('form').send({ email: 'a@example.org' });
     expect(follow.status).to.equal(404);
     expect(follow.text).to.include('not offered');
+    // The site offers neither following nor area alerts then.
+    expect((await request(ctx().app).get('/map')).text).to.not.include('/alerts/new');
+    expect((await request(ctx().app).get(`/requests/${id}`)).text).to.not.include('/follow"');
   });
 });
 

@@ -129,6 +129,43 @@ describe('resident site over HTTP', () => {
     expect(await ctx().db('service_requests').where({ description: second }).first()).to.equal(undefined);
   });
 
+  it('answers a photo too large or too many on the photo field, keeping the rest of the form', async () => {
+    const { app } = createApp({
+      config: testConfig({ MEDIA_MAX_BYTES: '2048', MEDIA_MAX_FILES: '2' }),
+      db: ctx().db,
+      logger: createLogger('silent'),
+    });
+    const start = await request(app).get('/report?map=off');
+    let page = await post('where', flowOf(start.text), [['address', '3 Upload Lane']], {}, app);
+    page = await post('what', flowOf(page.text), [['service_code', 'SIDEWALK']], {}, app);
+    expect(page.text).to.include('Tell us about the problem');
+    const flow = flowOf(page.text);
+    const pixel = Buffer.from(
+      'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGPY2fkfAAPXAmUqv1CzAAAAAElFTkSuQmCC',
+      'base64',
+    );
+    const details = (files: Array<[string, Buffer]>) => {
+      let upload = request(app)
+        .post('/report/details')
+        .field('flow', flow)
+        .field('step', 'details')
+        .field('description', 'Slab lifted by a root');
+      for (const [name, bytes] of files) upload = upload.attach('photo', bytes, { filename: name, contentType: 'image/png' });
+      return upload;
+    };
+    const large = await details([['large.png', Buffer.concat([pixel, Buffer.alloc(5000)])]]);
+    expect(large.status).to.be.below(500).and.not.equal(413);
+    expect(large.text).to.include('Each photo can be at most 2 KB').and.include('Slab lifted by a root');
+    expect(large.text).to.include('Tell us about the problem');
+    const many = await details([
+      ['one.png', pixel],
+      ['two.png', pixel],
+      ['three.png', pixel],
+    ]);
+    expect(many.status).to.be.below(500).and.not.equal(413);
+    expect(many.text).to.include('You can add up to 2 photos').and.include('Slab lifted by a root');
+  });
+
   it('validates the questions like the API: a required one missing and a bad number come back on their fields', async () => {
     const start = await request(ctx().app).get('/report?map=off');
     let page = await post('where', flowOf(start.text), [['address', '2 Check Street']]);

@@ -34,24 +34,37 @@ for (const element of document.querySelectorAll<HTMLElement>('[data-chart]')) {
   const kind = element.dataset.chart;
   // Skip the "Total" column of a per-service table and the "Closed" count of the close times: other scales.
   const keep = data.header.slice(1).map((name) => name !== 'Total' && name !== 'Closed');
-  const series = data.header.slice(1).filter((_, index) => keep[index]);
-  const columns = data.columns.filter((_, index) => keep[index]);
+  let series = data.header.slice(1).filter((_, index) => keep[index]);
+  let columns = data.columns.filter((_, index) => keep[index]);
+  // Bars of one category stand on one spot: the taller 90th percentile is drawn first, behind the median, so
+  // each bar keeps its own colour instead of the median showing through the other.
+  if (kind === 'bars') {
+    series = series.reverse();
+    columns = columns.reverse();
+  }
   const x =
     kind === 'lines' && data.labels.every((label) => /^\d{4}-\d{2}-\d{2}$/.test(label))
       ? data.labels.map((label) => Date.parse(`${label}T12:00:00`) / 1000)
       : data.labels.map((_, index) => index);
   const categorical = x.every((value, index) => value === index);
   const bars = kind === 'bars' ? uPlot.paths.bars?.({ size: [0.6 / Math.max(1, series.length), 60], gap: 2 }) : undefined;
+  const chartWidth = width(element);
+  // Names along a category axis: one tick per category, half a slot of room at each end so the first and last
+  // bars and names are not cut, and on end when they would run into each other (a phone, many services).
+  const longest = Math.max(...data.labels.map((label) => label.length));
+  const slanted = categorical && (longest * 7 + 8) * data.labels.length > chartWidth - 60;
+  const categoryAxis: uPlot.Axis = {
+    splits: () => data.labels.map((_, index) => index),
+    values: (_self, ticks) => ticks.map((tick) => data.labels[tick] ?? ''),
+    ...(slanted ? { rotate: -90, size: Math.min(150, 16 + longest * 7) } : {}),
+  };
   const options: uPlot.Options = {
-    width: width(element),
-    height: 260,
-    scales: { x: { time: !categorical } },
-    axes: [
-      categorical
-        ? { values: (_self, ticks) => ticks.map((tick) => (Number.isInteger(tick) ? (data.labels[tick] ?? '') : '')) }
-        : {},
-      {},
-    ],
+    width: chartWidth,
+    height: slanted ? 380 : 260,
+    scales: {
+      x: categorical ? { time: false, range: () => [-0.5, data.labels.length - 0.5] } : { time: true },
+    },
+    axes: [categorical ? categoryAxis : {}, {}],
     series: [
       { label: data.header[0] ?? '' },
       ...series.map((label, index) => ({

@@ -88,6 +88,19 @@ export async function deleteArea(db: Db, jurisdiction: Jurisdiction, code: strin
   });
 }
 
+/** The service a routing or availability change is for (404 first), then the checked input (400). */
+async function serviceAndInput<T>(
+  db: Db,
+  jurisdictionId: string,
+  code: string,
+  checked: Checked<T>,
+): Promise<{ serviceId: string; input: T }> {
+  const serviceId = await routingStore.serviceIdOf(db, jurisdictionId, code);
+  if (!serviceId) throw notFound(`service_code ${code} was not found.`);
+  if (checked.value === undefined) throw badRequest(...checked.problems);
+  return { serviceId, input: checked.value };
+}
+
 export async function replaceRouting(
   db: Db,
   jurisdiction: Jurisdiction,
@@ -96,10 +109,7 @@ export async function replaceRouting(
   actor: Actor,
 ): Promise<StaffService> {
   const id = jurisdiction.jurisdiction_id;
-  const serviceId = await routingStore.serviceIdOf(db, id, code);
-  if (!serviceId) throw notFound(`service_code ${code} was not found.`);
-  if (checked.value === undefined) throw badRequest(...checked.problems);
-  const input = checked.value;
+  const { serviceId, input } = await serviceAndInput(db, id, code, checked);
   const rules = input.rules.map((rule) => ({ agency: rule.agency, area: rule.area ?? null }));
   const agencies = await routingStore.agencyIdsByCode(db, id, [...new Set(rules.map((rule) => rule.agency))]);
   const areas = await routingStore.areaIdsByCode(db, id, [
@@ -142,10 +152,7 @@ export async function replaceAvailability(
   actor: Actor,
 ): Promise<StaffService> {
   const id = jurisdiction.jurisdiction_id;
-  const serviceId = await routingStore.serviceIdOf(db, id, code);
-  if (!serviceId) throw notFound(`service_code ${code} was not found.`);
-  if (checked.value === undefined) throw badRequest(...checked.problems);
-  const input = checked.value;
+  const { serviceId, input } = await serviceAndInput(db, id, code, checked);
   const areas = await routingStore.areaIdsByCode(db, id, input.areas);
   const unknown = input.areas.filter((area) => !areas.has(area));
   if (unknown.length > 0) throw badRequest(...unknown.map((area) => `areas: service area ${area} was not found.`));

@@ -68,6 +68,25 @@ ${services.map(
 )}`;
 }
 
+function areaInput(
+  id: string,
+  name: string,
+  label: string,
+  value: string,
+  errors: FieldError[] | undefined,
+  maxlength: number,
+): SafeHtml {
+  const error = errors?.some((item) => item.field === id);
+  return html`<div class="field${error ? ' field-has-error' : ''}"><label for="${id}">${label}</label>${fieldError(errors, id)}<input type="text" id="${id}" name="${name}" maxlength="${String(maxlength)}" value="${value}"${error ? html` aria-describedby="${id}-error" aria-invalid="true"` : html``}></div>`;
+}
+
+/** The areas form's field of a problem of the staff API's createArea (its messages start with the field). */
+export function areaFieldOf(message: string): string {
+  const field =
+    /^(code|name|kind)\b/.exec(message)?.[1] ?? (/^Service area .+ already exists/.test(message) ? 'code' : 'geometry');
+  return `area-${field}`;
+}
+
 export function areasBody(
   areas: AreaFeature[],
   csrfToken: string,
@@ -96,11 +115,11 @@ ${adminNav('areas')}
   }</tbody>
 </table></div>
 <h2>Add an area</h2>
-<form method="post" action="${ADMIN_PATH}/areas" class="${errors?.length ? 'has-error' : ''}">
+<form method="post" action="${ADMIN_PATH}/areas" class="${errors?.length ? 'has-error' : ''}" novalidate>
   <input type="hidden" name="_csrf" value="${csrfToken}">
-  <div class="field"><label for="area-code">Code</label><input type="text" id="area-code" name="code" required maxlength="50" value="${typed?.code ?? ''}"></div>
-  <div class="field"><label for="area-name">Name</label><input type="text" id="area-name" name="name" required maxlength="200" value="${typed?.name ?? ''}"></div>
-  <div class="field"><label for="area-kind">Kind</label><input type="text" id="area-kind" name="kind" maxlength="50" value="${typed?.kind ?? 'district'}"></div>
+  ${areaInput('area-code', 'code', 'Code', typed?.code ?? '', errors, 100)}
+  ${areaInput('area-name', 'name', 'Name', typed?.name ?? '', errors, 255)}
+  ${areaInput('area-kind', 'kind', 'Kind', typed?.kind ?? 'district', errors, 50)}
   <div class="field">
     <label for="area-file">GeoJSON file</label>
     <p class="hint" id="area-file-hint">A Polygon or MultiPolygon, or a Feature holding one. Choosing a file fills the text below.</p>
@@ -108,7 +127,7 @@ ${adminNav('areas')}
   </div>
   <div class="field">
     <label for="area-geometry">GeoJSON</label>
-    <textarea id="area-geometry" name="geometry" rows="6" required${errors?.length ? html` aria-describedby="area-geometry-error" aria-invalid="true"` : html``}>${typed?.geometry ?? ''}</textarea>
+    <textarea id="area-geometry" name="geometry" rows="6" required${errors?.some((error) => error.field === 'area-geometry') ? html` aria-describedby="area-geometry-error" aria-invalid="true"` : html``}>${typed?.geometry ?? ''}</textarea>
     ${fieldError(errors, 'area-geometry')}
   </div>
   <button type="submit">Add the area</button>

@@ -377,7 +377,7 @@ ${welcome ? html`<p>You are signed in. You can set a password below, so you can 
 ${enrolNeeded ? html`<div role="alert"><p>Two-factor sign-in is required: set it up before you continue.</p></div>` : ''}
 ${options.message ? html`<div role="status"><p>${options.message}</p></div>` : ''}
 ${errorBox(options.error)}
-<dl>
+<dl class="summary-list">
 <dt>Name</dt><dd>${account.display_name}</dd>
 <dt>E-mail</dt><dd>${account.email}</dd>
 <dt>Role</dt><dd>${account.role}</dd>
@@ -425,13 +425,19 @@ ${passwordForm}
     formBody,
     accountPage,
     accountAction(async (req, _res, session) => {
-      await accounts.setPassword(
+      const { ended_sessions: ended } = await accounts.setPassword(
         db,
         session.account,
         { current_password: field(req, 'current_password'), new_password: field(req, 'new_password') },
         fresh(session),
+        session.id,
       );
-      return { message: 'Your password is set.' };
+      return {
+        message:
+          ended > 0
+            ? `Your password is set. Your ${ended === 1 ? 'other session has' : `${ended} other sessions have`} been signed out.`
+            : 'Your password is set.',
+      };
     }),
   );
 

@@ -83,7 +83,11 @@ export class SingleSignOn {
     callbackUrl: URL,
     cookieState: string | undefined,
   ): Promise<
-    { claims: { sub: string; email?: unknown; email_verified?: unknown; name?: unknown }; next_path: string } | undefined
+    | {
+        claims: { sub: string; email?: unknown; email_verified?: unknown; xms_edov?: unknown; name?: unknown };
+        next_path: string;
+      }
+    | undefined
   > {
     const state = callbackUrl.searchParams.get('state') ?? '';
     if (!cookieState || state !== cookieState) return undefined;
@@ -98,8 +102,9 @@ export class SingleSignOn {
     });
     const idClaims = tokens.claims();
     if (!idClaims) return undefined;
-    let claims: { sub: string; email?: unknown; email_verified?: unknown; name?: unknown } = { ...idClaims };
-    if (claims.email === undefined || claims.email_verified === undefined) {
+    let claims: { sub: string; email?: unknown; email_verified?: unknown; xms_edov?: unknown; name?: unknown } = { ...idClaims };
+    // Entra ID sends xms_edov instead of email_verified (see accountForSingleSignOn): either one will do.
+    if (claims.email === undefined || (claims.email_verified === undefined && claims.xms_edov === undefined)) {
       const info = await client.fetchUserInfo(configuration, tokens.access_token, idClaims.sub);
       claims = {
         ...info,

@@ -38,8 +38,19 @@ export interface RequestViewModel {
   map: { tileUrl: string; attribution: string };
   conflict?: Conflict | undefined;
   errors?: FieldError[] | undefined;
+  /** What was typed in a form that came back with errors, so that it comes back filled. */
+  typed?: Record<string, string> | undefined;
   /** The queue the person came from, for the back link. */
   backTo: string;
+  /** The e-mails about this request (identity's notifications): what went out and when, never a follower's address. */
+  notifications?: Array<{
+    template: string;
+    recipient_role: string;
+    recipient?: string;
+    status: string;
+    created_at: Date | string;
+    sent_at: Date | string | null;
+  }>;
 }
 
 const statusLabel = (status: string): string => STATUS_LABELS[status as DetailedStatus] ?? status;
@@ -192,6 +203,31 @@ function timeline(model: RequestViewModel): SafeHtml {
   )}</ol>`;
 }
 
+const MAIL_LABELS = new Map([
+  ['confirmation', 'Receipt'],
+  ['update', 'Update'],
+  ['closed', 'Closed ("not fixed?")'],
+  ['follow-confirm', 'Follow confirmation'],
+  ['alert', 'Area alert'],
+  ['assigned', 'Assignment'],
+]);
+const RECIPIENT_LABELS = new Map([
+  ['submitter', 'Submitter'],
+  ['follower', 'A follower'],
+  ['area', 'An area alert'],
+  ['staff', 'Staff'],
+]);
+
+/** Which e-mails went out about the request and when: to whom only for the submitter and staff. */
+function emails(model: RequestViewModel): SafeHtml {
+  const list = model.notifications ?? [];
+  if (list.length === 0) return html`<p>No e-mails about this request.</p>`;
+  return html`<div class="table-scroll" tabindex="0" role="region" aria-label="E-mails (scrolls sideways)"><table><thead><tr><th scope="col">E-mail</th><th scope="col">To</th><th scope="col">State</th><th scope="col">When</th></tr></thead><tbody>${list.map(
+    (item) =>
+      html`<tr><td>${MAIL_LABELS.get(item.template) ?? item.template}</td><td>${item.recipient ?? RECIPIENT_LABELS.get(item.recipient_role) ?? item.recipient_role}</td><td>${item.status}</td><td>${formatDateTime(item.sent_at ?? item.created_at, model.timeZone)}</td></tr>`,
+  )}</tbody></table></div>`;
+}
+
 function hiddenState(model: RequestViewModel): SafeHtml {
   const snapshot = snapshotOf(model.request);
   return html`<input type="hidden" name="_csrf" value="${model.csrfToken}">
@@ -259,7 +295,7 @@ function toLocalInput(value: Date | null, timeZone: string): string {
 function actions(model: RequestViewModel): SafeHtml {
   const request = model.request;
   const action = `${CONSOLE_BASE_PATH}/requests/${request.service_request_id}/change`;
-  const typed = model.conflict?.typed ?? {};
+  const typed = model.conflict?.typed ?? model.typed ?? {};
   const errors = model.errors;
   return html`<section aria-labelledby="actions-title" class="no-print">
 <h2 id="actions-title">Work this request</h2>
@@ -353,6 +389,7 @@ function duplicatesBlock(model: RequestViewModel): SafeHtml {
   const request = model.request;
   if (request.status === 'closed') return html``;
   const action = `${CONSOLE_BASE_PATH}/requests/${request.service_request_id}/duplicate`;
+  const duplicateError = model.errors?.some((error) => error.field === 'duplicate-original');
   return html`<section aria-labelledby="duplicates-title">
 <h3 id="duplicates-title">Mark as a duplicate</h3>
 ${
@@ -374,10 +411,10 @@ ${
 }
 <form method="post" action="${action}" class="actions-row">
   ${hiddenState(model)}
-  <div class="field ${model.errors?.some((error) => error.field === 'duplicate-original') ? 'has-error' : ''}">
+  <div class="field${duplicateError ? ' field-has-error' : ''}">
     <label for="duplicate-original">Original request number</label>
-    <input type="text" id="duplicate-original" name="original" inputmode="numeric" size="10">
     ${fieldError(model.errors, 'duplicate-original')}
+    <input type="text" id="duplicate-original" name="original" inputmode="numeric" size="10" value="${model.typed?.original ?? ''}"${duplicateError ? html` aria-describedby="duplicate-original-error" aria-invalid="true"` : html``}>
   </div>
   <button type="submit" class="button-secondary">Mark as duplicate</button>
 </form>
@@ -414,6 +451,8 @@ ${conflictNotice(model)}
   ${contact(request)}
   <h2>Timeline</h2>
   ${timeline(model)}
+  <h2>E-mails</h2>
+  ${emails(model)}
 </div>
 <div>
   <h2>Location</h2>

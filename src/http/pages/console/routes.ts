@@ -7,8 +7,9 @@ import { tileOriginOf } from '../../../config.js';
 import { createArea, deleteArea, listAgencies, listAreas, listServices } from '../../catalog-actions.js';
 import * as accounts from '../../../domain/staff-accounts.js';
 import { issueKeyAsStaff, revokeKeyAsStaff } from '../../../domain/api-keys.js';
+import { requestNotifications } from '../../../domain/notifications.js';
 import { listKeys, type KeyRole } from '../../../store/api-keys-store.js';
-import { ADMIN_PATH, adminIndexBody, areasBody, keysBody, staffBody } from './admin-pages.js';
+import { ADMIN_PATH, adminIndexBody, areaFieldOf, areasBody, keysBody, staffBody } from './admin-pages.js';
 import { adminEditingRoutes } from './admin-routes.js';
 import * as savedViews from '../../../domain/saved-views.js';
 import * as workflow from '../../workflow-actions.js';
@@ -354,13 +355,14 @@ export function consoleRouter(context: AppContext): Router {
     const current = await jurisdiction();
     const request = await workflow.getForStaff(db, current, id);
     const team = await teamOf(context, res);
-    const [definition, agencies, services, duplicates] = await Promise.all([
+    const [definition, agencies, services, duplicates, notifications] = await Promise.all([
       getServiceDefinition(db, current, request.service_code).catch(() => ({ attributes: [] })),
       listAgencies(db, current),
       listServices(db, current),
       request.status === 'open'
         ? workflow.findDuplicates(db, current, id, {}, { radius_meters: 200, window_hours: config.duplicateWindowHours })
         : Promise.resolve([]),
+      requestNotifications(db, current, id),
     ]);
     const assignee = request.assigned_to?.name ?? null;
     const referer = req.headers.referer;
@@ -382,6 +384,7 @@ export function consoleRouter(context: AppContext): Router {
       csrfToken: consoleUserOf(res).csrf_token,
       map: { tileUrl: config.mapTileUrl, attribution: config.mapAttribution },
       backTo,
+      notifications,
       ...extra,
     } satisfies RequestViewModel;
   };
@@ -488,6 +491,7 @@ export function consoleRouter(context: AppContext): Router {
         await showRequest(req, res, 400, {
           errors: error.errors.map((item) => ({ field, message: item.description })),
           conflict: undefined,
+          typed,
         });
         return;
       }
@@ -523,6 +527,7 @@ export function consoleRouter(context: AppContext): Router {
       if (error instanceof Open311Error && (error.status === 400 || error.status === 404)) {
         await showRequest(req, res, 400, {
           errors: error.errors.map((item) => ({ field: 'duplicate-original', message: item.description })),
+          typed: { original: original ?? '' },
         });
         return;
       }
@@ -602,7 +607,7 @@ export function consoleRouter(context: AppContext): Router {
         req,
         res,
         400,
-        error.errors.map((item) => ({ field: 'area-geometry', message: item.description })),
+        error.errors.map((item) => ({ field: areaFieldOf(item.description), message: item.description })),
         typed,
       );
       return;

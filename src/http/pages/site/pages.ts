@@ -279,7 +279,8 @@ ${
   <div class="public-map" id="public-map" data-tile-url="${config.mapTileUrl}" data-attribution="${config.mapAttribution}" data-lat="${centre.lat}" data-long="${centre.long}" data-label="${t('map.map_label')}" data-open="${t('status.open')}" data-closed="${t('status.closed')}" hidden></div>
   <div class="map-list">${list}</div>
 </div>
-<p class="hint">${t('map.legend')}</p>`,
+<p class="hint">${t('map.legend')}</p>
+${config.smtpUrl ? html`<p><a href="/alerts/new?locale=${view.language}">${t('map.alerts')}</a></p>` : ''}`,
         },
         tileOrigin,
       );

@@ -594,6 +594,7 @@ export function createReportFlow(deps: ReportDependencies, renderOf: (req: Reque
     state: FlowState,
     pairs: Array<[string, string]>,
     files: Array<{ bytes: Buffer }>,
+    filesLeftOut?: 'size' | 'count',
   ): Promise<{ state: FlowState; errors: FieldErrors }> {
     const { t } = view;
     const errors: FieldErrors = new Map();
@@ -662,6 +663,19 @@ export function createReportFlow(deps: ReportDependencies, renderOf: (req: Reque
             errors.set(fieldId('photo'), t('report.details.photo_invalid'));
           }
         }
+        // Files the body reader left out (too large, or too many at once): said on the field, the rest kept.
+        if (filesLeftOut === 'size')
+          errors.set(
+            fieldId('photo'),
+            t('report.details.photo_too_large', {
+              size:
+                config.mediaMaxBytes >= 1024 * 1024
+                  ? `${Math.floor(config.mediaMaxBytes / (1024 * 1024))} MB`
+                  : `${Math.floor(config.mediaMaxBytes / 1024)} KB`,
+            }),
+          );
+        else if (filesLeftOut === 'count')
+          errors.set(fieldId('photo'), t('report.details.photo_too_many', { count: config.mediaMaxFiles }));
         // The schema of POST requests, on what would be sent now (lengths, types).
         try {
           validate('create-request-input.json', coerceCreateRequest(requestPairs(next)));
@@ -762,10 +776,11 @@ export function createReportFlow(deps: ReportDependencies, renderOf: (req: Reque
         res.redirect(303, '/report');
         return;
       }
-      const { pairs, files } = await readFormBody(req, {
+      const { pairs, files, filesLeftOut } = await readFormBody(req, {
         maxFileBytes: config.mediaMaxBytes,
         maxFiles: config.mediaMaxFiles,
         budget: deps.context.uploadBudget,
+        leaveOutOversizeFiles: true,
       });
       let state = decodeFlowState(pairValue(pairs, 'flow'));
       const action = pairValue(pairs, 'action') ?? 'continue';
@@ -775,13 +790,13 @@ export function createReportFlow(deps: ReportDependencies, renderOf: (req: Reque
         res.cookie(LANGUAGE_COOKIE, language, { maxAge: 365 * 24 * 3600 * 1000, sameSite: 'lax', path: '/', httpOnly: true });
         res.locals.language = language;
         const view = renderOf(req, res);
-        const taken = await takeStep(view, step, state, pairs, files);
+        const taken = await takeStep(view, step, state, pairs, files, filesLeftOut);
         return render(req, res, { step, state: taken.state, search: pairValue(pairs, 'search') ?? '' });
       }
       const view = renderOf(req, res);
       if (step === 'review' && action === 'send') return send(req, res, state, pairs);
       if (action === 'back') {
-        const taken = step === 'review' ? { state } : await takeStep(view, step, state, pairs, files);
+        const taken = step === 'review' ? { state } : await takeStep(view, step, state, pairs, files, filesLeftOut);
         return render(req, res, { step: PREVIOUS[step], state: { ...taken.state, reviewing: false } });
       }
       if (action.startsWith('goto:')) {
@@ -792,7 +807,7 @@ export function createReportFlow(deps: ReportDependencies, renderOf: (req: Reque
         return render(req, res, { step, state, search: (pairValue(pairs, 'search') ?? '').trim().slice(0, 100) });
       }
       if (step === 'review') return send(req, res, state, pairs);
-      const taken = await takeStep(view, step, state, pairs, files);
+      const taken = await takeStep(view, step, state, pairs, files, filesLeftOut);
       state = taken.state;
       if (taken.errors.size > 0) return render(req, res, { step, state, errors: taken.errors });
       return render(req, res, { step: await nextStep(step, state), state });
