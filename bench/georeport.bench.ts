@@ -27,35 +27,31 @@
 //   BENCH_SCENARIOS         comma-separated scenario ids to run (default all; e.g. services,random-box,map-clusters;
 //                           staff-queue is the console's queue page, bench/staff-queue.ts)
 //   IMPORT_BENCH_ROWS       rows of the CSV import row (bench/import.bench.ts; default 1000000, 0 skips it)
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import pg from 'pg';
 import { buildProductionServer } from './production-server.js';
+import { die, envNumber, ROOT } from './lib/common.js';
+import { adminUrl, databaseUrl, deleteBenchRows, prepareDatabase, scaleLabel, withClient } from './lib/databases.js';
+import {
+  peakResetPermitted,
+  peakRssMb,
+  processTree,
+  resetPeak,
+  type Server,
+  sleep,
+  startServer,
+  stopServer,
+} from './lib/processes.js';
+import { markdownTable, type Table, textTable } from './lib/tables.js';
 import { measureStaffQueue, STAFF_QUEUE_METHOD, type QueueMeasure, staffQueueTable } from './staff-queue.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const API_KEY = `bench-${randomBytes(12).toString('hex')}`;
 const RUN_ID = randomBytes(4).toString('hex');
 const BASE = '/open311/v2';
-
-function envNumber(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0) die(`${name} must be a non-negative number, got "${raw}"`);
-  return value;
-}
-
-function die(message: string): never {
-  process.stderr.write(`bench: ${message}\n`);
-  process.exit(2);
-}
 
 const SETTINGS = {
   scales: (process.env.BENCH_SCALES || '100000,1000000').split(',').map((item) => {
@@ -294,318 +290,6 @@ function postBody(tag: string, n: number, spread = 2500): string {
     ['attribute[LANES][]', 'BIKE'],
     ['attribute[DEPTH]', String(1 + (n % 9))],
   ]).toString();
-}
-
-// ---------------------------------------------------------------------------------------------- databases
-
-function runCommand(file: string, args: string[], input?: string): string {
-  return execFileSync(file, args, { encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'] });
-}
-
-/** A connection URL to the server, as a role that may create databases: DATABASE_URL, or a local cluster. */
-function adminUrl(): URL {
-  if (process.env.DATABASE_URL) {
-    const url = new URL(process.env.DATABASE_URL);
-    if (!/^postgres(ql)?:$/.test(url.protocol)) die('DATABASE_URL must be a postgres:// URL');
-    return url;
-  }
-  let clusters: string;
-  try {
-    clusters = runCommand('pg_lsclusters', ['-h']);
-  } catch {
-    die(
-      'DATABASE_URL is not set and no local PostgreSQL cluster was found (pg_lsclusters). Set DATABASE_URL to a PostgreSQL + PostGIS server whose role can create databases and the postgis extension.',
-    );
-  }
-  const online = clusters
-    .split('\n')
-    .map((line) => line.trim().split(/\s+/))
-    .find((fields) => fields.length >= 4 && fields[3] === 'online');
-  if (!online) die('DATABASE_URL is not set and pg_lsclusters shows no online cluster. Start one, or set DATABASE_URL.');
-  const port = online[2]!;
-  const password = randomBytes(12).toString('hex');
-  const asPostgres = (args: string[], input: string): string =>
-    process.getuid?.() === 0
-      ? runCommand('runuser', ['-u', 'postgres', '--', ...args], input)
-      : runCommand('sudo', ['-u', 'postgres', ...args], input);
-  asPostgres(
-    ['psql', '-q', '-p', port, '-v', 'ON_ERROR_STOP=1'],
-    `DO $$ BEGIN
-       IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'open311_bench') THEN CREATE ROLE open311_bench LOGIN; END IF;
-     END $$;
-     ALTER ROLE open311_bench WITH LOGIN SUPERUSER PASSWORD '${password}';`,
-  );
-  process.stderr.write(`Using the local PostgreSQL ${online[0]} cluster "${online[1]}" on port ${port} as role open311_bench.\n`);
-  return new URL(`postgres://open311_bench:${password}@127.0.0.1:${port}/postgres`);
-}
-
-function databaseUrl(admin: URL, name: string): string {
-  const url = new URL(admin.toString());
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-const scaleLabel = (scale: number): string =>
-  scale >= 1_000_000 && scale % 1_000_000 === 0
-    ? `${scale / 1_000_000}m`
-    : scale >= 1000 && scale % 1000 === 0
-      ? `${scale / 1000}k`
-      : String(scale);
-
-async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
-/**
- * Deletes what benchmark POSTs left (this run's or a crashed one's). A plain DELETE would run the foreign-key
- * actions row by row, and some referencing columns have no index (duplicate_of, request_tokens…): minutes on a
- * million rows. So, where the role may (a superuser), the referencing rows are handled in one statement per
- * foreign key with the triggers off; otherwise the plain DELETE.
- */
-async function deleteBenchRows(client: pg.Client): Promise<number> {
-  await client.query('BEGIN');
-  try {
-    await client.query(
-      `CREATE TEMP TABLE bench_ids ON COMMIT DROP AS SELECT id FROM service_requests WHERE description LIKE 'bm-%'`,
-    );
-    const { rows } = await client.query('SELECT count(*)::int AS n FROM bench_ids');
-    const count = rows[0].n as number;
-    if (count > 0) {
-      let fast = true;
-      try {
-        await client.query('SAVEPOINT replica');
-        await client.query('SET LOCAL session_replication_role = replica');
-      } catch {
-        await client.query('ROLLBACK TO SAVEPOINT replica');
-        fast = false;
-      }
-      if (fast) {
-        const { rows: keys } = await client.query(
-          `SELECT c.conrelid::regclass::text AS tbl, a.attname AS col, c.confdeltype AS action
-           FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
-           WHERE c.contype = 'f' AND c.confrelid = 'service_requests'::regclass`,
-        );
-        for (const key of keys as Array<{ tbl: string; col: string; action: string }>) {
-          const table = key.tbl;
-          const column = `"${key.col.replace(/"/g, '""')}"`;
-          if (key.action === 'c') await client.query(`DELETE FROM ${table} WHERE ${column} IN (SELECT id FROM bench_ids)`);
-          else await client.query(`UPDATE ${table} SET ${column} = NULL WHERE ${column} IN (SELECT id FROM bench_ids)`);
-        }
-      }
-      await client.query('DELETE FROM service_requests WHERE id IN (SELECT id FROM bench_ids)');
-    }
-    await client.query('COMMIT');
-    return count;
-  } catch (error) {
-    await client.query('ROLLBACK');
-    throw error;
-  }
-}
-
-/** A database holding exactly `scale` synthetic requests, seeded within the last week: reused, else made. */
-async function prepareDatabase(
-  admin: URL,
-  scale: number,
-): Promise<{ url: string; name: string; seededSeconds: number | undefined }> {
-  const name = `open311_bench_${scaleLabel(scale)}`;
-  const url = databaseUrl(admin, name);
-  const adminDb = databaseUrl(admin, admin.pathname.length > 1 ? admin.pathname.slice(1) : 'postgres');
-  const exists = await withClient(
-    adminDb,
-    async (client) => (await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1,
-  );
-  if (exists) {
-    const reusable = await withClient(url, async (client) => {
-      try {
-        await deleteBenchRows(client);
-        const { rows } = await client.query(
-          `SELECT count(*)::int AS n, coalesce(max(requested_datetime) > now() - interval '7 days', false) AS fresh FROM service_requests`,
-        );
-        return rows[0].n === scale && rows[0].fresh === true;
-      } catch {
-        return false;
-      }
-    });
-    if (reusable) {
-      process.stderr.write(`Reusing ${name} (${scale.toLocaleString('en-US')} requests).\n`);
-      return { url, name, seededSeconds: undefined };
-    }
-    process.stderr.write(`${name} does not hold exactly ${scale} recent synthetic requests: recreating it.\n`);
-    await withClient(adminDb, (client) => client.query(`DROP DATABASE ${name} WITH (FORCE)`));
-  }
-  await withClient(adminDb, (client) => client.query(`CREATE DATABASE ${name}`));
-  const started = Date.now();
-  await runChild(process.execPath, ['--import', 'tsx', 'src/cli/seed-synthetic.ts', '--requests', String(scale)], {
-    ...baseEnv(),
-    DATABASE_URL: url,
-    LOG_LEVEL: 'warn',
-  });
-  return { url, name, seededSeconds: (Date.now() - started) / 1000 };
-}
-
-// ---------------------------------------------------------------------------------------------- processes
-
-const children = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const child of children) child.kill('SIGKILL');
-});
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => process.exit(130));
-}
-
-/** The environment without what would change how a child behaves here. */
-function baseEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  for (const name of [
-    'WEB_CONCURRENCY',
-    'DATABASE_URL',
-    'PORT',
-    'HOST',
-    'DATA_DIR',
-    'SEED_DEMO',
-    'OPEN311_BOOTSTRAP_API_KEY',
-    'LOG_LEVEL',
-  ])
-    delete env[name];
-  return env;
-}
-
-function runChild(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit'] });
-    children.add(child);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      children.delete(child);
-      if (code === 0) resolve();
-      else reject(new Error(`${path.basename(file)} ${args.join(' ')} exited with ${code}`));
-    });
-  });
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-interface Server {
-  name: string;
-  base: string;
-  process: ChildProcess;
-  stderr: string[];
-}
-
-async function startServer(name: string, nodeArguments: string[], env: NodeJS.ProcessEnv, readyPath: string): Promise<Server> {
-  const port = await freePort();
-  const child = spawn(process.execPath, nodeArguments, {
-    cwd: ROOT,
-    env: { ...baseEnv(), ...env, PORT: String(port), HOST: '127.0.0.1' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  children.add(child);
-  const server: Server = { name, base: `http://127.0.0.1:${port}`, process: child, stderr: [] };
-  child.stderr!.on('data', (chunk: Buffer) => {
-    server.stderr.push(chunk.toString('utf8'));
-    if (server.stderr.length > 50) server.stderr.shift();
-  });
-  child.on('exit', () => children.delete(child));
-  const deadline = Date.now() + 180_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${name} exited at start (${child.exitCode}):\n${server.stderr.join('')}`);
-    try {
-      const response = await fetch(`${server.base}${readyPath}`);
-      await response.arrayBuffer();
-      if (response.status < 500) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`${name} did not answer within 180 s:\n${server.stderr.join('')}`);
-    await sleep(250);
-  }
-  return server;
-}
-
-async function stopServer(server: Server): Promise<void> {
-  const child = server.process;
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** The process and its descendant Node processes (cluster workers; not helpers such as esbuild). */
-function processTree(pid: number): number[] {
-  const parents = new Map<number, number[]>();
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      const list = parents.get(ppid) ?? [];
-      list.push(Number(entry));
-      parents.set(ppid, list);
-    } catch {
-      // gone
-    }
-  }
-  const isNode = (member: number): boolean => {
-    try {
-      return fs.readlinkSync(`/proc/${member}/exe`) === fs.realpathSync(process.execPath);
-    } catch {
-      return false;
-    }
-  };
-  const tree: number[] = [];
-  const queue = [pid];
-  while (queue.length) {
-    const next = queue.shift()!;
-    if (next === pid || isNode(next)) tree.push(next);
-    queue.push(...(parents.get(next) ?? []));
-  }
-  return tree;
-}
-
-let peakResetWorks = true;
-/** Resets the peak RSS (VmHWM) of a process tree, where the kernel allows it (echo 5 > clear_refs). */
-function resetPeak(pid: number): void {
-  for (const member of processTree(pid)) {
-    try {
-      fs.writeFileSync(`/proc/${member}/clear_refs`, '5');
-    } catch {
-      peakResetWorks = false;
-    }
-  }
-}
-
-/** Peak RSS in MB of a process tree: the sum of VmHWM of its members. */
-function peakRssMb(pid: number): number {
-  let kb = 0;
-  for (const member of processTree(pid)) {
-    try {
-      const match = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${member}/status`, 'utf8'));
-      if (match) kb += Number(match[1]);
-    } catch {
-      // gone
-    }
-  }
-  return kb / 1024;
 }
 
 // ---------------------------------------------------------------------------------------------- measuring
@@ -949,11 +633,6 @@ async function runScale(admin: URL, scale: number): Promise<ScaleRun> {
 const fmt = (value: number): string =>
   Number.isInteger(value) ? String(value) : value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2);
 
-interface Table {
-  header: string[];
-  rows: string[][];
-}
-
 function resultTable(run: ScaleRun): Table {
   const header = [
     'scenario',
@@ -1187,22 +866,6 @@ function targetTable(runs: ScaleRun[]): Table {
   return { header, rows };
 }
 
-function textTable(table: Table): string {
-  const widths = table.header.map((title, column) => Math.max(title.length, ...table.rows.map((row) => row[column]!.length)));
-  const line = (cells: string[]): string =>
-    cells.map((cell, column) => (column < 2 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
-  return [line(table.header), widths.map((width) => '-'.repeat(width)).join('  '), ...table.rows.map(line)].join('\n');
-}
-
-function markdownTable(table: Table): string {
-  const escapeCell = (cell: string): string => cell.replace(/\|/g, '\\|');
-  return [
-    `| ${table.header.map(escapeCell).join(' | ')} |`,
-    `|${table.header.map((_, column) => (column < 2 ? '---' : '---:')).join('|')}|`,
-    ...table.rows.map((row) => `| ${row.map(escapeCell).join(' | ')} |`),
-  ].join('\n');
-}
-
 async function machine(admin: URL, database: string): Promise<string[]> {
   const versions = await withClient(databaseUrl(admin, database), async (client) => {
     const { rows } = await client.query(`SELECT current_setting('server_version') AS pg, postgis_lib_version() AS postgis`);
@@ -1275,7 +938,7 @@ async function main(): Promise<void> {
     '',
     "`× naive` and `× ceiling` are req/s divided by the naive server's and by the ceiling's in the same scenario: ratios that hold on another machine, unlike the raw numbers. " +
       '`rows` is the number of items in one answer; `errors` counts answers other than the expected status (304 for the conditional GET, 200 otherwise), connection errors and timeouts. ' +
-      `Peak RSS is VmHWM of the server's processes${peakResetWorks ? ', reset before each measured run' : ' over their lifetime (resetting it was not permitted)'}.`,
+      `Peak RSS is VmHWM of the server's processes${peakResetPermitted() ? ', reset before each measured run' : ' over their lifetime (resetting it was not permitted)'}.`,
     '',
     `The machine is shared (load average ${loadAtStart.map((value) => value.toFixed(2)).join(' ')} at start on ${os.cpus().length} cores): raw numbers are noisy, ratios less so.`,
     '',

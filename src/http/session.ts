@@ -7,6 +7,7 @@ import type { Config } from '../config.js';
 import { csrfTokenMatches, resolveSession, type ActiveSession } from '../domain/sessions.js';
 import { csrfRefused } from '../errors.js';
 import type { AppContext } from './context.js';
+import type { Actor } from './staff/auth.js';
 
 export const isSecureSite = (config: Config): boolean => config.publicUrl.startsWith('https:');
 
@@ -75,4 +76,43 @@ export function checkCsrf(req: Request, session: ActiveSession, config: Config, 
   const header = req.headers['x-csrf-token'];
   const token = typeof header === 'string' ? header : typeof formToken === 'string' ? formToken : undefined;
   if (!sameOrigin(req, config) || !csrfTokenMatches(session.id, token)) throw csrfRefused();
+}
+
+/** What a request's session cookie says: nobody, a person who must first set up two-factor, or a person. */
+export type SessionPerson =
+  | { kind: 'none' }
+  | { kind: 'enrol'; session: ActiveSession }
+  | { kind: 'person'; session: ActiveSession; actor: Actor };
+
+/**
+ * The one reading of the staff session for the staff API (staff/auth.ts) and the staff pages
+ * (pages/console/session-middleware.ts), which differ only in how they answer: no live session (or a password
+ * accepted with its second factor pending) is nobody; a write must carry the CSRF token (`formToken`: the
+ * `_csrf` field of a form) and come from this site, checked before anything else is said; a person the
+ * settings require to set up two-factor is told to.
+ */
+export async function sessionPerson(
+  context: AppContext,
+  req: Request,
+  res: Response,
+  formToken?: unknown,
+): Promise<SessionPerson> {
+  const session = await sessionOf(context, req, res);
+  if (!session || session.second_factor_pending) return { kind: 'none' };
+  if (!isSafeMethod(req.method)) checkCsrf(req, session, context.config, formToken);
+  if (session.needs_two_factor_enrolment) return { kind: 'enrol', session };
+  return { kind: 'person', session, actor: personActor(session) };
+}
+
+/** The actor a signed-in person's changes are recorded under. */
+export function personActor(session: ActiveSession): Actor {
+  return {
+    kind: 'person',
+    key_id: null,
+    staff_id: session.account.id,
+    name: session.account.display_name,
+    role: session.account.role,
+    email: session.account.email,
+    agencies: session.account.agencies,
+  };
 }

@@ -4,10 +4,9 @@
 // A key, when sent, decides: a bad key is a 401 even alongside a good session.
 import type { NextFunction, Request, Response } from 'express';
 import { roleRequired, staffKeyNotValid, staffKeyRequired, twoFactorEnrolmentRequired } from '../../errors.js';
-import type { ActiveSession } from '../../domain/sessions.js';
 import type { KeyRole } from '../../store/api-keys-store.js';
 import type { AppContext } from '../context.js';
-import { checkCsrf, isSafeMethod, sessionOf } from '../session.js';
+import { sessionPerson } from '../session.js';
 
 /** Who does something: an API key (integrations) or a person (staff account). */
 export interface Actor {
@@ -26,18 +25,6 @@ const RANK: Record<KeyRole, number> = { client: 0, staff: 1, admin: 2 };
 
 export const actorOf = (res: Response): Actor => res.locals.actor as Actor;
 
-export function personActor(session: ActiveSession): Actor {
-  return {
-    kind: 'person',
-    key_id: null,
-    staff_id: session.account.id,
-    name: session.account.display_name,
-    role: session.account.role,
-    email: session.account.email,
-    agencies: session.account.agencies,
-  };
-}
-
 async function authenticate(context: AppContext, req: Request, res: Response): Promise<Actor> {
   const header = req.headers.authorization ?? '';
   const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
@@ -47,14 +34,11 @@ async function authenticate(context: AppContext, req: Request, res: Response): P
     if (!record) throw staffKeyNotValid();
     return { kind: 'key', key_id: record.id, staff_id: null, name: record.name, role: record.role };
   }
-  const session = header === '' ? await sessionOf(context, req, res) : undefined;
-  if (!session || session.second_factor_pending) {
-    throw staffKeyRequired();
-  }
-  if (!isSafeMethod(req.method)) checkCsrf(req, session, context.config);
-  if (session.needs_two_factor_enrolment) throw twoFactorEnrolmentRequired();
-  res.locals.session = session;
-  return personActor(session);
+  const person = header === '' ? await sessionPerson(context, req, res) : ({ kind: 'none' } as const);
+  if (person.kind === 'none') throw staffKeyRequired();
+  if (person.kind === 'enrol') throw twoFactorEnrolmentRequired();
+  res.locals.session = person.session;
+  return person.actor;
 }
 
 export function requireRole(context: AppContext, role: 'staff' | 'admin') {

@@ -19,8 +19,7 @@ import type { ActiveSession } from '../../../domain/sessions.js';
 import { csrfTokenOf } from '../../../domain/sessions.js';
 import { forbidden, unauthorized } from '../../../errors.js';
 import type { AppContext } from '../../context.js';
-import { personActor } from '../../staff/auth.js';
-import { checkCsrf, isSafeMethod, sessionOf } from '../../session.js';
+import { isSafeMethod, personActor, sessionPerson } from '../../session.js';
 import { html, type SafeHtml } from '../html.js';
 
 export const SIGN_IN_PATH = '/staff/sign-in';
@@ -39,19 +38,18 @@ export function safeNext(value: unknown): string {
 
 export function requireStaffPage(context: AppContext, role: 'staff' | 'admin' = 'staff') {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
-    const session = await sessionOf(context, req, res);
-    if (!session || session.second_factor_pending) {
+    const person = await sessionPerson(context, req, res, (req.body as Record<string, unknown> | undefined)?._csrf);
+    if (person.kind === 'none') {
       if (!isSafeMethod(req.method)) throw unauthorized('Your session has ended; sign in again.');
       res.redirect(303, `${SIGN_IN_PATH}?next=${encodeURIComponent(safeNext(req.originalUrl))}`);
       return;
     }
-    if (!isSafeMethod(req.method))
-      checkCsrf(req, session, context.config, (req.body as Record<string, unknown> | undefined)?._csrf);
-    if (session.needs_two_factor_enrolment && !req.originalUrl.startsWith(ACCOUNT_PATH)) {
+    if (person.kind === 'enrol' && !req.originalUrl.startsWith(ACCOUNT_PATH)) {
       res.redirect(303, `${ACCOUNT_PATH}?enrol=1`);
       return;
     }
-    const actor = personActor(session);
+    const session = person.session;
+    const actor = person.kind === 'person' ? person.actor : personActor(session);
     if (role === 'admin' && actor.role !== 'admin') throw forbidden('This page is for administrators.');
     res.locals.session = session;
     res.locals.actor = actor;
