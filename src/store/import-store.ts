@@ -10,6 +10,11 @@ import { DEADLINE_SQL, REQUEST_EVENT_PAYLOAD_SQL, ROUTED_AGENCY_SQL } from './re
 // The batch arrives as one array per column (unnested together), not as JSON: PostgreSQL reads an array
 // literal much faster than it builds and walks a jsonb document, and it knows an array's length when it plans,
 // so the notes are joined to the written rows by hash, not by a nested loop over both.
+// Instants travel as milliseconds since 1970, which PostgreSQL reads in half the time of ISO 8601 text;
+// whole seconds and the milliseconds apart keep them exact (ms / 1000 as one double is not, past ~2240).
+const INSTANT_SQL = (milliseconds: string): string =>
+  `(to_timestamp(floor(${milliseconds} / 1000)) + make_interval(secs => (${milliseconds} - floor(${milliseconds} / 1000) * 1000) / 1000))`;
+
 const UPSERT_SQL = `
 WITH catalog AS MATERIALIZED (
   -- Once per service, not per row: whether any routing rule could apply.
@@ -19,24 +24,27 @@ WITH catalog AS MATERIALIZED (
 ),
 input AS MATERIALIZED (
   SELECT t.*, service.id AS service_id, service.response_hours, service.agency_responsible AS default_agency,
-         service.routed,
+         service.routed, ${INSTANT_SQL('t.requested_ms')} AS requested_datetime,
+         ${INSTANT_SQL('t.updated_ms')} AS updated_datetime, ${INSTANT_SQL('t.expected_ms')} AS expected_datetime,
+         ${INSTANT_SQL('t.closed_ms')} AS closed_datetime,
          CASE WHEN t.lat IS NULL OR t.long IS NULL THEN NULL
               ELSE ST_SetSRID(ST_MakePoint(t.long, t.lat), 4326)::geography END AS location
   FROM unnest(:external_id::text[], :service_code::text[], :status::text[], :detailed_status::text[],
               :status_notes::text[], :description::text[], :agency_responsible::text[], :service_notice::text[],
-              :requested_datetime::timestamptz[], :updated_datetime::timestamptz[], :expected_datetime::timestamptz[],
-              :closed_datetime::timestamptz[], :address::text[], :address_id::text[], :zipcode::text[],
+              :requested_datetime::float8[], :updated_datetime::float8[], :expected_datetime::float8[],
+              :closed_datetime::float8[], :address::text[], :address_id::text[], :zipcode::text[],
               :lat::double precision[], :long::double precision[], :media_urls::text[], :title::text[], :channel::text[])
        AS t(external_id, service_code, status, detailed_status, status_notes, description, agency_responsible,
-            service_notice, requested_datetime, updated_datetime, expected_datetime, closed_datetime, address,
+            service_notice, requested_ms, updated_ms, expected_ms, closed_ms, address,
             address_id, zipcode, lat, long, media_urls, title, channel)
   JOIN catalog service ON service.service_code = t.service_code
 ),
 notes AS (
-  SELECT * FROM unnest(:note_external_id::text[], :note_key::text[], :note_datetime::timestamptz[], :note_type::text[],
+  SELECT note.*, ${INSTANT_SQL('note.datetime_ms')} AS datetime
+  FROM unnest(:note_external_id::text[], :note_key::text[], :note_datetime::float8[], :note_type::text[],
                        :note_status::text[], :note_detailed_status::text[], :note_summary::text[],
                        :note_description::text[])
-       AS note(external_id, key, datetime, type, status, detailed_status, summary, description)
+       AS note(external_id, key, datetime_ms, type, status, detailed_status, summary, description)
 ),
 upserted AS (
   INSERT INTO service_requests (jurisdiction_id, service_id, status, detailed_status, status_notes, description,
@@ -206,8 +214,9 @@ const ARRAY_ESCAPES = new Map([
   ['"', '\\"'],
 ]);
 
+/** An instant as milliseconds since 1970 (INSTANT_SQL reads it). */
 function timestamp(value: Date | null): string {
-  return value === null ? 'NULL' : value.toISOString();
+  return value === null ? 'NULL' : String(value.getTime());
 }
 
 /** Values already quoted, as one literal (joined, not concatenated: the driver then sends one flat string). */
