@@ -392,6 +392,21 @@ export async function findRequests(db: Db, jurisdiction: Jurisdiction, parameter
   return runRequestList(db, planRequestList(jurisdiction, parameters));
 }
 
+/**
+ * The newest `limit` requests the list would show for `parameters` (its rules, filters and window), with no
+ * count: for pages that show a few (the site's map list, "already reported?"). A paged list counts every match
+ * for its headers, which in a dense part of a large city costs far more than the few rows shown.
+ */
+export async function newestRequests(
+  db: Db,
+  jurisdiction: Jurisdiction,
+  parameters: QueryRequestsInput,
+  limit: number,
+): Promise<ServiceRequest[]> {
+  const { query } = planRequestList(jurisdiction, parameters);
+  return requestsStore.findRequests(db, { ...query, limit: Math.min(limit, query.limit), offset: 0 });
+}
+
 /** The change marker of a jurisdiction's requests (see ResponseCache). */
 export function requestsVersion(db: Db, jurisdiction: Jurisdiction): Promise<string> {
   return requestsStore.requestsVersion(db, jurisdiction.jurisdiction_id);

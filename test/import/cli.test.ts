@@ -35,7 +35,12 @@ async function cli(
     LOG_LEVEL: 'silent',
     ...options.env,
   };
-  if (options.embedded) delete env.DATABASE_URL;
+  if (options.embedded) {
+    // With the store's URL go the settings that need it (the PgBouncer and replica runs set them for the suite).
+    delete env.DATABASE_URL;
+    delete env.DATABASE_LISTEN_URL;
+    delete env.DATABASE_READ_URL;
+  }
   try {
     const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli/import.ts', ...args], {
       cwd: PROJECT_ROOT,

@@ -40,6 +40,13 @@ describe('console queue page: a bounded count', () => {
     expect(page).not.to.include('Page 200<');
   });
 
+  it('past the counted pages, says "more than" the page it is on', () => {
+    const requests = Array.from({ length: 50 }, (_, index) => row(index + 1));
+    const page = String(queueBody(model({ total: QUEUE_COUNT_LIMIT, total_capped: true, page: 250, page_size: 50, requests })));
+    expect(page).to.include('Page 250 of more than 250');
+    expect(page).to.match(/rel="next"/);
+  });
+
   it('counts exactly below the bound', () => {
     const requests = Array.from({ length: 50 }, (_, index) => row(index + 1));
     const page = String(queueBody(model({ total: 120, page: 1, page_size: 50, requests })));

@@ -259,7 +259,7 @@ function pagination(model: QueueViewModel): SafeHtml {
     )}
     ${result.page < pages ? html`<li>${link(result.page + 1, 'Next', 'next')}</li>` : html``}
   </ul>
-  <span>Page ${String(result.page)} of ${capped ? `more than ${String(pageCount(result.total, result.page_size))}` : String(pages)}</span>
+  <span>Page ${String(result.page)} of ${capped ? `more than ${String(Math.max(pageCount(result.total, result.page_size), result.page))}` : String(pages)}</span>
 </nav>`;
 }
 

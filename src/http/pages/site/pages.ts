@@ -75,7 +75,7 @@ export function createPages(deps: PageDependencies, viewOf: (req: Request, res: 
       table.has(one('service_code')) && table.get(one('service_code'))!.type !== 'blackbox' ? one('service_code') : '';
     const status = ['open', 'closed'].includes(one('status')) ? one('status') : '';
     const bbox = /^-?[\d.]+,-?[\d.]+,-?[\d.]+,-?[\d.]+$/.test(one('bbox')) ? one('bbox') : '';
-    const query: Record<string, string> = { page_size: String(MAP_LIST_SIZE * 2) };
+    const query: Record<string, string> = {};
     if (serviceCode) query.service_code = serviceCode;
     else query.service_code = listed.map((service) => service.service_code).join(',');
     if (status) query.status = status;
@@ -83,7 +83,7 @@ export function createPages(deps: PageDependencies, viewOf: (req: Request, res: 
     let found: ServiceRequest[] = [];
     if (query.service_code) {
       try {
-        found = (await requests.findRequests(context.db, jurisdiction, requestsQuery(query))).requests as ServiceRequest[];
+        found = await requests.newestRequests(context.db, jurisdiction, requestsQuery(query), MAP_LIST_SIZE * 2);
       } catch (error) {
         if (!(error instanceof Open311Error) || error.status !== 400) throw error;
       }

@@ -377,10 +377,8 @@ async function nearbyOpen(deps: ReportDependencies, state: FlowState, service: S
     long: String(state.long),
     radius: String(Math.max(config.duplicateRadiusMeters, 100)),
     start_date: new Date(Date.now() - config.duplicateWindowHours * 3600 * 1000).toISOString(),
-    page_size: '5',
   });
-  const list = await requests.findRequests(deps.context.db, jurisdiction, query);
-  return list.requests;
+  return requests.newestRequests(deps.context.db, jurisdiction, query, 5);
 }
 
 function duplicatesStep(view: SiteView, page: StepPage, service: Service, nearby: ServiceRequest[], timeZone: string): SafeHtml {
