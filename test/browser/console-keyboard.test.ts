@@ -61,7 +61,8 @@ describe('staff console: keyboard', () => {
     await tabTo(page, 'Queue');
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { level: 1, name: 'Queue' }).waitFor();
-    // The heading can be painted before the page's deferred scripts (the shortcuts) have run.
+    // A new page's text can be painted before its deferred scripts (the shortcuts) have run: after each
+    // navigation the test waits for the load event before it presses a shortcut.
     await page.waitForLoadState('load');
 
     await page.keyboard.press('/');
@@ -69,6 +70,7 @@ describe('staff console: keyboard', () => {
     await page.keyboard.type(word);
     await page.keyboard.press('Enter');
     await page.getByText('Showing 1–2 of 2 requests.').waitFor();
+    await page.waitForLoadState('load');
 
     // Newest first: j lands on the second request, j again on the first, k goes back.
     await page.keyboard.press('j');
@@ -91,6 +93,7 @@ describe('staff console: keyboard', () => {
     await tabTo(page, 'Apply to selected');
     await page.keyboard.press('Enter');
     await page.getByText('1 request changed.').waitFor();
+    await page.waitForLoadState('load');
     const answer = await publicRequest(server, second);
     expect(answer.status).to.equal('closed');
     expect(answer.status_notes).to.equal('Cleaned off.');
@@ -101,6 +104,7 @@ describe('staff console: keyboard', () => {
     expect(await page.evaluate(() => document.activeElement?.textContent)).to.equal(first);
     await page.keyboard.press('a');
     await page.getByText('1 request changed.').waitFor();
+    await page.waitForLoadState('load');
     const assigned = await fetch(`${server.url}/api/v1/requests/${first}`, {
       headers: { Authorization: `Bearer ${server.staffKey}` },
     });
