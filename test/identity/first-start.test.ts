@@ -3,39 +3,16 @@
 // SMTP_URL, and the link signs that admin in. After a restart no new link is logged and the session made
 // before it still works (sessions live in the store). On a fresh embedded data folder, or on a fresh database
 // of the DATABASE_URL server.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { PROJECT_ROOT } from '../../src/project-root.js';
+import { type ServerProcess, startServerProcess } from '../helpers/server-process.js';
 import { ctx } from '../helpers/test-server.js';
 import { freePort, waitUntil } from '../notifications/support.js';
 
-interface Child {
-  process: ChildProcess;
-  lines: string[];
-  exited: Promise<void>;
-}
-
-function startServer(env: NodeJS.ProcessEnv): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: PROJECT_ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: string[] = [];
-  const keep = (chunk: Buffer): void => {
-    lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return { process: child, lines, exited };
-}
-
-async function ready(port: number, child: Child): Promise<void> {
+async function ready(port: number, child: ServerProcess): Promise<void> {
   await waitUntil(
     async () => {
       if (child.process.exitCode !== null) throw new Error(`server exited:\n${child.lines.join('\n')}`);
@@ -50,12 +27,12 @@ async function ready(port: number, child: Child): Promise<void> {
   );
 }
 
-async function stop(child: Child): Promise<void> {
+async function stop(child: ServerProcess): Promise<void> {
   child.process.kill('SIGTERM');
   await child.exited;
 }
 
-const messages = (child: Child): string[] =>
+const messages = (child: ServerProcess): string[] =>
   child.lines.map((line) => {
     try {
       return String((JSON.parse(line) as { msg?: unknown }).msg ?? line);
@@ -66,7 +43,7 @@ const messages = (child: Child): string[] =>
 
 describe('the first start of a server with no staff account', function () {
   this.timeout(300_000);
-  const children: Child[] = [];
+  const children: ServerProcess[] = [];
   let dataDirectory: string | undefined;
   let database: string | undefined;
 
@@ -113,7 +90,7 @@ describe('the first start of a server with no staff account', function () {
       env.DATA_DIR = dataDirectory;
     }
 
-    const first = startServer(env);
+    const first = startServerProcess(env);
     children.push(first);
     await ready(port, first);
     const logged = messages(first).filter((message) => message.includes('/staff/sign-in/link/'));
@@ -142,7 +119,7 @@ describe('the first start of a server with no staff account', function () {
 
     // A restart: the account exists, so no new link; the session is in the store and still works.
     await stop(first);
-    const second = startServer(env);
+    const second = startServerProcess(env);
     children.push(second);
     await ready(port, second);
     expect(messages(second).filter((message) => message.includes('/staff/sign-in/link/'))).to.deep.equal([]);

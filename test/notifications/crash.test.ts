@@ -1,62 +1,39 @@
 // kill -9 of a real server process after a change is committed and before its e-mail is sent: the message is
 // in the outbox (written in the change's statement), so a restarted server sends it, exactly once. The server
 // runs as a child process (src/main.ts) on a fresh embedded data folder, or on DATABASE_URL when set.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { PROJECT_ROOT } from '../../src/project-root.js';
+import { type ServerProcess, startServerProcess } from '../helpers/server-process.js';
 import { freePort, PASSWORD, sleep, startSmtp, USER, waitUntil, type SmtpServer } from './support.js';
 
 const API_KEY = `crash-notify-${randomBytes(12).toString('hex')}`;
-
-interface Child {
-  process: ChildProcess;
-  output: string[];
-  exited: Promise<void>;
-}
-
-function startServer(env: NodeJS.ProcessEnv): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: PROJECT_ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
-  const keep = (chunk: Buffer): void => {
-    output.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return { process: child, output, exited };
-}
 
 /**
  * Starts the server and waits until it answers. A first start on a fresh embedded folder (initdb + PostGIS in
  * WebAssembly) can exceed the store's 30 s connection timeout on a loaded machine: such a start is tried again.
  */
-async function startReady(env: NodeJS.ProcessEnv, port: number, children: Child[]): Promise<Child> {
+async function startReady(env: NodeJS.ProcessEnv, port: number, children: ServerProcess[]): Promise<ServerProcess> {
   for (let attempt = 1; ; attempt += 1) {
-    const child = startServer(env);
+    const child = startServerProcess(env);
     children.push(child);
     try {
       await ready(port, child);
       return child;
     } catch (error) {
-      const slowStart = child.output.some((line) => line.includes('KnexTimeoutError'));
+      const slowStart = child.lines.some((line) => line.includes('KnexTimeoutError'));
       if (!slowStart || attempt === 3) throw error;
     }
   }
 }
 
-async function ready(port: number, child: Child): Promise<void> {
+async function ready(port: number, child: ServerProcess): Promise<void> {
   await waitUntil(
     async () => {
-      if (child.process.exitCode !== null) throw new Error(`server exited:\n${child.output.join('\n')}`);
+      if (child.process.exitCode !== null) throw new Error(`server exited:\n${child.lines.join('\n')}`);
       try {
         return (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200;
       } catch {
@@ -70,7 +47,7 @@ async function ready(port: number, child: Child): Promise<void> {
 
 describe('e-mail notifications survive kill -9 of the server', function () {
   this.timeout(240_000);
-  const children: Child[] = [];
+  const children: ServerProcess[] = [];
   let dataDirectory: string | undefined;
   let smtp: SmtpServer | undefined;
 
@@ -84,7 +61,7 @@ describe('e-mail notifications survive kill -9 of the server', function () {
   afterEach(function () {
     // A failure shows what the server processes said.
     if (this.currentTest?.state === 'failed')
-      for (const child of children) process.stderr.write(`--- server output ---\n${child.output.join('\n')}\n`);
+      for (const child of children) process.stderr.write(`--- server output ---\n${child.lines.join('\n')}\n`);
   });
 
   it('a report committed before the send is mailed exactly once after the restart', async () => {
