@@ -2,6 +2,7 @@
 // under /media/ as the request's media_url, with identifying metadata (EXIF, XMP, text chunks) removed.
 import zlib from 'node:zlib';
 import { expect } from 'chai';
+import { pngChunk } from '../helpers/image-parts.js';
 import request from 'supertest';
 import { createApp } from '../../src/app.js';
 import { Open311Error } from '../../src/errors.js';
@@ -69,15 +70,6 @@ function jpegOfSize(size: number): Buffer {
   const icc = Buffer.from('ICC_PROFILE\0', 'latin1');
   const padding = size - BASE_JPEG.length - 4 - icc.length;
   return jpegWith(jpegSegment(0xe2, Buffer.concat([icc, Buffer.alloc(padding, 0x20)])));
-}
-
-function pngChunk(type: string, data: Buffer): Buffer {
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(zlib.crc32(body));
-  return Buffer.concat([length, body, crc]);
 }
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);

@@ -8,6 +8,7 @@
 // /media publishes.
 import zlib from 'node:zlib';
 import { expect } from 'chai';
+import { pngChunk } from '../helpers/image-parts.js';
 import request from 'supertest';
 import { cleanImage } from '../../src/media/images.js';
 import { addServices, LANCASTER } from '../helpers/build.js';
@@ -77,17 +78,8 @@ function orientationOf(jpeg: Buffer): number | undefined {
   while (offset + 4 <= jpeg.length && jpeg[offset] === 0xff && jpeg[offset + 1] !== 0xda) {
     const length = jpeg.readUInt16BE(offset + 2);
     if (jpeg[offset + 1] === 0xe1) {
-      const tiff = jpeg.subarray(offset + 10, offset + 2 + length);
       expect(jpeg.subarray(offset + 4, offset + 10).toString('latin1')).to.equal('Exif\0\0');
-      const little = tiff.subarray(0, 2).toString('latin1') === 'II';
-      const u16 = (at: number) => (little ? tiff.readUInt16LE(at) : tiff.readUInt16BE(at));
-      const u32 = (at: number) => (little ? tiff.readUInt32LE(at) : tiff.readUInt32BE(at));
-      const ifd = u32(4);
-      for (let index = 0; index < u16(ifd); index++) {
-        const at = ifd + 2 + index * 12;
-        if (u16(at) === 0x0112) return u16(at + 8);
-      }
-      return undefined;
+      return tiffOrientation(jpeg.subarray(offset + 10, offset + 2 + length));
     }
     offset += 2 + length;
   }
@@ -123,14 +115,6 @@ const TRAILER = Buffer.from([0x3b]);
 
 // ---- PNG and WebP -------------------------------------------------------------------------------------
 
-function pngChunk(type: string, data: Buffer): Buffer {
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(zlib.crc32(body));
-  return Buffer.concat([length, body, crc]);
-}
 const PNG = Buffer.concat([
   Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
   pngChunk('IHDR', Buffer.from([0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0])),
