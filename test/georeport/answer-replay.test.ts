@@ -168,7 +168,12 @@ describe('replay of cached answers (the short path)', () => {
       const metrics = (await request(app).get('/metrics')).text;
       const line = metrics
         .split('\n')
-        .find((text) => text.startsWith('http_requests_total{') && text.includes('route="/open311/v2/discovery"') && text.includes('status="200"'));
+        .find(
+          (text) =>
+            text.startsWith('http_requests_total{') &&
+            text.includes('route="/open311/v2/discovery"') &&
+            text.includes('status="200"'),
+        );
       return line ? Number(line.split(' ').pop()) : 0;
     };
     await request(app).get(url);
