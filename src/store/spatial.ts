@@ -47,9 +47,15 @@ function cellsOfBox(box: { min_long: number; min_lat: number; max_long: number; 
   return `{${cells.join(',')}}`;
 }
 
-/** `column` in one of `cells` (a bigint[] literal), on the place-cell index. */
-function inCells(db: Db, column: string, cells: string): Knex.Raw {
-  return db.raw(`open311_place_cell(${column}) = ANY(?::bigint[])`, [cells]);
+/**
+ * The exact test of a place, on the rows of the cells it overlaps. The exact test is wrapped (IS TRUE, the same
+ * truth in a WHERE) so that it is not an index condition: else the planner, which estimates a circle's or box's
+ * share of rows and the cells' share as if independent (1 row where 11,000 were), combines the GiST index
+ * with the cells in a bitmap and visits every matching row (120-170 ms for 300 m downtown at 1M) instead of
+ * testing the point the place-cell index carries (an index-only scan, 15 ms).
+ */
+function narrowedByCells(db: Db, column: string, exact: Knex.Raw, cells: string): Knex.Raw {
+  return db.raw(`((?) IS TRUE AND open311_place_cell(${column}) = ANY(?::bigint[]))`, [exact, cells]);
 }
 
 // Fewer metres per degree than anywhere on the WGS84 spheroid (110,574 m of latitude at the equator; a degree of
@@ -75,7 +81,7 @@ function cellsOfCircle(near: { lat: number; long: number; radius: number }): str
 export function withinMeters(db: Db, column: string, near: { lat: number; long: number; radius: number }): Knex.Raw {
   const exact = postgis(db).dwithin(column, geographyPoint(db, near.long, near.lat), near.radius);
   const cells = cellsOfCircle(near);
-  return cells === undefined ? exact : db.raw('(? AND ?)', [exact, inCells(db, column, cells)]);
+  return cells === undefined ? exact : narrowedByCells(db, column, exact, cells);
 }
 
 /**
@@ -94,5 +100,5 @@ export function insideBox(
     box.max_lat,
   ]);
   const cells = cellsOfBox(box);
-  return cells === undefined ? exact : db.raw('(? AND ?)', [exact, inCells(db, column, cells)]);
+  return cells === undefined ? exact : narrowedByCells(db, column, exact, cells);
 }

@@ -47,7 +47,7 @@ describe('place cells: the grid narrows spatial lists without ever dropping a ma
   });
 
   /** The truth, by the exact test alone: which of this test's rows the place holds. */
-  async function expected(place: string, bindings: unknown[]): Promise<string[]> {
+  async function expected(place: string, bindings: number[]): Promise<string[]> {
     const { rows } = await ctx().db.raw(
       `SELECT id::text AS id FROM service_requests WHERE id = ANY(?::bigint[]) AND ${place} ORDER BY service_requests.id`,
       [`{${ids.join(',')}}`, ...bindings],
