@@ -8,7 +8,7 @@ import type { RequestQuery } from '../../src/domain/types.js';
 import { addServices, insertRequest } from '../helpers/build.js';
 import { ctx, unique } from '../helpers/test-server.js';
 
-const CELL = 0.005;
+const CELL = 0.001;
 
 describe('place cells: the grid narrows spatial lists without ever dropping a match', () => {
   const code = unique('CELLS').toUpperCase();
