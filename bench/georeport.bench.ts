@@ -830,7 +830,10 @@ function targetTable(runs: ScaleRun[]): Table {
         `${map.rps.toFixed(0)} req/s, p99 ${fmt(map.p99)} ms, ${map.errors} errors`,
         services && services.rps > 0 ? (map.rps / services.rps).toFixed(2) : '—',
         'a bench row at 1M, no errors',
-        run.scale === 1_000_000 ? verdict(map.errors === 0) : `${verdict(map.errors === 0)} (at ${label})`,
+        // A run in which no view was answered within the run is no row at all.
+        run.scale === 1_000_000
+          ? verdict(map.errors === 0 && map.rps > 0)
+          : `${verdict(map.errors === 0 && map.rps > 0)} (at ${label})`,
       ]);
     } else {
       rows.push([
