@@ -25,6 +25,7 @@ import { healthz, readyz, requestTimeout } from './http/health.js';
 import { createObservability } from './http/observability.js';
 import { RateLimiter } from './http/rate-limit.js';
 import { ResponseCache } from './http/response-cache.js';
+import { AnswerReplay } from './http/replay.js';
 import { UploadBudget } from './http/upload-budget.js';
 import helmet from 'helmet';
 import type { Logger } from './logger.js';
@@ -71,6 +72,8 @@ export function createApp({
   app.set('query parser', 'simple'); // node:querystring — no qs nesting (digest §1.6)
   app.set('etag', false); // respond() sets its own ETag where conditional GETs make sense
   app.set('trust proxy', config.trustProxy);
+  // First of all: identical GETs the response cache answers are replayed before the middleware stack.
+  if (context.cache && context.changes) app.use(new AnswerReplay(context.cache, context.changes, observability).middleware);
   app.use(observability.middleware);
   // Security headers that keep the public API usable cross-origin: images embeddable by other sites,
   // no CSP (the API serves no HTML).

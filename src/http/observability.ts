@@ -11,9 +11,18 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 export interface Observability {
   registry: Registry;
   middleware: (req: Request, res: Response, next: NextFunction) => void;
+  /** Counts and logs one answered request (the middleware's own bookkeeping, for answers that skip it). */
+  record(requestId: string, method: string, route: string, status: number, seconds: number): void;
 }
 
-function routeOf(req: Request, res: Response): string {
+/** The client's X-Request-Id when it is a sane one, else a new id. */
+export function requestIdOf(req: { headers: Request['headers'] }): string {
+  const incoming = req.headers['x-request-id'];
+  return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+}
+
+/** The metrics' route label of an answered request. */
+export function routeOf(req: Request, res: Response): string {
   // The matched route pattern keeps the label set small (never the raw URL with ids in it). Express resets
   // baseUrl when an error leaves a router, so routers record where they are mounted (markMount).
   const pattern = req.route?.path;
@@ -60,20 +69,36 @@ export function createObservability(db: Db, logger: Logger): Observability {
     },
   });
 
+  // Labelled children are looked up once per label set: prom-client hashes the labels on every call otherwise.
+  const children = new Map<string, { count: ReturnType<typeof requests.labels>; time: ReturnType<typeof duration.labels> }>();
+  const record = (requestId: string, method: string, route: string, status: number, seconds: number): void => {
+    const key = `${method} ${status} ${route}`;
+    let child = children.get(key);
+    if (!child) {
+      const labels = { method, route, status: String(status) };
+      child = { count: requests.labels(labels), time: duration.labels(labels) };
+      if (children.size < 10_000) children.set(key, child);
+    }
+    child.count.inc();
+    child.time.observe(seconds);
+    logger.debug('request', {
+      request_id: requestId,
+      method,
+      route,
+      status: String(status),
+      duration_ms: Math.round(seconds * 1e5) / 100,
+    });
+  };
+
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
-    const incoming = req.headers['x-request-id'];
-    const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    const id = requestIdOf(req);
     res.locals.requestId = id;
-    res.set('X-Request-Id', id);
+    res.setHeader('X-Request-Id', id);
     const started = process.hrtime.bigint();
     res.on('finish', () => {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const labels = { method: req.method, route: routeOf(req, res), status: String(res.statusCode) };
-      requests.inc(labels);
-      duration.observe(labels, seconds);
-      logger.debug('request', { request_id: id, ...labels, duration_ms: Math.round(seconds * 1e5) / 100 });
+      record(id, req.method, routeOf(req, res), res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
     });
     next();
   };
-  return { registry, middleware };
+  return { registry, middleware, record };
 }

@@ -5,6 +5,7 @@ import type { Request, Response } from 'express';
 import { badRequest, notFound } from '../errors.js';
 import { CONTENT_TYPES, serialize, serializeGeoJson, type DocumentName } from '../serialize/serialize.js';
 import { formatOf } from './format.js';
+import { markCacheAnswer } from './replay.js';
 import { answerKey, type RenderedAnswer, type ResponseCache } from './response-cache.js';
 
 export type CachePolicy = 'catalog' | 'requests' | 'none';
@@ -136,8 +137,11 @@ export async function respondCached(
   options: RespondOptions,
   produce: () => Promise<RenderedAnswer>,
 ): Promise<void> {
-  const answer = cache
-    ? await cache.answer(answerKey(formatOf(res), jsonpCallback(req, res), key), version, produce)
-    : await produce();
+  if (!cache) {
+    sendAnswer(req, res, await produce(), options);
+    return;
+  }
+  const answer = await cache.answer(answerKey(formatOf(res), jsonpCallback(req, res), key), version, produce);
+  markCacheAnswer(res, answer);
   sendAnswer(req, res, answer, options);
 }

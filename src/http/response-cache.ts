@@ -60,6 +60,8 @@ export class ResponseCache {
   private readonly entries = new Map<string, Entry>();
   private readonly pending = new Map<string, Promise<unknown>>();
   private readonly values = new Map<string, { version: string; generation: number; at: number; value: unknown }>();
+  /** When each stored answer was rendered, for replays of it (src/http/replay.ts). */
+  private readonly storedAt = new WeakMap<RenderedAnswer, { generation: number; at: number }>();
   private bytes = 0;
   private generation = 0;
 
@@ -85,6 +87,17 @@ export class ResponseCache {
   /** Moves with every invalidation: what is remembered beside the cache can be keyed by it. */
   get currentGeneration(): number {
     return this.generation;
+  }
+
+  /** The TTL: how long after its render an answer may be served without a refresh. */
+  get freshForMs(): number {
+    return this.ttlMs;
+  }
+
+  /** Render time of a stored answer (undefined: not stored, or stored before the last write). */
+  renderedAt(answer: RenderedAnswer): number | undefined {
+    const stored = this.storedAt.get(answer);
+    return stored !== undefined && stored.generation === this.generation ? stored.at : undefined;
   }
 
   /** Forget everything (a write was committed). */
@@ -182,6 +195,7 @@ export class ResponseCache {
     const old = this.entries.get(key);
     if (old) this.delete(key, old);
     this.entries.set(key, { answer, version, generation, at: now, bytes });
+    this.storedAt.set(answer, { generation, at: now });
     this.bytes += bytes;
     for (const [oldest, entry] of this.entries) {
       if (this.bytes <= this.maxBytes) break;
