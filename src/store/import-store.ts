@@ -4,7 +4,7 @@
 // does not apply to history. Imported requests have no API key and no submitter data (public sources
 // carry none).
 import type { ImportCounts, ImportedNote, ImportedRequest } from '../domain/import.js';
-import type { Db } from './db.js';
+import { type Db, isEmbedded } from './db.js';
 import { DEADLINE_SQL, REQUEST_EVENT_PAYLOAD_SQL, ROUTED_AGENCY_SQL } from './request-rules-sql.js';
 
 // The batch arrives as one array per column (unnested together), not as JSON: PostgreSQL reads an array
@@ -15,7 +15,8 @@ import { DEADLINE_SQL, REQUEST_EVENT_PAYLOAD_SQL, ROUTED_AGENCY_SQL } from './re
 const INSTANT_SQL = (milliseconds: string): string =>
   `(to_timestamp(floor(${milliseconds} / 1000)) + make_interval(secs => (${milliseconds} - floor(${milliseconds} / 1000) * 1000) / 1000))`;
 
-const UPSERT_SQL = `
+/** The batch statement; with `notify` it also writes the webhook events (and returns what their payload needs). */
+const upsertSql = (notify: boolean): string => `
 WITH catalog AS MATERIALIZED (
   -- Once per service, not per row: whether any routing rule could apply.
   SELECT service.id, service.service_code, service.response_hours, service.agency_responsible,
@@ -72,9 +73,12 @@ upserted AS (
                 version = service_requests.version + 1
   -- Only what changed in the source since the last run.
   WHERE service_requests.updated_datetime < EXCLUDED.updated_datetime
-  RETURNING id, external_id, (xmax = 0) AS inserted, jurisdiction_id, service_id, status, status_notes, description,
-            agency_responsible, service_notice, requested_datetime, updated_datetime, expected_datetime, address,
-            address_id, zipcode, location, media_urls, detailed_status
+  RETURNING id, external_id, (xmax = 0) AS inserted, jurisdiction_id${
+    notify
+      ? `, service_id, status, status_notes, description, agency_responsible, service_notice, requested_datetime,
+            updated_datetime, expected_datetime, address, address_id, zipcode, location, media_urls, detailed_status`
+      : ''
+  }
 ),
 history AS (
   INSERT INTO service_request_updates (service_request_id, jurisdiction_id, note_type, status, detailed_status, summary,
@@ -82,8 +86,21 @@ history AS (
   SELECT upserted.id, upserted.jurisdiction_id, note.type, note.status, note.detailed_status, note.summary,
          note.description, note.datetime, note.datetime, note.key
   FROM upserted JOIN notes note ON note.external_id = upserted.external_id
-  ON CONFLICT (service_request_id, external_key) WHERE external_key IS NOT NULL DO NOTHING
+  WHERE upserted.inserted
 ),
+-- A request written before may hold some of its notes already; a new one holds none (so its notes need no
+-- check of the unique key first, which costs as much as the insert).
+history_of_updated AS (
+  INSERT INTO service_request_updates (service_request_id, jurisdiction_id, note_type, status, detailed_status, summary,
+                                       description, updated_datetime, created_at, external_key)
+  SELECT upserted.id, upserted.jurisdiction_id, note.type, note.status, note.detailed_status, note.summary,
+         note.description, note.datetime, note.datetime, note.key
+  FROM upserted JOIN notes note ON note.external_id = upserted.external_id
+  WHERE NOT upserted.inserted
+  ON CONFLICT (service_request_id, external_key) WHERE external_key IS NOT NULL DO NOTHING
+)${
+  notify
+    ? `,
 deliveries AS (
   INSERT INTO webhook_deliveries (webhook_id, event_type, event_id, payload)
   SELECT hook.id, CASE WHEN upserted.inserted THEN 'request.created' ELSE 'request.updated' END, event.id,
@@ -91,11 +108,16 @@ deliveries AS (
   FROM upserted
   JOIN services service ON service.id = upserted.service_id
   CROSS JOIN LATERAL (SELECT gen_random_uuid() AS id WHERE upserted.id IS NOT NULL) event
-  JOIN webhooks hook ON :notify AND hook.jurisdiction_id = upserted.jurisdiction_id AND hook.active
+  JOIN webhooks hook ON hook.jurisdiction_id = upserted.jurisdiction_id AND hook.active
    AND (CASE WHEN upserted.inserted THEN 'request.created' ELSE 'request.updated' END) = ANY(hook.events)
-)
+)`
+    : ''
+}
 SELECT (SELECT count(*) FROM upserted WHERE inserted)::int AS created,
        (SELECT count(*) FROM upserted WHERE NOT inserted)::int AS updated`;
+
+const UPSERT_SQL = upsertSql(false);
+const UPSERT_NOTIFY_SQL = upsertSql(true);
 
 /** The services a batch names that the jurisdiction does not have (the importer creates or maps them first). */
 export async function missingServiceCodes(db: Db, jurisdictionId: string, codes: string[]): Promise<string[]> {
@@ -191,9 +213,25 @@ export async function upsertImportedRequests(
     }
   }
   const literals = Object.fromEntries(Object.entries(column).map(([name, values]) => [name, arrayLiteral(values)]));
-  const result = await db.raw(UPSERT_SQL, { ...literals, jurisdiction: jurisdictionId, source, notify: options.notify });
-  const counts = result.rows[0] as { created: number; updated: number };
-  return { created: counts.created, updated: counts.updated, unchanged: requests.length - counts.created - counts.updated };
+  const bindings = { ...literals, jurisdiction: jurisdictionId, source };
+  const statement = options.notify ? UPSERT_NOTIFY_SQL : UPSERT_SQL;
+  // The embedded store has one connection (no batch runs beside another) and keeps its own durability rules.
+  if (isEmbedded(db)) return countsOf(await db.raw(statement, bindings), requests.length);
+  // Each batch is its own transaction (a savepoint inside a caller's), committed without waiting for its WAL to
+  // reach the disk: still atomic, and a crash loses at most the last batches acknowledged, which the next run
+  // (idempotent) writes again.
+  const result = await db.transaction(async (trx): Promise<BatchResult> => {
+    await trx.raw('SET LOCAL synchronous_commit = off');
+    return await trx.raw(statement, bindings);
+  });
+  return countsOf(result, requests.length);
+}
+
+type BatchResult = { rows: Array<{ created: number; updated: number }> };
+
+function countsOf(result: BatchResult, batchSize: number): ImportCounts {
+  const counts = result.rows[0]!;
+  return { created: counts.created, updated: counts.updated, unchanged: batchSize - counts.created - counts.updated };
 }
 
 /**
