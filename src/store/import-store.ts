@@ -15,6 +15,15 @@ import { DEADLINE_SQL, REQUEST_EVENT_PAYLOAD_SQL, ROUTED_AGENCY_SQL } from './re
 const INSTANT_SQL = (milliseconds: string): string =>
   `(to_timestamp(floor(${milliseconds} / 1000)) + make_interval(secs => (${milliseconds} - floor(${milliseconds} / 1000) * 1000) / 1000))`;
 
+/** The notes of the batch's requests that `which` selects (a condition on `upserted`), as history entries. */
+const NOTES_INSERT_SQL = (which: string): string => `
+  INSERT INTO service_request_updates (service_request_id, jurisdiction_id, note_type, status, detailed_status, summary,
+                                       description, updated_datetime, created_at, external_key)
+  SELECT upserted.id, upserted.jurisdiction_id, note.type, note.status, note.detailed_status, note.summary,
+         note.description, note.datetime, note.datetime, note.key
+  FROM upserted JOIN notes note ON note.external_id = upserted.external_id
+  WHERE ${which}`;
+
 /** The batch statement; with `notify` it also writes the webhook events (and returns what their payload needs). */
 const upsertSql = (notify: boolean): string => `
 WITH catalog AS MATERIALIZED (
@@ -80,23 +89,11 @@ upserted AS (
       : ''
   }
 ),
-history AS (
-  INSERT INTO service_request_updates (service_request_id, jurisdiction_id, note_type, status, detailed_status, summary,
-                                       description, updated_datetime, created_at, external_key)
-  SELECT upserted.id, upserted.jurisdiction_id, note.type, note.status, note.detailed_status, note.summary,
-         note.description, note.datetime, note.datetime, note.key
-  FROM upserted JOIN notes note ON note.external_id = upserted.external_id
-  WHERE upserted.inserted
-),
 -- A request written before may hold some of its notes already; a new one holds none (so its notes need no
 -- check of the unique key first, which costs as much as the insert).
-history_of_updated AS (
-  INSERT INTO service_request_updates (service_request_id, jurisdiction_id, note_type, status, detailed_status, summary,
-                                       description, updated_datetime, created_at, external_key)
-  SELECT upserted.id, upserted.jurisdiction_id, note.type, note.status, note.detailed_status, note.summary,
-         note.description, note.datetime, note.datetime, note.key
-  FROM upserted JOIN notes note ON note.external_id = upserted.external_id
-  WHERE NOT upserted.inserted
+history AS (${NOTES_INSERT_SQL('upserted.inserted')}
+),
+history_of_updated AS (${NOTES_INSERT_SQL('NOT upserted.inserted')}
   ON CONFLICT (service_request_id, external_key) WHERE external_key IS NOT NULL DO NOTHING
 )${
   notify
