@@ -7,7 +7,7 @@ import { CREATE_NOTIFICATIONS_SQL, newSubscriptionToken } from './notifications-
 import { isStorableId } from './ids.js';
 import { publicRequestColumns } from './request-columns.js';
 import { DEADLINE_SQL, DUPLICATE_WINDOW_SQL, REQUEST_EVENT_PAYLOAD_SQL, ROUTED_AGENCY_SQL } from './request-rules-sql.js';
-import { insideBox, withinMeters } from './spatial.js';
+import { insideBox, type PlaceNarrowing, withinMeters } from './spatial.js';
 import type {
   CreatedRequest,
   ExtendedAttributes,
@@ -198,8 +198,16 @@ export async function insertRequests(
   });
 }
 
-/** The WHERE clause of a request query, shared by the list, its count, the bulk export and the map's clusters. */
-export function applyFilters(db: Db, builder: Knex.QueryBuilder, query: RequestQuery): Knex.QueryBuilder {
+/**
+ * The WHERE clause of a request query, shared by the list, its count, the bulk export and the map's clusters.
+ * `narrowing`: how a place is narrowed before its exact test (see PlaceNarrowing).
+ */
+export function applyFilters(
+  db: Db,
+  builder: Knex.QueryBuilder,
+  query: RequestQuery,
+  narrowing: PlaceNarrowing = 'cells',
+): Knex.QueryBuilder {
   builder.where('r.jurisdiction_id', query.jurisdiction_id).andWhere('r.is_public', true);
   if (query.service_request_ids) {
     const ids = query.service_request_ids.filter(isStorableId);
@@ -213,8 +221,8 @@ export function applyFilters(db: Db, builder: Knex.QueryBuilder, query: RequestQ
   if (query.updated_after) builder.where('r.updated_datetime', '>', query.updated_after);
   if (query.updated_before) builder.where('r.updated_datetime', '<', query.updated_before);
   // Spatial filters run in PostGIS on the GiST-indexed geography column.
-  if (query.near) builder.where(withinMeters(db, 'r.location', query.near));
-  if (query.bbox) builder.where(insideBox(db, 'r.location', query.bbox));
+  if (query.near) builder.where(withinMeters(db, 'r.location', query.near, narrowing));
+  if (query.bbox) builder.where(insideBox(db, 'r.location', query.bbox, narrowing));
   return builder;
 }
 
@@ -250,7 +258,8 @@ async function findNewestInPlace(db: Db, query: RequestQuery): Promise<ServiceRe
   if (query.requested_to) newest.where('requested_datetime', '<=', query.requested_to);
   const walked = db.from(newest.as('r'));
   if (query.service_codes) walked.join('services as s', 's.id', 'r.service_id');
-  const page = applyFilters(db, walked.select('r.id', 'r.requested_datetime'), query)
+  // The walked entries come from the date index, which holds no cell: the place is narrowed by its box.
+  const page = applyFilters(db, walked.select('r.id', 'r.requested_datetime'), query, 'envelope')
     .orderBy([
       { column: 'r.requested_datetime', order: 'desc' },
       { column: 'r.id', order: 'desc' },

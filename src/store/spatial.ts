@@ -31,8 +31,17 @@ const MAX_CELLS = 400;
 /** Degrees added around a place before its cells are listed (about 11 m; float4 boxes are off by < 2e-5). */
 const EDGE_SLACK = 1e-4;
 
-/** The place-cell numbers of the cells a box in degrees overlaps (as open311_place_cell numbers them). */
-function cellsOfBox(box: { min_long: number; min_lat: number; max_long: number; max_lat: number }): string | undefined {
+/** A cell of the grid as its bounds in degrees and the number open311_place_cell gives it. */
+interface Cell {
+  number: string;
+  min_lat: number;
+  max_lat: number;
+  min_long: number;
+  max_long: number;
+}
+
+/** The cells a box in degrees overlaps (as open311_place_cell numbers them), or undefined past MAX_CELLS. */
+function cellsOfBox(box: { min_long: number; min_lat: number; max_long: number; max_lat: number }): Cell[] | undefined {
   if (!(box.min_long <= box.max_long && box.min_lat <= box.max_lat)) return undefined;
   // PostGIS compares boxes in single precision (rounded outward): `&&` holds points up to ~1e-5 degree outside
   // the box. The cells are of a box larger by EDGE_SLACK, so that every point the exact test holds is in one.
@@ -41,12 +50,27 @@ function cellsOfBox(box: { min_long: number; min_lat: number; max_long: number; 
   const long0 = Math.floor((box.min_long - EDGE_SLACK) / CELL_DEGREES);
   const long1 = Math.floor((box.max_long + EDGE_SLACK) / CELL_DEGREES);
   if ((lat1 - lat0 + 1) * (long1 - long0 + 1) > MAX_CELLS) return undefined;
-  const cells: string[] = [];
+  const cells: Cell[] = [];
   for (let lat = lat0; lat <= lat1; lat += 1) {
-    for (let long = long0; long <= long1; long += 1) cells.push(String((lat + 90_000) * 1_000_000 + (long + 180_000)));
+    for (let long = long0; long <= long1; long += 1) {
+      cells.push({
+        number: String((lat + 90_000) * 1_000_000 + (long + 180_000)),
+        // A point is numbered by floor(degrees / 0.001) in double precision: it may sit a rounding error outside
+        // its cell's exact bounds, so the bounds are widened by far more than that.
+        min_lat: lat * CELL_DEGREES - CELL_ROUNDING,
+        max_lat: (lat + 1) * CELL_DEGREES + CELL_ROUNDING,
+        min_long: long * CELL_DEGREES - CELL_ROUNDING,
+        max_long: (long + 1) * CELL_DEGREES + CELL_ROUNDING,
+      });
+    }
   }
-  return `{${cells.join(',')}}`;
+  return cells;
 }
+
+/** Far more than the error of numbering a point's cell in double precision (about 1e-14 degree). */
+const CELL_ROUNDING = 1e-9;
+
+const asArray = (cells: Cell[]): string => `{${cells.map((cell) => cell.number).join(',')}}`;
 
 /**
  * The exact test of a place, on the rows of the cells it overlaps. The exact test is wrapped (IS TRUE, the same
@@ -54,35 +78,106 @@ function cellsOfBox(box: { min_long: number; min_lat: number; max_long: number; 
  * share of rows and the cells' share as if independent (1 row where 11,000 were), combines the GiST index
  * with the cells in a bitmap and visits every matching row (120-170 ms for 300 m downtown at 1M) instead of
  * testing the point the place-cell index carries (an index-only scan, 15 ms).
+ *
+ * A cell wholly inside the place needs no exact test: every point of it is a match. So the test is skipped for
+ * those (`inside`), and only the cells the place's edge crosses pay for it (the geography-to-geometry cast, and
+ * for a circle the distance on the spheroid, about 3 µs a point). The cell of each entry is read from the
+ * place-cell index itself (an index-only scan returns the indexed expression), so asking costs no recomputation.
  */
-function narrowedByCells(db: Db, column: string, exact: Knex.Raw, cells: string): Knex.Raw {
-  return db.raw(`((?) IS TRUE AND open311_place_cell(${column}) = ANY(?::bigint[]))`, [exact, cells]);
+function narrowedByCells(db: Db, column: string, exact: Knex.Raw, cells: Cell[], inside: (cell: Cell) => boolean): Knex.Raw {
+  const interior = cells.filter(inside);
+  if (interior.length === 0) {
+    return db.raw(`((?) IS TRUE AND open311_place_cell(${column}) = ANY(?::bigint[]))`, [exact, asArray(cells)]);
+  }
+  return db.raw(
+    `((open311_place_cell(${column}) = ANY(?::bigint[]) OR (?)) IS TRUE AND open311_place_cell(${column}) = ANY(?::bigint[]))`,
+    [asArray(interior), exact, asArray(cells)],
+  );
 }
 
 // Fewer metres per degree than anywhere on the WGS84 spheroid (110,574 m of latitude at the equator; a degree of
 // longitude is at least 111,319 m x cos(latitude)): a box of these spans holds the whole circle.
 const SAFE_METERS_PER_DEGREE = 110_000;
 
-/** The cells of a box around the circle, or undefined near the poles and the antimeridian (left to GiST). */
-function cellsOfCircle(near: { lat: number; long: number; radius: number }): string | undefined {
+/** The box around a circle, or undefined near the poles and the antimeridian (left to GiST). */
+function boxOfCircle(near: { lat: number; long: number; radius: number }) {
   const spanLat = near.radius / SAFE_METERS_PER_DEGREE;
   const farthestLat = Math.abs(near.lat) + spanLat;
   if (farthestLat >= 85) return undefined;
   const spanLong = near.radius / (SAFE_METERS_PER_DEGREE * Math.cos((farthestLat * Math.PI) / 180));
   if (near.long - spanLong < -180 || near.long + spanLong > 180) return undefined;
-  return cellsOfBox({
+  return {
     min_lat: near.lat - spanLat,
     max_lat: near.lat + spanLat,
     min_long: near.long - spanLong,
     max_long: near.long + spanLong,
-  });
+  };
 }
 
+// WGS84, for the distance from a circle's centre to a cell's corner.
+const WGS84_A = 6_378_137;
+const WGS84_E2 = 6.694_379_990_14e-3;
+/**
+ * How much nearer than the radius a cell's corners must be, by the local approximation below, for the cell to
+ * count as inside the circle. Over a few kilometres the approximation is within 1e-5 of the distance on the
+ * spheroid; this leaves a hundred times that, and a metre besides.
+ */
+const INSIDE_MARGIN = 0.001;
+const MAX_INSIDE_RADIUS = 5000;
+
+/**
+ * Whether a cell lies wholly inside a circle: its four corners are (the disc is convex at these sizes). The
+ * distance is measured on the plane tangent at the midpoint of centre and corner, with the spheroid's radii of
+ * curvature there, so a cell is only called inside with room to spare.
+ */
+function cellInsideCircle(near: { lat: number; long: number; radius: number }, cell: Cell): boolean {
+  if (near.radius > MAX_INSIDE_RADIUS) return false;
+  const limit = near.radius * (1 - INSIDE_MARGIN) - 1;
+  if (limit <= 0) return false;
+  for (const lat of [cell.min_lat, cell.max_lat]) {
+    for (const long of [cell.min_long, cell.max_long]) {
+      const middle = (((lat + near.lat) / 2) * Math.PI) / 180;
+      const sin = Math.sin(middle);
+      const w = Math.sqrt(1 - WGS84_E2 * sin * sin);
+      const meridian = (WGS84_A * (1 - WGS84_E2)) / (w * w * w);
+      const normal = WGS84_A / w;
+      const north = meridian * (((lat - near.lat) * Math.PI) / 180);
+      const east = normal * Math.cos(middle) * (((long - near.long) * Math.PI) / 180);
+      if (Math.hypot(north, east) > limit) return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * How a place is narrowed before its exact test. `cells`: by the grid cells it overlaps, for queries the
+ * place-cell index can answer (there the cell of each entry is in the index). `envelope`: by its box in degrees
+ * tested on the point, for rows that come from elsewhere (the newest-first walk of the date index), where a
+ * point's cell would have to be computed and costs twice the box test.
+ */
+export type PlaceNarrowing = 'cells' | 'envelope';
+
 /** `column` within `meters` of the point (ST_DWithin on geography: metres, index-assisted). */
-export function withinMeters(db: Db, column: string, near: { lat: number; long: number; radius: number }): Knex.Raw {
+export function withinMeters(
+  db: Db,
+  column: string,
+  near: { lat: number; long: number; radius: number },
+  narrowing: PlaceNarrowing = 'cells',
+): Knex.Raw {
   const exact = postgis(db).dwithin(column, geographyPoint(db, near.long, near.lat), near.radius);
-  const cells = cellsOfCircle(near);
-  return cells === undefined ? exact : narrowedByCells(db, column, exact, cells);
+  const around = boxOfCircle(near);
+  if (around && narrowing === 'envelope') {
+    // The box holds the whole circle, widened by EDGE_SLACK against the single precision of `&&`.
+    return db.raw(`((?) IS TRUE AND (${column})::geometry && ST_MakeEnvelope(?, ?, ?, ?, 4326))`, [
+      exact,
+      around.min_long - EDGE_SLACK,
+      around.min_lat - EDGE_SLACK,
+      around.max_long + EDGE_SLACK,
+      around.max_lat + EDGE_SLACK,
+    ]);
+  }
+  const cells = around && cellsOfBox(around);
+  return cells === undefined ? exact : narrowedByCells(db, column, exact, cells, (cell) => cellInsideCircle(near, cell));
 }
 
 /**
@@ -93,6 +188,7 @@ export function insideBox(
   db: Db,
   column: string,
   box: { min_long: number; min_lat: number; max_long: number; max_lat: number },
+  narrowing: PlaceNarrowing = 'cells',
 ): Knex.Raw {
   const exact = db.raw(`(${column})::geometry && ST_MakeEnvelope(?, ?, ?, ?, 4326)`, [
     box.min_long,
@@ -100,6 +196,18 @@ export function insideBox(
     box.max_long,
     box.max_lat,
   ]);
-  const cells = cellsOfBox(box);
-  return cells === undefined ? exact : narrowedByCells(db, column, exact, cells);
+  const cells = narrowing === 'cells' ? cellsOfBox(box) : undefined;
+  return cells === undefined
+    ? exact
+    : narrowedByCells(
+        db,
+        column,
+        exact,
+        cells,
+        (cell) =>
+          cell.min_lat >= box.min_lat &&
+          cell.max_lat <= box.max_lat &&
+          cell.min_long >= box.min_long &&
+          cell.max_long <= box.max_long,
+      );
 }
