@@ -100,7 +100,7 @@ function narrowedByCells(db: Db, column: string, exact: Knex.Raw, cells: Cell[],
 const SAFE_METERS_PER_DEGREE = 110_000;
 
 /** The box around a circle, or undefined near the poles and the antimeridian (left to GiST). */
-function boxOfCircle(near: { lat: number; long: number; radius: number }) {
+function boxOfCircle(near: { lat: number; long: number; radius: number }): Box | undefined {
   const spanLat = near.radius / SAFE_METERS_PER_DEGREE;
   const farthestLat = Math.abs(near.lat) + spanLat;
   if (farthestLat >= 85) return undefined;
@@ -125,10 +125,21 @@ const WGS84_E2 = 6.694_379_990_14e-3;
 const INSIDE_MARGIN = 0.001;
 const MAX_INSIDE_RADIUS = 5000;
 
+/** Metres from a circle's centre to a point, on the plane tangent at their midpoint (WGS84 radii of curvature). */
+function metersFrom(near: { lat: number; long: number }, lat: number, long: number): number {
+  const middle = (((lat + near.lat) / 2) * Math.PI) / 180;
+  const sin = Math.sin(middle);
+  const w = Math.sqrt(1 - WGS84_E2 * sin * sin);
+  const meridian = (WGS84_A * (1 - WGS84_E2)) / (w * w * w);
+  const normal = WGS84_A / w;
+  const north = meridian * (((lat - near.lat) * Math.PI) / 180);
+  const east = normal * Math.cos(middle) * (((long - near.long) * Math.PI) / 180);
+  return Math.hypot(north, east);
+}
+
 /**
- * Whether a cell lies wholly inside a circle: its four corners are (the disc is convex at these sizes). The
- * distance is measured on the plane tangent at the midpoint of centre and corner, with the spheroid's radii of
- * curvature there, so a cell is only called inside with room to spare.
+ * Whether a cell lies wholly inside a circle: its four corners are (the disc is convex at these sizes), nearer
+ * than the radius with room to spare.
  */
 function cellInsideCircle(near: { lat: number; long: number; radius: number }, cell: Cell): boolean {
   if (near.radius > MAX_INSIDE_RADIUS) return false;
@@ -136,17 +147,74 @@ function cellInsideCircle(near: { lat: number; long: number; radius: number }, c
   if (limit <= 0) return false;
   for (const lat of [cell.min_lat, cell.max_lat]) {
     for (const long of [cell.min_long, cell.max_long]) {
-      const middle = (((lat + near.lat) / 2) * Math.PI) / 180;
-      const sin = Math.sin(middle);
-      const w = Math.sqrt(1 - WGS84_E2 * sin * sin);
-      const meridian = (WGS84_A * (1 - WGS84_E2)) / (w * w * w);
-      const normal = WGS84_A / w;
-      const north = meridian * (((lat - near.lat) * Math.PI) / 180);
-      const east = normal * Math.cos(middle) * (((long - near.long) * Math.PI) / 180);
-      if (Math.hypot(north, east) > limit) return false;
+      if (metersFrom(near, lat, long) > limit) return false;
     }
   }
   return true;
+}
+
+/**
+ * Whether a cell lies wholly outside a circle (a corner cell of the box around it): its point nearest the
+ * centre (the centre clamped into the cell) is farther than the radius with room to spare.
+ */
+function cellOutsideCircle(near: { lat: number; long: number; radius: number }, cell: Cell): boolean {
+  if (near.radius > MAX_INSIDE_RADIUS) return false;
+  const lat = Math.min(Math.max(near.lat, cell.min_lat), cell.max_lat);
+  const long = Math.min(Math.max(near.long, cell.min_long), cell.max_long);
+  return metersFrom(near, lat, long) > near.radius * (1 + INSIDE_MARGIN) + 1;
+}
+
+type Box = { min_long: number; min_lat: number; max_long: number; max_lat: number };
+type Circle = { lat: number; long: number; radius: number };
+const cellInsideBox = (box: Box, cell: Cell): boolean =>
+  cell.min_lat >= box.min_lat && cell.max_lat <= box.max_lat && cell.min_long >= box.min_long && cell.max_long <= box.max_long;
+
+/** The exact test of a circle: ST_DWithin on geography (metres on the spheroid). */
+function circleTest(db: Db, column: string, near: Circle): Knex.Raw {
+  return postgis(db).dwithin(column, geographyPoint(db, near.long, near.lat), near.radius);
+}
+
+/** The exact test of a box in degrees: planar, a bounding-box test on the point as geometry (exact for points). */
+function boxTest(db: Db, column: string, box: Box): Knex.Raw {
+  return db.raw(`(${column})::geometry && ST_MakeEnvelope(?, ?, ?, ?, 4326)`, [
+    box.min_long,
+    box.min_lat,
+    box.max_long,
+    box.max_lat,
+  ]);
+}
+
+/** A grid cell of a place: its open311_place_cell number, and whether the place holds all of it. */
+export interface PlaceCell {
+  number: string;
+  inside: boolean;
+}
+
+/**
+ * The cells of a circle or a box, each marked wholly inside the place or crossed by its edge, with the exact
+ * test the crossed ones need; undefined where the grid steps aside (more than MAX_CELLS cells, the poles, the
+ * antimeridian).
+ */
+export function placeCells(
+  db: Db,
+  column: string,
+  place: { near: Circle } | { bbox: Box },
+): { cells: PlaceCell[]; exact: Knex.Raw } | undefined {
+  if ('near' in place) {
+    const around = boxOfCircle(place.near);
+    const cells = around && cellsOfBox(around)?.filter((cell) => !cellOutsideCircle(place.near, cell));
+    if (!cells) return undefined;
+    return {
+      cells: cells.map((cell) => ({ number: cell.number, inside: cellInsideCircle(place.near, cell) })),
+      exact: circleTest(db, column, place.near),
+    };
+  }
+  const cells = cellsOfBox(place.bbox);
+  if (!cells) return undefined;
+  return {
+    cells: cells.map((cell) => ({ number: cell.number, inside: cellInsideBox(place.bbox, cell) })),
+    exact: boxTest(db, column, place.bbox),
+  };
 }
 
 /**
@@ -158,13 +226,8 @@ function cellInsideCircle(near: { lat: number; long: number; radius: number }, c
 export type PlaceNarrowing = 'cells' | 'envelope';
 
 /** `column` within `meters` of the point (ST_DWithin on geography: metres, index-assisted). */
-export function withinMeters(
-  db: Db,
-  column: string,
-  near: { lat: number; long: number; radius: number },
-  narrowing: PlaceNarrowing = 'cells',
-): Knex.Raw {
-  const exact = postgis(db).dwithin(column, geographyPoint(db, near.long, near.lat), near.radius);
+export function withinMeters(db: Db, column: string, near: Circle, narrowing: PlaceNarrowing = 'cells'): Knex.Raw {
+  const exact = circleTest(db, column, near);
   const around = boxOfCircle(near);
   if (around && narrowing === 'envelope') {
     // The box holds the whole circle, widened by EDGE_SLACK against the single precision of `&&`.
@@ -176,7 +239,8 @@ export function withinMeters(
       around.max_lat + EDGE_SLACK,
     ]);
   }
-  const cells = around && cellsOfBox(around);
+  // The corner cells of the box that the circle does not reach are left out.
+  const cells = around && cellsOfBox(around)?.filter((cell) => !cellOutsideCircle(near, cell));
   return cells === undefined ? exact : narrowedByCells(db, column, exact, cells, (cell) => cellInsideCircle(near, cell));
 }
 
@@ -184,30 +248,8 @@ export function withinMeters(
  * `column` (a geography point) inside the box given in degrees: planar, as a box in degrees is, so a
  * bounding-box test on the point as geometry (index service_requests_location_geometry_gist), exact for points.
  */
-export function insideBox(
-  db: Db,
-  column: string,
-  box: { min_long: number; min_lat: number; max_long: number; max_lat: number },
-  narrowing: PlaceNarrowing = 'cells',
-): Knex.Raw {
-  const exact = db.raw(`(${column})::geometry && ST_MakeEnvelope(?, ?, ?, ?, 4326)`, [
-    box.min_long,
-    box.min_lat,
-    box.max_long,
-    box.max_lat,
-  ]);
+export function insideBox(db: Db, column: string, box: Box, narrowing: PlaceNarrowing = 'cells'): Knex.Raw {
+  const exact = boxTest(db, column, box);
   const cells = narrowing === 'cells' ? cellsOfBox(box) : undefined;
-  return cells === undefined
-    ? exact
-    : narrowedByCells(
-        db,
-        column,
-        exact,
-        cells,
-        (cell) =>
-          cell.min_lat >= box.min_lat &&
-          cell.max_lat <= box.max_lat &&
-          cell.min_long >= box.min_long &&
-          cell.max_long <= box.max_long,
-      );
+  return cells === undefined ? exact : narrowedByCells(db, column, exact, cells, (cell) => cellInsideBox(box, cell));
 }
